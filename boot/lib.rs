@@ -1,0 +1,2 @@
+//! The gmp-metal runner.
+pub const BIOS_IMAGE: &str = env!("GMP_BIOS_IMAGE");

@@ -1,0 +1,3 @@
+//! The portable half of gmp-metal: everything about scheduling that does not
+//! need a CPU, tested on the host.
+#![no_std]
