@@ -3,11 +3,15 @@ use bootloader::{BootConfig, DiskImageBuilder};
 use std::path::PathBuf;
 
 fn main() {
-    let kernel = PathBuf::from(std::env::var_os("CARGO_BIN_FILE_GMP_KERNEL_gmp-kernel").expect("kernel artifact"));
+    let kernel = PathBuf::from(
+        std::env::var_os("CARGO_BIN_FILE_GMP_KERNEL_gmp-kernel").expect("kernel artifact"),
+    );
     let out = PathBuf::from(std::env::var_os("OUT_DIR").unwrap());
     let mut config = BootConfig::default();
     config.frame_buffer_logging = false;
     config.serial_logging = true;
+    // Keep the console for the kernel: only bootloader warnings and errors.
+    config.log_level = bootloader_boot_config::LevelFilter::Warn;
     let mut builder = DiskImageBuilder::new(kernel.clone());
     builder.set_boot_config(&config);
     let bios = out.join("gmp-metal-bios.img");

@@ -1,12 +1,29 @@
 //! gmp-metal: Go's G/M/P scheduler on bare-metal x86_64.
+//!
+//! Every core is an M holding its own P; Gs (goroutines) are switched by raw
+//! register context switches; the APIC timer plays sysmon. See `boot` for
+//! the start-up path and `runtime` for the scheduler.
 #![no_std]
 #![no_main]
+#![feature(abi_x86_interrupt)]
+
+extern crate alloc;
+
+pub mod arch;
+pub mod boot;
+pub mod console;
+pub mod exit;
+pub mod mem;
+pub mod options;
+pub mod panic;
+pub mod runtime;
+pub mod sync;
 
 use bootloader_api::config::{BootloaderConfig, Mapping};
 use bootloader_api::{BootInfo, entry_point};
-use core::fmt::Write;
-use x86_64::instructions::port::Port;
 
+/// What the kernel asks of the bootloader: all physical memory mapped (at a
+/// dynamic offset) and a generous boot stack, which becomes M0's g0 stack.
 pub static BOOTLOADER_CONFIG: BootloaderConfig = {
     let mut config = BootloaderConfig::new_default();
     config.mappings.physical_memory = Some(Mapping::Dynamic);
@@ -14,33 +31,18 @@ pub static BOOTLOADER_CONFIG: BootloaderConfig = {
     config
 };
 
-entry_point!(kmain, config = &BOOTLOADER_CONFIG);
+entry_point!(entry, config = &BOOTLOADER_CONFIG);
 
-struct Com1;
-impl Write for Com1 {
-    fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        for b in s.bytes() {
-            // SAFETY: COM1 data and status ports.
-            unsafe {
-                while Port::<u8>::new(0x3fd).read() & 0x20 == 0 {}
-                Port::<u8>::new(0x3f8).write(b);
-            }
-        }
-        Ok(())
-    }
+fn entry(boot_info: &'static mut BootInfo) -> ! {
+    boot::kmain(boot_info)
 }
 
-fn kmain(boot_info: &'static mut BootInfo) -> ! {
-    let _ = writeln!(Com1, "hello from gmp-metal, phys offset {:?}", boot_info.physical_memory_offset);
-    // SAFETY: isa-debug-exit.
-    unsafe { Port::<u32>::new(0xf4).write(0x10) };
-    loop {}
+/// The bootstrap core after every core is online.
+pub fn main_m0() -> ! {
+    exit::exit_qemu(exit::ExitCode::Success)
 }
 
-#[panic_handler]
-fn panic(info: &core::panic::PanicInfo) -> ! {
-    let _ = writeln!(Com1, "panic: {info}");
-    // SAFETY: isa-debug-exit.
-    unsafe { Port::<u32>::new(0xf4).write(0x11) };
-    loop {}
+/// An application processor after every core is online.
+pub fn main_ap(_m: &'static runtime::m::M) -> ! {
+    arch::cpu::halt_forever()
 }

@@ -1,0 +1,163 @@
+//! The local APIC, in either of its two register interfaces.
+//!
+//! xAPIC mode reaches the registers through a 4 KiB MMIO page (QEMU's TCG
+//! offers only this); x2APIC mode reaches them through MSRs 0x800+ and is
+//! used whenever CPUID advertises it (KVM does). The bootstrap core picks the
+//! mode once; every core then enables its own APIC in that mode. Register
+//! offsets are the xAPIC ones; x2APIC MSR = 0x800 + offset / 16.
+
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use x86_64::structures::paging::{Page, PageTableFlags as Flags, PhysFrame};
+use x86_64::{PhysAddr, VirtAddr};
+
+use super::cpu;
+use super::idt::VECTOR_SPURIOUS;
+
+const IA32_APIC_BASE: u32 = 0x1b;
+const APIC_BASE_ENABLE: u64 = 1 << 11;
+const APIC_BASE_X2APIC: u64 = 1 << 10;
+
+const REG_ID: u32 = 0x20;
+const REG_TPR: u32 = 0x80;
+const REG_EOI: u32 = 0xb0;
+const REG_SVR: u32 = 0xf0;
+const REG_ICR_LOW: u32 = 0x300;
+const REG_ICR_HIGH: u32 = 0x310;
+/// LVT timer register.
+pub const REG_LVT_TIMER: u32 = 0x320;
+/// Timer initial count.
+pub const REG_TIMER_INITIAL: u32 = 0x380;
+/// Timer current count.
+pub const REG_TIMER_CURRENT: u32 = 0x390;
+/// Timer divide configuration.
+pub const REG_TIMER_DIVIDE: u32 = 0x3e0;
+
+const ICR_DELIVERY_PENDING: u32 = 1 << 12;
+const ICR_FIXED: u32 = 0b000 << 8;
+const ICR_NMI: u32 = 0b100 << 8;
+const ICR_INIT: u32 = 0b101 << 8;
+const ICR_STARTUP: u32 = 0b110 << 8;
+const ICR_ASSERT: u32 = 1 << 14;
+
+static X2APIC: AtomicBool = AtomicBool::new(false);
+static XAPIC_VIRT: AtomicU64 = AtomicU64::new(0);
+
+/// Whether the APICs run in x2APIC mode.
+pub fn is_x2apic() -> bool {
+    X2APIC.load(Ordering::Relaxed)
+}
+
+/// Choose the mode and, for xAPIC, map the register page. Bootstrap core
+/// only, before [`init_this_cpu`] on any core.
+pub fn init_bsp(mmio_base: VirtAddr) {
+    let x2 = raw_cpuid::CpuId::new()
+        .get_feature_info()
+        .is_some_and(|f| f.has_x2apic());
+    X2APIC.store(x2, Ordering::Relaxed);
+    if !x2 {
+        // SAFETY: IA32_APIC_BASE exists on every x86_64 CPU.
+        let base = unsafe { cpu::rdmsr(IA32_APIC_BASE) } & 0x000f_ffff_ffff_f000;
+        let page = Page::containing_address(mmio_base);
+        let frame = PhysFrame::containing_address(PhysAddr::new(base));
+        let flags = Flags::PRESENT
+            | Flags::WRITABLE
+            | Flags::NO_CACHE
+            | Flags::WRITE_THROUGH
+            | Flags::NO_EXECUTE;
+        crate::mem::paging::map_to(page, frame, flags).expect("map the local APIC registers");
+        XAPIC_VIRT.store(mmio_base.as_u64(), Ordering::Relaxed);
+    }
+}
+
+/// Enable this core's APIC in the chosen mode, accepting all priorities.
+pub fn init_this_cpu() {
+    // SAFETY: IA32_APIC_BASE exists; setting the enable (and x2APIC) bits
+    // keeps the base address and is the documented way to switch modes.
+    unsafe {
+        let base = cpu::rdmsr(IA32_APIC_BASE);
+        let mut new = base | APIC_BASE_ENABLE;
+        if is_x2apic() {
+            new |= APIC_BASE_X2APIC;
+        }
+        if new != base {
+            cpu::wrmsr(IA32_APIC_BASE, new);
+        }
+    }
+    write(REG_TPR, 0);
+    write(REG_SVR, 0x100 | VECTOR_SPURIOUS as u32);
+}
+
+/// Read an APIC register by its xAPIC offset.
+pub fn read(reg: u32) -> u32 {
+    if is_x2apic() {
+        // SAFETY: x2APIC MSRs exist once x2APIC mode is enabled.
+        unsafe { cpu::rdmsr(0x800 + (reg >> 4)) as u32 }
+    } else {
+        let va = XAPIC_VIRT.load(Ordering::Relaxed) + reg as u64;
+        // SAFETY: the register page is mapped uncached at XAPIC_VIRT.
+        unsafe { core::ptr::read_volatile(va as *const u32) }
+    }
+}
+
+/// Write an APIC register by its xAPIC offset.
+pub fn write(reg: u32, value: u32) {
+    if is_x2apic() {
+        // SAFETY: as in `read`.
+        unsafe { cpu::wrmsr(0x800 + (reg >> 4), value as u64) }
+    } else {
+        let va = XAPIC_VIRT.load(Ordering::Relaxed) + reg as u64;
+        // SAFETY: as in `read`.
+        unsafe { core::ptr::write_volatile(va as *mut u32, value) }
+    }
+}
+
+/// This core's APIC id.
+pub fn id() -> u32 {
+    if is_x2apic() {
+        read(REG_ID)
+    } else {
+        read(REG_ID) >> 24
+    }
+}
+
+/// Signal end of interrupt.
+#[inline]
+pub fn eoi() {
+    write(REG_EOI, 0);
+}
+
+fn send_icr(apic_id: u32, low: u32) {
+    if is_x2apic() {
+        // SAFETY: the x2APIC ICR MSR takes destination and command at once.
+        unsafe { cpu::wrmsr(0x830, ((apic_id as u64) << 32) | low as u64) }
+    } else {
+        let were = cpu::interrupts_disable_save();
+        write(REG_ICR_HIGH, apic_id << 24);
+        write(REG_ICR_LOW, low);
+        while read(REG_ICR_LOW) & ICR_DELIVERY_PENDING != 0 {
+            cpu::relax();
+        }
+        cpu::interrupts_restore(were);
+    }
+}
+
+/// Send a fixed-delivery IPI with `vector` to the core with `apic_id`.
+pub fn send_ipi(apic_id: u32, vector: u8) {
+    send_icr(apic_id, ICR_FIXED | ICR_ASSERT | vector as u32);
+}
+
+/// Send an NMI to the core with `apic_id`.
+pub fn send_nmi(apic_id: u32) {
+    send_icr(apic_id, ICR_NMI | ICR_ASSERT);
+}
+
+/// Send INIT (put the core into wait-for-SIPI).
+pub fn send_init(apic_id: u32) {
+    send_icr(apic_id, ICR_INIT | ICR_ASSERT);
+}
+
+/// Send a start-up IPI: the core starts in real mode at `page << 12`.
+pub fn send_startup(apic_id: u32, page: u8) {
+    send_icr(apic_id, ICR_STARTUP | ICR_ASSERT | page as u32);
+}

@@ -1,0 +1,53 @@
+//! Per-core GDT and TSS, with IST stacks for the faults that must not run on
+//! the interrupted stack.
+//!
+//! A double fault usually means the current stack is unusable (a G ran into
+//! its guard page), an NMI can arrive at any instruction, and a machine check
+//! says the machine itself is in doubt: each of the three gets its own
+//! Interrupt Stack Table entry, and each of those stacks has a guard page of
+//! its own. Every core has its own TSS (the IST pointers are per core) and
+//! therefore its own GDT.
+
+use alloc::boxed::Box;
+
+use x86_64::VirtAddr;
+use x86_64::instructions::segmentation::{CS, DS, ES, SS, Segment};
+use x86_64::instructions::tables::load_tss;
+use x86_64::structures::gdt::{Descriptor, GlobalDescriptorTable, SegmentSelector};
+use x86_64::structures::tss::TaskStateSegment;
+
+use crate::mem::stack;
+
+/// IST slot (0-based, as `set_stack_index` takes it) for #DF.
+pub const IST_DOUBLE_FAULT: u16 = 0;
+/// IST slot for NMI.
+pub const IST_NMI: u16 = 1;
+/// IST slot for #MC.
+pub const IST_MACHINE_CHECK: u16 = 2;
+
+const IST_STACK_SIZE: u64 = 16 * 1024;
+
+/// Build and load this core's GDT and TSS. Needs the heap and stacks.
+pub fn init_this_cpu() {
+    let mut tss = TaskStateSegment::new();
+    for ist in [IST_DOUBLE_FAULT, IST_NMI, IST_MACHINE_CHECK] {
+        let stack = stack::alloc_system_stack(IST_STACK_SIZE);
+        tss.interrupt_stack_table[ist as usize] = VirtAddr::new(stack.top.as_u64());
+    }
+    let tss: &'static TaskStateSegment = Box::leak(Box::new(tss));
+    let mut gdt = GlobalDescriptorTable::new();
+    let code = gdt.append(Descriptor::kernel_code_segment());
+    let data = gdt.append(Descriptor::kernel_data_segment());
+    let tss_sel = gdt.append(Descriptor::tss_segment(tss));
+    let gdt: &'static GlobalDescriptorTable = Box::leak(Box::new(gdt));
+    gdt.load();
+    // SAFETY: the selectors index the GDT just loaded; GS/FS are left alone
+    // (reloading GS would clear the GS base that holds this core's M).
+    unsafe {
+        CS::set_reg(code);
+        SS::set_reg(data);
+        DS::set_reg(SegmentSelector(0));
+        ES::set_reg(SegmentSelector(0));
+        load_tss(tss_sel);
+    }
+}

@@ -1,0 +1,49 @@
+//! The interrupt descriptor table, shared by all cores.
+//!
+//! Vectors 0–31 are CPU exceptions (see `exceptions`); above them the
+//! kernel's own vectors, named here so that every user agrees on them.
+
+use x86_64::structures::idt::{InterruptDescriptorTable, InterruptStackFrame};
+
+use super::{apic, exceptions, gdt};
+
+/// The per-core APIC timer (sysmon's tick).
+pub const VECTOR_TIMER: u8 = 0x20;
+/// IPI that wakes a halted M (`startm`/`wakep`); the handler only EOIs —
+/// waking from `hlt` is the whole point.
+pub const VECTOR_WAKE: u8 = 0xf0;
+/// The APIC's spurious-interrupt vector (no EOI for it).
+pub const VECTOR_SPURIOUS: u8 = 0xff;
+
+static IDT: spin::LazyLock<InterruptDescriptorTable> = spin::LazyLock::new(build);
+
+fn build() -> InterruptDescriptorTable {
+    let mut idt = InterruptDescriptorTable::new();
+    exceptions::install(&mut idt);
+    // SAFETY: the IST indices name stacks every core's TSS provides.
+    unsafe {
+        idt.double_fault
+            .set_handler_fn(exceptions::double_fault)
+            .set_stack_index(gdt::IST_DOUBLE_FAULT);
+        idt.non_maskable_interrupt
+            .set_handler_fn(exceptions::nmi)
+            .set_stack_index(gdt::IST_NMI);
+        idt.machine_check
+            .set_handler_fn(exceptions::machine_check)
+            .set_stack_index(gdt::IST_MACHINE_CHECK);
+    }
+    idt[VECTOR_WAKE].set_handler_fn(wake_ipi);
+    idt[VECTOR_SPURIOUS].set_handler_fn(spurious);
+    idt
+}
+
+/// Load the IDT on this core (after its TSS is loaded).
+pub fn load() {
+    IDT.load();
+}
+
+extern "x86-interrupt" fn wake_ipi(_frame: InterruptStackFrame) {
+    apic::eoi();
+}
+
+extern "x86-interrupt" fn spurious(_frame: InterruptStackFrame) {}

@@ -1,0 +1,14 @@
+//! Everything x86_64: the only place with inline assembly and hardware
+//! registers. The scheduler talks to the machine through these modules.
+
+pub mod acpi;
+pub mod apic;
+pub mod cpu;
+pub mod exceptions;
+pub mod fwcfg;
+pub mod gdt;
+pub mod idt;
+pub mod percpu;
+pub mod pit;
+pub mod smp;
+pub mod trampoline;

@@ -1,0 +1,1 @@
+//! Boot options: read from fw_cfg, parsed by the portable parser.

@@ -1,0 +1,36 @@
+//! The panic handler: name the core and the G, then fail the run.
+//!
+//! A panic report must always appear, even when the panicking core was in
+//! the middle of printing or another core holds the console, so it goes
+//! through the console's panic path (see `console`). Any panic exits QEMU
+//! with the failure status: the runner turns that into a non-zero exit.
+
+use core::panic::PanicInfo;
+
+use crate::arch::percpu;
+use crate::exit::{ExitCode, exit_qemu};
+
+#[panic_handler]
+fn panic(info: &PanicInfo) -> ! {
+    crate::arch::cpu::interrupts_disable();
+    let m = percpu::this_m();
+    match info.location() {
+        Some(loc) => crate::console::print_for_panic(format_args!(
+            "PANIC on M{} (apic {}) {}: {} at {}:{}\n",
+            m.id,
+            m.apic(),
+            m.whereabouts(),
+            info.message(),
+            loc.file(),
+            loc.line()
+        )),
+        None => crate::console::print_for_panic(format_args!(
+            "PANIC on M{} (apic {}) {}: {}\n",
+            m.id,
+            m.apic(),
+            m.whereabouts(),
+            info.message()
+        )),
+    }
+    exit_qemu(ExitCode::Failure)
+}

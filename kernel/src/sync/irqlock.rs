@@ -1,0 +1,81 @@
+//! A spin lock that keeps interrupts disabled while it is held.
+//!
+//! Interrupts are disabled *before* spinning, so a holder can never be
+//! interrupted on its own core by a handler that wants the same lock, and the
+//! previous interrupt state is restored when the guard drops (so nested
+//! `IrqMutex`es compose: only the outermost guard re-enables interrupts).
+
+use core::ops::{Deref, DerefMut};
+
+use crate::arch::cpu;
+
+/// A `spin::Mutex` whose guard also holds interrupts off on this core.
+pub struct IrqMutex<T> {
+    inner: spin::Mutex<T>,
+}
+
+/// Guard of an [`IrqMutex`]; restores the interrupt flag on drop.
+pub struct IrqMutexGuard<'a, T> {
+    guard: Option<spin::MutexGuard<'a, T>>,
+    were_enabled: bool,
+}
+
+impl<T> IrqMutex<T> {
+    /// A new unlocked mutex.
+    pub const fn new(value: T) -> Self {
+        Self {
+            inner: spin::Mutex::new(value),
+        }
+    }
+
+    /// Disable interrupts on this core, then take the lock.
+    pub fn lock(&self) -> IrqMutexGuard<'_, T> {
+        let were_enabled = cpu::interrupts_disable_save();
+        IrqMutexGuard {
+            guard: Some(self.inner.lock()),
+            were_enabled,
+        }
+    }
+
+    /// Take the lock if it is free; interrupts stay as they were on failure.
+    pub fn try_lock(&self) -> Option<IrqMutexGuard<'_, T>> {
+        let were_enabled = cpu::interrupts_disable_save();
+        match self.inner.try_lock() {
+            Some(guard) => Some(IrqMutexGuard {
+                guard: Some(guard),
+                were_enabled,
+            }),
+            None => {
+                cpu::interrupts_restore(were_enabled);
+                None
+            }
+        }
+    }
+
+    /// Whether some core holds the lock right now (a hint for diagnostics).
+    pub fn is_locked(&self) -> bool {
+        self.inner.is_locked()
+    }
+}
+
+impl<T> Deref for IrqMutexGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        self.guard.as_ref().expect("guard present until drop")
+    }
+}
+
+impl<T> DerefMut for IrqMutexGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        self.guard.as_mut().expect("guard present until drop")
+    }
+}
+
+impl<T> Drop for IrqMutexGuard<'_, T> {
+    fn drop(&mut self) {
+        // Release the lock first, then restore interrupts: the other order
+        // would let an interrupt on this core find the lock still held.
+        drop(self.guard.take());
+        cpu::interrupts_restore(self.were_enabled);
+    }
+}
