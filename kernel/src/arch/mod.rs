@@ -3,6 +3,7 @@
 
 pub mod acpi;
 pub mod apic;
+pub mod context;
 pub mod cpu;
 pub mod exceptions;
 pub mod fwcfg;
@@ -12,3 +13,4 @@ pub mod percpu;
 pub mod pit;
 pub mod smp;
 pub mod trampoline;
+pub mod tsc;
