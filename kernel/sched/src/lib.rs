@@ -1,3 +1,7 @@
 //! The portable half of gmp-metal: everything about scheduling that does not
 //! need a CPU, tested on the host.
 #![no_std]
+
+extern crate alloc;
+
+pub mod options;
