@@ -8,3 +8,4 @@ extern crate std;
 
 pub mod cpus;
 pub mod findrunnable;
+pub mod options;
