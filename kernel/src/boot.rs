@@ -29,7 +29,7 @@ pub fn kmain(boot_info: &'static mut BootInfo) -> ! {
     unsafe { percpu::set_this_m(m0) };
     crate::console::init();
     mem::init(boot_info);
-    // boot options: wired in once the parser lands
+    crate::options::init();
 
     gdt::init_this_cpu();
     idt::load();

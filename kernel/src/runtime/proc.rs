@@ -42,6 +42,7 @@ use gmp_sched::stealorder::RandomOrder;
 use crate::arch::context::{self, Gobuf};
 use crate::arch::idt::VECTOR_WAKE;
 use crate::arch::{apic, cpu, percpu, tsc};
+use crate::options::OptionsExt;
 use crate::runtime::g::{G, Gstatus};
 use crate::runtime::m::M;
 use crate::runtime::p::{P, Pstatus};

@@ -39,14 +39,14 @@ pub fn start_m0() -> ! {
     }
     let (hz, source) = tsc::calibrate();
     let seed = opts.seed.unwrap_or_else(cpu::rdtsc);
-    stack::init_g_stacks(opts.stack as u64);
+    stack::init_g_stacks(opts.stack_size as u64);
     for mp in m::all() {
         *mp.rand() = FastRand::new(seed ^ (mp.id as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
     }
     kprintln!(
         "scheduler: gomaxprocs={procs} cores={ncpu} sched={} seed={seed} stack={}K tsc={}MHz ({:?})",
         opts.sched.as_str(),
-        opts.stack / 1024,
+        opts.stack_size / 1024,
         hz / 1_000_000,
         source
     );
@@ -87,7 +87,7 @@ fn procresize(nprocs: u32) {
 /// The main G (Go's `runtime.main`): run the workload, report, exit.
 fn runtime_main() {
     SCHED.main_started.store(true, Ordering::Release);
-    let name = crate::options::get().workload.as_str();
+    let name = crate::options::get().workload;
     let verdict = crate::workloads::run(name);
     super::summary::print();
     match verdict {
