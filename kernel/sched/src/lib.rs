@@ -1,3 +1,24 @@
 //! The portable half of gmp-metal: everything about scheduling that does not
 //! need a CPU, tested on the host.
 #![no_std]
+
+extern crate alloc;
+
+// `sync` first: it defines the `maybe_const_fn!` macro the others use.
+mod sync;
+
+pub mod gfree;
+pub mod glist;
+pub mod globrunq;
+pub mod rand;
+pub mod runq;
+pub mod spinning;
+pub mod stealorder;
+
+pub use gfree::{GlobalGFree, LocalGFree};
+pub use glist::{GList, GQueue, SchedLink};
+pub use globrunq::{GlobalRunQueue, globrunqget_count};
+pub use rand::CheapRand;
+pub use runq::LocalRunQueue;
+pub use stealorder::{RandomEnum, RandomOrder};
+pub use sync::BROKEN_RUNQ;
