@@ -78,10 +78,19 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
     maybe_const_fn! {
         /// An empty queue.
         pub fn new() -> Self {
+            Self::new_at(0)
+        }
+    }
+
+    maybe_const_fn! {
+        /// An empty queue whose head and tail counters start at `start`
+        /// instead of 0. It behaves exactly as [`Self::new`]; tests use it
+        /// to cross the 2^32 wrap of the counters.
+        pub fn new_at(start: u32) -> Self {
             let _ = Self::CAP; // evaluate the assertion on N
             Self {
-                runqhead: AtomicU32::new(0),
-                runqtail: AtomicU32::new(0),
+                runqhead: AtomicU32::new(start),
+                runqtail: AtomicU32::new(start),
                 runq: null_ptr_array(),
                 runnext: AtomicPtr::new(ptr::null_mut()),
             }
@@ -409,6 +418,25 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
     /// Context: any thread.
     pub fn has_runnext(&self) -> bool {
         !self.runnext.load(Acquire).is_null()
+    }
+
+    /// Calls `f` on every queued G: `runnext` first (flag true), then the
+    /// ring from head to tail. A diagnostic view (scheddetail, tests): exact
+    /// only while no other thread consumes from this queue, e.g. with the
+    /// world stopped; the owner may call it between its own operations.
+    ///
+    /// Context: owner P, or a quiescent queue.
+    pub fn visit(&self, mut f: impl FnMut(NonNull<T>, bool)) {
+        if let Some(g) = NonNull::new(self.runnext.load(Acquire)) {
+            f(g, true);
+        }
+        let h = self.runqhead.load(Acquire);
+        let t = self.runqtail.load(Acquire);
+        for i in 0..t.wrapping_sub(h).min(Self::CAP) {
+            if let Some(g) = NonNull::new(self.slot(h.wrapping_add(i)).load(Relaxed)) {
+                f(g, false);
+            }
+        }
     }
 
     /// The ring's capacity, `N`.
