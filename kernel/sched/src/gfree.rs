@@ -138,13 +138,13 @@ impl<T: SchedLink> LocalGFree<T> {
     where
         G: DerefMut<Target = GlobalGFree<T>>,
     {
-        if self.list.is_empty() {
-            if let Some(mut global) = global() {
-                while self.list.len() < GFREE_REFILL {
-                    let Some(g) = global.list.pop() else { break };
-                    // SAFETY: `g` was inside this crate and stays inside.
-                    unsafe { self.list.push(g) };
-                }
+        if self.list.is_empty()
+            && let Some(mut global) = global()
+        {
+            while self.list.len() < GFREE_REFILL {
+                let Some(g) = global.list.pop() else { break };
+                // SAFETY: `g` was inside this crate and stays inside.
+                unsafe { self.list.push(g) };
             }
         }
         self.list.pop()

@@ -158,14 +158,22 @@ impl<T: SchedLink> GQueue<T> {
 
     /// Takes every G, head first, as a [`GList`] (Go: `popList`).
     pub fn pop_list(&mut self) -> GList<T> {
-        let list = GList { head: self.head, size: self.size, _owns: PhantomData };
+        let list = GList {
+            head: self.head,
+            size: self.size,
+            _owns: PhantomData,
+        };
         *self = GQueue::new();
         list
     }
 
     /// The Gs from head to tail, without removing them.
     pub fn iter(&self) -> Iter<'_, T> {
-        Iter { next: self.head, left: self.size, _list: PhantomData }
+        Iter {
+            next: self.head,
+            left: self.size,
+            _list: PhantomData,
+        }
     }
 }
 
@@ -236,7 +244,11 @@ impl<T: SchedLink> GList<T> {
 
     /// The Gs from top to bottom, without removing them.
     pub fn iter(&self) -> Iter<'_, T> {
-        Iter { next: self.head, left: self.size, _list: PhantomData }
+        Iter {
+            next: self.head,
+            left: self.size,
+            _list: PhantomData,
+        }
     }
 }
 

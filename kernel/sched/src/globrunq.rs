@@ -110,7 +110,10 @@ impl<T: SchedLink> GlobalRunQueue<T> {
         let gp = self.runq.pop()?;
         let mut rest = GQueue::new();
         for _ in 1..n {
-            let g = self.runq.pop().expect("globrunqget: queue shorter than its size");
+            let g = self
+                .runq
+                .pop()
+                .expect("globrunqget: queue shorter than its size");
             // SAFETY: `g` was inside this crate (on the global queue) and
             // stays inside (in `rest`).
             unsafe { rest.push_back(g) };
@@ -127,7 +130,12 @@ impl<T: SchedLink> GlobalRunQueue<T> {
     /// the global queue in order, so nothing is lost or reordered.
     ///
     /// Context: global scheduler lock held, by the owner of `local`.
-    pub fn globrunqget<const N: usize>(&mut self, local: &LocalRunQueue<T, N>, max: u32, gomaxprocs: u32) -> Option<NonNull<T>> {
+    pub fn globrunqget<const N: usize>(
+        &mut self,
+        local: &LocalRunQueue<T, N>,
+        max: u32,
+        gomaxprocs: u32,
+    ) -> Option<NonNull<T>> {
         let max = max.min(local.capacity() / 2);
         let (gp, mut rest) = self.globrunqgetbatch(max, gomaxprocs)?;
         local.runqputbatch(&mut rest);

@@ -71,7 +71,10 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
     /// that is not a power of two in `2..=2^31`, for which the wrapping
     /// index arithmetic would be wrong.
     const CAP: u32 = {
-        assert!(N.is_power_of_two() && N >= 2 && N <= 1 << 31, "runq: N must be a power of two");
+        assert!(
+            N.is_power_of_two() && N >= 2 && N <= 1 << 31,
+            "runq: N must be a power of two"
+        );
         N as u32
     };
 
@@ -124,10 +127,8 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
             // operation without the loop. AcqRel: publishes gp's contents to
             // whoever takes it, and acquires the old G's.
             let old = self.runnext.swap(gp.as_ptr(), AcqRel);
-            match NonNull::new(old) {
-                None => return None,
-                Some(old) => gp = old, // kick the old runnext to the ring
-            }
+            // An empty runnext: done. Otherwise kick the old G to the ring.
+            gp = NonNull::new(old)?;
         }
         loop {
             // Acquire: the consumers' slot reads happen before we reuse slots.
@@ -159,7 +160,11 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
         let n = t.wrapping_sub(h) / 2;
         assert!(n == Self::CAP / 2, "runqputslow: queue is not full");
         // Release: as for every consumer (the "consumer" is us here).
-        if self.runqhead.compare_exchange(h, h.wrapping_add(n), Release, Relaxed).is_err() {
+        if self
+            .runqhead
+            .compare_exchange(h, h.wrapping_add(n), Release, Relaxed)
+            .is_err()
+        {
             return None;
         }
         let mut batch = GQueue::new();
@@ -202,10 +207,13 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
         let next = self.runnext.load(Acquire);
         // If the CAS fails, a stealer took runnext (only the owner sets it
         // non-null), so there is no point retrying it.
-        if let Some(g) = NonNull::new(next) {
-            if self.runnext.compare_exchange(next, ptr::null_mut(), AcqRel, Relaxed).is_ok() {
-                return Some((g, true));
-            }
+        if let Some(g) = NonNull::new(next)
+            && self
+                .runnext
+                .compare_exchange(next, ptr::null_mut(), AcqRel, Relaxed)
+                .is_ok()
+        {
+            return Some((g, true));
         }
         loop {
             // Acquire: synchronise with other consumers (see the module docs).
@@ -215,7 +223,11 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
                 return None;
             }
             let gp = self.slot(h).load(Relaxed);
-            if self.runqhead.compare_exchange(h, h.wrapping_add(1), Release, Relaxed).is_ok() {
+            if self
+                .runqhead
+                .compare_exchange(h, h.wrapping_add(1), Release, Relaxed)
+                .is_ok()
+            {
                 let gp = NonNull::new(gp).expect("runqget: empty slot below runqtail");
                 return Some((gp, false));
             }
@@ -230,11 +242,14 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
     pub fn runqdrain(&self) -> GQueue<T> {
         let mut drained = GQueue::new();
         let next = self.runnext.load(Acquire);
-        if let Some(g) = NonNull::new(next) {
-            if self.runnext.compare_exchange(next, ptr::null_mut(), AcqRel, Relaxed).is_ok() {
-                // SAFETY: covered by `runqput`'s contract; it stays inside.
-                unsafe { drained.push_back(g) };
-            }
+        if let Some(g) = NonNull::new(next)
+            && self
+                .runnext
+                .compare_exchange(next, ptr::null_mut(), AcqRel, Relaxed)
+                .is_ok()
+        {
+            // SAFETY: covered by `runqput`'s contract; it stays inside.
+            unsafe { drained.push_back(g) };
         }
         loop {
             let h = self.runqhead.load(Acquire);
@@ -247,7 +262,11 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
                 spin_loop(); // read an inconsistent h and t
                 continue;
             }
-            if self.runqhead.compare_exchange(h, h.wrapping_add(qn), Release, Relaxed).is_err() {
+            if self
+                .runqhead
+                .compare_exchange(h, h.wrapping_add(qn), Release, Relaxed)
+                .is_err()
+            {
                 spin_loop();
                 continue;
             }
@@ -267,7 +286,12 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
     /// [`Self::runqsteal`]; `put(i, g)` stores the `i`-th grabbed G into the
     /// caller's buffer. It may be called again for the same `i` on a retry;
     /// only the values of the final, successful attempt count.
-    fn grab(&self, steal_runnext: bool, mut pause: impl FnMut(), mut put: impl FnMut(u32, *mut T)) -> u32 {
+    fn grab(
+        &self,
+        steal_runnext: bool,
+        mut pause: impl FnMut(),
+        mut put: impl FnMut(u32, *mut T),
+    ) -> u32 {
         loop {
             let h = self.runqhead.load(Acquire); // synchronise with other consumers
             let t = self.runqtail.load(Acquire); // synchronise with the producer
@@ -280,7 +304,11 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
                         // The caller sleeps ~3 µs here if the victim P is
                         // running: its owner is likely about to run runnext.
                         pause();
-                        if self.runnext.compare_exchange(next, ptr::null_mut(), AcqRel, Relaxed).is_err() {
+                        if self
+                            .runnext
+                            .compare_exchange(next, ptr::null_mut(), AcqRel, Relaxed)
+                            .is_err()
+                        {
                             continue;
                         }
                         put(0, next);
@@ -304,7 +332,11 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
                 self.runqhead.store(h.wrapping_add(n), Release);
                 return n;
             }
-            if self.runqhead.compare_exchange(h, h.wrapping_add(n), Release, Relaxed).is_ok() {
+            if self
+                .runqhead
+                .compare_exchange(h, h.wrapping_add(n), Release, Relaxed)
+                .is_ok()
+            {
                 return n;
             }
             spin_loop();
@@ -317,9 +349,19 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
     /// pauses ~3 µs there only if the victim P is running (Go's `usleep(3)`).
     ///
     /// Context: any thread. Panics if `batch` is shorter than `N/2`.
-    pub fn runqgrab(&self, batch: &mut [Option<NonNull<T>>], steal_runnext: bool, pause: impl FnMut()) -> u32 {
-        assert!(batch.len() >= (Self::CAP / 2) as usize, "runqgrab: batch shorter than N/2");
-        self.grab(steal_runnext, pause, |i, g| batch[i as usize] = NonNull::new(g))
+    pub fn runqgrab(
+        &self,
+        batch: &mut [Option<NonNull<T>>],
+        steal_runnext: bool,
+        pause: impl FnMut(),
+    ) -> u32 {
+        assert!(
+            batch.len() >= (Self::CAP / 2) as usize,
+            "runqgrab: batch shorter than N/2"
+        );
+        self.grab(steal_runnext, pause, |i, g| {
+            batch[i as usize] = NonNull::new(g)
+        })
     }
 
     /// Steals half of `victim`'s ring (or its `runnext`, see
@@ -333,11 +375,22 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
     /// empty ring): panics otherwise, before touching anything.
     ///
     /// Context: owner of `self` (the thief); `victim` is any other P.
-    pub fn runqsteal(&self, victim: &Self, steal_runnext: bool, pause: impl FnMut()) -> Option<(NonNull<T>, u32)> {
-        assert!(!ptr::eq(self, victim), "runqsteal: a P cannot steal from itself");
+    pub fn runqsteal(
+        &self,
+        victim: &Self,
+        steal_runnext: bool,
+        pause: impl FnMut(),
+    ) -> Option<(NonNull<T>, u32)> {
+        assert!(
+            !ptr::eq(self, victim),
+            "runqsteal: a P cannot steal from itself"
+        );
         let t = self.runqtail.load(Relaxed);
         let h = self.runqhead.load(Acquire);
-        assert!(t.wrapping_sub(h) <= Self::CAP / 2, "runqsteal: runq overflow");
+        assert!(
+            t.wrapping_sub(h) <= Self::CAP / 2,
+            "runqsteal: runq overflow"
+        );
         let n = victim.grab(steal_runnext, pause, |i, g| {
             self.slot(t.wrapping_add(i)).store(g, Relaxed);
         });
@@ -345,7 +398,8 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
             return None;
         }
         let last = n - 1;
-        let gp = NonNull::new(self.slot(t.wrapping_add(last)).load(Relaxed)).expect("runqsteal: grabbed an empty slot");
+        let gp = NonNull::new(self.slot(t.wrapping_add(last)).load(Relaxed))
+            .expect("runqsteal: grabbed an empty slot");
         if last > 0 {
             // Release: publishes the stolen Gs in our ring to our stealers.
             self.runqtail.store(t.wrapping_add(last), Release);

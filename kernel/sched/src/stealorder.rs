@@ -32,7 +32,10 @@ pub struct RandomOrder {
 impl RandomOrder {
     /// An order for zero Ps; call [`RandomOrder::reset`] before `start`.
     pub const fn new() -> Self {
-        Self { count: 0, coprimes: Vec::new() }
+        Self {
+            count: 0,
+            coprimes: Vec::new(),
+        }
     }
 
     /// Sets the number of Ps and recomputes the strides: every `1..=count`
@@ -40,7 +43,8 @@ impl RandomOrder {
     pub fn reset(&mut self, count: u32) {
         self.count = count;
         self.coprimes.clear();
-        self.coprimes.extend((1..=count).filter(|&i| gcd(i, count) == 1));
+        self.coprimes
+            .extend((1..=count).filter(|&i| gcd(i, count) == 1));
     }
 
     /// The number of Ps.
@@ -60,7 +64,12 @@ impl RandomOrder {
     pub fn start(&self, i: u32) -> RandomEnum {
         assert!(self.count > 0, "stealOrder: start before reset");
         let len = self.coprimes.len() as u32;
-        RandomEnum { i: 0, count: self.count, pos: i % self.count, inc: self.coprimes[(i / self.count % len) as usize] }
+        RandomEnum {
+            i: 0,
+            count: self.count,
+            pos: i % self.count,
+            inc: self.coprimes[(i / self.count % len) as usize],
+        }
     }
 }
 

@@ -5,7 +5,9 @@ mod common;
 
 use common::{G, gptr, id, make_gs, queue_ids, runq_ids};
 use gmp_sched::gfree::{GFREE_KEEP_BELOW, GFREE_REFILL, GFREE_SPILL_AT};
-use gmp_sched::{GList, GQueue, GlobalGFree, GlobalRunQueue, LocalGFree, LocalRunQueue, globrunqget_count};
+use gmp_sched::{
+    GList, GQueue, GlobalGFree, GlobalRunQueue, LocalGFree, LocalRunQueue, globrunqget_count,
+};
 use std::cell::Cell;
 
 fn list_ids(l: &GList<G>) -> Vec<u32> {
@@ -16,7 +18,8 @@ fn list_ids(l: &GList<G>) -> Vec<u32> {
 fn gqueue_push_pushback_pop_order() {
     let gs = make_gs(6);
     let mut q = GQueue::new();
-    assert!(q.is_empty() && q.len() == 0 && q.pop().is_none());
+    assert!(q.is_empty() && q.pop().is_none());
+    assert_eq!(q.len(), 0);
     // SAFETY (all pushes in these tests): the Gs outlive the lists.
     unsafe {
         q.push_back(gptr(&gs[1]));
@@ -24,7 +27,10 @@ fn gqueue_push_pushback_pop_order() {
         q.push(gptr(&gs[0]));
     }
     assert_eq!(queue_ids(&q), vec![0, 1, 2]);
-    assert_eq!((q.len(), q.head().map(id), q.tail().map(id)), (3, Some(0), Some(2)));
+    assert_eq!(
+        (q.len(), q.head().map(id), q.tail().map(id)),
+        (3, Some(0), Some(2))
+    );
 
     let mut q2 = GQueue::new();
     unsafe {
@@ -38,7 +44,8 @@ fn gqueue_push_pushback_pop_order() {
     unsafe { q.push_back(gptr(&gs[5])) };
     let popped: Vec<u32> = std::iter::from_fn(|| q.pop()).map(id).collect();
     assert_eq!(popped, vec![0, 1, 2, 3, 4, 5]);
-    assert!(q.is_empty() && q.tail().is_none() && q.len() == 0);
+    assert!(q.is_empty() && q.tail().is_none());
+    assert_eq!(q.len(), 0);
 
     // An emptied queue is reusable: push after pop-to-empty.
     unsafe { q.push(gptr(&gs[2])) };
@@ -55,7 +62,10 @@ fn gqueue_push_back_all_into_empty() {
         q2.push_back(gptr(&gs[1]));
     }
     q.push_back_all(q2);
-    assert_eq!((queue_ids(&q), q.len(), q.tail().map(id)), (vec![0, 1], 2, Some(1)));
+    assert_eq!(
+        (queue_ids(&q), q.len(), q.tail().map(id)),
+        (vec![0, 1], 2, Some(1))
+    );
 }
 
 #[test]
@@ -77,7 +87,8 @@ fn glist_is_lifo_and_push_all_prepends() {
     assert_eq!((list_ids(&l), l.len()), (vec![2, 3, 1, 0], 4));
     let popped: Vec<u32> = std::iter::from_fn(|| l.pop()).map(id).collect();
     assert_eq!(popped, vec![2, 3, 1, 0]);
-    assert!(l.is_empty() && l.len() == 0);
+    assert!(l.is_empty());
+    assert_eq!(l.len(), 0);
 
     let mut q = GQueue::new();
     unsafe {
@@ -106,7 +117,11 @@ fn globrunqget_count_is_gos_formula() {
         ((5, 1, 0), 0),
     ];
     for ((size, procs, max), want) in cases {
-        assert_eq!(globrunqget_count(size, procs, max), want, "size={size} gomaxprocs={procs} max={max}");
+        assert_eq!(
+            globrunqget_count(size, procs, max),
+            want,
+            "size={size} gomaxprocs={procs} max={max}"
+        );
     }
 }
 
@@ -220,7 +235,10 @@ fn gfree_ids(l: &LocalGFree<G>) -> Vec<u32> {
 
 #[test]
 fn gfree_constants_are_gos() {
-    assert_eq!((GFREE_SPILL_AT, GFREE_KEEP_BELOW, GFREE_REFILL), (64, 32, 32));
+    assert_eq!(
+        (GFREE_SPILL_AT, GFREE_KEEP_BELOW, GFREE_REFILL),
+        (64, 32, 32)
+    );
 }
 
 /// gfput: the 64th put spills until fewer than 32 remain — Go's loop
@@ -229,7 +247,10 @@ fn gfree_constants_are_gos() {
 fn gfput_spills_at_64_down_to_31() {
     let gs = make_gs(200);
     let locks = Cell::new(0);
-    let global = Locked { list: Default::default(), locks: &locks };
+    let global = Locked {
+        list: Default::default(),
+        locks: &locks,
+    };
     let mut local = LocalGFree::new();
     for (i, g) in gs[..63].iter().enumerate() {
         // SAFETY: the Gs outlive the lists.
@@ -251,7 +272,10 @@ fn gfput_spills_at_64_down_to_31() {
     for g in &gs[64..97] {
         unsafe { local.gfput(gptr(g), || global.lock()) };
     }
-    assert_eq!((locks.get(), local.len(), global.list.borrow().len()), (2, 31, 66));
+    assert_eq!(
+        (locks.get(), local.len(), global.list.borrow().len()),
+        (2, 31, 66)
+    );
 }
 
 /// gfget: an empty local list refills 32 from the global list (under one
@@ -260,7 +284,10 @@ fn gfput_spills_at_64_down_to_31() {
 fn gfget_refills_32() {
     let gs = make_gs(100);
     let locks = Cell::new(0);
-    let global = Locked { list: Default::default(), locks: &locks };
+    let global = Locked {
+        list: Default::default(),
+        locks: &locks,
+    };
     let mut spill = LocalGFree::new();
     for g in &gs[..64] {
         unsafe { spill.gfput(gptr(g), || global.lock()) };
@@ -285,7 +312,11 @@ fn gfget_refills_32() {
     assert_eq!(locks.get(), 2);
     // Nothing anywhere: None, and a closure may skip the lock.
     assert!(local.gfget(|| Some(global.lock())).is_none());
-    assert!(local.gfget(|| None::<std::cell::RefMut<'_, GlobalGFree<G>>>).is_none());
+    assert!(
+        local
+            .gfget(|| None::<std::cell::RefMut<'_, GlobalGFree<G>>>)
+            .is_none()
+    );
     assert_eq!(locks.get(), 3);
 }
 
@@ -295,7 +326,11 @@ fn gfpurge_moves_everything() {
     let mut global = GlobalGFree::new();
     let mut local = LocalGFree::new();
     for g in gs.iter() {
-        unsafe { local.gfput(gptr(g), || -> &mut GlobalGFree<G> { unreachable!("no spill below 64") }) };
+        unsafe {
+            local.gfput(gptr(g), || -> &mut GlobalGFree<G> {
+                unreachable!("no spill below 64")
+            })
+        };
     }
     local.gfpurge(&mut global);
     assert!(local.is_empty());

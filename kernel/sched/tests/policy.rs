@@ -1,6 +1,8 @@
 //! Steal order, the per-M random generator and the spinning rules.
 
-use gmp_sched::spinning::{handoffp_should_spin, may_start_spinning, wakep_should_start, was_last_spinner};
+use gmp_sched::spinning::{
+    handoffp_should_spin, may_start_spinning, wakep_should_start, was_last_spinner,
+};
 use gmp_sched::stealorder::gcd;
 use gmp_sched::{CheapRand, RandomOrder};
 
@@ -36,7 +38,10 @@ fn every_enumeration_visits_each_p_exactly_once() {
             for &p in &order {
                 seen[p as usize] += 1;
             }
-            assert!(seen.iter().all(|&c| c == 1), "count={count} i={i}: {order:?}");
+            assert!(
+                seen.iter().all(|&c| c == 1),
+                "count={count} i={i}: {order:?}"
+            );
 
             let mut e = ord.start(i);
             let mut go_style = Vec::new();
@@ -112,7 +117,10 @@ fn below_is_roughly_uniform() {
         counts[r.below(BUCKETS as u32) as usize] += 1;
     }
     let expected = (DRAWS / BUCKETS) as f64;
-    let chi2: f64 = counts.iter().map(|&c| (c as f64 - expected).powi(2) / expected).sum();
+    let chi2: f64 = counts
+        .iter()
+        .map(|&c| (c as f64 - expected).powi(2) / expected)
+        .sum();
     assert!(chi2 < 50.0, "chi² = {chi2}, counts {counts:?}");
 }
 

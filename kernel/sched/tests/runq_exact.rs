@@ -27,7 +27,10 @@ fn put_then_get_every_count_in_order() {
             assert!(q.runqempty());
             assert_eq!(q.runqlen(), 0);
             for (j, g) in gs[..n].iter().enumerate() {
-                assert!(put(&q, g, false).is_none(), "overflow before full (n={n}, j={j})");
+                assert!(
+                    put(&q, g, false).is_none(),
+                    "overflow before full (n={n}, j={j})"
+                );
                 assert_eq!(q.runqlen(), j as u32 + 1);
                 assert_eq!(q.ring_len(), j as u32 + 1);
                 assert!(!q.runqempty());
@@ -39,7 +42,10 @@ fn put_then_get_every_count_in_order() {
                 assert_eq!(q.runqlen(), (n - j - 1) as u32);
                 assert_eq!(q.runqempty(), j + 1 == n);
             }
-            assert!(q.runqget().is_none(), "runq is not empty afterwards (n={n})");
+            assert!(
+                q.runqget().is_none(),
+                "runq is not empty afterwards (n={n})"
+            );
             assert!(q.runqempty());
         }
     }
@@ -62,7 +68,9 @@ fn runnext_replaces_and_kicks_old_to_tail() {
     assert!(put(&q, &gs[3], true).is_none()); // kicks G2 behind G0
     assert_eq!(runq_ids(&q), (Some(3), vec![1, 0, 2]));
 
-    let got: Vec<(u32, bool)> = std::iter::from_fn(|| q.runqget()).map(|(g, i)| (id(g), i)).collect();
+    let got: Vec<(u32, bool)> = std::iter::from_fn(|| q.runqget())
+        .map(|(g, i)| (id(g), i))
+        .collect();
     assert_eq!(got, vec![(3, true), (1, false), (0, false), (2, false)]);
     assert!(q.runqempty());
 }
@@ -142,7 +150,10 @@ fn steal_takes_half_rounded_up_every_count() {
         }
         assert_eq!(thief.runqlen(), want.saturating_sub(1));
         assert_eq!(victim.runqlen(), n - want);
-        assert_eq!(runq_ids(&thief), (None, (0..want.saturating_sub(1)).collect()));
+        assert_eq!(
+            runq_ids(&thief),
+            (None, (0..want.saturating_sub(1)).collect())
+        );
         assert_eq!(runq_ids(&victim), (None, (want..n).collect()));
 
         let mut seen = vec![0u8; n as usize];
@@ -154,7 +165,10 @@ fn steal_takes_half_rounded_up_every_count() {
                 seen[id(g) as usize] += 1;
             }
         }
-        assert!(seen.iter().all(|&c| c == 1), "bad element at n={n}: {seen:?}");
+        assert!(
+            seen.iter().all(|&c| c == 1),
+            "bad element at n={n}: {seen:?}"
+        );
     }
 }
 
@@ -167,7 +181,10 @@ fn steal_runnext_only_when_ring_empty_and_allowed() {
     let pause = || pauses.set(pauses.get() + 1);
 
     assert!(put(&victim, &gs[0], true).is_none());
-    assert!(thief.runqsteal(&victim, false, pause).is_none(), "runnext stolen without permission");
+    assert!(
+        thief.runqsteal(&victim, false, pause).is_none(),
+        "runnext stolen without permission"
+    );
     assert_eq!(pauses.get(), 0);
     assert_eq!(victim.runqlen(), 1);
 
@@ -183,7 +200,10 @@ fn steal_runnext_only_when_ring_empty_and_allowed() {
     assert_eq!((id(g), moved), (0, 1));
     assert_eq!(pauses.get(), 1);
     assert!(victim.runqempty());
-    assert!(thief.runqempty(), "the stolen runnext is returned, not queued");
+    assert!(
+        thief.runqempty(),
+        "the stolen runnext is returned, not queued"
+    );
 }
 
 #[test]
@@ -195,7 +215,12 @@ fn runqgrab_into_buffer() {
     }
     assert!(put(&q, &gs[8], true).is_none());
     let mut batch = vec![None; 128];
-    assert_eq!(q.runqgrab(&mut batch, true, || panic!("no pause with a non-empty ring")), 4);
+    assert_eq!(
+        q.runqgrab(&mut batch, true, || panic!(
+            "no pause with a non-empty ring"
+        )),
+        4
+    );
     let ids: Vec<u32> = batch[..4].iter().map(|g| id(g.unwrap())).collect();
     assert_eq!(ids, vec![0, 1, 2, 3]);
     assert!(batch[4].is_none());
@@ -270,7 +295,10 @@ fn repeated_overflow_loses_nothing() {
             batches += 1;
             assert_eq!(batch.len(), 129);
             let ids = queue_ids(&batch);
-            assert!(ids.windows(2).all(|w| w[0] < w[1]), "batch not FIFO: {ids:?}");
+            assert!(
+                ids.windows(2).all(|w| w[0] < w[1]),
+                "batch not FIFO: {ids:?}"
+            );
             assert_eq!(*ids.last().unwrap(), i as u32, "the new G ends the batch");
             global.globrunqputbatch(batch);
         }
@@ -278,7 +306,10 @@ fn repeated_overflow_loses_nothing() {
             consumed.extend(q.runqget().map(|(g, _)| id(g)));
         }
     }
-    assert!(batches > 40, "the test must overflow many times, did {batches}");
+    assert!(
+        batches > 40,
+        "the test must overflow many times, did {batches}"
+    );
     let mut seen = vec![0u32; TOTAL];
     for i in consumed {
         seen[i as usize] += 1;

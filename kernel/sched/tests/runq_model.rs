@@ -50,14 +50,7 @@ impl<const N: usize> Model<N> {
     /// Returns the overflow batch, if any.
     fn put(&mut self, q: usize, g: u32, next: bool) -> Option<Vec<u32>> {
         let mq = &mut self.q[q];
-        let g = if next {
-            match mq.next.replace(g) {
-                None => return None,
-                Some(old) => old,
-            }
-        } else {
-            g
-        };
+        let g = if next { mq.next.replace(g)? } else { g };
         if mq.ring.len() < N {
             mq.ring.push_back(g);
             return None;
@@ -82,10 +75,8 @@ impl<const N: usize> Model<N> {
         if n > 0 {
             return (mq.ring.drain(..n).collect(), false);
         }
-        if steal_next {
-            if let Some(g) = mq.next.take() {
-                return (vec![g], true);
-            }
+        if steal_next && let Some(g) = mq.next.take() {
+            return (vec![g], true);
         }
         (vec![], false)
     }
@@ -108,26 +99,43 @@ impl<const N: usize> Model<N> {
     }
 }
 
-fn check<const N: usize>(step: usize, real: &[LocalRunQueue<G, N>; 2], glob: &GlobalRunQueue<G>, model: &Model<N>) {
+fn check<const N: usize>(
+    step: usize,
+    real: &[LocalRunQueue<G, N>; 2],
+    glob: &GlobalRunQueue<G>,
+    model: &Model<N>,
+) {
     for (p, (r, m)) in real.iter().zip(&model.q).enumerate() {
         let (next, ring) = runq_ids(r);
         assert_eq!(next, m.next, "step {step}: P{p} runnext");
         assert_eq!(ring, Vec::from(m.ring.clone()), "step {step}: P{p} ring");
         let len = m.ring.len() as u32 + u32::from(m.next.is_some());
         assert_eq!(r.runqlen(), len, "step {step}: P{p} runqlen");
-        assert_eq!(r.ring_len(), m.ring.len() as u32, "step {step}: P{p} ring_len");
+        assert_eq!(
+            r.ring_len(),
+            m.ring.len() as u32,
+            "step {step}: P{p} ring_len"
+        );
         assert_eq!(r.runqempty(), len == 0, "step {step}: P{p} runqempty");
     }
     let gids: Vec<u32> = glob.iter().map(id).collect();
-    assert_eq!(gids, Vec::from(model.global.clone()), "step {step}: global queue");
+    assert_eq!(
+        gids,
+        Vec::from(model.global.clone()),
+        "step {step}: global queue"
+    );
     assert_eq!(glob.len() as usize, model.global.len());
 }
 
 fn run<const N: usize>(ops: &[Op]) {
     let gs = make_gs(ops.len());
-    let real: [LocalRunQueue<G, N>; 2] = [LocalRunQueue::new(), LocalRunQueue::new_at(u32::MAX - 3)];
+    let real: [LocalRunQueue<G, N>; 2] =
+        [LocalRunQueue::new(), LocalRunQueue::new_at(u32::MAX - 3)];
     let mut glob = GlobalRunQueue::new();
-    let mut model = Model::<N> { q: Default::default(), global: VecDeque::new() };
+    let mut model = Model::<N> {
+        q: Default::default(),
+        global: VecDeque::new(),
+    };
     let mut consumed = vec![false; ops.len()];
     let mut consume = |g: u32| {
         assert!(!consumed[g as usize], "G{g} handed out twice");
@@ -142,7 +150,11 @@ fn run<const N: usize>(ops: &[Op]) {
                 // SAFETY: `gs` outlives the queues.
                 let batch = unsafe { real[q].runqput(gptr(g), next) };
                 let want = model.put(q, g.id, next);
-                assert_eq!(batch.as_ref().map(common::queue_ids), want, "step {step}: overflow batch");
+                assert_eq!(
+                    batch.as_ref().map(common::queue_ids),
+                    want,
+                    "step {step}: overflow batch"
+                );
                 if let Some(b) = batch {
                     assert_eq!(b.len() as usize, N / 2 + 1);
                     glob.globrunqputbatch(b);
@@ -162,14 +174,23 @@ fn run<const N: usize>(ops: &[Op]) {
                     continue; // runqsteal requires room for N/2 (Go steals into an empty ring)
                 }
                 let pauses = Cell::new(0);
-                let got = real[thief].runqsteal(&real[victim], steal_next, || pauses.set(pauses.get() + 1));
+                let got = real[thief]
+                    .runqsteal(&real[victim], steal_next, || pauses.set(pauses.get() + 1));
                 let (grabbed, took_next) = model.grab(victim, steal_next);
-                assert_eq!(pauses.get(), u32::from(took_next), "step {step}: pause only for runnext");
+                assert_eq!(
+                    pauses.get(),
+                    u32::from(took_next),
+                    "step {step}: pause only for runnext"
+                );
                 match got {
                     None => assert!(grabbed.is_empty(), "step {step}: steal found nothing"),
                     Some((g, moved)) => {
                         assert_eq!(moved as usize, grabbed.len(), "step {step}: steal count");
-                        assert_eq!(id(g), *grabbed.last().unwrap(), "step {step}: steal returns the last");
+                        assert_eq!(
+                            id(g),
+                            *grabbed.last().unwrap(),
+                            "step {step}: steal returns the last"
+                        );
                         model.q[thief].ring.extend(&grabbed[..grabbed.len() - 1]);
                         consume(id(g));
                     }
@@ -192,7 +213,11 @@ fn run<const N: usize>(ops: &[Op]) {
             }
             Op::GlobGet { q, max, procs } => {
                 let got = glob.globrunqget(&real[q], max, procs).map(id);
-                assert_eq!(got, model.globget(q, max, procs), "step {step}: globrunqget");
+                assert_eq!(
+                    got,
+                    model.globget(q, max, procs),
+                    "step {step}: globrunqget"
+                );
                 if let Some(g) = got {
                     consume(g);
                 }
@@ -218,7 +243,11 @@ fn run<const N: usize>(ops: &[Op]) {
         held[id(g) as usize] += 1;
     }
     for g in 0..fresh {
-        assert_eq!(held[g] + u32::from(consumed[g]), 1, "G{g} lost or duplicated");
+        assert_eq!(
+            held[g] + u32::from(consumed[g]),
+            1,
+            "G{g} lost or duplicated"
+        );
     }
 }
 

@@ -21,7 +21,12 @@ unsafe impl SchedLink for G {
 
 /// `n` Gs with ids `0..n`, at stable addresses for the whole test.
 pub fn make_gs(n: usize) -> Box<[G]> {
-    (0..n).map(|i| G { id: i as u32, schedlink: AtomicPtr::new(std::ptr::null_mut()) }).collect()
+    (0..n)
+        .map(|i| G {
+            id: i as u32,
+            schedlink: AtomicPtr::new(std::ptr::null_mut()),
+        })
+        .collect()
 }
 
 /// A queue handle for `g`.
@@ -45,6 +50,12 @@ pub fn queue_ids(q: &gmp_sched::GQueue<G>) -> Vec<u32> {
 pub fn runq_ids<const N: usize>(q: &gmp_sched::LocalRunQueue<G, N>) -> (Option<u32>, Vec<u32>) {
     let mut next = None;
     let mut ring = Vec::new();
-    q.visit(|g, is_next| if is_next { next = Some(id(g)) } else { ring.push(id(g)) });
+    q.visit(|g, is_next| {
+        if is_next {
+            next = Some(id(g))
+        } else {
+            ring.push(id(g))
+        }
+    });
     (next, ring)
 }
