@@ -32,7 +32,9 @@ pub fn init() {
 
 /// The options in force.
 pub fn get() -> &'static BootOptions {
-    OPTIONS.get().expect("boot options are read before the scheduler starts")
+    OPTIONS
+        .get()
+        .expect("boot options are read before the scheduler starts")
 }
 
 /// Convenience predicates on the options.

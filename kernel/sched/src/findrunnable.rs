@@ -76,7 +76,15 @@ pub fn find_runnable<S: Sources>(s: &mut S) -> Option<(S::G, bool, Source)> {
         return Some((g, false, Source::GlobalFairness));
     }
     if let Some((g, inherit)) = s.runqget() {
-        return Some((g, inherit, if inherit { Source::Runnext } else { Source::LocalRing }));
+        return Some((
+            g,
+            inherit,
+            if inherit {
+                Source::Runnext
+            } else {
+                Source::LocalRing
+            },
+        ));
     }
     if s.global_nonempty()
         && let Some(g) = s.globrunqget_batch()
@@ -157,7 +165,12 @@ mod tests {
     }
 
     fn model() -> Model {
-        Model { fairness: true, may_spin: true, tick: 1, ..Model::default() }
+        Model {
+            fairness: true,
+            may_spin: true,
+            tick: 1,
+            ..Model::default()
+        }
     }
 
     #[test]
@@ -166,7 +179,10 @@ mod tests {
         m.tick = 61 * 3;
         m.global.push_back(7);
         m.runnext = Some(1);
-        assert_eq!(find_runnable(&mut m), Some((7, false, Source::GlobalFairness)));
+        assert_eq!(
+            find_runnable(&mut m),
+            Some((7, false, Source::GlobalFairness))
+        );
         assert_eq!(m.log, ["global1"]);
     }
 
@@ -197,7 +213,11 @@ mod tests {
             m.tick = tick;
             m.global.push_back(7);
             m.ring.push_back(2);
-            assert_eq!(find_runnable(&mut m), Some((2, false, Source::LocalRing)), "tick {tick}");
+            assert_eq!(
+                find_runnable(&mut m),
+                Some((2, false, Source::LocalRing)),
+                "tick {tick}"
+            );
             let mut m = model();
             m.tick = tick;
             m.global.push_back(7);
@@ -234,6 +254,9 @@ mod tests {
         let mut m = model();
         assert_eq!(find_runnable(&mut m), None);
         assert_eq!(m.log, ["local", "spin", "steal"]);
-        assert!(m.spinning, "the M stays spinning; the caller un-spins in step 6");
+        assert!(
+            m.spinning,
+            "the M stays spinning; the caller un-spins in step 6"
+        );
     }
 }

@@ -48,7 +48,11 @@ impl Gobuf {
         let rsp = stack_top - 8;
         // SAFETY: `rsp` lies in the new G's mapped stack, which nobody else uses yet.
         unsafe { (rsp as *mut u64).write(0) };
-        Gobuf { rsp, rip: entry as usize as u64, ..Gobuf::default() }
+        Gobuf {
+            rsp,
+            rip: entry as usize as u64,
+            ..Gobuf::default()
+        }
     }
 }
 

@@ -10,6 +10,7 @@ pub mod fwcfg;
 pub mod gdt;
 pub mod idt;
 pub mod percpu;
+pub mod pic;
 pub mod pit;
 pub mod smp;
 pub mod timer;

@@ -34,7 +34,11 @@ static TICK_TSC: AtomicU64 = AtomicU64::new(0);
 
 /// Which mode the timer runs in.
 pub fn mode_name() -> &'static str {
-    if DEADLINE_MODE.load(Ordering::Relaxed) { "tsc-deadline" } else { "periodic" }
+    if DEADLINE_MODE.load(Ordering::Relaxed) {
+        "tsc-deadline"
+    } else {
+        "periodic"
+    }
 }
 
 /// Decide the mode and calibrate. Bootstrap core, after `tsc::calibrate`.
@@ -42,7 +46,9 @@ pub fn mode_name() -> &'static str {
 /// TSC frequency (deadline mode).
 pub fn init(tick_ns: u64) -> u64 {
     TICK_NS.store(tick_ns, Ordering::Relaxed);
-    let deadline = raw_cpuid::CpuId::new().get_feature_info().is_some_and(|f| f.has_tsc_deadline());
+    let deadline = raw_cpuid::CpuId::new()
+        .get_feature_info()
+        .is_some_and(|f| f.has_tsc_deadline());
     DEADLINE_MODE.store(deadline, Ordering::Relaxed);
     if deadline {
         TICK_TSC.store(tsc::ns_to_ticks(tick_ns).max(1), Ordering::Relaxed);

@@ -98,7 +98,10 @@ pub enum StackError {
 /// Reserve the G-stack region for stacks of `stack_size` bytes (a multiple
 /// of the page size).
 pub fn init_g_stacks(stack_size: u64) {
-    assert!(stack_size % PAGE == 0 && stack_size > 0, "G stack size must be whole pages");
+    assert!(
+        stack_size % PAGE == 0 && stack_size > 0,
+        "G stack size must be whole pages"
+    );
     let base = paging::reserve_pml4_slot().as_u64();
     let slot_size = stack_size + PAGE;
     G_STACKS.call_once(|| GStacks {
@@ -129,7 +132,10 @@ pub fn alloc_g_stack() -> Result<(Stack, usize), StackError> {
     let bottom = VirtAddr::new(s.base + slot * s.slot_size + PAGE);
     let top = bottom + s.stack_size;
     let flags = Flags::PRESENT | Flags::WRITABLE | Flags::NO_EXECUTE;
-    let pages = Page::range(Page::containing_address(bottom), Page::containing_address(top));
+    let pages = Page::range(
+        Page::containing_address(bottom),
+        Page::containing_address(top),
+    );
     for (i, page) in pages.enumerate() {
         if paging::map_fresh(page, flags).is_err() {
             // Give back what was mapped so a failed spawn leaks nothing.
@@ -148,7 +154,9 @@ pub fn alloc_g_stack() -> Result<(Stack, usize), StackError> {
 
 /// Number of G stacks ever allocated (each is kept for reuse).
 pub fn g_stacks_allocated() -> u64 {
-    G_STACKS.get().map_or(0, |s| s.next.load(Ordering::Relaxed).min(s.max_slots))
+    G_STACKS
+        .get()
+        .map_or(0, |s| s.next.load(Ordering::Relaxed).min(s.max_slots))
 }
 
 /// If `addr` lies in a G-stack slot, the slot index, its stack, and whether
@@ -160,6 +168,13 @@ pub fn g_stack_slot_of(addr: u64) -> Option<(usize, Stack, bool)> {
     }
     let slot = (addr - s.base) / s.slot_size;
     let bottom = VirtAddr::new(s.base + slot * s.slot_size + PAGE);
-    let stack = Stack { bottom, top: bottom + s.stack_size };
-    Some((slot as usize, stack, stack.guard_contains(VirtAddr::new(addr))))
+    let stack = Stack {
+        bottom,
+        top: bottom + s.stack_size,
+    };
+    Some((
+        slot as usize,
+        stack,
+        stack.guard_contains(VirtAddr::new(addr)),
+    ))
 }

@@ -25,9 +25,15 @@ pub fn allgadd(gp: &'static G) {
     let _guard = APPEND.lock();
     let i = LEN.load(Ordering::Relaxed);
     let (c, off) = (i / CHUNK, i % CHUNK);
-    assert!(c < MAX_CHUNKS, "allgadd: more than {} Gs", CHUNK * MAX_CHUNKS);
+    assert!(
+        c < MAX_CHUNKS,
+        "allgadd: more than {} Gs",
+        CHUNK * MAX_CHUNKS
+    );
     if CHUNKS[c].load(Ordering::Relaxed).is_null() {
-        let chunk = Box::leak(Box::new(Chunk([const { AtomicPtr::new(null_mut()) }; CHUNK])));
+        let chunk = Box::leak(Box::new(Chunk(
+            [const { AtomicPtr::new(null_mut()) }; CHUNK],
+        )));
         CHUNKS[c].store(chunk, Ordering::Release);
     }
     // SAFETY: the chunk pointer was just published or is an earlier leak.

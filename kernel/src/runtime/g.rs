@@ -205,9 +205,12 @@ impl G {
     /// a failed hand-off is a scheduler bug, never a case to handle.
     #[track_caller]
     pub fn casgstatus(&self, old: Gstatus, new: Gstatus) {
-        if let Err(actual) =
-            self.atomicstatus.compare_exchange(old as u32, new as u32, Ordering::AcqRel, Ordering::Acquire)
-        {
+        if let Err(actual) = self.atomicstatus.compare_exchange(
+            old as u32,
+            new as u32,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
             panic!(
                 "casgstatus: G{} is {}, expected {} for the move to {}",
                 self.goid(),

@@ -20,7 +20,7 @@
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
 
-use gmp_sched::rand::FastRand;
+use gmp_sched::rand::CheapRand;
 
 use crate::runtime::g::G;
 use crate::runtime::p::P;
@@ -64,7 +64,7 @@ pub struct M {
     /// `gopark`'s unlock function and its argument, consumed by `park_m`.
     waitunlock: UnsafeCell<Option<(UnlockFn, *const ())>>,
     /// The M's random source (steal order), seeded at boot.
-    rand: UnsafeCell<FastRand>,
+    rand: UnsafeCell<CheapRand>,
     /// Times this M was parked (`stopm`).
     pub parks: AtomicU64,
 }
@@ -90,7 +90,7 @@ impl M {
             idle: AtomicBool::new(false),
             locks: AtomicU32::new(0),
             waitunlock: UnsafeCell::new(None),
-            rand: UnsafeCell::new(FastRand::new(0)),
+            rand: UnsafeCell::new(CheapRand::new(0)),
             parks: AtomicU64::new(0),
         }
     }
@@ -147,10 +147,9 @@ pub struct Whereabouts(Option<u64>);
 
 impl core::fmt::Display for Whereabouts {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        if self.0 == 0 {
-            write!(f, "on g0")
-        } else {
-            write!(f, "in G{}", self.0)
+        match self.0 {
+            Some(goid) => write!(f, "in G{goid}"),
+            None => write!(f, "on g0"),
         }
     }
 }
@@ -191,7 +190,7 @@ impl M {
 
     /// This M's random source. M itself only, never re-entrantly.
     #[allow(clippy::mut_from_ref)]
-    pub(crate) fn rand(&self) -> &mut FastRand {
+    pub(crate) fn rand(&self) -> &mut CheapRand {
         // SAFETY: only this M touches its random state, with interrupts off.
         unsafe { &mut *self.rand.get() }
     }

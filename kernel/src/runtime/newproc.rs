@@ -53,14 +53,20 @@ where
     let top = gp.stack.top.as_u64();
     let size = core::mem::size_of::<F>() as u64;
     let align = core::mem::align_of::<F>().max(16) as u64;
-    assert!(size <= stack::g_stack_size() / 4, "go: closure of {size} bytes is too large for a G stack");
+    assert!(
+        size <= stack::g_stack_size() / 4,
+        "go: closure of {size} bytes is too large for a G stack"
+    );
     let data = (top - size) & !(align - 1);
     // SAFETY: `data..data+size` lies at the top of `gp`'s stack, which is
     // mapped and unused while the G is dead/idle and owned by us.
     unsafe { core::ptr::write(data as *mut F, f) };
     // SAFETY: we own `gp` (it is Gdead/Gidle and on no list).
     unsafe { *gp.gobuf() = Gobuf::new_entry(data & !15, gostart) };
-    gp.set_entry(Entry { call: call_closure::<F>, data: data as *mut u8 });
+    gp.set_entry(Entry {
+        call: call_closure::<F>,
+        data: data as *mut u8,
+    });
     gp.set_goid(next_goid(pp));
     gp.preempt.store(false, Ordering::Relaxed);
     gp.casgstatus(Gstatus::Gdead, Gstatus::Grunnable);
@@ -102,9 +108,8 @@ fn next_goid(pp: &P) -> u64 {
 fn gfput(pp: &P, gp: &'static G) {
     // SAFETY: the caller holds `pp`, interrupts off.
     let local = unsafe { pp.gfree() };
-    if let Some(batch) = local.gfput(NonNull::from(gp)) {
-        SCHED.gfree.lock().put_batch(batch);
-    }
+    // SAFETY: `gp` is dead and on no list.
+    unsafe { local.gfput(NonNull::from(gp), || SCHED.gfree.lock()) };
 }
 
 /// Take a dead G for reuse, refilling from the global list when the local
@@ -112,12 +117,9 @@ fn gfput(pp: &P, gp: &'static G) {
 fn gfget(pp: &P) -> Option<&'static G> {
     // SAFETY: the caller holds `pp`, interrupts off.
     let local = unsafe { pp.gfree() };
-    if local.is_empty() {
-        let mut global = SCHED.gfree.lock();
-        local.refill_from(&mut global);
-    }
+    let g = local.gfget(|| Some(SCHED.gfree.lock()))?;
     // SAFETY: free-list entries are live (leaked) Gs.
-    local.gfget().map(|g| unsafe { &*g.as_ptr() })
+    Some(unsafe { &*g.as_ptr() })
 }
 
 unsafe fn call_closure<F: FnOnce()>(data: *mut u8) {
@@ -129,7 +131,9 @@ unsafe fn call_closure<F: FnOnce()>(data: *mut u8) {
 /// Where every G starts (its Gobuf's RIP).
 extern "C" fn gostart() -> ! {
     let gp = proc::getg().expect("gostart: no current G");
-    let entry = gp.take_entry().expect("gostart: G started without an entry");
+    let entry = gp
+        .take_entry()
+        .expect("gostart: G started without an entry");
     cpu::interrupts_enable();
     // SAFETY: the entry was built by newproc1 for this G.
     unsafe { (entry.call)(entry.data) };

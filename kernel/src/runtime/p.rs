@@ -119,7 +119,9 @@ impl P {
 
     /// Move from `old` to `new` by CAS; false if the status was not `old`.
     pub fn cas_status(&self, old: Pstatus, new: Pstatus) -> bool {
-        self.status.compare_exchange(old as u32, new as u32, Ordering::AcqRel, Ordering::Acquire).is_ok()
+        self.status
+            .compare_exchange(old as u32, new as u32, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
     }
 
     /// The free-G list.

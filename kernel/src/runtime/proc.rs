@@ -35,7 +35,7 @@
 use core::ptr::NonNull;
 use core::sync::atomic::Ordering;
 
-use gmp_sched::findrunnable::{self, Source, Sources};
+use gmp_sched::findrunnable::{self, Sources};
 use gmp_sched::spinning;
 use gmp_sched::stealorder::RandomOrder;
 
@@ -58,7 +58,11 @@ static STEAL_ORDER: spin::Once<RandomOrder> = spin::Once::new();
 
 /// Prepare the steal order for `nprocs` Ps (boot, once).
 pub fn init_steal_order(nprocs: u32) {
-    STEAL_ORDER.call_once(|| RandomOrder::new(nprocs));
+    STEAL_ORDER.call_once(|| {
+        let mut order = RandomOrder::new();
+        order.reset(nprocs);
+        order
+    });
 }
 
 /// Run `f(gp)` on this M's g0 after saving the current G's context.
@@ -86,10 +90,23 @@ pub(crate) fn getg() -> Option<&'static G> {
 /// Context: interrupts off; `pp` was taken off the idle list (or handed over
 /// by `startm`) and is owned by no M.
 pub(crate) fn acquirep(m: &'static M, pp: &'static P) {
-    assert!(m.p.load(Ordering::Relaxed).is_null(), "acquirep: M{} already holds a P", m.id);
+    assert!(
+        m.p.load(Ordering::Relaxed).is_null(),
+        "acquirep: M{} already holds a P",
+        m.id
+    );
     let prev = pp.m.swap(m as *const M as *mut M, Ordering::AcqRel);
-    assert!(prev.is_null(), "acquirep: P{} already held by another M", pp.id);
-    assert!(pp.status() == Pstatus::Pidle, "acquirep: P{} is not idle ({:?})", pp.id, pp.status());
+    assert!(
+        prev.is_null(),
+        "acquirep: P{} already held by another M",
+        pp.id
+    );
+    assert!(
+        pp.status() == Pstatus::Pidle,
+        "acquirep: P{} is not idle ({:?})",
+        pp.id,
+        pp.status()
+    );
     pp.set_status(Pstatus::Prunning);
     m.p.store(pp as *const P as *mut P, Ordering::Release);
 }
@@ -122,8 +139,12 @@ pub(crate) fn runqput(pp: &P, gp: &'static G, next: bool) {
         return;
     }
     let next = next && opts.runnext;
-    if let Some(batch) = pp.runq.runqput(NonNull::from(gp), next) {
-        pp.stats.overflows.fetch_add(batch.len() as u64, Ordering::Relaxed);
+    // SAFETY: the caller holds `pp` (its runq's only producer) and `gp` is
+    // on no queue.
+    if let Some(batch) = unsafe { pp.runq.runqput(NonNull::from(gp), next) } {
+        pp.stats
+            .overflows
+            .fetch_add(batch.len() as u64, Ordering::Relaxed);
         let mut s = sched::lock();
         s.runq.globrunqputbatch(batch);
         s.sync_runqsize();
@@ -133,7 +154,8 @@ pub(crate) fn runqput(pp: &P, gp: &'static G, next: bool) {
 /// Put `gp` at the tail of the global queue.
 pub(crate) fn globrunqput(gp: &'static G) {
     let mut s = sched::lock();
-    s.runq.globrunqput(NonNull::from(gp));
+    // SAFETY: `gp` is on no queue (the caller just made it runnable).
+    unsafe { s.runq.globrunqput(NonNull::from(gp)) };
     s.sync_runqsize();
 }
 
@@ -164,11 +186,14 @@ impl Sources for Finder {
 
     fn runqget(&mut self) -> Option<(&'static G, bool)> {
         // SAFETY: queue entries are live Gs.
-        self.pp.runq.runqget().map(|(g, inherit)| (unsafe { &*g.as_ptr() }, inherit))
+        self.pp
+            .runq
+            .runqget()
+            .map(|(g, inherit)| (unsafe { &*g.as_ptr() }, inherit))
     }
 
     fn globrunqget_batch(&mut self) -> Option<&'static G> {
-        globrunqget(self.pp, 0)
+        globrunqget(self.pp, u32::MAX)
     }
 
     fn spinning(&self) -> bool {
@@ -201,7 +226,8 @@ impl Sources for Finder {
 }
 
 /// Take a batch from the global queue: one to run, the rest into `pp`'s
-/// ring (`max` = 0 for Go's default batch size).
+/// ring. The batch is Go's `min(size, size/gomaxprocs + 1, ring/2)`, further
+/// capped by `max` (1 for the fairness check, `u32::MAX` for no extra cap).
 fn globrunqget(pp: &'static P, max: u32) -> Option<&'static G> {
     let mut s = sched::lock();
     let gp = s.runq.globrunqget(&pp.runq, max, gomaxprocs());
@@ -220,8 +246,10 @@ fn steal_work(m: &'static M, pp: &'static P) -> Option<&'static G> {
     let ps = allp();
     for i in 0..STEAL_TRIES {
         let steal_runnext = i == STEAL_TRIES - 1;
-        for pos in order.start(m.rand().next_u32()) {
-            let p2 = &ps[pos as usize];
+        let mut e = order.start(m.rand().next_u32());
+        while !e.done() {
+            let p2 = &ps[e.position() as usize];
+            e.advance();
             if core::ptr::eq(pp, p2) || p2.status() == Pstatus::Pidle {
                 continue;
             }
@@ -253,7 +281,11 @@ fn become_spinning(m: &M) {
 /// A spinning M found work: stop spinning and, if it was the last spinner,
 /// wake another M to keep looking (Go's `resetspinning`).
 fn resetspinning(m: &M) {
-    assert!(m.spinning.load(Ordering::Relaxed), "resetspinning: M{} is not spinning", m.id);
+    assert!(
+        m.spinning.load(Ordering::Relaxed),
+        "resetspinning: M{} is not spinning",
+        m.id
+    );
     m.spinning.store(false, Ordering::Relaxed);
     let prev = SCHED.nmspinning.fetch_sub(1, Ordering::AcqRel);
     assert!(prev > 0, "resetspinning: negative nmspinning");
@@ -274,7 +306,10 @@ pub(crate) fn wakep() {
         return;
     }
     if SCHED.nmspinning.load(Ordering::Acquire) != 0
-        || SCHED.nmspinning.compare_exchange(0, 1, Ordering::AcqRel, Ordering::Relaxed).is_err()
+        || SCHED
+            .nmspinning
+            .compare_exchange(0, 1, Ordering::AcqRel, Ordering::Relaxed)
+            .is_err()
     {
         return;
     }
@@ -314,10 +349,22 @@ pub(crate) fn startm(pp: Option<&'static P>, spinning: bool) {
         return;
     };
     drop(s);
-    assert!(!nmp.spinning.load(Ordering::Relaxed), "startm: M{} is spinning", nmp.id);
-    assert!(nmp.nextp.load(Ordering::Relaxed).is_null(), "startm: M{} already has a next P", nmp.id);
+    assert!(
+        !nmp.spinning.load(Ordering::Relaxed),
+        "startm: M{} is spinning",
+        nmp.id
+    );
+    assert!(
+        nmp.nextp.load(Ordering::Relaxed).is_null(),
+        "startm: M{} already has a next P",
+        nmp.id
+    );
     if spinning {
-        assert!(pp.runq.runqempty(), "startm: P{} has runnable Gs for a spinning M", pp.id);
+        assert!(
+            pp.runq.runqempty(),
+            "startm: P{} has runnable Gs for a spinning M",
+            pp.id
+        );
     }
     nmp.spinning.store(spinning, Ordering::Relaxed);
     nmp.nextp.store(pp as *const P as *mut P, Ordering::Relaxed);
@@ -334,9 +381,21 @@ fn notewakeup(mp: &M) {
 ///
 /// Context: g0, interrupts off, holding no P and not spinning.
 fn stopm(m: &'static M) {
-    assert!(m.locks.load(Ordering::Relaxed) == 0, "stopm: M{} holding locks", m.id);
-    assert!(m.p.load(Ordering::Relaxed).is_null(), "stopm: M{} holding a P", m.id);
-    assert!(!m.spinning.load(Ordering::Relaxed), "stopm: M{} spinning", m.id);
+    assert!(
+        m.locks.load(Ordering::Relaxed) == 0,
+        "stopm: M{} holding locks",
+        m.id
+    );
+    assert!(
+        m.p.load(Ordering::Relaxed).is_null(),
+        "stopm: M{} holding a P",
+        m.id
+    );
+    assert!(
+        !m.spinning.load(Ordering::Relaxed),
+        "stopm: M{} spinning",
+        m.id
+    );
     sched::lock().mput(m);
     m.parks.fetch_add(1, Ordering::Relaxed);
     // `sti; hlt` is atomic with respect to the wake IPI, and the note is
@@ -379,7 +438,7 @@ fn find_runnable(m: &'static M) -> (&'static G, bool) {
         // Step 6: nothing found. Give the P back, re-check, park.
         let mut s = sched::lock();
         if SCHED.runqsize.load(Ordering::Acquire) != 0 {
-            let gp = s.runq.globrunqget(&pp.runq, 0, gomaxprocs());
+            let gp = s.runq.globrunqget(&pp.runq, u32::MAX, gomaxprocs());
             s.sync_runqsize();
             drop(s);
             if let Some(gp) = gp {
@@ -419,11 +478,23 @@ fn find_runnable(m: &'static M) -> (&'static G, bool) {
 /// Context: g0, interrupts off, holding a P.
 pub fn schedule() -> ! {
     let m = percpu::this_m();
-    assert!(m.locks.load(Ordering::Relaxed) == 0, "schedule: M{} holding locks", m.id);
-    assert!(m.curg.load(Ordering::Relaxed).is_null(), "schedule: M{} still has a current G", m.id);
+    assert!(
+        m.locks.load(Ordering::Relaxed) == 0,
+        "schedule: M{} holding locks",
+        m.id
+    );
+    assert!(
+        m.curg.load(Ordering::Relaxed).is_null(),
+        "schedule: M{} still has a current G",
+        m.id
+    );
     if m.spinning.load(Ordering::Relaxed) {
         let pp = m.p().expect("schedule without a P");
-        assert!(pp.runq.runqempty(), "schedule: M{} spinning with local work", m.id);
+        assert!(
+            pp.runq.runqempty(),
+            "schedule: M{} spinning with local work",
+            m.id
+        );
     }
     let (gp, inherit_time) = find_runnable(m);
     if m.spinning.load(Ordering::Relaxed) {

@@ -67,7 +67,11 @@ pub const GOID_CACHE_BATCH: u64 = 16;
 
 /// The scheduler.
 pub static SCHED: Sched = Sched {
-    lock: IrqMutex::new(Locked { runq: GlobalRunQueue::new(), pidle: null_mut(), midle: null_mut() }),
+    lock: IrqMutex::new(Locked {
+        runq: GlobalRunQueue::new(),
+        pidle: null_mut(),
+        midle: null_mut(),
+    }),
     runqsize: AtomicU32::new(0),
     npidle: AtomicU32::new(0),
     nmidle: AtomicU32::new(0),
@@ -101,7 +105,11 @@ impl Locked {
     /// and no M.
     pub fn pidleput(&mut self, pp: &'static P) {
         assert!(pp.runq.runqempty(), "pidleput: P{} has runnable Gs", pp.id);
-        assert!(pp.m.load(Ordering::Relaxed).is_null(), "pidleput: P{} still held by an M", pp.id);
+        assert!(
+            pp.m.load(Ordering::Relaxed).is_null(),
+            "pidleput: P{} still held by an M",
+            pp.id
+        );
         pp.set_status(Pstatus::Pidle);
         pp.link.store(self.pidle, Ordering::Relaxed);
         self.pidle = pp as *const P as *mut P;
@@ -152,7 +160,9 @@ impl Locked {
 
     /// Keep the lock-free length hint in step with the queue.
     pub fn sync_runqsize(&self) {
-        SCHED.runqsize.store(self.runq.len() as u32, Ordering::Release);
+        SCHED
+            .runqsize
+            .store(self.runq.len() as u32, Ordering::Release);
     }
 }
 

@@ -13,7 +13,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, Ordering};
 
-use gmp_sched::rand::FastRand;
+use gmp_sched::rand::CheapRand;
 
 use crate::arch::{cpu, tsc};
 use crate::exit::{ExitCode, exit_qemu};
@@ -34,14 +34,16 @@ pub fn start_m0() -> ! {
     let ncpu = m::mcount() as u32;
     let procs = opts.procs.unwrap_or(ncpu);
     if procs > ncpu {
-        kprintln!("boot option error: procs={procs} is more than the {ncpu} cores of this machine (use --smp or a smaller procs)");
+        kprintln!(
+            "boot option error: procs={procs} is more than the {ncpu} cores of this machine (use --smp or a smaller procs)"
+        );
         exit_qemu(ExitCode::Failure);
     }
     let (hz, source) = tsc::calibrate();
     let seed = opts.seed.unwrap_or_else(cpu::rdtsc);
     stack::init_g_stacks(opts.stack_size as u64);
     for mp in m::all() {
-        *mp.rand() = FastRand::new(seed ^ (mp.id as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        *mp.rand() = CheapRand::new(seed ^ (mp.id as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
     }
     kprintln!(
         "scheduler: gomaxprocs={procs} cores={ncpu} sched={} seed={seed} stack={}K tsc={}MHz ({:?})",

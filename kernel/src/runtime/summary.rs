@@ -47,6 +47,13 @@ pub fn print() {
         t[5],
         t[6]
     );
-    let parks: u64 = m::all().iter().map(|mp| mp.parks.load(Ordering::Relaxed)).sum();
-    kprintln!("  Ms parked {parks} times in all ({} Ms, {} Gs created)", m::mcount(), super::allg::allglen());
+    let parks: u64 = m::all()
+        .iter()
+        .map(|mp| mp.parks.load(Ordering::Relaxed))
+        .sum();
+    kprintln!(
+        "  Ms parked {parks} times in all ({} Ms, {} Gs created)",
+        m::mcount(),
+        super::allg::allglen()
+    );
 }

@@ -15,7 +15,9 @@ pub struct Ledger {
 impl Ledger {
     /// A ledger expecting `n` events, none recorded yet.
     pub fn new(n: usize) -> Ledger {
-        Ledger { slots: (0..n).map(|_| AtomicU8::new(0)).collect() }
+        Ledger {
+            slots: (0..n).map(|_| AtomicU8::new(0)).collect(),
+        }
     }
 
     /// Record event `i`; panics (naming it) if it was already recorded.
@@ -26,13 +28,21 @@ impl Ledger {
 
     /// How many events were recorded (each at most once).
     pub fn recorded(&self) -> usize {
-        self.slots.iter().filter(|s| s.load(Ordering::Acquire) != 0).count()
+        self.slots
+            .iter()
+            .filter(|s| s.load(Ordering::Acquire) != 0)
+            .count()
     }
 
     /// Every event recorded exactly once, or which were not.
     pub fn verify(&self, what: &str) -> Result<(), String> {
-        let missing: Vec<usize> =
-            self.slots.iter().enumerate().filter(|(_, s)| s.load(Ordering::Acquire) != 1).map(|(i, _)| i).collect();
+        let missing: Vec<usize> = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.load(Ordering::Acquire) != 1)
+            .map(|(i, _)| i)
+            .collect();
         if missing.is_empty() {
             Ok(())
         } else {

@@ -24,6 +24,8 @@ pub fn run(name: &str) -> Verdict {
         "test-parallelism" => selftest::parallelism(),
         "test-yield" => selftest::yield_heavy(),
         "test-procs" => selftest::procs_below_cores(),
-        other => Err(alloc::format!("workload {other} is not implemented in this kernel")),
+        other => Err(alloc::format!(
+            "workload {other} is not implemented in this kernel"
+        )),
     }
 }

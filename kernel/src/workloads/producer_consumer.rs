@@ -35,18 +35,23 @@ fn work(seed: u64) -> u64 {
 pub fn run() -> Verdict {
     let producers = sched::gomaxprocs() as usize;
     let total = producers * BURSTS * BURST;
-    kprintln!("producer-consumer: {producers} producers, {BURSTS} bursts of {BURST} Gs each ({total} Gs)");
+    kprintln!(
+        "producer-consumer: {producers} producers, {BURSTS} bursts of {BURST} Gs each ({total} Gs)"
+    );
     let ledger = Arc::new(Ledger::new(total));
     let done = Arc::new(AtomicUsize::new(0));
-    let per_m: Arc<Vec<AtomicU64>> = Arc::new((0..m::mcount()).map(|_| AtomicU64::new(0)).collect());
+    let per_m: Arc<Vec<AtomicU64>> =
+        Arc::new((0..m::mcount()).map(|_| AtomicU64::new(0)).collect());
     let sink = Arc::new(AtomicU64::new(0));
     for p in 0..producers {
-        let (ledger, done, per_m, sink) = (ledger.clone(), done.clone(), per_m.clone(), sink.clone());
+        let (ledger, done, per_m, sink) =
+            (ledger.clone(), done.clone(), per_m.clone(), sink.clone());
         go(move || {
             for b in 0..BURSTS {
                 for i in 0..BURST {
                     let id = (p * BURSTS + b) * BURST + i;
-                    let (ledger, done, per_m, sink) = (ledger.clone(), done.clone(), per_m.clone(), sink.clone());
+                    let (ledger, done, per_m, sink) =
+                        (ledger.clone(), done.clone(), per_m.clone(), sink.clone());
                     go(move || {
                         sink.fetch_xor(work(id as u64), Ordering::Relaxed);
                         per_m[percpu::this_m_id() as usize].fetch_add(1, Ordering::Relaxed);
@@ -60,7 +65,14 @@ pub fn run() -> Verdict {
     wait::until_count(&done, total);
     ledger.verify("producer-consumer")?;
     let counts: Vec<u64> = per_m.iter().map(|c| c.load(Ordering::Relaxed)).collect();
-    let line: Vec<_> = counts.iter().enumerate().map(|(i, c)| format!("M{i}={c}")).collect();
-    kprintln!("producer-consumer: all {total} Gs ran exactly once; consumed per M: {}", line.join(" "));
+    let line: Vec<_> = counts
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("M{i}={c}"))
+        .collect();
+    kprintln!(
+        "producer-consumer: all {total} Gs ran exactly once; consumed per M: {}",
+        line.join(" ")
+    );
     Ok(())
 }

@@ -46,7 +46,10 @@ pub fn ledger_waves_and_trees() -> Verdict {
         wait::until_count(&done, (w + 1) * WAVE_SIZE);
     }
     ledger.verify("waves")?;
-    kprintln!("ledger: {} Gs in {WAVES} waves ran exactly once", WAVES * WAVE_SIZE);
+    kprintln!(
+        "ledger: {} Gs in {WAVES} waves ran exactly once",
+        WAVES * WAVE_SIZE
+    );
 
     let nodes = (1usize << (TREE_DEPTH + 1)) - 1;
     let tree_ledger = Arc::new(Ledger::new(TREES * nodes));
@@ -57,8 +60,15 @@ pub fn ledger_waves_and_trees() -> Verdict {
     }
     wait::until_count(&tree_done, TREES * nodes);
     tree_ledger.verify("trees")?;
-    kprintln!("ledger: {TREES} spawn trees of depth {TREE_DEPTH} ({} Gs) ran exactly once", TREES * nodes);
-    kprintln!("ledger: {} Gs in all, {} G structures created", WAVES * WAVE_SIZE + TREES * nodes, crate::runtime::allg::allglen());
+    kprintln!(
+        "ledger: {TREES} spawn trees of depth {TREE_DEPTH} ({} Gs) ran exactly once",
+        TREES * nodes
+    );
+    kprintln!(
+        "ledger: {} Gs in all, {} G structures created",
+        WAVES * WAVE_SIZE + TREES * nodes,
+        crate::runtime::allg::allglen()
+    );
     Ok(())
 }
 
@@ -121,7 +131,10 @@ pub fn yield_heavy() -> Verdict {
             return Err(format!("G #{g} yielded {c} times, expected {YIELDS}"));
         }
     }
-    kprintln!("yield: {GS} Gs yielded {YIELDS} times each ({} yields)", GS * YIELDS);
+    kprintln!(
+        "yield: {GS} Gs yielded {YIELDS} times each ({} yields)",
+        GS * YIELDS
+    );
     Ok(())
 }
 
@@ -138,7 +151,10 @@ pub fn procs_below_cores() -> Verdict {
     for i in 0..GS {
         let (l, d, worst, ran_on) = (ledger.clone(), done.clone(), worst.clone(), ran_on.clone());
         go(move || {
-            let holding = m::all().iter().filter(|mp| !mp.p.load(Ordering::Acquire).is_null()).count();
+            let holding = m::all()
+                .iter()
+                .filter(|mp| !mp.p.load(Ordering::Acquire).is_null())
+                .count();
             worst.fetch_max(holding, Ordering::Relaxed);
             ran_on.fetch_or(1 << (percpu::this_m_id() % 32), Ordering::Relaxed);
             l.mark(i);

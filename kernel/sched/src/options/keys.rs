@@ -50,10 +50,22 @@ pub static WORKLOADS: &[(&str, &str)] = &[
         "a random mix of spawns, channels, sleeps and locks for duration=SECS, checked by a ledger",
     ),
     ("bench", "in-kernel benchmarks (pick them with bench=LIST)"),
-    ("test-ledger", "test: 100,000 Gs in waves plus nested spawn trees, each must run exactly once"),
-    ("test-parallelism", "test: gomaxprocs Gs spin in lock-step, which only finishes if all Ps run at once"),
-    ("test-yield", "test: many Gs yielding in loops; every yield returns, counts exact"),
-    ("test-procs", "test: with procs below the core count, never more Ms hold Ps than procs"),
+    (
+        "test-ledger",
+        "test: 100,000 Gs in waves plus nested spawn trees, each must run exactly once",
+    ),
+    (
+        "test-parallelism",
+        "test: gomaxprocs Gs spin in lock-step, which only finishes if all Ps run at once",
+    ),
+    (
+        "test-yield",
+        "test: many Gs yielding in loops; every yield returns, counts exact",
+    ),
+    (
+        "test-procs",
+        "test: with procs below the core count, never more Ms hold Ps than procs",
+    ),
 ];
 
 /// Faults that can be provoked on purpose, for tests: `(name, description)`.
