@@ -27,17 +27,27 @@
 //!   succeeds; the owner reuses a slot only after it has seen `runqhead`
 //!   move past it, so a successful CAS proves nobody overwrote the slots it
 //!   claims.
-//! * `runqhead` CASes are `Release`: the consumer's slot reads happen before
-//!   the CAS, and the owner loads `runqhead` with `Acquire` before reusing a
-//!   slot, so the owner never overwrites a slot some consumer is still
-//!   reading. Every consumer also loads `runqhead` with `Acquire`, which
-//!   makes the tail value seen by the previous consumer visible: `t - h` is
-//!   then never "negative" for the owner (stealers still guard against an
-//!   inconsistent pair, as Go does, because they load `h` and `t` separately).
-//! * `runnext` swaps/CASes are `AcqRel` and its loads `Acquire`: the G moves
-//!   between cores through this word alone, so the thread that takes it must
-//!   see everything the owner wrote into the G before publishing it.
-//!   `runqempty` relies on the same pairing (see there).
+//! * `runqhead` CASes are `Release`, and the owner loads `runqhead` with
+//!   `Acquire` before reusing a slot: a consumer's slot reads (before its
+//!   CAS) therefore happen-before the owner's overwrite of those slots.
+//!   (This read-then-overwrite hazard is the one loom cannot show: it does
+//!   not model a load reading from a store that is later in program order.)
+//! * Consumers load `runqhead` with `Acquire` too (Go's load-acquire). For
+//!   exactly-once delivery it is not needed — a stealer that pairs a new
+//!   `h` with an older `t` computes a huge `n` and retries, and the CAS
+//!   rejects any stale `h` — but it makes the tail the previous consumer saw
+//!   visible, so such retries stay rare.
+//! * `runnext` swaps/CASes are `AcqRel`: the G moves between cores through
+//!   this word alone, so the thread whose CAS takes it must see everything
+//!   the owner wrote into the G before publishing it. The plain load that
+//!   precedes a CAS is `Relaxed`: the value is only a guess for the CAS,
+//!   whose acquire does the ordering. `runqempty`/`runqlen` load `runnext`
+//!   with `Acquire`, for the argument given at `runqempty`.
+//!
+//! `tests/loom.rs` checks these choices: weakening any `Release`/`Acquire`
+//! on the tail, on `runnext`'s swap, or dropping `runqempty`'s re-read makes
+//! a loom model fail (a stale slot, a G lost or doubled, or a data race on
+//! the G's context).
 //!
 //! Every atomic is reached through `crate::sync`, so `tests/loom.rs` can
 //! compile this very file against loom's model-checked atomics.
@@ -204,7 +214,7 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
     ///
     /// Context: owner P only.
     pub fn runqget(&self) -> Option<(NonNull<T>, bool)> {
-        let next = self.runnext.load(Acquire);
+        let next = self.runnext.load(Relaxed); // a guess; the CAS acquires
         // If the CAS fails, a stealer took runnext (only the owner sets it
         // non-null), so there is no point retrying it.
         if let Some(g) = NonNull::new(next)
@@ -241,7 +251,7 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
     /// Context: owner P only.
     pub fn runqdrain(&self) -> GQueue<T> {
         let mut drained = GQueue::new();
-        let next = self.runnext.load(Acquire);
+        let next = self.runnext.load(Relaxed); // a guess; the CAS acquires
         if let Some(g) = NonNull::new(next)
             && self
                 .runnext
@@ -299,7 +309,7 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
             let n = n - n / 2;
             if n == 0 {
                 if steal_runnext {
-                    let next = self.runnext.load(Acquire);
+                    let next = self.runnext.load(Relaxed); // the CAS acquires
                     if !next.is_null() {
                         // The caller sleeps ~3 µs here if the victim P is
                         // running: its owner is likely about to run runnext.
