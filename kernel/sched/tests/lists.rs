@@ -176,23 +176,23 @@ fn globrunqget_takes_fair_share_into_local_ring() {
     let mut glob = global_with(&gs);
     let local: LocalRunQueue<G> = LocalRunQueue::new();
     // min(300, 300/2 + 1 = 151, max 128) = 128: one to run, 127 to the ring.
-    let g = glob.globrunqget(&local, 128, 2).unwrap();
+    let g = common::globget(&mut glob, &local, 128, 2).unwrap();
     assert_eq!(id(g), 0);
     assert_eq!(runq_ids(&local), (None, (1..128).collect()));
     assert_eq!(glob.len(), 172);
     assert_eq!(global_ids(&glob), (128..300).collect::<Vec<_>>());
 
     // The 1-in-61 check asks for one: nothing goes to the ring.
-    let g = glob.globrunqget(&local, 1, 2).unwrap();
+    let g = common::globget(&mut glob, &local, 1, 2).unwrap();
     assert_eq!((id(g), local.runqlen(), glob.len()), (128, 127, 171));
 
     // A big max is still capped at half the local ring.
     let empty_local: LocalRunQueue<G> = LocalRunQueue::new();
-    glob.globrunqget(&empty_local, u32::MAX, 1).unwrap();
+    common::globget(&mut glob, &empty_local, u32::MAX, 1).unwrap();
     assert_eq!((empty_local.runqlen(), glob.len()), (127, 43));
 
     let mut empty: GlobalRunQueue<G> = GlobalRunQueue::new();
-    assert!(empty.globrunqget(&local, 128, 1).is_none());
+    assert!(common::globget(&mut empty, &local, 128, 1).is_none());
 }
 
 #[test]
@@ -206,7 +206,7 @@ fn globrunqget_puts_back_what_does_not_fit() {
     let mut glob = global_with(&gs[..300]);
     // Batch of 128: G0 runs, G1..G56 fill the ring (56 free slots),
     // G57..G127 go back to the head of the global queue, in order.
-    let g = glob.globrunqget(&local, 128, 1).unwrap();
+    let g = common::globget(&mut glob, &local, 128, 1).unwrap();
     assert_eq!(id(g), 0);
     assert_eq!(local.runqlen(), 256);
     let (_, ring) = runq_ids(&local);

@@ -96,9 +96,19 @@ impl World {
         self.gs[g].ctx.with_mut(|c| unsafe { *c = ctx_value(g) });
     }
 
+    /// `runqget` on P `p`.
+    ///
+    /// The owner rule: in every model, each P's owner-only calls are made
+    /// by one thread, or by the main thread after joining it (`join`
+    /// synchronises, as `releasep`/`acquirep` would).
+    pub fn get(&self, p: usize) -> Option<(NonNull<G>, bool)> {
+        // SAFETY: the owner rule, as documented above.
+        unsafe { self.ps[p].runqget() }
+    }
+
     /// Everything P `p` can still run, by `runqget`.
     pub fn drain_get(&self, p: usize, out: &mut Vec<usize>) {
-        while let Some((g, _)) = self.ps[p].runqget() {
+        while let Some((g, _)) = self.get(p) {
             out.push(run(g));
         }
     }
@@ -107,7 +117,9 @@ impl World {
     /// own queue dry. Returns the ids it got.
     pub fn steal_and_run(&self, thief: usize, victim: usize) -> Vec<usize> {
         let mut got = Vec::new();
-        if let Some((g, n)) = self.ps[thief].runqsteal(&self.ps[victim], true, thread::yield_now) {
+        // SAFETY: the owner rule (see `get`): this thread owns P `thief`.
+        let stolen = unsafe { self.ps[thief].runqsteal(&self.ps[victim], true, thread::yield_now) };
+        if let Some((g, n)) = stolen {
             assert!(n >= 1 && n as usize <= N / 2, "steal of {n} Gs");
             got.push(run(g));
         }
@@ -159,7 +171,7 @@ pub fn owner_and_stealer() {
     w.put(0, 5, false); // overflows unless the stealer made room
     let mut seen = Vec::new();
     for _ in 0..2 {
-        if let Some((g, _)) = w.ps[0].runqget() {
+        if let Some((g, _)) = w.get(0) {
             seen.push(run(g));
         }
     }
@@ -179,7 +191,7 @@ pub fn two_stealers() {
     let s1 = thread::spawn(move || w1.steal_and_run(1, 0));
     let w2 = w.clone();
     let s2 = thread::spawn(move || w2.steal_and_run(2, 0));
-    let mut seen: Vec<usize> = w.ps[0].runqget().map(|(g, _)| run(g)).into_iter().collect();
+    let mut seen: Vec<usize> = w.get(0).map(|(g, _)| run(g)).into_iter().collect();
     seen.extend(s1.join().unwrap());
     seen.extend(s2.join().unwrap());
     w.check_exactly_once(seen);
@@ -214,7 +226,7 @@ pub fn runnext_steal_vs_runqget() {
     let stealer = thread::spawn(move || w2.steal_and_run(1, 0));
     w.put(0, 1, true); // kicks G0 to the ring (unless it was stolen)
     let mut seen = Vec::new();
-    if let Some((g, inherit)) = w.ps[0].runqget() {
+    if let Some((g, inherit)) = w.get(0) {
         if id(g) == 1 {
             assert!(inherit, "G1 came from runnext and inherits the time slice");
         }
@@ -238,7 +250,7 @@ pub fn runqempty_never_spurious(next0: bool, next1: bool) {
         )
     });
     w.put(0, 1, next1);
-    let first = w.ps[0].runqget().map(|(g, _)| run(g));
+    let first = w.get(0).map(|(g, _)| run(g));
     observer.join().unwrap();
     w.check_exactly_once(first.into_iter().collect());
 }
@@ -253,7 +265,8 @@ pub fn runqdrain_vs_steal() {
     w.put(0, 3, true);
     let w2 = w.clone();
     let stealer = thread::spawn(move || w2.steal_and_run(1, 0));
-    let drained = w.ps[0].runqdrain();
+    // SAFETY: the owner rule (see `World::get`): the main thread owns P0.
+    let drained = unsafe { w.ps[0].runqdrain() };
     let mut seen: Vec<usize> = drained.iter().map(run).collect();
     seen.extend(stealer.join().unwrap());
     w.check_exactly_once(seen);
@@ -276,13 +289,15 @@ pub fn globrunqget_vs_steal() {
     }
     let w2 = w.clone();
     let stealer = thread::spawn(move || w2.steal_and_run(1, 0));
-    let first = w
-        .global
-        .lock()
-        .unwrap()
-        .globrunqget(&w.ps[0], N as u32 / 2, 1);
+    // SAFETY: the owner rule (see `World::get`): the main thread owns P0.
+    let first = unsafe {
+        w.global
+            .lock()
+            .unwrap()
+            .globrunqget(&w.ps[0], N as u32 / 2, 1)
+    };
     assert_eq!(
-        first.map(id),
+        first.map(run),
         Some(0),
         "globrunqget runs the head of the global queue"
     );
