@@ -325,3 +325,21 @@ fn repeated_overflow_loses_nothing() {
     }
     assert!(seen.iter().all(|&c| c == 1), "lost or duplicated Gs");
 }
+
+/// `new` is a `const fn`: the kernel can keep its Ps' queues in statics.
+static STATIC_Q: Q = Q::new();
+static STATIC_GLOBAL: std::sync::Mutex<gmp_sched::GlobalRunQueue<G>> =
+    std::sync::Mutex::new(gmp_sched::GlobalRunQueue::new());
+
+#[test]
+fn queues_can_be_statics() {
+    let gs = make_gs(1);
+    assert!(put(&STATIC_Q, &gs[0], false).is_none());
+    let (g, _) = common::get(&STATIC_Q).unwrap();
+    assert_eq!(id(g), 0);
+    // SAFETY: `gs` outlives its stay on the queue (taken off just below).
+    unsafe { STATIC_GLOBAL.lock().unwrap().globrunqput(g) };
+    let back = common::globget(&mut STATIC_GLOBAL.lock().unwrap(), &STATIC_Q, 1, 1);
+    assert_eq!(back.map(id), Some(0));
+    assert!(STATIC_Q.runqempty() && STATIC_GLOBAL.lock().unwrap().is_empty());
+}

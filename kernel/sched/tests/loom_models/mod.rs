@@ -73,7 +73,8 @@ impl World {
     /// queue after checking it is N/2 + 1 Gs in FIFO order, ending with `g`.
     pub fn put(&self, p: usize, g: usize, next: bool) {
         self.make_runnable(g);
-        // SAFETY: the Gs live as long as the queues (both in `self`).
+        // SAFETY: the owner rule (see `get`): only P `p`'s thread puts on
+        // it; and the Gs live as long as the queues (both in `self`).
         if let Some(batch) = unsafe { self.ps[p].runqput(NonNull::from(&self.gs[g]), next) } {
             let ids: Vec<usize> = batch.iter().map(id).collect();
             assert_eq!(ids.len(), N / 2 + 1, "overflow batch size: {ids:?}");
