@@ -321,7 +321,8 @@ pub fn steal_from_a_thief() {
     w.check_exactly_once(seen);
 }
 
-/// A loom model checker; `preemptions: None` explores every interleaving.
+/// A loom model checker with the given preemption bound (see `loom.rs` for
+/// why a bound explores more than none).
 pub fn builder(preemptions: Option<usize>) -> loom::model::Builder {
     let mut b = loom::model::Builder::new();
     b.preemption_bound = preemptions;
