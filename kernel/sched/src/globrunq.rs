@@ -130,7 +130,11 @@ impl<T: SchedLink> GlobalRunQueue<T> {
     /// the global queue in order, so nothing is lost or reordered.
     ///
     /// Context: global scheduler lock held, by the owner of `local`.
-    pub fn globrunqget<const N: usize>(
+    ///
+    /// # Safety
+    /// The owner rule of [`crate::runq`] for `local`: only its owner calls
+    /// this (the batch goes into `local`'s ring with `runqputbatch`).
+    pub unsafe fn globrunqget<const N: usize>(
         &mut self,
         local: &LocalRunQueue<T, N>,
         max: u32,
@@ -138,7 +142,8 @@ impl<T: SchedLink> GlobalRunQueue<T> {
     ) -> Option<NonNull<T>> {
         let max = max.min(local.capacity() / 2);
         let (gp, mut rest) = self.globrunqgetbatch(max, gomaxprocs)?;
-        local.runqputbatch(&mut rest);
+        // SAFETY: forwarded from this function's contract (owner of `local`).
+        unsafe { local.runqputbatch(&mut rest) };
         if !rest.is_empty() {
             let tail = mem::take(&mut self.runq);
             rest.push_back_all(tail);

@@ -15,6 +15,17 @@
 //! cache-warm data. Only the owner ever stores a non-null G there; stealers
 //! may only swap it to null.
 //!
+//! # The owner rule (the contract of the owner-only `unsafe fn`s)
+//! `runqput`, `runqputbatch`, `runqget`, `runqdrain` and `runqsteal` (on
+//! the thief) are owner-only, as in Go ("executed only by the owner P"):
+//! all such calls on one queue must be ordered by happens-before — made by
+//! the P's current owner, a P changing hands only through synchronisation
+//! (the kernel's `acquirep`/`releasep` under its lock). The owner reads its
+//! own `runqtail` and slots without synchronising; a second, concurrent
+//! "owner" could read a slot before the write that fills it and hand out a
+//! stale G twice. `runqgrab`, `runqempty`, `runqlen`, `ring_len` and
+//! `has_runnext` are safe from any thread.
+//!
 //! # Memory ordering (why each ordering is what it is)
 //! * Slot stores are `Relaxed`: a slot is published by the owner's
 //!   `Release` store of `runqtail` that follows it; a consumer loads
@@ -27,17 +38,27 @@
 //!   succeeds; the owner reuses a slot only after it has seen `runqhead`
 //!   move past it, so a successful CAS proves nobody overwrote the slots it
 //!   claims.
-//! * `runqhead` CASes are `Release`: the consumer's slot reads happen before
-//!   the CAS, and the owner loads `runqhead` with `Acquire` before reusing a
-//!   slot, so the owner never overwrites a slot some consumer is still
-//!   reading. Every consumer also loads `runqhead` with `Acquire`, which
-//!   makes the tail value seen by the previous consumer visible: `t - h` is
-//!   then never "negative" for the owner (stealers still guard against an
-//!   inconsistent pair, as Go does, because they load `h` and `t` separately).
-//! * `runnext` swaps/CASes are `AcqRel` and its loads `Acquire`: the G moves
-//!   between cores through this word alone, so the thread that takes it must
-//!   see everything the owner wrote into the G before publishing it.
-//!   `runqempty` relies on the same pairing (see there).
+//! * `runqhead` CASes are `Release`, and the owner loads `runqhead` with
+//!   `Acquire` before reusing a slot: a consumer's slot reads (before its
+//!   CAS) therefore happen-before the owner's overwrite of those slots.
+//!   (This read-then-overwrite hazard is the one loom cannot show: it does
+//!   not model a load reading from a store that is later in program order.)
+//! * Consumers load `runqhead` with `Acquire` too (Go's load-acquire). For
+//!   exactly-once delivery it is not needed — a stealer that pairs a new
+//!   `h` with an older `t` computes a huge `n` and retries, and the CAS
+//!   rejects any stale `h` — but it makes the tail the previous consumer saw
+//!   visible, so such retries stay rare.
+//! * `runnext` swaps/CASes are `AcqRel`: the G moves between cores through
+//!   this word alone, so the thread whose CAS takes it must see everything
+//!   the owner wrote into the G before publishing it. The plain load that
+//!   precedes a CAS is `Relaxed`: the value is only a guess for the CAS,
+//!   whose acquire does the ordering. `runqempty`/`runqlen` load `runnext`
+//!   with `Acquire`, for the argument given at `runqempty`.
+//!
+//! `tests/loom.rs` checks these choices: weakening any `Release`/`Acquire`
+//! on the tail, on `runnext`'s swap, or dropping `runqempty`'s re-read makes
+//! a loom model fail (a stale slot, a G lost or doubled, or a data race on
+//! the G's context).
 //!
 //! Every atomic is reached through `crate::sync`, so `tests/loom.rs` can
 //! compile this very file against loom's model-checked atomics.
@@ -117,8 +138,9 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
     /// Context: owner P only.
     ///
     /// # Safety
-    /// `gp` must obey the ownership rule of [`crate::glist`]: valid, and on
-    /// no other queue or list, until this crate hands it back out.
+    /// The owner rule (module docs): only the queue's owner calls this.
+    /// And `gp` must obey the ownership rule of [`crate::glist`]: valid,
+    /// and on no other queue or list, until this crate hands it back out.
     #[must_use = "a returned batch must be put on the global run queue"]
     pub unsafe fn runqput(&self, gp: NonNull<T>, next: bool) -> Option<GQueue<T>> {
         let mut gp = gp;
@@ -184,7 +206,10 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
     /// (Go: `runqputbatch`); those that do not fit stay in `q`.
     ///
     /// Context: owner P only.
-    pub fn runqputbatch(&self, q: &mut GQueue<T>) {
+    ///
+    /// # Safety
+    /// The owner rule (module docs): only the queue's owner calls this.
+    pub unsafe fn runqputbatch(&self, q: &mut GQueue<T>) {
         if q.is_empty() {
             return;
         }
@@ -203,8 +228,11 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
     /// the current time slice instead of starting a new one.
     ///
     /// Context: owner P only.
-    pub fn runqget(&self) -> Option<(NonNull<T>, bool)> {
-        let next = self.runnext.load(Acquire);
+    ///
+    /// # Safety
+    /// The owner rule (module docs): only the queue's owner calls this.
+    pub unsafe fn runqget(&self) -> Option<(NonNull<T>, bool)> {
+        let next = self.runnext.load(Relaxed); // a guess; the CAS acquires
         // If the CAS fails, a stealer took runnext (only the owner sets it
         // non-null), so there is no point retrying it.
         if let Some(g) = NonNull::new(next)
@@ -239,9 +267,12 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
     /// is destroyed (Go: `runqdrain`).
     ///
     /// Context: owner P only.
-    pub fn runqdrain(&self) -> GQueue<T> {
+    ///
+    /// # Safety
+    /// The owner rule (module docs): only the queue's owner calls this.
+    pub unsafe fn runqdrain(&self) -> GQueue<T> {
         let mut drained = GQueue::new();
-        let next = self.runnext.load(Acquire);
+        let next = self.runnext.load(Relaxed); // a guess; the CAS acquires
         if let Some(g) = NonNull::new(next)
             && self
                 .runnext
@@ -299,7 +330,7 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
             let n = n - n / 2;
             if n == 0 {
                 if steal_runnext {
-                    let next = self.runnext.load(Acquire);
+                    let next = self.runnext.load(Relaxed); // the CAS acquires
                     if !next.is_null() {
                         // The caller sleeps ~3 µs here if the victim P is
                         // running: its owner is likely about to run runnext.
@@ -375,7 +406,11 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
     /// empty ring): panics otherwise, before touching anything.
     ///
     /// Context: owner of `self` (the thief); `victim` is any other P.
-    pub fn runqsteal(
+    ///
+    /// # Safety
+    /// The owner rule (module docs) for `self`: only the thief's owner
+    /// calls this. `victim` needs nothing: stealing is safe from anywhere.
+    pub unsafe fn runqsteal(
         &self,
         victim: &Self,
         steal_runnext: bool,
@@ -477,7 +512,9 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
     /// Calls `f` on every queued G: `runnext` first (flag true), then the
     /// ring from head to tail. A diagnostic view (scheddetail, tests): exact
     /// only while no other thread consumes from this queue, e.g. with the
-    /// world stopped; the owner may call it between its own operations.
+    /// world stopped, and called by the owner (or with the world stopped);
+    /// otherwise the pointers may be stale: it never dereferences them, and
+    /// neither should the caller without that guarantee.
     ///
     /// Context: owner P, or a quiescent queue.
     pub fn visit(&self, mut f: impl FnMut(NonNull<T>, bool)) {

@@ -20,7 +20,7 @@ fn gqueue_push_pushback_pop_order() {
     let mut q = GQueue::new();
     assert!(q.is_empty() && q.pop().is_none());
     assert_eq!(q.len(), 0);
-    // SAFETY (all pushes in these tests): the Gs outlive the lists.
+    // SAFETY: the Gs live in `gs`, which outlives every list here.
     unsafe {
         q.push_back(gptr(&gs[1]));
         q.push_back(gptr(&gs[2]));
@@ -33,6 +33,7 @@ fn gqueue_push_pushback_pop_order() {
     );
 
     let mut q2 = GQueue::new();
+    // SAFETY: the Gs live in `gs`, which outlives every list here.
     unsafe {
         q2.push_back(gptr(&gs[3]));
         q2.push_back(gptr(&gs[4]));
@@ -41,6 +42,7 @@ fn gqueue_push_pushback_pop_order() {
     q.push_back_all(GQueue::new()); // no-op
     assert_eq!(queue_ids(&q), vec![0, 1, 2, 3, 4]);
     assert_eq!(q.len(), 5);
+    // SAFETY: the Gs live in `gs`, which outlives every list here.
     unsafe { q.push_back(gptr(&gs[5])) };
     let popped: Vec<u32> = std::iter::from_fn(|| q.pop()).map(id).collect();
     assert_eq!(popped, vec![0, 1, 2, 3, 4, 5]);
@@ -48,6 +50,7 @@ fn gqueue_push_pushback_pop_order() {
     assert_eq!(q.len(), 0);
 
     // An emptied queue is reusable: push after pop-to-empty.
+    // SAFETY: the Gs live in `gs`, which outlives every list here.
     unsafe { q.push(gptr(&gs[2])) };
     assert_eq!((queue_ids(&q), q.tail().map(id)), (vec![2], Some(2)));
 }
@@ -57,6 +60,7 @@ fn gqueue_push_back_all_into_empty() {
     let gs = make_gs(2);
     let mut q = GQueue::new();
     let mut q2 = GQueue::new();
+    // SAFETY: the Gs live in `gs`, which outlives every list here.
     unsafe {
         q2.push_back(gptr(&gs[0]));
         q2.push_back(gptr(&gs[1]));
@@ -72,12 +76,14 @@ fn gqueue_push_back_all_into_empty() {
 fn glist_is_lifo_and_push_all_prepends() {
     let gs = make_gs(5);
     let mut l = GList::new();
+    // SAFETY: the Gs live in `gs`, which outlives every list here.
     unsafe {
         l.push(gptr(&gs[0]));
         l.push(gptr(&gs[1]));
     }
     assert_eq!((list_ids(&l), l.len()), (vec![1, 0], 2));
     let mut q = GQueue::new();
+    // SAFETY: the Gs live in `gs`, which outlives every list here.
     unsafe {
         q.push_back(gptr(&gs[2]));
         q.push_back(gptr(&gs[3]));
@@ -91,6 +97,7 @@ fn glist_is_lifo_and_push_all_prepends() {
     assert_eq!(l.len(), 0);
 
     let mut q = GQueue::new();
+    // SAFETY: the Gs live in `gs`, which outlives every list here.
     unsafe {
         q.push_back(gptr(&gs[4]));
         q.push_back(gptr(&gs[0]));
@@ -148,13 +155,16 @@ fn global_ids(g: &GlobalRunQueue<G>) -> Vec<u32> {
 fn globrunqput_head_and_batch_order() {
     let gs = make_gs(6);
     let mut glob = global_with(&gs[1..3]);
+    // SAFETY: the Gs live in `gs`, which outlives every list here.
     unsafe { glob.globrunqputhead(gptr(&gs[0])) };
     let mut batch = GQueue::new();
+    // SAFETY: the Gs live in `gs`, which outlives every list here.
     unsafe {
         batch.push_back(gptr(&gs[3]));
         batch.push_back(gptr(&gs[4]));
     }
     glob.globrunqputbatch(batch);
+    // SAFETY: the Gs live in `gs`, which outlives every list here.
     unsafe { glob.globrunqput(gptr(&gs[5])) };
     assert_eq!(global_ids(&glob), vec![0, 1, 2, 3, 4, 5]);
     assert_eq!(glob.len(), 6);
@@ -166,23 +176,23 @@ fn globrunqget_takes_fair_share_into_local_ring() {
     let mut glob = global_with(&gs);
     let local: LocalRunQueue<G> = LocalRunQueue::new();
     // min(300, 300/2 + 1 = 151, max 128) = 128: one to run, 127 to the ring.
-    let g = glob.globrunqget(&local, 128, 2).unwrap();
+    let g = common::globget(&mut glob, &local, 128, 2).unwrap();
     assert_eq!(id(g), 0);
     assert_eq!(runq_ids(&local), (None, (1..128).collect()));
     assert_eq!(glob.len(), 172);
     assert_eq!(global_ids(&glob), (128..300).collect::<Vec<_>>());
 
     // The 1-in-61 check asks for one: nothing goes to the ring.
-    let g = glob.globrunqget(&local, 1, 2).unwrap();
+    let g = common::globget(&mut glob, &local, 1, 2).unwrap();
     assert_eq!((id(g), local.runqlen(), glob.len()), (128, 127, 171));
 
     // A big max is still capped at half the local ring.
     let empty_local: LocalRunQueue<G> = LocalRunQueue::new();
-    glob.globrunqget(&empty_local, u32::MAX, 1).unwrap();
+    common::globget(&mut glob, &empty_local, u32::MAX, 1).unwrap();
     assert_eq!((empty_local.runqlen(), glob.len()), (127, 43));
 
     let mut empty: GlobalRunQueue<G> = GlobalRunQueue::new();
-    assert!(empty.globrunqget(&local, 128, 1).is_none());
+    assert!(common::globget(&mut empty, &local, 128, 1).is_none());
 }
 
 #[test]
@@ -196,7 +206,7 @@ fn globrunqget_puts_back_what_does_not_fit() {
     let mut glob = global_with(&gs[..300]);
     // Batch of 128: G0 runs, G1..G56 fill the ring (56 free slots),
     // G57..G127 go back to the head of the global queue, in order.
-    let g = glob.globrunqget(&local, 128, 1).unwrap();
+    let g = common::globget(&mut glob, &local, 128, 1).unwrap();
     assert_eq!(id(g), 0);
     assert_eq!(local.runqlen(), 256);
     let (_, ring) = runq_ids(&local);
@@ -258,6 +268,7 @@ fn gfput_spills_at_64_down_to_31() {
         assert_eq!(local.len(), i as u32 + 1);
     }
     assert_eq!(locks.get(), 0, "no lock below 64");
+    // SAFETY: the Gs live in `gs`, which outlives every list here.
     unsafe { local.gfput(gptr(&gs[63]), || global.lock()) };
     assert_eq!(locks.get(), 1);
     assert_eq!(local.len(), 31);
@@ -270,6 +281,7 @@ fn gfput_spills_at_64_down_to_31() {
 
     // 33 more puts reach 64 again: another spill of 33.
     for g in &gs[64..97] {
+        // SAFETY: the Gs live in `gs`, which outlives every list here.
         unsafe { local.gfput(gptr(g), || global.lock()) };
     }
     assert_eq!(
@@ -290,6 +302,7 @@ fn gfget_refills_32() {
     };
     let mut spill = LocalGFree::new();
     for g in &gs[..64] {
+        // SAFETY: the Gs live in `gs`, which outlives every list here.
         unsafe { spill.gfput(gptr(g), || global.lock()) };
     }
     assert_eq!(global.list.borrow().len(), 33); // G31..G63, G31 on top
@@ -326,6 +339,7 @@ fn gfpurge_moves_everything() {
     let mut global = GlobalGFree::new();
     let mut local = LocalGFree::new();
     for g in gs.iter() {
+        // SAFETY: the Gs live in `gs`, which outlives every list here.
         unsafe {
             local.gfput(gptr(g), || -> &mut GlobalGFree<G> {
                 unreachable!("no spill below 64")

@@ -23,7 +23,10 @@ fn put_then_get_every_count_in_order() {
     let gs = make_gs(256);
     for q in [Q::new(), Q::new_at(u32::MAX - 300)] {
         for n in 0..=256usize {
-            assert!(q.runqget().is_none(), "runq is not empty initially (n={n})");
+            assert!(
+                common::get(&q).is_none(),
+                "runq is not empty initially (n={n})"
+            );
             assert!(q.runqempty());
             assert_eq!(q.runqlen(), 0);
             for (j, g) in gs[..n].iter().enumerate() {
@@ -36,14 +39,14 @@ fn put_then_get_every_count_in_order() {
                 assert!(!q.runqempty());
             }
             for j in 0..n {
-                let (g, inherit) = q.runqget().expect("runq ran dry");
+                let (g, inherit) = common::get(&q).expect("runq ran dry");
                 assert_eq!(id(g), j as u32, "bad element at iter {n}/{j}");
                 assert!(!inherit, "a ring G must not inherit the time slice");
                 assert_eq!(q.runqlen(), (n - j - 1) as u32);
                 assert_eq!(q.runqempty(), j + 1 == n);
             }
             assert!(
-                q.runqget().is_none(),
+                common::get(&q).is_none(),
                 "runq is not empty afterwards (n={n})"
             );
             assert!(q.runqempty());
@@ -68,7 +71,7 @@ fn runnext_replaces_and_kicks_old_to_tail() {
     assert!(put(&q, &gs[3], true).is_none()); // kicks G2 behind G0
     assert_eq!(runq_ids(&q), (Some(3), vec![1, 0, 2]));
 
-    let got: Vec<(u32, bool)> = std::iter::from_fn(|| q.runqget())
+    let got: Vec<(u32, bool)> = std::iter::from_fn(|| common::get(&q))
         .map(|(g, i)| (id(g), i))
         .collect();
     assert_eq!(got, vec![(3, true), (1, false), (0, false), (2, false)]);
@@ -118,7 +121,7 @@ fn overflow_moves_half_plus_one_in_order() {
         for g in batch.iter() {
             seen[id(g) as usize] += 1;
         }
-        while let Some((g, _)) = q.runqget() {
+        while let Some((g, _)) = common::get(&q) {
             seen[id(g) as usize] += 1;
         }
         assert!(seen.iter().all(|&c| c == 1), "lost or duplicated: {seen:?}");
@@ -138,7 +141,7 @@ fn steal_takes_half_rounded_up_every_count() {
             assert!(put(&victim, g, false).is_none());
         }
         let pauses = Cell::new(0);
-        let stolen = thief.runqsteal(&victim, true, || pauses.set(pauses.get() + 1));
+        let stolen = common::steal(&thief, &victim, true, || pauses.set(pauses.get() + 1));
         let want = n - n / 2;
         assert_eq!(pauses.get(), 0, "pause is only for stealing runnext");
         match stolen {
@@ -161,7 +164,7 @@ fn steal_takes_half_rounded_up_every_count() {
             seen[id(g) as usize] += 1;
         }
         for q in [&thief, &victim] {
-            while let Some((g, _)) = q.runqget() {
+            while let Some((g, _)) = common::get(q) {
                 seen[id(g) as usize] += 1;
             }
         }
@@ -182,7 +185,7 @@ fn steal_runnext_only_when_ring_empty_and_allowed() {
 
     assert!(put(&victim, &gs[0], true).is_none());
     assert!(
-        thief.runqsteal(&victim, false, pause).is_none(),
+        common::steal(&thief, &victim, false, pause).is_none(),
         "runnext stolen without permission"
     );
     assert_eq!(pauses.get(), 0);
@@ -190,13 +193,13 @@ fn steal_runnext_only_when_ring_empty_and_allowed() {
 
     // With a non-empty ring, runnext is not touched even when allowed.
     assert!(put(&victim, &gs[1], false).is_none());
-    let (g, moved) = thief.runqsteal(&victim, true, pause).unwrap();
+    let (g, moved) = common::steal(&thief, &victim, true, pause).unwrap();
     assert_eq!((id(g), moved), (1, 1));
     assert_eq!(pauses.get(), 0);
     assert_eq!(runq_ids(&victim), (Some(0), vec![]));
 
     // Ring empty: runnext is taken, after exactly one pause.
-    let (g, moved) = thief.runqsteal(&victim, true, pause).unwrap();
+    let (g, moved) = common::steal(&thief, &victim, true, pause).unwrap();
     assert_eq!((id(g), moved), (0, 1));
     assert_eq!(pauses.get(), 1);
     assert!(victim.runqempty());
@@ -244,7 +247,7 @@ fn runqsteal_refuses_a_thief_without_room() {
     for g in &gs {
         assert!(put(&thief, g, false).is_none());
     }
-    thief.runqsteal(&victim, true, || {});
+    common::steal(&thief, &victim, true, || {});
 }
 
 #[test]
@@ -254,13 +257,13 @@ fn runqdrain_takes_runnext_then_ring() {
     for g in &gs[..5] {
         assert!(put(&q, g, false).is_none());
     }
-    assert_eq!(q.runqget().map(|(g, _)| id(g)), Some(0));
+    assert_eq!(common::get(&q).map(|(g, _)| id(g)), Some(0));
     assert!(put(&q, &gs[5], true).is_none());
-    let drained = q.runqdrain();
+    let drained = common::drain(&q);
     assert_eq!(queue_ids(&drained), vec![5, 1, 2, 3, 4]);
     assert_eq!(drained.len(), 5);
     assert!(q.runqempty());
-    assert!(q.runqdrain().is_empty());
+    assert!(common::drain(&q).is_empty());
 }
 
 #[test]
@@ -272,7 +275,7 @@ fn runqputbatch_fills_ring_and_leaves_the_rest() {
         // SAFETY: the Gs outlive the queue.
         unsafe { batch.push_back(gptr(g)) };
     }
-    q.runqputbatch(&mut batch);
+    common::putbatch(&q, &mut batch);
     assert_eq!(q.runqlen(), 256);
     assert_eq!(runq_ids(&q).1, (0..256).collect::<Vec<_>>());
     assert_eq!(queue_ids(&batch), (256..300).collect::<Vec<_>>());
@@ -303,7 +306,7 @@ fn repeated_overflow_loses_nothing() {
             global.globrunqputbatch(batch);
         }
         if i % 7 == 0 {
-            consumed.extend(q.runqget().map(|(g, _)| id(g)));
+            consumed.extend(common::get(&q).map(|(g, _)| id(g)));
         }
     }
     assert!(
@@ -314,11 +317,29 @@ fn repeated_overflow_loses_nothing() {
     for i in consumed {
         seen[i as usize] += 1;
     }
-    while let Some((g, _)) = q.runqget() {
+    while let Some((g, _)) = common::get(&q) {
         seen[id(g) as usize] += 1;
     }
     for g in global.iter() {
         seen[id(g) as usize] += 1;
     }
     assert!(seen.iter().all(|&c| c == 1), "lost or duplicated Gs");
+}
+
+/// `new` is a `const fn`: the kernel can keep its Ps' queues in statics.
+static STATIC_Q: Q = Q::new();
+static STATIC_GLOBAL: std::sync::Mutex<gmp_sched::GlobalRunQueue<G>> =
+    std::sync::Mutex::new(gmp_sched::GlobalRunQueue::new());
+
+#[test]
+fn queues_can_be_statics() {
+    let gs = make_gs(1);
+    assert!(put(&STATIC_Q, &gs[0], false).is_none());
+    let (g, _) = common::get(&STATIC_Q).unwrap();
+    assert_eq!(id(g), 0);
+    // SAFETY: `gs` outlives its stay on the queue (taken off just below).
+    unsafe { STATIC_GLOBAL.lock().unwrap().globrunqput(g) };
+    let back = common::globget(&mut STATIC_GLOBAL.lock().unwrap(), &STATIC_Q, 1, 1);
+    assert_eq!(back.map(id), Some(0));
+    assert!(STATIC_Q.runqempty() && STATIC_GLOBAL.lock().unwrap().is_empty());
 }

@@ -162,7 +162,7 @@ fn run<const N: usize>(ops: &[Op]) {
                 }
             }
             Op::Get { q } => {
-                let got = real[q].runqget().map(|(g, i)| (id(g), i));
+                let got = common::get(&real[q]).map(|(g, i)| (id(g), i));
                 assert_eq!(got, model.get(q), "step {step}: runqget");
                 if let Some((g, _)) = got {
                     consume(g);
@@ -174,8 +174,9 @@ fn run<const N: usize>(ops: &[Op]) {
                     continue; // runqsteal requires room for N/2 (Go steals into an empty ring)
                 }
                 let pauses = Cell::new(0);
-                let got = real[thief]
-                    .runqsteal(&real[victim], steal_next, || pauses.set(pauses.get() + 1));
+                let got = common::steal(&real[thief], &real[victim], steal_next, || {
+                    pauses.set(pauses.get() + 1)
+                });
                 let (grabbed, took_next) = model.grab(victim, steal_next);
                 assert_eq!(
                     pauses.get(),
@@ -212,7 +213,7 @@ fn run<const N: usize>(ops: &[Op]) {
                 model.global.extend(grabbed);
             }
             Op::GlobGet { q, max, procs } => {
-                let got = glob.globrunqget(&real[q], max, procs).map(id);
+                let got = common::globget(&mut glob, &real[q], max, procs).map(id);
                 assert_eq!(
                     got,
                     model.globget(q, max, procs),
@@ -223,7 +224,7 @@ fn run<const N: usize>(ops: &[Op]) {
                 }
             }
             Op::Drain { q } => {
-                let drained = real[q].runqdrain();
+                let drained = common::drain(&real[q]);
                 let m = &mut model.q[q];
                 let mut want: Vec<u32> = m.next.take().into_iter().collect();
                 want.extend(m.ring.drain(..));

@@ -51,16 +51,27 @@ impl Shared {
         self.stop.load(Relaxed) || self.consumed.load(Relaxed) >= TOTAL
     }
 
+    // The owner rule of runq.rs: P `me`'s owner-only calls below are made
+    // only by the one thread spawned for P `me` (see `stress`).
+
+    /// `runqget` by P `me`'s thread.
+    fn get(&self, me: usize) -> Option<NonNull<G>> {
+        // SAFETY: the owner rule, as above.
+        unsafe { self.ps[me].runqget() }.map(|(g, _)| g)
+    }
+
+    /// `globrunqget` of up to `max` Gs by P `me`'s thread.
+    fn globget(&self, me: usize, max: u32) -> Option<NonNull<G>> {
+        let mut global = self.global.lock().unwrap();
+        // SAFETY: the owner rule, as above.
+        unsafe { global.globrunqget(&self.ps[me], max, PROCS as u32) }
+    }
+
     /// One scheduling round of P `me` with an empty local queue: global
     /// queue, then two passes of stealing (runnext only on the last).
     fn find_work(&self, me: usize, order: &RandomOrder, rng: &mut CheapRand) -> Option<NonNull<G>> {
         let local = &self.ps[me];
-        if let Some(g) =
-            self.global
-                .lock()
-                .unwrap()
-                .globrunqget(local, local.capacity() / 2, PROCS as u32)
-        {
+        if let Some(g) = self.globget(me, local.capacity() / 2) {
             return Some(g);
         }
         for pass in 0..2 {
@@ -69,9 +80,10 @@ impl Shared {
                 if victim == me {
                     continue;
                 }
-                if let Some((g, _)) =
-                    local.runqsteal(&self.ps[victim], pass == 1, thread::yield_now)
-                {
+                // SAFETY: the owner rule, as above: this thread owns P `me`.
+                let stolen =
+                    unsafe { local.runqsteal(&self.ps[victim], pass == 1, thread::yield_now) };
+                if let Some((g, _)) = stolen {
                     return Some(g);
                 }
             }
@@ -87,17 +99,18 @@ fn owner(s: &Shared) {
         if s.stop.load(Relaxed) {
             return;
         }
-        // SAFETY: `s.gs` outlives every queue (all live in `Shared`).
+        // SAFETY: this thread is P0's only owner (the owner rule), and
+        // `s.gs` outlives every queue (all live in `Shared`).
         if let Some(batch) = unsafe { me.runqput(gptr(g), rng.below(4) == 0) } {
             s.global.lock().unwrap().globrunqputbatch(batch);
         }
         if i % 3 == 0
-            && let Some((g, _)) = me.runqget()
+            && let Some(g) = s.get(0)
         {
             s.consume(g);
         }
         if i % 61 == 0
-            && let Some(g) = s.global.lock().unwrap().globrunqget(me, 1, PROCS as u32)
+            && let Some(g) = s.globget(0, 1)
         {
             s.consume(g);
         }
@@ -109,7 +122,7 @@ fn consumer(s: &Shared, me: usize, rng: &mut CheapRand) {
     let mut order = RandomOrder::new();
     order.reset(PROCS as u32);
     while !s.finished() {
-        if let Some((g, _)) = s.ps[me].runqget() {
+        if let Some(g) = s.get(me) {
             s.consume(g);
         } else if let Some(g) = s.find_work(me, &order, rng) {
             s.consume(g);

@@ -59,3 +59,44 @@ pub fn runq_ids<const N: usize>(q: &gmp_sched::LocalRunQueue<G, N>) -> (Option<u
     });
     (next, ring)
 }
+
+// Owner-only calls for single-threaded tests, where the test thread is the
+// only thread and so the owner of every queue (the owner rule of runq.rs).
+
+pub fn get<const N: usize>(q: &gmp_sched::LocalRunQueue<G, N>) -> Option<(NonNull<G>, bool)> {
+    // SAFETY: single-threaded test: this thread owns every queue.
+    unsafe { q.runqget() }
+}
+
+pub fn steal<const N: usize>(
+    thief: &gmp_sched::LocalRunQueue<G, N>,
+    victim: &gmp_sched::LocalRunQueue<G, N>,
+    steal_runnext: bool,
+    pause: impl FnMut(),
+) -> Option<(NonNull<G>, u32)> {
+    // SAFETY: single-threaded test: this thread owns every queue.
+    unsafe { thief.runqsteal(victim, steal_runnext, pause) }
+}
+
+pub fn drain<const N: usize>(q: &gmp_sched::LocalRunQueue<G, N>) -> gmp_sched::GQueue<G> {
+    // SAFETY: single-threaded test: this thread owns every queue.
+    unsafe { q.runqdrain() }
+}
+
+pub fn putbatch<const N: usize>(
+    q: &gmp_sched::LocalRunQueue<G, N>,
+    batch: &mut gmp_sched::GQueue<G>,
+) {
+    // SAFETY: single-threaded test: this thread owns every queue.
+    unsafe { q.runqputbatch(batch) }
+}
+
+pub fn globget<const N: usize>(
+    glob: &mut gmp_sched::GlobalRunQueue<G>,
+    local: &gmp_sched::LocalRunQueue<G, N>,
+    max: u32,
+    gomaxprocs: u32,
+) -> Option<NonNull<G>> {
+    // SAFETY: single-threaded test: this thread owns every queue.
+    unsafe { glob.globrunqget(local, max, gomaxprocs) }
+}
