@@ -17,8 +17,11 @@ pub mod p;
 pub mod park;
 pub mod proc;
 pub mod sched;
+pub mod schedtrace;
 pub mod start;
 pub mod summary;
+pub mod waitgroup;
 
 pub use newproc::go;
 pub use park::{gopark, goready, gosched};
+pub use waitgroup::WaitGroup;

@@ -134,6 +134,18 @@ impl P {
         unsafe { &mut *self.gfree.get() }
     }
 
+    /// Free-G list length, for schedtrace (a racy read, as in Go).
+    pub fn gfree_len(&self) -> u32 {
+        // SAFETY: a racy read of a counter for diagnostics; the list itself
+        // is not touched.
+        unsafe { (*self.gfree.get()).len() }
+    }
+
+    /// Number of timers on this P, for schedtrace.
+    pub fn timers_len(&self) -> usize {
+        0
+    }
+
     /// The goid cache `(next, end)`.
     ///
     /// # Safety

@@ -185,11 +185,8 @@ impl Sources for Finder {
     }
 
     fn runqget(&mut self) -> Option<(&'static G, bool)> {
-        // SAFETY: queue entries are live Gs.
-        self.pp
-            .runq
-            .runqget()
-            .map(|(g, inherit)| (unsafe { &*g.as_ptr() }, inherit))
+        // SAFETY: this M holds `pp`, the queue's owner; entries are live Gs.
+        unsafe { self.pp.runq.runqget() }.map(|(g, inherit)| (unsafe { &*g.as_ptr() }, inherit))
     }
 
     fn globrunqget_batch(&mut self) -> Option<&'static G> {
@@ -230,7 +227,8 @@ impl Sources for Finder {
 /// capped by `max` (1 for the fairness check, `u32::MAX` for no extra cap).
 fn globrunqget(pp: &'static P, max: u32) -> Option<&'static G> {
     let mut s = sched::lock();
-    let gp = s.runq.globrunqget(&pp.runq, max, gomaxprocs());
+    // SAFETY: this M holds `pp` (its ring's owner) and `sched.lock`.
+    let gp = unsafe { s.runq.globrunqget(&pp.runq, max, gomaxprocs()) };
     s.sync_runqsize();
     drop(s);
     let gp = gp?;
@@ -258,7 +256,9 @@ fn steal_work(m: &'static M, pp: &'static P) -> Option<&'static G> {
                     tsc::spin_ns(RUNNEXT_STEAL_PAUSE_NS);
                 }
             };
-            if let Some((gp, n)) = pp.runq.runqsteal(&p2.runq, steal_runnext, pause) {
+            // SAFETY: this M holds `pp`, the thief's queue; its ring is
+            // empty (findRunnable steals only after runqget failed).
+            if let Some((gp, n)) = unsafe { pp.runq.runqsteal(&p2.runq, steal_runnext, pause) } {
                 pp.stats.steals_in.fetch_add(n as u64, Ordering::Relaxed);
                 p2.stats.steals_out.fetch_add(n as u64, Ordering::Relaxed);
                 // SAFETY: queue entries are live Gs.
@@ -438,7 +438,8 @@ fn find_runnable(m: &'static M) -> (&'static G, bool) {
         // Step 6: nothing found. Give the P back, re-check, park.
         let mut s = sched::lock();
         if SCHED.runqsize.load(Ordering::Acquire) != 0 {
-            let gp = s.runq.globrunqget(&pp.runq, u32::MAX, gomaxprocs());
+            // SAFETY: this M holds `pp` and `sched.lock`.
+            let gp = unsafe { s.runq.globrunqget(&pp.runq, u32::MAX, gomaxprocs()) };
             s.sync_runqsize();
             drop(s);
             if let Some(gp) = gp {

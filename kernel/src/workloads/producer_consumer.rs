@@ -6,14 +6,13 @@
 use alloc::format;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU64, Ordering};
 
 use super::Verdict;
 use super::ledger::Ledger;
-use super::wait;
 use crate::arch::percpu;
 use crate::kprintln;
-use crate::runtime::{go, m, sched};
+use crate::runtime::{WaitGroup, go, m, sched};
 
 /// Gs per burst: more than the 256-slot ring, so every burst overflows.
 const BURST: usize = 300;
@@ -39,30 +38,31 @@ pub fn run() -> Verdict {
         "producer-consumer: {producers} producers, {BURSTS} bursts of {BURST} Gs each ({total} Gs)"
     );
     let ledger = Arc::new(Ledger::new(total));
-    let done = Arc::new(AtomicUsize::new(0));
+    let wg = Arc::new(WaitGroup::new());
+    wg.add(total as i64);
     let per_m: Arc<Vec<AtomicU64>> =
         Arc::new((0..m::mcount()).map(|_| AtomicU64::new(0)).collect());
     let sink = Arc::new(AtomicU64::new(0));
     for p in 0..producers {
-        let (ledger, done, per_m, sink) =
-            (ledger.clone(), done.clone(), per_m.clone(), sink.clone());
+        let (ledger, wg, per_m, sink) =
+            (ledger.clone(), wg.clone(), per_m.clone(), sink.clone());
         go(move || {
             for b in 0..BURSTS {
                 for i in 0..BURST {
                     let id = (p * BURSTS + b) * BURST + i;
-                    let (ledger, done, per_m, sink) =
-                        (ledger.clone(), done.clone(), per_m.clone(), sink.clone());
+                    let (ledger, wg, per_m, sink) =
+                        (ledger.clone(), wg.clone(), per_m.clone(), sink.clone());
                     go(move || {
                         sink.fetch_xor(work(id as u64), Ordering::Relaxed);
                         per_m[percpu::this_m_id() as usize].fetch_add(1, Ordering::Relaxed);
                         ledger.mark(id);
-                        done.fetch_add(1, Ordering::Release);
+                        wg.done();
                     });
                 }
             }
         });
     }
-    wait::until_count(&done, total);
+    wg.wait();
     ledger.verify("producer-consumer")?;
     let counts: Vec<u64> = per_m.iter().map(|c| c.load(Ordering::Relaxed)).collect();
     let line: Vec<_> = counts

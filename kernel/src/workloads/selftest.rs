@@ -10,7 +10,7 @@ use super::ledger::Ledger;
 use super::wait;
 use crate::arch::percpu;
 use crate::kprintln;
-use crate::runtime::{go, gosched, m, sched};
+use crate::runtime::{WaitGroup, go, gosched, m, sched};
 
 const WAVES: usize = 10;
 const WAVE_SIZE: usize = 10_000;
@@ -81,10 +81,11 @@ pub fn parallelism() -> Verdict {
     const ROUNDS: u32 = 3;
     for _ in 0..TRIES {
         let x = Arc::new(AtomicU32::new(0));
-        let done = Arc::new(AtomicUsize::new(0));
+        let wg = Arc::new(WaitGroup::new());
         let ms = Arc::new(AtomicU32::new(0));
+        wg.add(procs as i64);
         for p in 0..procs {
-            let (x, done, ms) = (x.clone(), done.clone(), ms.clone());
+            let (x, wg, ms) = (x.clone(), wg.clone(), ms.clone());
             go(move || {
                 for i in 0..ROUNDS {
                     let expected = procs * i + p;
@@ -94,10 +95,11 @@ pub fn parallelism() -> Verdict {
                     ms.fetch_or(1 << (percpu::this_m_id() % 32), Ordering::Relaxed);
                     x.store(expected + 1, Ordering::Release);
                 }
-                done.fetch_add(1, Ordering::Release);
+                wg.done();
             });
         }
-        wait::until_count(&done, procs as usize);
+        // The main G parks (it must not hold a P while the spinners need all of them).
+        wg.wait();
         let distinct = ms.load(Ordering::Relaxed).count_ones();
         if distinct < procs.min(32) {
             return Err(format!("only {distinct} Ms took part, expected {procs}"));
