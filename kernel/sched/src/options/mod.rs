@@ -15,7 +15,8 @@
 //! once, and the empty string means "all defaults".
 
 mod error;
-pub(crate) mod field;
+mod field;
+mod help;
 mod keys;
 mod modes;
 mod value;
@@ -24,6 +25,7 @@ mod value;
 mod tests;
 
 pub use error::OptionError;
+pub use help::boot_options_help;
 pub use keys::{FAULTS, KEYS, KeySpec, WORKLOADS, spec};
 pub use modes::{Preempt, SchedModel};
 

@@ -68,7 +68,7 @@ fn seed_refuses_past_u64_max_and_negatives() {
     bad_value("seed=tsc", "seed", "tsc", allowed);
 }
 
-const STACK: &[&str] = &["a size from 8K to 1M", "multiple of 4K", "K, KiB, M or MiB"];
+const STACK: &[&str] = &["a multiple of 4K from 8K to 1M", "K, KiB, M or MiB"];
 
 #[test]
 fn stack_accepts_bytes_k_kib_m_mib() {

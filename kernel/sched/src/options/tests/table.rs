@@ -175,7 +175,7 @@ fn help_columns() {
     assert_eq!(tick.value_name(), "DURATION");
     assert_eq!(
         tick.allowed().to_string(),
-        "a duration from 50us to 100ms with a unit ns, us, ms or s (e.g. 50us)"
+        "a duration from 50us to 100ms, unit ns, us, ms or s (e.g. 50us)"
     );
     assert_eq!(spec("stack").unwrap().value_name(), "SIZE");
     assert_eq!(spec("steal").unwrap().value_name(), "on|off");
@@ -183,7 +183,7 @@ fn help_columns() {
     assert_eq!(spec("bench").unwrap().value_name(), "LIST");
     assert_eq!(
         spec("stack").unwrap().allowed().to_string(),
-        "a size from 8K to 1M that is a multiple of 4K, in bytes or with a suffix K, KiB, M or MiB (e.g. 8K)"
+        "a multiple of 4K from 8K to 1M, in bytes or with K, KiB, M or MiB (e.g. 8K)"
     );
 }
 
