@@ -21,7 +21,7 @@ pub static WORKLOADS: &[(&str, &str)] = &[
     ),
     (
         "producer-consumer",
-        "producers spawn bursts of Gs that overflow into the global queue; consumers drain them; idle Ms steal",
+        "producers spawn G bursts that overflow to the global queue; consumers drain; idle Ms steal",
     ),
     (
         "sieve",
@@ -47,7 +47,7 @@ pub static WORKLOADS: &[(&str, &str)] = &[
     ("mutex", "many Gs contending for one mutex"),
     (
         "torture",
-        "a random mix of spawns, channels, sleeps and locks for duration=SECS, checked by a ledger",
+        "random mix of spawns, channels, sleeps and locks for duration=SECS, checked by a ledger",
     ),
     ("bench", "in-kernel benchmarks (pick them with bench=LIST)"),
     (
@@ -142,7 +142,7 @@ pub static KEYS: &[KeySpec] = &[
         name: "seed",
         default: AUTO,
         example: "42",
-        help: "seed for the scheduler's random sources such as the steal order (auto = from the TSC at boot)",
+        help: "seed of the scheduler's random choices, e.g. steal order (auto = from the TSC at boot)",
         field: Field::Int {
             min: 0,
             max: u64::MAX,
