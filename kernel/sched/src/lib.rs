@@ -9,3 +9,4 @@ extern crate std;
 pub mod cpus;
 pub mod findrunnable;
 pub mod options;
+pub mod timerheap;
