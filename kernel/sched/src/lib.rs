@@ -6,7 +6,9 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+pub mod chanbuf;
 pub mod cpus;
 pub mod findrunnable;
 pub mod options;
 pub mod timerheap;
+pub mod waitq;
