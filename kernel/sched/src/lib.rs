@@ -10,5 +10,6 @@ pub mod chanbuf;
 pub mod cpus;
 pub mod findrunnable;
 pub mod options;
+pub mod selectorder;
 pub mod timerheap;
 pub mod waitq;
