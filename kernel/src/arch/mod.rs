@@ -12,5 +12,6 @@ pub mod idt;
 pub mod percpu;
 pub mod pit;
 pub mod smp;
+pub mod timer;
 pub mod trampoline;
 pub mod tsc;
