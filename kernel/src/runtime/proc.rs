@@ -341,7 +341,11 @@ pub(crate) fn startm(pp: Option<&'static P>, spinning: bool) {
         }
     };
     let Some(nmp) = s.mget() else {
+        // Go would create a new M here. Ms are cores, so instead leave word
+        // for the next M about to park: it will take an idle P and spin
+        // (see `stopm`), so the work that asked for this M is not lost.
         s.pidleput(pp);
+        SCHED.needspinning.store(1, Ordering::Release);
         drop(s);
         if spinning {
             SCHED.nmspinning.fetch_sub(1, Ordering::AcqRel);
@@ -377,7 +381,8 @@ fn notewakeup(mp: &M) {
     apic::send_ipi(mp.apic(), VECTOR_WAKE);
 }
 
-/// Park this M until `startm` hands it a P (Go's `stopm`).
+/// Park this M until `startm` hands it a P (Go's `stopm`). Returns holding
+/// a P, possibly spinning (when it answers a pending `needspinning`).
 ///
 /// Context: g0, interrupts off, holding no P and not spinning.
 fn stopm(m: &'static M) {
@@ -396,7 +401,19 @@ fn stopm(m: &'static M) {
         "stopm: M{} spinning",
         m.id
     );
-    sched::lock().mput(m);
+    let mut s = sched::lock();
+    if SCHED.needspinning.load(Ordering::Acquire) == 1
+        && let Some(pp) = s.pidleget()
+    {
+        // Someone wanted an M for new work and found none idle (startm) or
+        // found no idle P (wakep): this M answers instead of parking.
+        drop(s);
+        acquirep(m, pp);
+        become_spinning(m);
+        return;
+    }
+    s.mput(m);
+    drop(s);
     m.parks.fetch_add(1, Ordering::Relaxed);
     // `sti; hlt` is atomic with respect to the wake IPI, and the note is
     // checked with interrupts off: no wakeup can slip between the check

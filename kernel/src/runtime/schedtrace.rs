@@ -35,7 +35,10 @@ pub fn schedtrace(detailed: bool) -> String {
         s.runq.len()
     );
     if detailed {
-        let _ = writeln!(out, " gcwaiting=false nmidlelocked=0 stopwait=0 sysmonwait=false");
+        let _ = writeln!(
+            out,
+            " gcwaiting=false nmidlelocked=0 stopwait=0 sysmonwait=false"
+        );
         for pp in allp() {
             let mid = pp.m.load(Ordering::Relaxed);
             let _ = write!(
@@ -52,7 +55,13 @@ pub fn schedtrace(detailed: bool) -> String {
                 // SAFETY: Ms are static.
                 let _ = write!(out, "{}", unsafe { (*mid).id });
             }
-            let _ = writeln!(out, " runqsize={} gfreecnt={} timerslen={}", pp.runq.ring_len(), pp.gfree_len(), pp.timers_len());
+            let _ = writeln!(
+                out,
+                " runqsize={} gfreecnt={} timerslen={}",
+                pp.runq.ring_len(),
+                pp.gfree_len(),
+                pp.timers_len()
+            );
         }
         for mp in m::all() {
             let _ = write!(out, "  M{}: p=", mp.id);
@@ -83,7 +92,13 @@ pub fn schedtrace(detailed: bool) -> String {
             if st == Gstatus::Gdead {
                 return;
             }
-            let _ = write!(out, "  G{}: status={}({}) m=", g.goid(), st as u32, g.waitreason());
+            let _ = write!(
+                out,
+                "  G{}: status={}({}) m=",
+                g.goid(),
+                st as u32,
+                g.waitreason()
+            );
             let mp = g.m.load(Ordering::Relaxed);
             if mp.is_null() {
                 out.push_str("nil");

@@ -33,7 +33,12 @@ impl Default for WaitGroup {
 impl WaitGroup {
     /// A WaitGroup with a zero count.
     pub const fn new() -> Self {
-        WaitGroup { state: IrqMutex::new(State { count: 0, waiters: VecDeque::new() }) }
+        WaitGroup {
+            state: IrqMutex::new(State {
+                count: 0,
+                waiters: VecDeque::new(),
+            }),
+        }
     }
 
     /// Add `delta` (may be negative) to the count; at zero every waiter is
@@ -63,7 +68,11 @@ impl WaitGroup {
         let gp = getg().expect("WaitGroup::wait on g0");
         s.waiters.push_back(gp);
         let were = s.keep_locked_for_park();
-        gopark(Some(unlock_state), &self.state as *const IrqMutex<State> as *const (), WaitReason::SyncWaitGroupWait);
+        gopark(
+            Some(unlock_state),
+            &self.state as *const IrqMutex<State> as *const (),
+            WaitReason::SyncWaitGroupWait,
+        );
         crate::arch::cpu::interrupts_restore(were);
     }
 

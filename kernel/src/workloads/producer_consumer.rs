@@ -44,8 +44,7 @@ pub fn run() -> Verdict {
         Arc::new((0..m::mcount()).map(|_| AtomicU64::new(0)).collect());
     let sink = Arc::new(AtomicU64::new(0));
     for p in 0..producers {
-        let (ledger, wg, per_m, sink) =
-            (ledger.clone(), wg.clone(), per_m.clone(), sink.clone());
+        let (ledger, wg, per_m, sink) = (ledger.clone(), wg.clone(), per_m.clone(), sink.clone());
         go(move || {
             for b in 0..BURSTS {
                 for i in 0..BURST {

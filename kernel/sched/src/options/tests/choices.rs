@@ -39,7 +39,10 @@ fn workload_table_has_the_documented_demos() {
     );
     // Every name after the demos is a self-test, and says so in --help.
     for (name, help) in WORKLOADS.iter().skip(11) {
-        assert!(name.starts_with("test-") && help.starts_with("test: "), "{name}: {help}");
+        assert!(
+            name.starts_with("test-") && help.starts_with("test: "),
+            "{name}: {help}"
+        );
     }
 }
 
