@@ -12,6 +12,8 @@ pub const VECTOR_TIMER: u8 = 0x20;
 /// IPI that wakes a halted M (`startm`/`wakep`); the handler only EOIs —
 /// waking from `hlt` is the whole point.
 pub const VECTOR_WAKE: u8 = 0xf0;
+/// IPI from sysmon: the G running on the target core should yield.
+pub const VECTOR_PREEMPT: u8 = 0xf1;
 /// The APIC's spurious-interrupt vector (no EOI for it).
 pub const VECTOR_SPURIOUS: u8 = 0xff;
 
@@ -33,6 +35,8 @@ fn build() -> InterruptDescriptorTable {
             .set_stack_index(gdt::IST_MACHINE_CHECK);
     }
     idt[VECTOR_WAKE].set_handler_fn(wake_ipi);
+    idt[VECTOR_TIMER].set_handler_fn(timer_tick);
+    idt[VECTOR_PREEMPT].set_handler_fn(preempt_ipi);
     idt[VECTOR_SPURIOUS].set_handler_fn(spurious);
     for v in pic::PIC_BASE..pic::PIC_BASE + 16 {
         idt[v].set_handler_fn(spurious);
@@ -50,3 +54,16 @@ extern "x86-interrupt" fn wake_ipi(_frame: InterruptStackFrame) {
 }
 
 extern "x86-interrupt" fn spurious(_frame: InterruptStackFrame) {}
+
+/// The APIC timer: sysmon's tick. May switch the interrupted G out (async
+/// preemption); it then returns here only when the G is resumed.
+extern "x86-interrupt" fn timer_tick(_frame: InterruptStackFrame) {
+    apic::eoi();
+    crate::runtime::sysmon::on_tick();
+}
+
+/// Sysmon asks this core's G to yield.
+extern "x86-interrupt" fn preempt_ipi(_frame: InterruptStackFrame) {
+    apic::eoi();
+    crate::runtime::preempt::preempt_from_interrupt();
+}

@@ -67,6 +67,8 @@ pub struct M {
     rand: UnsafeCell<CheapRand>,
     /// Times this M was parked (`stopm`).
     pub parks: AtomicU64,
+    /// Timer interrupts taken.
+    pub ticks: AtomicU64,
 }
 
 // SAFETY: the `UnsafeCell` fields are touched only by the M itself (module
@@ -92,6 +94,7 @@ impl M {
             waitunlock: UnsafeCell::new(None),
             rand: UnsafeCell::new(CheapRand::new(0)),
             parks: AtomicU64::new(0),
+            ticks: AtomicU64::new(0),
         }
     }
 

@@ -15,11 +15,15 @@ pub mod m;
 pub mod newproc;
 pub mod p;
 pub mod park;
+pub mod preempt;
 pub mod proc;
 pub mod sched;
 pub mod schedtrace;
 pub mod start;
 pub mod summary;
+pub mod syscall;
+pub mod sysmon;
+pub mod time;
 pub mod waitgroup;
 
 pub use newproc::go;

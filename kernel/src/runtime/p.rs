@@ -20,6 +20,10 @@ use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
 
 use gmp_sched::gfree::LocalGFree;
 use gmp_sched::runq::LocalRunQueue;
+use gmp_sched::timerheap::TimerHeap;
+
+use crate::runtime::time::TimerAction;
+use crate::sync::IrqMutex;
 
 use crate::runtime::g::G;
 use crate::runtime::m::M;
@@ -61,6 +65,12 @@ pub struct PStats {
     pub parks: AtomicU64,
     /// Gs spawned on this P.
     pub spawned: AtomicU64,
+    /// Times sysmon asked this P's G to yield.
+    pub preempt_requests: AtomicU64,
+    /// Gs actually preempted on this P.
+    pub preemptions: AtomicU64,
+    /// Ps taken from a blocking call and handed off (`retake`).
+    pub handoffs: AtomicU64,
 }
 
 /// A processor.
@@ -84,6 +94,24 @@ pub struct P {
     goidcache: UnsafeCell<(u64, u64)>,
     /// Counters for the summary.
     pub stats: PStats,
+    /// This P's timers (Go's `pp.timers`); any M may lock them (to steal
+    /// expired timers), interrupts off while held.
+    pub timers: IrqMutex<TimerHeap<TimerAction>>,
+    /// `when` of the earliest timer, 0 if none: a lock-free peek (Go's
+    /// `timer0When`), kept equal to the heap's root under the lock.
+    pub timer0_when: AtomicU64,
+    /// What sysmon last saw of this P (Go's `sysmontick`).
+    pub sysmontick: SysmonTick,
+}
+
+/// Sysmon's memory of a P, to tell a long time slice or a long system call
+/// from a fresh one. Only sysmon writes it.
+#[derive(Default)]
+pub struct SysmonTick {
+    pub schedtick: AtomicU64,
+    pub schedwhen: AtomicU64,
+    pub syscalltick: AtomicU64,
+    pub syscallwhen: AtomicU64,
 }
 
 // SAFETY: the `UnsafeCell` fields are touched only by the M holding the P
@@ -104,6 +132,9 @@ impl P {
             gfree: UnsafeCell::new(LocalGFree::new()),
             goidcache: UnsafeCell::new((0, 0)),
             stats: PStats::default(),
+            timers: IrqMutex::new(TimerHeap::new()),
+            timer0_when: AtomicU64::new(0),
+            sysmontick: SysmonTick::default(),
         }
     }
 
@@ -143,7 +174,7 @@ impl P {
 
     /// Number of timers on this P, for schedtrace.
     pub fn timers_len(&self) -> usize {
-        0
+        self.timers.try_lock().map_or(0, |t| t.len())
     }
 
     /// The goid cache `(next, end)`.

@@ -47,6 +47,7 @@ use crate::runtime::g::{G, Gstatus};
 use crate::runtime::m::M;
 use crate::runtime::p::{P, Pstatus};
 use crate::runtime::sched::{self, SCHED, allp, gomaxprocs};
+use crate::runtime::time;
 
 /// How long a thief waits before taking a running victim's `runnext`
 /// (Go's `usleep(3)`): the victim is likely about to run it itself.
@@ -344,6 +345,14 @@ pub(crate) fn startm(pp: Option<&'static P>, spinning: bool) {
         // Go would create a new M here. Ms are cores, so instead leave word
         // for the next M about to park: it will take an idle P and spin
         // (see `stopm`), so the work that asked for this M is not lost.
+        // Idle Ps hold no Gs (stealers skip them): move any to the global
+        // queue first.
+        // SAFETY: `pp` is held by no M and on no list: we own it.
+        let mut q = unsafe { pp.runq.runqdrain() };
+        if !q.is_empty() {
+            s.runq.globrunqputbatch(core::mem::take(&mut q));
+            s.sync_runqsize();
+        }
         s.pidleput(pp);
         SCHED.needspinning.store(1, Ordering::Release);
         drop(s);
@@ -373,6 +382,18 @@ pub(crate) fn startm(pp: Option<&'static P>, spinning: bool) {
     nmp.spinning.store(spinning, Ordering::Relaxed);
     nmp.nextp.store(pp as *const P as *mut P, Ordering::Relaxed);
     notewakeup(nmp);
+}
+
+/// Sysmon saw a timer due: make sure some M will run it. If an M spins it
+/// will; otherwise start one with an idle P (Go's `startm(nil, false)`).
+pub(crate) fn wakep_for_timers() {
+    startm(None, false);
+}
+
+/// Park, then schedule (for paths that end with no P and no G).
+pub(crate) fn stopm_then_schedule(m: &'static M) -> ! {
+    stopm(m);
+    schedule()
 }
 
 /// Wake a parked M: set its note, then interrupt its `hlt`.
@@ -418,8 +439,16 @@ fn stopm(m: &'static M) {
     // `sti; hlt` is atomic with respect to the wake IPI, and the note is
     // checked with interrupts off: no wakeup can slip between the check
     // and the halt.
+    // Only sysmon's core (M0) keeps ticking while parked: idle cores stay
+    // fully halted until a wake IPI.
+    if m.id != 0 {
+        crate::arch::timer::stop_this_cpu();
+    }
     while !m.park.swap(false, Ordering::Acquire) {
         cpu::halt_until_interrupt();
+    }
+    if m.id != 0 {
+        crate::arch::timer::start_this_cpu();
     }
     let pp = m.nextp.swap(core::ptr::null_mut(), Ordering::Acquire);
     assert!(!pp.is_null(), "stopm: M{} woken without a P", m.id);
@@ -447,6 +476,13 @@ fn check_runqs_no_p() -> Option<&'static P> {
 fn find_runnable(m: &'static M) -> (&'static G, bool) {
     loop {
         let pp = m.p().expect("findRunnable without a P");
+        // Run due timers first (they may ready Gs into this P). Unlike Go,
+        // which runs other Ps' timers only while stealing, every due timer
+        // is run here: an idle P's timers then never wait for a spinner.
+        let now = time::nanotime();
+        for p2 in allp() {
+            time::check_timers(p2, now);
+        }
         if let Some((gp, inherit, source)) = findrunnable::find_runnable(&mut Finder { m, pp }) {
             let _ = source;
             return (gp, inherit);
@@ -484,6 +520,15 @@ fn find_runnable(m: &'static M) -> (&'static G, bool) {
             if let Some(pp) = check_runqs_no_p() {
                 acquirep(m, pp);
                 become_spinning(m);
+                continue;
+            }
+        }
+        // A timer due somewhere: take a P back and run it instead of parking.
+        let next = time::next_timer_anywhere();
+        if next != 0 && next <= time::nanotime() {
+            let pp = sched::lock().pidleget();
+            if let Some(pp) = pp {
+                acquirep(m, pp);
                 continue;
             }
         }
@@ -564,6 +609,7 @@ pub fn mstart() -> ! {
 
 extern "C" fn mstart0(_discard: *mut Gobuf) -> ! {
     let m = percpu::this_m();
+    crate::arch::timer::start_this_cpu();
     if m.p.load(Ordering::Relaxed).is_null() {
         stopm(m);
     }

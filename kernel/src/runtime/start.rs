@@ -40,17 +40,22 @@ pub fn start_m0() -> ! {
         exit_qemu(ExitCode::Failure);
     }
     let (hz, source) = tsc::calibrate();
+    let apic_timer_hz = crate::arch::timer::init(opts.tick_ns);
     let seed = opts.seed.unwrap_or_else(cpu::rdtsc);
     stack::init_g_stacks(opts.stack_size as u64);
     for mp in m::all() {
         *mp.rand() = CheapRand::new(seed ^ (mp.id as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
     }
     kprintln!(
-        "scheduler: gomaxprocs={procs} cores={ncpu} sched={} seed={seed} stack={}K tsc={}MHz ({:?})",
+        "scheduler: gomaxprocs={procs} cores={ncpu} sched={} seed={seed} stack={}K tsc={}MHz ({:?}) timer={} ({} kHz) tick={}us preempt={}",
         opts.sched.as_str(),
         opts.stack_size / 1024,
         hz / 1_000_000,
-        source
+        source,
+        crate::arch::timer::mode_name(),
+        apic_timer_hz / 1000,
+        opts.tick_ns / 1000,
+        opts.preempt.as_str()
     );
     procresize(procs);
     go(runtime_main);

@@ -1,0 +1,130 @@
+//! Preemption: taking the processor from a G that does not give it up.
+//!
+//! Three modes (boot option `preempt`):
+//! - `async` (Go ≥ 1.14): sysmon marks a G that has held its P for
+//!   `forcepreempt` and interrupts its core (directly if it is sysmon's own
+//!   core, by IPI otherwise). The interrupt handler, running on the G's own
+//!   stack with the G's full register state saved in the interrupt frame,
+//!   switches to g0 with `mcall`; the G goes to the global queue like a
+//!   `gosched`. When it is resumed, the handler returns and `iretq` restores
+//!   every register: the G never notices, wherever it was.
+//! - `coop` (Go 1.2–1.13): the mark is only honoured at safe points — calls
+//!   into the runtime (spawning, yielding, channel operations, locks, sleep);
+//!   a loop that makes no such call runs until it ends (pre-1.14 Go's
+//!   `for {}` problem).
+//! - `off`: sysmon never asks.
+//!
+//! A G is never preempted inside runtime critical sections: those run with
+//! interrupts off (all scheduler code, and every lock the interrupt path can
+//! take). Runtime code that must not lose its core but wants interrupts on
+//! raises the M's `locks` count (`acquirem`); a request that arrives then is
+//! kept and honoured at `releasem`.
+
+use core::sync::atomic::Ordering;
+
+use gmp_sched::options::Preempt;
+
+use crate::arch::context::Gobuf;
+use crate::arch::idt::VECTOR_PREEMPT;
+use crate::arch::{apic, cpu, percpu};
+use crate::runtime::g::{G, Gstatus};
+use crate::runtime::m::M;
+use crate::runtime::p::P;
+use crate::runtime::proc;
+
+/// The preemption mode in force.
+pub fn mode() -> Preempt {
+    crate::options::get().preempt
+}
+
+/// Ask the G running on `pp` to yield (Go's `preemptone`). Returns whether
+/// a request was made.
+pub fn preemptone(pp: &P) -> bool {
+    let mp = pp.m.load(Ordering::Acquire);
+    if mp.is_null() {
+        return false;
+    }
+    // SAFETY: Ms are static.
+    let mp: &M = unsafe { &*mp };
+    let Some(gp) = mp.curg() else { return false };
+    if gp.status() != Gstatus::Grunning {
+        return false;
+    }
+    gp.preempt.store(true, Ordering::Release);
+    pp.stats.preempt_requests.fetch_add(1, Ordering::Relaxed);
+    if mode() == Preempt::Async && mp.id != percpu::this_m_id() {
+        apic::send_ipi(mp.apic(), VECTOR_PREEMPT);
+    }
+    true
+}
+
+/// From an interrupt handler on this core: if the interrupted G has been
+/// asked to yield and may be, switch it out now. Returns (much later, when
+/// the G is resumed) into the handler, which returns to the G.
+///
+/// Context: interrupt handler, interrupts off, EOI already sent.
+pub fn preempt_from_interrupt() {
+    if mode() != Preempt::Async {
+        return;
+    }
+    let m = percpu::this_m();
+    let Some(gp) = m.curg() else { return };
+    if !gp.preempt.load(Ordering::Acquire) || gp.status() != Gstatus::Grunning {
+        return;
+    }
+    if m.locks.load(Ordering::Relaxed) != 0 {
+        return; // honoured at releasem
+    }
+    gp.preempt.store(false, Ordering::Relaxed);
+    if let Some(pp) = m.p() {
+        pp.stats.preemptions.fetch_add(1, Ordering::Relaxed);
+    }
+    proc::mcall(gopreempt_m);
+}
+
+/// A safe point: yield if sysmon asked (every mode except `off`, which
+/// never asks). Called by runtime entry points on a G.
+pub fn check_preempt() {
+    let m = percpu::this_m();
+    if let Some(gp) = m.curg()
+        && gp.preempt.load(Ordering::Acquire)
+        && m.locks.load(Ordering::Relaxed) == 0
+    {
+        gp.preempt.store(false, Ordering::Relaxed);
+        if let Some(pp) = m.p() {
+            pp.stats.preemptions.fetch_add(1, Ordering::Relaxed);
+        }
+        let were = cpu::interrupts_disable_save();
+        proc::mcall(gopreempt_m);
+        cpu::interrupts_restore(were);
+    }
+}
+
+/// Keep this M (no preemption) until [`releasem`] (Go's `acquirem`).
+pub fn acquirem() -> &'static M {
+    let m = percpu::this_m();
+    m.locks.fetch_add(1, Ordering::Relaxed);
+    m
+}
+
+/// Undo [`acquirem`]; a preemption request that arrived meanwhile is
+/// honoured now (Go's `releasem`).
+pub fn releasem(m: &'static M) {
+    let prev = m.locks.fetch_sub(1, Ordering::Relaxed);
+    assert!(prev > 0, "releasem: M{} locks underflow", m.id);
+    if prev == 1 && mode() != Preempt::Off {
+        check_preempt();
+    }
+}
+
+/// On g0: the preempted G goes to the global queue (Go's `gopreempt_m`).
+extern "C" fn gopreempt_m(gp: *mut Gobuf) -> ! {
+    // SAFETY: mcall passes the running G (Gobuf first).
+    let gp: &'static G = unsafe { &*(gp as *mut G) };
+    let m = percpu::this_m();
+    gp.casgstatus(Gstatus::Grunning, Gstatus::Grunnable);
+    proc::dropg(m, gp);
+    proc::globrunqput(gp);
+    proc::wakep();
+    proc::schedule()
+}

@@ -1,0 +1,94 @@
+//! Blocking calls "outside Go": `entersyscall` / `exitsyscall`.
+//!
+//! A G that blocks in something the scheduler cannot see (a device, a long
+//! computation declared as such) keeps its M but lets go of its P: the P
+//! enters `Psyscall` with no M. If the call lasts past a sysmon tick and
+//! there is other work, sysmon's `retake` takes the P and hands it to a
+//! parked M (`handoffp`) — which needs a spare core, i.e. `procs` below the
+//! core count. On the way back `exitsyscall` takes the old P if it is still
+//! free, else any idle P; failing both, the G goes to the global queue and
+//! its M parks.
+
+use core::sync::atomic::{AtomicPtr, Ordering};
+
+use crate::arch::context::Gobuf;
+use crate::arch::{cpu, percpu, tsc};
+use crate::runtime::g::{G, Gstatus};
+use crate::runtime::p::{P, Pstatus};
+use crate::runtime::proc;
+use crate::runtime::sched;
+
+/// Each M's P from before its current blocking call (Go's `m.oldp`).
+static OLDP: [AtomicPtr<P>; crate::runtime::m::MAX_MS] =
+    [const { AtomicPtr::new(core::ptr::null_mut()) }; crate::runtime::m::MAX_MS];
+
+/// Enter a blocking call: keep the M, release the P (`Psyscall`).
+pub fn entersyscall() {
+    let were = cpu::interrupts_disable_save();
+    let m = percpu::this_m();
+    let gp = m.curg().expect("entersyscall on g0");
+    let pp = m.p().expect("entersyscall without a P");
+    gp.casgstatus(Gstatus::Grunning, Gstatus::Gsyscall);
+    pp.m.store(core::ptr::null_mut(), Ordering::Release);
+    m.p.store(core::ptr::null_mut(), Ordering::Release);
+    OLDP[m.id as usize].store(pp as *const P as *mut P, Ordering::Relaxed);
+    pp.set_status(Pstatus::Psyscall);
+    cpu::interrupts_restore(were);
+}
+
+/// Leave a blocking call: get a P back, or queue the G and park the M.
+pub fn exitsyscall() {
+    let were = cpu::interrupts_disable_save();
+    let m = percpu::this_m();
+    let gp = m.curg().expect("exitsyscall on g0");
+    let oldp = OLDP[m.id as usize].swap(core::ptr::null_mut(), Ordering::Relaxed);
+    // SAFETY: Ps are leaked and live forever.
+    if let Some(oldp) = unsafe { oldp.as_ref() }
+        && oldp.cas_status(Pstatus::Psyscall, Pstatus::Pidle)
+    {
+        proc::acquirep(m, oldp);
+        oldp.syscalltick.fetch_add(1, Ordering::Relaxed);
+        gp.casgstatus(Gstatus::Gsyscall, Gstatus::Grunning);
+        cpu::interrupts_restore(were);
+        return;
+    }
+    let idle = sched::lock().pidleget();
+    if let Some(pp) = idle {
+        proc::acquirep(m, pp);
+        pp.syscalltick.fetch_add(1, Ordering::Relaxed);
+        gp.casgstatus(Gstatus::Gsyscall, Gstatus::Grunning);
+        cpu::interrupts_restore(were);
+        return;
+    }
+    proc::mcall(exitsyscall0);
+    cpu::interrupts_restore(were);
+}
+
+extern "C" fn exitsyscall0(gp: *mut Gobuf) -> ! {
+    // SAFETY: mcall passes the running G (Gobuf first).
+    let gp: &'static G = unsafe { &*(gp as *mut G) };
+    let m = percpu::this_m();
+    gp.casgstatus(Gstatus::Gsyscall, Gstatus::Grunnable);
+    proc::dropg(m, gp);
+    let mut s = sched::lock();
+    let pp = s.pidleget();
+    if pp.is_none() {
+        // SAFETY: `gp` is on no queue.
+        unsafe { s.runq.globrunqput(core::ptr::NonNull::from(gp)) };
+        s.sync_runqsize();
+    }
+    drop(s);
+    if let Some(pp) = pp {
+        proc::acquirep(m, pp);
+        proc::execute_now(gp);
+    }
+    proc::stopm_then_schedule(m)
+}
+
+/// A blocking call of `ns` nanoseconds: the G spins "outside Go" with
+/// interrupts on, having given up its P for the duration.
+pub fn blocking_call(ns: u64) {
+    entersyscall();
+    tsc::spin_ns(ns);
+    exitsyscall();
+}
