@@ -151,9 +151,12 @@ pub struct G {
     pub stack_slot: usize,
     /// What a fresh G runs; taken by the G itself when it starts.
     entry: UnsafeCell<Option<Entry>>,
-    /// Value handed over by whoever readies the G (Go's `param`), e.g. a
-    /// select case index or a channel's "received a value" flag.
+    /// Value handed over by whoever readies the G (Go's `param`): the
+    /// sudog that completed a channel operation, or a semaphore ticket.
     pub param: AtomicU64,
+    /// Set by the one waker that wins a blocked `select` (Go's
+    /// `selectDone`); the others leave the G alone.
+    pub select_done: AtomicBool,
 }
 
 // SAFETY: every field is either atomic or (`sched`, `entry`) touched only by
@@ -184,6 +187,7 @@ impl G {
             stack_slot,
             entry: UnsafeCell::new(None),
             param: AtomicU64::new(0),
+            select_done: AtomicBool::new(false),
         }
     }
 

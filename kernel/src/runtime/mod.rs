@@ -10,8 +10,10 @@
 //! - [`start`]: from boot to the main G; [`summary`]: the end-of-run report.
 
 pub mod allg;
+pub mod chan;
 pub mod g;
 pub mod m;
+pub mod mutex;
 pub mod newproc;
 pub mod p;
 pub mod park;
@@ -19,6 +21,7 @@ pub mod preempt;
 pub mod proc;
 pub mod sched;
 pub mod schedtrace;
+pub mod select;
 pub mod start;
 pub mod summary;
 pub mod syscall;
@@ -26,6 +29,10 @@ pub mod sysmon;
 pub mod time;
 pub mod waitgroup;
 
+pub use chan::Chan;
+pub use mutex::{Mutex, Once};
 pub use newproc::go;
 pub use park::{gopark, goready, gosched};
+pub use select::{RecvCase, SelectCase, SendCase, select};
+pub use time::sleep;
 pub use waitgroup::WaitGroup;

@@ -17,6 +17,7 @@ use crate::runtime::g::{G, Gstatus, WaitReason};
 use crate::runtime::m::UnlockFn;
 use crate::runtime::proc;
 use crate::runtime::sched::SCHED;
+use crate::sync::{IrqMutex, IrqMutexGuard};
 
 /// Yield the processor: the G goes to the *global* queue, as in Go, so
 /// another P may pick it up (Go's `Gosched`).
@@ -64,6 +65,46 @@ extern "C" fn park_m(gp: *mut Gobuf) -> ! {
         gp.casgstatus(Gstatus::Gwaiting, Gstatus::Grunnable);
         proc::execute_now(gp);
     }
+    proc::schedule()
+}
+
+/// Park the current G while `guard` (of `lock`) is held; the lock is
+/// released on g0 once the G is switched out (Go's `goparkunlock`). A waker
+/// that needs the lock therefore always finds the G fully parked.
+pub fn goparkunlock<T>(lock: &IrqMutex<T>, guard: IrqMutexGuard<'_, T>, reason: WaitReason) {
+    let were = guard.keep_locked_for_park();
+    gopark(
+        Some(unlock_irqmutex::<T>),
+        lock as *const IrqMutex<T> as *const (),
+        reason,
+    );
+    cpu::interrupts_restore(were);
+}
+
+fn unlock_irqmutex<T>(_gp: &G, lock: *const ()) -> bool {
+    // SAFETY: `lock` is the IrqMutex that `goparkunlock` kept locked for
+    // this park; its guard is gone.
+    unsafe { (*(lock as *const IrqMutex<T>)).unlock_after_park() };
+    true
+}
+
+/// Yield, but stay on this P: the G goes to the tail of the local queue
+/// (Go's `goyield`, used after a semaphore hand-off so the woken waiter runs
+/// next).
+pub fn goyield() {
+    let were = cpu::interrupts_disable_save();
+    proc::mcall(goyield_m);
+    cpu::interrupts_restore(were);
+}
+
+extern "C" fn goyield_m(gp: *mut Gobuf) -> ! {
+    // SAFETY: mcall passes the running G (Gobuf first).
+    let gp: &'static G = unsafe { &*(gp as *mut G) };
+    let m = percpu::this_m();
+    gp.casgstatus(Gstatus::Grunning, Gstatus::Grunnable);
+    proc::dropg(m, gp);
+    let pp = m.p().expect("goyield without a P");
+    proc::runqput(pp, gp, false);
     proc::schedule()
 }
 

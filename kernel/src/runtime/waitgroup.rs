@@ -10,7 +10,7 @@
 use alloc::collections::VecDeque;
 
 use crate::runtime::g::{G, WaitReason};
-use crate::runtime::park::{gopark, goready};
+use crate::runtime::park::{goparkunlock, goready};
 use crate::runtime::proc::getg;
 use crate::sync::IrqMutex;
 
@@ -67,23 +67,11 @@ impl WaitGroup {
         }
         let gp = getg().expect("WaitGroup::wait on g0");
         s.waiters.push_back(gp);
-        let were = s.keep_locked_for_park();
-        gopark(
-            Some(unlock_state),
-            &self.state as *const IrqMutex<State> as *const (),
-            WaitReason::SyncWaitGroupWait,
-        );
-        crate::arch::cpu::interrupts_restore(were);
+        goparkunlock(&self.state, s, WaitReason::SyncWaitGroupWait);
     }
 
     /// Current count (for diagnostics).
     pub fn count(&self) -> i64 {
         self.state.lock().count
     }
-}
-
-fn unlock_state(_gp: &G, lock: *const ()) -> bool {
-    // SAFETY: `lock` is the WaitGroup's state lock, kept locked by `wait`.
-    unsafe { (*(lock as *const IrqMutex<State>)).unlock_after_park() };
-    true
 }

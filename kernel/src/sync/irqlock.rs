@@ -11,12 +11,12 @@ use crate::arch::cpu;
 
 /// A `spin::Mutex` whose guard also holds interrupts off on this core.
 pub struct IrqMutex<T> {
-    inner: spin::Mutex<T>,
+    inner: spin::mutex::SpinMutex<T>,
 }
 
 /// Guard of an [`IrqMutex`]; restores the interrupt flag on drop.
 pub struct IrqMutexGuard<'a, T> {
-    guard: Option<spin::MutexGuard<'a, T>>,
+    guard: Option<spin::mutex::SpinMutexGuard<'a, T>>,
     were_enabled: bool,
 }
 
@@ -24,7 +24,7 @@ impl<T> IrqMutex<T> {
     /// A new unlocked mutex.
     pub const fn new(value: T) -> Self {
         Self {
-            inner: spin::Mutex::new(value),
+            inner: spin::mutex::SpinMutex::new(value),
         }
     }
 
@@ -55,6 +55,38 @@ impl<T> IrqMutex<T> {
     /// Whether some core holds the lock right now (a hint for diagnostics).
     pub fn is_locked(&self) -> bool {
         self.inner.is_locked()
+    }
+
+    /// Take the lock without touching the interrupt flag and without a
+    /// guard: for code that holds several locks at once with interrupts
+    /// already off (`select`).
+    ///
+    /// # Safety
+    /// Interrupts must be off, and the caller must pair this with
+    /// [`IrqMutex::raw_unlock`] and not use the data except through
+    /// [`IrqMutex::raw_data`] while holding it.
+    pub unsafe fn raw_lock(&self) {
+        core::mem::forget(self.inner.lock());
+    }
+
+    /// Release a lock taken with [`IrqMutex::raw_lock`].
+    ///
+    /// # Safety
+    /// This core must hold the lock through `raw_lock`.
+    pub unsafe fn raw_unlock(&self) {
+        // SAFETY: the caller holds the lock through `raw_lock`.
+        unsafe { self.inner.force_unlock() };
+    }
+
+    /// The protected data, for a holder of a raw lock.
+    ///
+    /// # Safety
+    /// This core must hold the lock through `raw_lock`; no other reference
+    /// to the data may be live.
+    #[allow(clippy::mut_from_ref)]
+    pub unsafe fn raw_data(&self) -> &mut T {
+        // SAFETY: the caller holds the lock, so access is exclusive.
+        unsafe { &mut *self.inner.as_mut_ptr() }
     }
 
     /// Release a lock whose guard was turned into a park token by

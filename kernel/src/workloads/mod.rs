@@ -9,6 +9,7 @@ use alloc::string::String;
 
 pub mod ledger;
 mod producer_consumer;
+mod sched4;
 mod selftest;
 pub mod wait;
 
@@ -24,6 +25,14 @@ pub fn run(name: &str) -> Verdict {
         "test-parallelism" => selftest::parallelism(),
         "test-yield" => selftest::yield_heavy(),
         "test-procs" => selftest::procs_below_cores(),
+        "test-hog" => sched4::hog(),
+        "test-pingponghog" => sched4::ping_pong_hog(),
+        "test-sleep" => sched4::sleepers(),
+        "test-chan" => sched4::channels(),
+        "test-mutex" => sched4::mutex_counter(),
+        "test-deadlock" => sched4::deadlock(),
+        "test-closed-send" => sched4::closed_send(),
+        "test-syscall" => sched4::syscall_handoff(),
         other => Err(alloc::format!(
             "workload {other} is not implemented in this kernel"
         )),

@@ -66,6 +66,38 @@ pub static WORKLOADS: &[(&str, &str)] = &[
         "test-procs",
         "test: with procs below the core count, never more Ms hold Ps than procs",
     ),
+    (
+        "test-hog",
+        "test: with procs=1 a loop {} G does not starve another, unless preempt=coop|off",
+    ),
+    (
+        "test-pingponghog",
+        "test: Go's TestPingPongHog, a light and a heavy ping-pong pair share one P fairly",
+    ),
+    (
+        "test-sleep",
+        "test: sleeps never wake early; many sleepers all wake; timers fire with Ms parked",
+    ),
+    (
+        "test-chan",
+        "test: channels (ping-pong, FIFO, close, select, sieve) and a Mutex counter",
+    ),
+    (
+        "test-mutex",
+        "test: a Mutex-protected counter incremented from every P ends exact",
+    ),
+    (
+        "test-deadlock",
+        "test: a deliberate deadlock must be reported as Go does",
+    ),
+    (
+        "test-closed-send",
+        "test: a send on a closed channel panics the G",
+    ),
+    (
+        "test-syscall",
+        "test: a G in a blocking call hands its P to another M (needs procs < cores)",
+    ),
 ];
 
 /// Faults that can be provoked on purpose, for tests: `(name, description)`.

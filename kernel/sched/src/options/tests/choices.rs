@@ -34,7 +34,15 @@ fn workload_table_has_the_documented_demos() {
             "test-ledger",
             "test-parallelism",
             "test-yield",
-            "test-procs"
+            "test-procs",
+            "test-hog",
+            "test-pingponghog",
+            "test-sleep",
+            "test-chan",
+            "test-mutex",
+            "test-deadlock",
+            "test-closed-send",
+            "test-syscall"
         ]
     );
     // Every name after the demos is a self-test, and says so in --help.

@@ -1,0 +1,280 @@
+//! `Mutex` — Go's `sync.Mutex`: spin briefly, then park; starvation mode
+//! against unfair barging.
+//!
+//! The decisions (which bit to set, when to spin, when to enter or leave
+//! starvation mode, what to add on a hand-off) are the pure state machine in
+//! `gmp_sched::mutexstate`, exhaustively model-checked on the host; this
+//! file performs them on a real atomic word and a real semaphore of parked
+//! Gs (`gmp_sched::sema` under an interrupt-safe lock, parking with
+//! `goparkunlock`). `Once` is built on it.
+
+use core::cell::UnsafeCell;
+use core::ops::{Deref, DerefMut};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+use gmp_sched::mutexstate::{
+    self, ACTIVE_SPIN_CNT, AfterCas, AfterWake, LOCK_FAST, LockSlow, LockStep, SpinEnv, UnlockStep,
+};
+use gmp_sched::sema::Sema;
+
+use crate::arch::percpu;
+use crate::runtime::g::{G, WaitReason};
+use crate::runtime::park::{goparkunlock, goready, goyield};
+use crate::runtime::proc::getg;
+use crate::runtime::sched::{SCHED, gomaxprocs};
+use crate::runtime::{m, time};
+use crate::sync::IrqMutex;
+
+/// A semaphore of parked Gs (Go's `semacquire1`/`semrelease1` for one
+/// address).
+pub struct Semaphore {
+    s: IrqMutex<Sema<&'static G>>,
+}
+
+impl Default for Semaphore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Semaphore {
+    /// No unit, no waiter.
+    pub const fn new() -> Self {
+        Semaphore {
+            s: IrqMutex::new(Sema::new()),
+        }
+    }
+
+    /// Take a unit, parking until one is released.
+    pub fn acquire(&self, lifo: bool, reason: WaitReason) {
+        let gp = getg().expect("semacquire on g0");
+        loop {
+            let mut s = self.s.lock();
+            if s.acquire(gp, lifo) {
+                return;
+            }
+            goparkunlock(&self.s, s, reason);
+            let ticket = gp.param.swap(0, Ordering::Acquire) != 0;
+            if self.s.lock().woken(ticket) {
+                return;
+            }
+        }
+    }
+
+    /// Release a unit, waking the first waiter; with `handoff` the unit goes
+    /// to that waiter and the caller yields so it runs at once.
+    pub fn release(&self, handoff: bool) {
+        let woken = self.s.lock().release(handoff);
+        if let Some(w) = woken {
+            w.waiter.param.store(w.ticket as u64, Ordering::Release);
+            goready(w.waiter);
+            if w.ticket && percpu::this_m().locks.load(Ordering::Relaxed) == 0 {
+                goyield();
+            }
+        }
+    }
+}
+
+/// Go's `sync.Mutex`, holding a `T`.
+pub struct Mutex<T> {
+    state: AtomicU32,
+    sema: Semaphore,
+    data: UnsafeCell<T>,
+}
+
+// SAFETY: the data is only reached through a guard, which exists only while
+// the lock is held.
+unsafe impl<T: Send> Sync for Mutex<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send> Send for Mutex<T> {}
+
+/// Holds a [`Mutex`] locked.
+pub struct MutexGuard<'a, T> {
+    m: &'a Mutex<T>,
+}
+
+fn spin_env() -> SpinEnv {
+    let runq_empty = percpu::this_m().p().is_none_or(|pp| pp.runq.runqempty());
+    SpinEnv {
+        ncpu: m::mcount() as u32,
+        gomaxprocs: gomaxprocs(),
+        npidle: SCHED.npidle.load(Ordering::Relaxed),
+        nmspinning: SCHED.nmspinning.load(Ordering::Relaxed),
+        runq_empty,
+    }
+}
+
+impl<T> Mutex<T> {
+    /// An unlocked mutex.
+    pub const fn new(v: T) -> Self {
+        Mutex {
+            state: AtomicU32::new(0),
+            sema: Semaphore::new(),
+            data: UnsafeCell::new(v),
+        }
+    }
+
+    /// Lock, spinning briefly and then parking (Go's `Lock`).
+    pub fn lock(&self) -> MutexGuard<'_, T> {
+        crate::runtime::preempt::check_preempt();
+        if self
+            .state
+            .compare_exchange(
+                LOCK_FAST.0,
+                LOCK_FAST.1,
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            )
+            .is_err()
+        {
+            self.lock_slow();
+        }
+        MutexGuard { m: self }
+    }
+
+    /// Lock if free and not being handed off (Go's `TryLock`).
+    pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
+        let old = self.state.load(Ordering::Relaxed);
+        let new = mutexstate::try_lock(old)?;
+        self.state
+            .compare_exchange(old, new, Ordering::Acquire, Ordering::Relaxed)
+            .ok()?;
+        Some(MutexGuard { m: self })
+    }
+
+    fn lock_slow(&self) {
+        let mut s = LockSlow::new();
+        let mut old = self.state.load(Ordering::Relaxed);
+        loop {
+            match s.step(old, |iter| mutexstate::can_spin(iter, &spin_env())) {
+                LockStep::Spin { set_woken } => {
+                    let ok = set_woken.is_some_and(|new| {
+                        self.state
+                            .compare_exchange(old, new, Ordering::Relaxed, Ordering::Relaxed)
+                            .is_ok()
+                    });
+                    s.spun(ok);
+                    for _ in 0..ACTIVE_SPIN_CNT {
+                        core::hint::spin_loop();
+                    }
+                    old = self.state.load(Ordering::Relaxed);
+                }
+                LockStep::Cas { new } => match self.state.compare_exchange(
+                    old,
+                    new,
+                    Ordering::Acquire,
+                    Ordering::Relaxed,
+                ) {
+                    Err(cur) => old = cur,
+                    Ok(_) => match s.cas_succeeded(old, time::nanotime()) {
+                        AfterCas::Acquired => return,
+                        AfterCas::Sleep { lifo } => {
+                            self.sema.acquire(lifo, WaitReason::SyncMutexLock);
+                            old = self.state.load(Ordering::Relaxed);
+                            match s.woke(old, time::nanotime()) {
+                                AfterWake::Acquired { delta } => {
+                                    self.state.fetch_add(delta, Ordering::Acquire);
+                                    return;
+                                }
+                                AfterWake::Retry => {}
+                            }
+                        }
+                    },
+                },
+            }
+        }
+    }
+
+    fn unlock(&self) {
+        let new = self
+            .state
+            .fetch_sub(mutexstate::MUTEX_LOCKED, Ordering::Release)
+            - mutexstate::MUTEX_LOCKED;
+        if new == 0 {
+            return;
+        }
+        let mut step = mutexstate::unlock_slow(new);
+        let mut cur = new;
+        loop {
+            match step {
+                UnlockStep::Done => return,
+                UnlockStep::Handoff => {
+                    self.sema.release(true);
+                    return;
+                }
+                UnlockStep::Wake { new } => {
+                    match self.state.compare_exchange(
+                        cur,
+                        new,
+                        Ordering::Release,
+                        Ordering::Relaxed,
+                    ) {
+                        Ok(_) => {
+                            self.sema.release(false);
+                            return;
+                        }
+                        Err(now) => {
+                            cur = now;
+                            step = mutexstate::unlock_retry(now);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl<T> Deref for MutexGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: the guard proves the lock is held.
+        unsafe { &*self.m.data.get() }
+    }
+}
+
+impl<T> DerefMut for MutexGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: the guard proves the lock is held, exclusively.
+        unsafe { &mut *self.m.data.get() }
+    }
+}
+
+impl<T> Drop for MutexGuard<'_, T> {
+    fn drop(&mut self) {
+        self.m.unlock();
+    }
+}
+
+/// Go's `sync.Once`: run `f` exactly once; later callers wait for it.
+pub struct Once {
+    done: AtomicBool,
+    m: Mutex<()>,
+}
+
+impl Default for Once {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Once {
+    /// Not yet run.
+    pub const fn new() -> Self {
+        Once {
+            done: AtomicBool::new(false),
+            m: Mutex::new(()),
+        }
+    }
+
+    /// Run `f` if no call has run it yet.
+    pub fn call_once(&self, f: impl FnOnce()) {
+        if self.done.load(Ordering::Acquire) {
+            return;
+        }
+        let _g = self.m.lock();
+        if !self.done.load(Ordering::Relaxed) {
+            f();
+            self.done.store(true, Ordering::Release);
+        }
+    }
+}
