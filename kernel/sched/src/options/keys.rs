@@ -1,0 +1,284 @@
+//! The table of boot options: one row per key, read by the parser, the
+//! formatter, the error messages and the runner's `--help`.
+//!
+//! Design note: the table is the single place where a key's name, accepted
+//! values, default, example and help live. The `field` column binds the row
+//! to its `BootOptions` field *and* fixes the value kind (see `field.rs`).
+//! `Default for BootOptions` repeats the defaults as typed values so that
+//! building defaults cannot fail at run time; a unit test checks that it
+//! equals what the `default` column parses to.
+
+use super::field::{AUTO, ChoiceAt, Field, IntAt, at};
+use super::{Preempt, SchedModel};
+use core::fmt;
+
+/// The demo workloads: `(name, one-line description)`. `workload=` accepts
+/// exactly these names; the kernel dispatches on them.
+pub static WORKLOADS: &[(&str, &str)] = &[
+    (
+        "boot",
+        "bring every core online, each M with its P, and exit",
+    ),
+    (
+        "producer-consumer",
+        "producers spawn bursts of Gs that overflow into the global queue; consumers drain them; idle Ms steal",
+    ),
+    (
+        "sieve",
+        "concurrent prime sieve: a chain of filter Gs joined by channels",
+    ),
+    (
+        "fib",
+        "recursive Fibonacci spawning a G per call: a spawn tree over all cores",
+    ),
+    (
+        "pingpong",
+        "two Gs handing a token back and forth over channels",
+    ),
+    (
+        "hog",
+        "a G spinning in loop {} and the Gs it would starve: the preemption story",
+    ),
+    ("sleepers", "many Gs sleeping on timers and waking up"),
+    (
+        "syscall",
+        "a G in a blocking call hands its P off so the other Gs keep running",
+    ),
+    ("mutex", "many Gs contending for one mutex"),
+    (
+        "torture",
+        "a random mix of spawns, channels, sleeps and locks for duration=SECS, checked by a ledger",
+    ),
+    ("bench", "in-kernel benchmarks (pick them with bench=LIST)"),
+];
+
+/// Faults that can be provoked on purpose, for tests: `(name, description)`.
+pub static FAULTS: &[(&str, &str)] = &[
+    ("none", "no fault"),
+    ("panic-ap", "an application processor panics on purpose"),
+];
+
+/// One boot option.
+#[derive(Debug)]
+pub struct KeySpec {
+    /// The key, as written before `=`.
+    pub name: &'static str,
+    /// The default value, as text (what `--help` shows).
+    pub default: &'static str,
+    /// A valid, non-default value, used in "needs a value, e.g. ..." errors.
+    pub example: &'static str,
+    /// One line for `--help`.
+    pub help: &'static str,
+    pub(crate) field: Field,
+}
+
+impl KeySpec {
+    /// The value placeholder for `--help`: `N`, `DURATION`, `SIZE`,
+    /// `on|off`, `NAME` or `LIST`.
+    pub fn value_name(&self) -> &'static str {
+        self.field.value_name()
+    }
+
+    /// The allowed values as a phrase, e.g. "an integer from 1 to 256, or
+    /// auto" or "one of async, coop, off" (it follows "expected " in errors).
+    pub fn allowed(&self) -> impl fmt::Display + '_ {
+        Allowed(&self.field)
+    }
+
+    /// `(name, description)` of every allowed value for keys that take a
+    /// name (`workload`, `preempt`, `sched`, `fault`); empty for the others.
+    pub fn choices(&self) -> &'static [(&'static str, &'static str)] {
+        self.field.choices()
+    }
+}
+
+struct Allowed<'a>(&'a Field);
+
+impl fmt::Display for Allowed<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt_allowed(f)
+    }
+}
+
+/// The row for `name`, if it is a known key.
+pub fn spec(name: &str) -> Option<&'static KeySpec> {
+    KEYS.iter().find(|k| k.name == name)
+}
+
+const NS_PER_US: u64 = 1_000;
+const NS_PER_MS: u64 = 1_000_000;
+const NS_PER_S: u64 = 1_000_000_000;
+
+/// Every boot option, in the order they are printed.
+pub static KEYS: &[KeySpec] = &[
+    KeySpec {
+        name: "procs",
+        default: AUTO,
+        example: "4",
+        help: "GOMAXPROCS: how many Ps run Gs (auto = one per core)",
+        field: Field::Int {
+            min: 1,
+            max: 256,
+            at: IntAt::OptU32(at!(procs)),
+        },
+    },
+    KeySpec {
+        name: "seed",
+        default: AUTO,
+        example: "42",
+        help: "seed for the scheduler's random sources such as the steal order (auto = from the TSC at boot)",
+        field: Field::Int {
+            min: 0,
+            max: u64::MAX,
+            at: IntAt::OptU64(at!(seed)),
+        },
+    },
+    KeySpec {
+        name: "stack",
+        default: "16K",
+        example: "64K",
+        help: "size of each G's stack",
+        field: Field::Size {
+            min: 8 << 10,
+            max: 1 << 20,
+            align: 4096,
+            at: at!(stack_size),
+        },
+    },
+    KeySpec {
+        name: "workload",
+        default: "producer-consumer",
+        example: "fib",
+        help: "the demo program to run",
+        field: Field::Choice {
+            choices: WORKLOADS,
+            at: ChoiceAt::Name(at!(workload)),
+        },
+    },
+    KeySpec {
+        name: "preempt",
+        default: "async",
+        example: "coop",
+        help: "how a G that runs too long is preempted",
+        field: Field::Choice {
+            choices: &Preempt::CHOICES,
+            at: ChoiceAt::Preempt(at!(preempt)),
+        },
+    },
+    KeySpec {
+        name: "tick",
+        default: "1ms",
+        example: "250us",
+        help: "period of the APIC timer interrupt that drives sysmon's checks",
+        field: Field::Duration {
+            min: 50 * NS_PER_US,
+            max: 100 * NS_PER_MS,
+            at: at!(tick_ns),
+        },
+    },
+    KeySpec {
+        name: "forcepreempt",
+        default: "10ms",
+        example: "20ms",
+        help: "Go's forcePreemptNS: a G running longer than this is preempted",
+        field: Field::Duration {
+            min: 100 * NS_PER_US,
+            max: 10 * NS_PER_S,
+            at: at!(forcepreempt_ns),
+        },
+    },
+    KeySpec {
+        name: "sched",
+        default: "gmp",
+        example: "gm",
+        help: "scheduler model",
+        field: Field::Choice {
+            choices: &SchedModel::CHOICES,
+            at: ChoiceAt::Sched(at!(sched)),
+        },
+    },
+    KeySpec {
+        name: "runnext",
+        default: "on",
+        example: "off",
+        help: "a G readied by the running G goes to the runnext slot and runs next",
+        field: Field::Bool(at!(runnext)),
+    },
+    KeySpec {
+        name: "fairness61",
+        default: "on",
+        example: "off",
+        help: "every 61st schedule takes from the global queue first, so it cannot starve",
+        field: Field::Bool(at!(fairness61)),
+    },
+    KeySpec {
+        name: "steal",
+        default: "on",
+        example: "off",
+        help: "an M with nothing to run steals half of another P's run queue",
+        field: Field::Bool(at!(steal)),
+    },
+    KeySpec {
+        name: "spinning",
+        default: "on",
+        example: "off",
+        help: "an idle M spins looking for work before it parks (off = park at once)",
+        field: Field::Bool(at!(spinning)),
+    },
+    KeySpec {
+        name: "schedtrace",
+        default: "0",
+        example: "1000",
+        help: "print a scheduler summary line every N ms, like GODEBUG=schedtrace (0 = off)",
+        field: Field::Int {
+            min: 0,
+            max: u32::MAX as u64,
+            at: IntAt::U32(at!(schedtrace_ms)),
+        },
+    },
+    KeySpec {
+        name: "scheddetail",
+        default: "off",
+        example: "on",
+        help: "with schedtrace, also print every P, M and G, like GODEBUG=scheddetail",
+        field: Field::Bool(at!(scheddetail)),
+    },
+    KeySpec {
+        name: "trace",
+        default: "off",
+        example: "on",
+        help: "record a trace of scheduler events",
+        field: Field::Bool(at!(trace)),
+    },
+    KeySpec {
+        name: "duration",
+        default: "10",
+        example: "60",
+        help: "how many seconds the torture workload runs",
+        field: Field::Int {
+            min: 1,
+            max: 86_400,
+            at: IntAt::U32(at!(duration_secs)),
+        },
+    },
+    KeySpec {
+        name: "fault",
+        default: "none",
+        example: "panic-ap",
+        help: "provoke a fault on purpose, for tests",
+        field: Field::Choice {
+            choices: FAULTS,
+            at: ChoiceAt::Name(at!(fault)),
+        },
+    },
+    KeySpec {
+        name: "bench",
+        default: "all",
+        example: "spawn,yield",
+        help: "which benchmarks workload=bench runs (all = every one)",
+        field: Field::List {
+            what: "benchmark names",
+            at: at!(bench),
+        },
+    },
+];

@@ -1,0 +1,198 @@
+//! Boot options: the one string that configures a run, e.g.
+//! `procs=2 preempt=coop seed=42 workload=fib`.
+//!
+//! Design note: the string reaches the kernel through QEMU's fw_cfg, and the
+//! host-side runner checks the very same string with this very code before
+//! it starts QEMU, so a typo is reported on the host in one sentence instead
+//! of as a kernel panic. Everything about a key lives in one row of
+//! [`KEYS`]; the parser, the formatter, the error messages and the runner's
+//! `--help` read that table, so they cannot disagree. The formatter prints
+//! canonical spellings that parse back to the same value: the kernel prints
+//! `boot options: {opts}` and that line can be pasted back into the runner.
+//!
+//! Grammar: tokens separated by whitespace (or NUL, as fw_cfg strings may
+//! end in one), each `key=value`. Keys are case-sensitive, each may appear
+//! once, and the empty string means "all defaults".
+
+mod error;
+pub(crate) mod field;
+mod keys;
+mod modes;
+mod value;
+
+#[cfg(test)]
+mod tests;
+
+pub use error::OptionError;
+pub use keys::{FAULTS, KEYS, KeySpec, WORKLOADS, spec};
+pub use modes::{Preempt, SchedModel};
+
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::fmt;
+use core::str::FromStr;
+
+/// Every boot option, with its value. `Default` gives the `KEYS` defaults.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BootOptions {
+    /// `procs`: GOMAXPROCS, 1..=256; `None` = one P per core.
+    pub procs: Option<u32>,
+    /// `seed`: seed of the scheduler's random sources; `None` = from the TSC.
+    pub seed: Option<u64>,
+    /// `stack`: G stack size in bytes, a multiple of 4096 in 8K..=1M.
+    pub stack_size: usize,
+    /// `workload`: a name from [`WORKLOADS`].
+    pub workload: &'static str,
+    /// `preempt`: how a long-running G is preempted.
+    pub preempt: Preempt,
+    /// `tick`: APIC timer period in nanoseconds, 50us..=100ms.
+    pub tick_ns: u64,
+    /// `forcepreempt`: Go's forcePreemptNS in nanoseconds, 100us..=10s.
+    pub forcepreempt_ns: u64,
+    /// `sched`: the scheduler model.
+    pub sched: SchedModel,
+    /// `runnext`: use the runnext slot.
+    pub runnext: bool,
+    /// `fairness61`: check the global queue every 61st schedule.
+    pub fairness61: bool,
+    /// `steal`: idle Ms steal from other Ps.
+    pub steal: bool,
+    /// `spinning`: idle Ms spin before parking.
+    pub spinning: bool,
+    /// `schedtrace`: period of the scheduler summary in ms; 0 = off.
+    pub schedtrace_ms: u32,
+    /// `scheddetail`: the summary lists every P, M and G.
+    pub scheddetail: bool,
+    /// `trace`: record scheduler events.
+    pub trace: bool,
+    /// `duration`: torture run length in seconds, 1..=86400.
+    pub duration_secs: u32,
+    /// `fault`: a name from [`FAULTS`]; `"none"` = no fault.
+    pub fault: &'static str,
+    /// `bench`: benchmark names for `workload=bench`; empty = all of them.
+    pub bench: Vec<String>,
+}
+
+impl Default for BootOptions {
+    /// The `default` column of [`KEYS`], as typed values (a test checks that
+    /// the two agree).
+    fn default() -> Self {
+        BootOptions {
+            procs: None,
+            seed: None,
+            stack_size: 16 << 10,
+            workload: "producer-consumer",
+            preempt: Preempt::Async,
+            tick_ns: 1_000_000,
+            forcepreempt_ns: 10_000_000,
+            sched: SchedModel::Gmp,
+            runnext: true,
+            fairness61: true,
+            steal: true,
+            spinning: true,
+            schedtrace_ms: 0,
+            scheddetail: false,
+            trace: false,
+            duration_secs: 10,
+            fault: "none",
+            bench: Vec::new(),
+        }
+    }
+}
+
+/// Token separators: whitespace, and NUL in case fw_cfg hands over a
+/// C string.
+fn is_separator(c: char) -> bool {
+    c.is_whitespace() || c == '\0'
+}
+
+/// Parses a boot option string. Keys not given keep their defaults; the
+/// first bad token (left to right) is reported.
+pub fn parse(s: &str) -> Result<BootOptions, OptionError> {
+    let mut opts = BootOptions::default();
+    // The token that set each KEYS row, to report duplicates.
+    let mut seen: Vec<Option<&str>> = vec![None; KEYS.len()];
+    for token in s.split(is_separator).filter(|t| !t.is_empty()) {
+        let (name, value) = match token.split_once('=') {
+            Some((name, value)) => (name, value),
+            None => (token, ""),
+        };
+        if name.is_empty() {
+            return Err(OptionError::MissingKey {
+                token: token.into(),
+            });
+        }
+        let Some(row) = KEYS.iter().position(|k| k.name == name) else {
+            return Err(OptionError::UnknownKey { key: name.into() });
+        };
+        let spec = &KEYS[row];
+        if let Some(first) = seen[row] {
+            return Err(OptionError::Duplicate {
+                key: spec.name,
+                first: first.into(),
+                second: token.into(),
+            });
+        }
+        seen[row] = Some(token);
+        if value.is_empty() {
+            return Err(OptionError::MissingValue { key: spec.name });
+        }
+        spec.field
+            .set(&mut opts, value)
+            .map_err(|()| OptionError::BadValue {
+                key: spec.name,
+                value: value.into(),
+            })?;
+    }
+    Ok(opts)
+}
+
+impl FromStr for BootOptions {
+    type Err = OptionError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse(s)
+    }
+}
+
+impl BootOptions {
+    /// Only the options that differ from the defaults, in canonical form:
+    /// the string the runner hands to QEMU. Empty when all are defaults.
+    pub fn to_boot_string(&self) -> String {
+        let defaults = BootOptions::default();
+        let mut out = String::new();
+        for spec in KEYS.iter().filter(|k| !k.field.same(self, &defaults)) {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            // Writing into a String cannot fail.
+            let _ = fmt::write(&mut out, format_args!("{}", Token(spec, self)));
+        }
+        out
+    }
+}
+
+/// Prints one `key=value` token.
+struct Token<'a>(&'a KeySpec, &'a BootOptions);
+
+impl fmt::Display for Token<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}=", self.0.name)?;
+        self.0.field.fmt_value(self.1, f)
+    }
+}
+
+/// Every option, `key=value` in `KEYS` order, canonical spellings; parses
+/// back to an equal `BootOptions`.
+impl fmt::Display for BootOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, spec) in KEYS.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            write!(f, "{}", Token(spec, self))?;
+        }
+        Ok(())
+    }
+}
