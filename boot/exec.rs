@@ -31,12 +31,19 @@ enum Echo {
 /// Kills the child if dropped before it was reaped.
 struct Reaper(Option<Child>);
 
-impl Drop for Reaper {
-    fn drop(&mut self) {
-        if let Some(child) = &mut self.0 {
+impl Reaper {
+    /// Kills and reaps the child (once). Dropping a `Child` does neither.
+    fn kill(&mut self) {
+        if let Some(mut child) = self.0.take() {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+}
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        self.kill();
     }
 }
 
@@ -86,23 +93,25 @@ pub fn execute(
 
 /// Waits for QEMU to end, killing it at the deadline.
 fn wait(reaper: &mut Reaper, started: Instant, timeout: Option<Duration>) -> Verdict {
-    let Some(child) = reaper.0.as_mut() else {
-        return Verdict::Other(None);
-    };
     loop {
+        let Some(child) = reaper.0.as_mut() else {
+            return Verdict::Other(None);
+        };
         match child.try_wait() {
             Ok(Some(status)) => {
                 reaper.0 = None;
                 return Verdict::from_qemu_status(status.code());
             }
             Ok(None) => {}
-            Err(_) => return Verdict::Other(None),
+            Err(_) => {
+                reaper.kill();
+                return Verdict::Other(None);
+            }
         }
         if let Some(limit) = timeout {
             let spent = started.elapsed();
             if spent >= limit {
-                // Dropping the reaper kills and reaps QEMU.
-                drop(reaper.0.take());
+                reaper.kill();
                 return Verdict::Timeout;
             }
             thread::sleep(POLL.min(limit - spent));

@@ -4,7 +4,8 @@
 //! port is QEMU's stdout (a pipe the runner reads line by line), nothing is
 //! displayed, and `-no-reboot` turns a triple fault into an exit instead of
 //! a silent reboot loop. The kernel reports success or failure through
-//! `isa-debug-exit`. Values that QEMU splits at commas (file names, the
+//! `isa-debug-exit`. The boot image is shared read-only between runs.
+//! Values that QEMU splits at commas (file names, the
 //! boot option string) have their commas doubled.
 
 use std::ffi::{OsStr, OsString};
@@ -56,7 +57,10 @@ impl QemuCommand {
             );
             push!("-drive", drive("if=pflash,format=raw,unit=1", vars));
         }
-        push!("-drive", drive("format=raw", m.image));
+        // snapshot=on: the image is opened read-only (guest writes go to a
+        // temporary overlay), so parallel runs can share it; IDE disks
+        // refuse readonly=on.
+        push!("-drive", drive("format=raw,snapshot=on", m.image));
         // Serial on stdout; no window; a triple fault exits instead of rebooting.
         push!("-serial", "stdio", "-display", "none", "-no-reboot");
         push!("-device", DEBUG_EXIT_DEVICE);
@@ -147,7 +151,7 @@ mod tests {
         let cmd = QemuCommand::new(&machine(&smp, &[]));
         assert_eq!(
             cmd.to_string(),
-            "qemu-system-x86_64 -drive format=raw,file=/img/bios,,1.img -serial stdio \
+            "qemu-system-x86_64 -drive format=raw,snapshot=on,file=/img/bios,,1.img -serial stdio \
              -display none -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
              -m 1024M -smp 4 -accel tcg,thread=multi -cpu max"
         );
