@@ -29,10 +29,14 @@ pub fn kmain(boot_info: &'static mut BootInfo) -> ! {
     unsafe { percpu::set_this_m(m0) };
     crate::console::init();
     mem::init(boot_info);
-    // boot options: wired in once the parser lands
+    crate::options::init();
 
     gdt::init_this_cpu();
     idt::load();
+    crate::arch::pic::disable();
+    // M0's g0 stack: the scheduler leaves the bootloader's stack behind.
+    let g0 = mem::stack::alloc_system_stack(smp::G0_STACK_SIZE);
+    m0.g0_stack_top.store(g0.top.as_u64(), Ordering::Relaxed);
 
     let rsdp = boot_info
         .rsdp_addr

@@ -18,6 +18,7 @@ pub mod options;
 pub mod panic;
 pub mod runtime;
 pub mod sync;
+pub mod workloads;
 
 use bootloader_api::config::{BootloaderConfig, Mapping};
 use bootloader_api::{BootInfo, entry_point};
@@ -39,10 +40,25 @@ fn entry(boot_info: &'static mut BootInfo) -> ! {
 
 /// The bootstrap core after every core is online.
 pub fn main_m0() -> ! {
-    exit::exit_qemu(exit::ExitCode::Success)
+    let opts = options::get();
+    if opts.fault == "panic-ap" && runtime::m::mcount() < 2 {
+        kprintln!("boot option error: fault=panic-ap needs at least 2 cores (use --smp 2 or more)");
+        exit::exit_qemu(exit::ExitCode::Failure);
+    }
+    if opts.fault == "panic-ap" {
+        // The last AP panics; its report ends the run.
+        arch::cpu::halt_forever();
+    }
+    if opts.workload == "boot" {
+        exit::exit_qemu(exit::ExitCode::Success);
+    }
+    runtime::start::start_m0()
 }
 
 /// An application processor after every core is online.
-pub fn main_ap(_m: &'static runtime::m::M) -> ! {
-    arch::cpu::halt_forever()
+pub fn main_ap(m: &'static runtime::m::M) -> ! {
+    if options::get().fault == "panic-ap" && m.id as usize == runtime::m::mcount() - 1 {
+        panic!("deliberate panic (fault=panic-ap)");
+    }
+    runtime::start::start_ap()
 }

@@ -6,5 +6,30 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+// `sync` first: it defines the `maybe_const_fn!` macro the others use.
+mod sync;
+
+pub mod chanbuf;
 pub mod cpus;
+pub mod findrunnable;
+pub mod gfree;
+pub mod glist;
+pub mod globrunq;
+pub mod mutexstate;
 pub mod options;
+pub mod rand;
+pub mod runq;
+pub mod selectorder;
+pub mod sema;
+pub mod spinning;
+pub mod stealorder;
+pub mod timerheap;
+pub mod waitq;
+
+pub use gfree::{GlobalGFree, LocalGFree};
+pub use glist::{GList, GQueue, SchedLink};
+pub use globrunq::{GlobalRunQueue, globrunqget_count};
+pub use rand::CheapRand;
+pub use runq::LocalRunQueue;
+pub use stealorder::{RandomEnum, RandomOrder};
+pub use sync::BROKEN_RUNQ;

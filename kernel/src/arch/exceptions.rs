@@ -121,15 +121,28 @@ pub extern "x86-interrupt" fn double_fault(frame: InterruptStackFrame, code: u64
     )
 }
 
-/// NMI: reported as an unexpected event.
+/// NMI: an outside request for a snapshot (QEMU's monitor `nmi` reaches
+/// every core). Each core reports where it was; M0 adds the scheduler's
+/// state (scheddetail), then stops the run as failed.
 pub extern "x86-interrupt" fn nmi(frame: InterruptStackFrame) {
-    report(
-        2,
-        "NMI non-maskable interrupt",
-        &frame,
-        None,
-        format_args!(""),
-    )
+    let m = percpu::this_m();
+    crate::console::print_for_panic(format_args!(
+        "NMI on M{} (apic {}) {}: RIP {:#x}\n",
+        m.id,
+        m.apic(),
+        m.whereabouts(),
+        frame.instruction_pointer.as_u64()
+    ));
+    if m.id == 0 {
+        // Give the other cores a moment to print their lines first.
+        for _ in 0..20_000_000 {
+            core::hint::spin_loop();
+        }
+        let state = crate::runtime::schedtrace::schedtrace(true);
+        crate::console::print_for_panic(format_args!("{state}"));
+        exit_qemu(ExitCode::Failure);
+    }
+    cpu::halt_forever()
 }
 
 /// #MC: the machine is in doubt; report and stop.

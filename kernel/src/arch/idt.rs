@@ -5,7 +5,7 @@
 
 use x86_64::structures::idt::{InterruptDescriptorTable, InterruptStackFrame};
 
-use super::{apic, exceptions, gdt};
+use super::{apic, exceptions, gdt, pic};
 
 /// The per-core APIC timer (sysmon's tick).
 pub const VECTOR_TIMER: u8 = 0x20;
@@ -34,6 +34,9 @@ fn build() -> InterruptDescriptorTable {
     }
     idt[VECTOR_WAKE].set_handler_fn(wake_ipi);
     idt[VECTOR_SPURIOUS].set_handler_fn(spurious);
+    for v in pic::PIC_BASE..pic::PIC_BASE + 16 {
+        idt[v].set_handler_fn(spurious);
+    }
     idt
 }
 

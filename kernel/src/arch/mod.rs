@@ -3,12 +3,16 @@
 
 pub mod acpi;
 pub mod apic;
+pub mod context;
 pub mod cpu;
 pub mod exceptions;
 pub mod fwcfg;
 pub mod gdt;
 pub mod idt;
 pub mod percpu;
+pub mod pic;
 pub mod pit;
 pub mod smp;
+pub mod timer;
 pub mod trampoline;
+pub mod tsc;

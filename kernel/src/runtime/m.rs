@@ -9,9 +9,25 @@
 //! id: M0 is always the bootstrap core, the others follow the MADT order.
 //!
 //! Ownership: `id` never changes; `apic_id` is written by the bootstrap core
-//! before the M's core starts; `online` is set once by the M itself.
+//! before the M's core starts; `online` is set once by the M itself. The
+//! scheduler fields (`curg`, `p`, `spinning`, `locks`, the wait fields and
+//! the random state) are written only by the M itself; `nextp` and `park`
+//! are the hand-off from `startm` on another core: the waker writes `nextp`,
+//! then sets `park` and sends a wake IPI; the parked M reads `nextp` only
+//! after it sees `park` (Release/Acquire), and no one else touches them
+//! while the M is off the idle list.
 
+use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
+
+use gmp_sched::rand::CheapRand;
+
+use crate::runtime::g::G;
+use crate::runtime::p::P;
+
+/// A `gopark` unlock function: runs on g0 after the G is parked; returning
+/// false aborts the park and resumes the G (Go's `unlockf`).
+pub type UnlockFn = fn(gp: &G, lock: *const ()) -> bool;
 
 /// Most Ms (cores) the kernel supports; also the largest `procs`.
 pub const MAX_MS: usize = 256;
@@ -29,9 +45,33 @@ pub struct M {
     pub online: AtomicBool,
     /// Top of the g0 stack (the scheduler's stack on this core).
     pub g0_stack_top: AtomicU64,
-    /// Goid of the G running on this M, 0 while on g0 (for fault reports).
-    pub curg_goid: AtomicU64,
+    /// The G running on this M (null while on g0).
+    pub curg: AtomicPtr<G>,
+    /// The P this M holds (null when it holds none).
+    pub p: AtomicPtr<P>,
+    /// The P handed over by `startm`, taken when the M wakes.
+    pub nextp: AtomicPtr<P>,
+    /// Whether this M is looking for work (counted in `sched.nmspinning`).
+    pub spinning: AtomicBool,
+    /// Park note: set by a waker, cleared by the M when it wakes.
+    pub park: AtomicBool,
+    /// Link in the idle-M list (under `sched.lock`).
+    pub schedlink: AtomicPtr<M>,
+    /// Whether the M is on the idle-M list.
+    pub idle: AtomicBool,
+    /// Preemption-disable count: sysmon never preempts an M with `locks > 0`.
+    pub locks: AtomicU32,
+    /// `gopark`'s unlock function and its argument, consumed by `park_m`.
+    waitunlock: UnsafeCell<Option<(UnlockFn, *const ())>>,
+    /// The M's random source (steal order), seeded at boot.
+    rand: UnsafeCell<CheapRand>,
+    /// Times this M was parked (`stopm`).
+    pub parks: AtomicU64,
 }
+
+// SAFETY: the `UnsafeCell` fields are touched only by the M itself (module
+// docs); everything else is atomic.
+unsafe impl Sync for M {}
 
 impl M {
     const fn empty(id: u32) -> Self {
@@ -41,7 +81,17 @@ impl M {
             apic_id: AtomicU32::new(u32::MAX),
             online: AtomicBool::new(false),
             g0_stack_top: AtomicU64::new(0),
-            curg_goid: AtomicU64::new(0),
+            curg: AtomicPtr::new(core::ptr::null_mut()),
+            p: AtomicPtr::new(core::ptr::null_mut()),
+            nextp: AtomicPtr::new(core::ptr::null_mut()),
+            spinning: AtomicBool::new(false),
+            park: AtomicBool::new(false),
+            schedlink: AtomicPtr::new(core::ptr::null_mut()),
+            idle: AtomicBool::new(false),
+            locks: AtomicU32::new(0),
+            waitunlock: UnsafeCell::new(None),
+            rand: UnsafeCell::new(CheapRand::new(0)),
+            parks: AtomicU64::new(0),
         }
     }
 
@@ -93,14 +143,13 @@ pub fn all() -> &'static [M] {
 
 /// Describes where the current core is running, for fault reports:
 /// "in G<goid>" or "on g0".
-pub struct Whereabouts(u64);
+pub struct Whereabouts(Option<u64>);
 
 impl core::fmt::Display for Whereabouts {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        if self.0 == 0 {
-            write!(f, "on g0")
-        } else {
-            write!(f, "in G{}", self.0)
+        match self.0 {
+            Some(goid) => write!(f, "in G{goid}"),
+            None => write!(f, "on g0"),
         }
     }
 }
@@ -108,6 +157,41 @@ impl core::fmt::Display for Whereabouts {
 impl M {
     /// Where this M is running right now.
     pub fn whereabouts(&self) -> Whereabouts {
-        Whereabouts(self.curg_goid.load(Ordering::Relaxed))
+        let gp = self.curg.load(Ordering::Relaxed);
+        // SAFETY: Gs are never freed, so a stale pointer still reads a goid.
+        Whereabouts((!gp.is_null()).then(|| unsafe { (*gp).goid() }))
+    }
+
+    /// The G running on this M, if any.
+    pub fn curg(&self) -> Option<&'static G> {
+        let gp = self.curg.load(Ordering::Relaxed);
+        // SAFETY: Gs are never freed.
+        (!gp.is_null()).then(|| unsafe { &*gp })
+    }
+
+    /// The P this M holds, if any.
+    pub fn p(&self) -> Option<&'static P> {
+        let pp = self.p.load(Ordering::Relaxed);
+        // SAFETY: Ps are never freed.
+        (!pp.is_null()).then(|| unsafe { &*pp })
+    }
+
+    /// Record `gopark`'s unlock function for `park_m`. M itself only.
+    pub(crate) fn set_waitunlock(&self, w: Option<(UnlockFn, *const ())>) {
+        // SAFETY: only this M touches its wait fields.
+        unsafe { *self.waitunlock.get() = w };
+    }
+
+    /// Take `gopark`'s unlock function. M itself only.
+    pub(crate) fn take_waitunlock(&self) -> Option<(UnlockFn, *const ())> {
+        // SAFETY: only this M touches its wait fields.
+        unsafe { (*self.waitunlock.get()).take() }
+    }
+
+    /// This M's random source. M itself only, never re-entrantly.
+    #[allow(clippy::mut_from_ref)]
+    pub(crate) fn rand(&self) -> &mut CheapRand {
+        // SAFETY: only this M touches its random state, with interrupts off.
+        unsafe { &mut *self.rand.get() }
     }
 }

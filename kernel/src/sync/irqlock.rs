@@ -56,6 +56,32 @@ impl<T> IrqMutex<T> {
     pub fn is_locked(&self) -> bool {
         self.inner.is_locked()
     }
+
+    /// Release a lock whose guard was turned into a park token by
+    /// [`IrqMutexGuard::keep_locked_for_park`]. Interrupts are left alone.
+    ///
+    /// # Safety
+    /// The lock must be held by a guard that was kept locked for a park, and
+    /// nothing may use that guard's data any more.
+    pub unsafe fn unlock_after_park(&self) {
+        // SAFETY: the caller guarantees the lock is held and its guard gone.
+        unsafe { self.inner.force_unlock() };
+    }
+}
+
+impl<'a, T> IrqMutexGuard<'a, T> {
+    /// Keep the lock held past this guard, for `gopark`'s unlock function
+    /// to release on g0 after the G is switched out. Returns whether
+    /// interrupts were enabled before the lock was taken, which the parking
+    /// G restores when it resumes.
+    pub fn keep_locked_for_park(mut self) -> bool {
+        let were = self.were_enabled;
+        if let Some(g) = self.guard.take() {
+            core::mem::forget(g);
+        }
+        self.were_enabled = false;
+        were
+    }
 }
 
 impl<T> Deref for IrqMutexGuard<'_, T> {

@@ -90,14 +90,17 @@ fn known_keys(f: &mut fmt::Formatter<'_>) -> fmt::Result {
 /// The known key closest to `key` (ignoring ASCII case), if it is within two
 /// edits: `procz` -> `procs`, `PREEMPT` -> `preempt`.
 fn nearest_key(key: &str) -> Option<&'static str> {
+    const MAX_EDITS: usize = 2;
     // Keys are short; don't spend time on a pasted novel.
-    if key.len() > 64 {
+    if key.len() > 32 {
         return None;
     }
     let key: Vec<char> = key.chars().map(|c| c.to_ascii_lowercase()).collect();
     KEYS.iter()
+        // The length difference is a lower bound on the distance.
+        .filter(|k| key.len().abs_diff(k.name.len()) <= MAX_EDITS)
         .map(|k| (edit_distance(&key, k.name), k.name))
-        .filter(|&(d, _)| d <= 2)
+        .filter(|&(d, _)| d <= MAX_EDITS)
         .min_by_key(|&(d, _)| d)
         .map(|(_, name)| name)
 }

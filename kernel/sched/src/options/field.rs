@@ -226,7 +226,7 @@ impl Field {
             }
             Field::Duration { min, max, .. } => write!(
                 f,
-                "a duration from {} to {} with a unit ns, us, ms or s (e.g. {})",
+                "a duration from {} to {}, unit ns, us, ms or s (e.g. {})",
                 Duration(min),
                 Duration(max),
                 Duration(min),
@@ -235,7 +235,7 @@ impl Field {
                 min, max, align, ..
             } => write!(
                 f,
-                "a size from {} to {} that is a multiple of {}, in bytes or with a suffix K, KiB, M or MiB (e.g. {})",
+                "a multiple of {2} from {0} to {1}, in bytes or with K, KiB, M or MiB (e.g. {3})",
                 Size(min),
                 Size(max),
                 Size(align),
@@ -254,7 +254,7 @@ impl Field {
             }
             Field::List { what, .. } => write!(
                 f,
-                "{} or a comma-separated list of {what} (letters, digits, '-', '_', '.')",
+                "{} or a comma-separated list of {what} (letters, digits, - _ .)",
                 value::LIST_ALL
             ),
         }

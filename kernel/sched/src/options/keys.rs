@@ -21,7 +21,7 @@ pub static WORKLOADS: &[(&str, &str)] = &[
     ),
     (
         "producer-consumer",
-        "producers spawn bursts of Gs that overflow into the global queue; consumers drain them; idle Ms steal",
+        "producers spawn G bursts that overflow to the global queue; consumers drain; idle Ms steal",
     ),
     (
         "sieve",
@@ -47,9 +47,25 @@ pub static WORKLOADS: &[(&str, &str)] = &[
     ("mutex", "many Gs contending for one mutex"),
     (
         "torture",
-        "a random mix of spawns, channels, sleeps and locks for duration=SECS, checked by a ledger",
+        "random mix of spawns, channels, sleeps and locks for duration=SECS, checked by a ledger",
     ),
     ("bench", "in-kernel benchmarks (pick them with bench=LIST)"),
+    (
+        "test-ledger",
+        "test: 100,000 Gs in waves plus nested spawn trees, each must run exactly once",
+    ),
+    (
+        "test-parallelism",
+        "test: gomaxprocs Gs spin in lock-step, which only finishes if all Ps run at once",
+    ),
+    (
+        "test-yield",
+        "test: many Gs yielding in loops; every yield returns, counts exact",
+    ),
+    (
+        "test-procs",
+        "test: with procs below the core count, never more Ms hold Ps than procs",
+    ),
 ];
 
 /// Faults that can be provoked on purpose, for tests: `(name, description)`.
@@ -126,7 +142,7 @@ pub static KEYS: &[KeySpec] = &[
         name: "seed",
         default: AUTO,
         example: "42",
-        help: "seed for the scheduler's random sources such as the steal order (auto = from the TSC at boot)",
+        help: "seed of the scheduler's random choices, e.g. steal order (auto = from the TSC at boot)",
         field: Field::Int {
             min: 0,
             max: u64::MAX,

@@ -15,7 +15,8 @@
 //! once, and the empty string means "all defaults".
 
 mod error;
-pub(crate) mod field;
+mod field;
+mod help;
 mod keys;
 mod modes;
 mod value;
@@ -24,6 +25,7 @@ mod value;
 mod tests;
 
 pub use error::OptionError;
+pub use help::boot_options_help;
 pub use keys::{FAULTS, KEYS, KeySpec, WORKLOADS, spec};
 pub use modes::{Preempt, SchedModel};
 
@@ -101,10 +103,11 @@ impl Default for BootOptions {
     }
 }
 
-/// Token separators: whitespace, and NUL in case fw_cfg hands over a
-/// C string.
-fn is_separator(c: char) -> bool {
-    c.is_whitespace() || c == '\0'
+/// The `key=value` tokens of `s`: split on whitespace, and on NUL in case
+/// fw_cfg hands over a C string.
+pub(crate) fn tokens(s: &str) -> impl Iterator<Item = &str> {
+    s.split(|c: char| c.is_whitespace() || c == '\0')
+        .filter(|t| !t.is_empty())
 }
 
 /// Parses a boot option string. Keys not given keep their defaults; the
@@ -113,7 +116,7 @@ pub fn parse(s: &str) -> Result<BootOptions, OptionError> {
     let mut opts = BootOptions::default();
     // The token that set each KEYS row, to report duplicates.
     let mut seen: Vec<Option<&str>> = vec![None; KEYS.len()];
-    for token in s.split(is_separator).filter(|t| !t.is_empty()) {
+    for token in tokens(s) {
         let (name, value) = match token.split_once('=') {
             Some((name, value)) => (name, value),
             None => (token, ""),

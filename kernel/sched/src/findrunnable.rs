@@ -1,0 +1,262 @@
+//! The order in which an M looks for work — Go's `findRunnable`, steps 1–5.
+//!
+//! The kernel owns the data (queues, locks, Ms); this module owns the
+//! *decision sequence*, so the sequence can be read in one place and tested
+//! on the host against a scripted model:
+//!
+//! 1. Every 61st schedule tick, if the global queue is not empty, one G from
+//!    it first (fairness: two Gs that keep respawning each other into
+//!    `runnext` would otherwise starve the global queue forever).
+//! 2. The local queue: `runnext`, then the ring (`runqget`).
+//! 3. The global queue: a batch (`globrunqget`), one to run, the rest into
+//!    the local ring.
+//! 4. (Network poller: not present; interrupt-driven wakeups play its part.)
+//! 5. Steal (`stealWork`), if this M already spins or may start spinning:
+//!    at most half the busy Ps may have a spinning M
+//!    (`2*nmspinning < gomaxprocs - npidle`).
+//!
+//! If all five come up empty the caller releases its P, re-checks every
+//! queue and parks (step 6, which needs the kernel's parking machinery).
+//! Timers (when they exist) are run by the caller before step 1.
+
+/// Where a G was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// Step 1: the fairness check took one G from the global queue.
+    GlobalFairness,
+    /// Step 2: `runnext` (inherits the time slice).
+    Runnext,
+    /// Step 2: the local ring.
+    LocalRing,
+    /// Step 3: a batch from the global queue.
+    GlobalBatch,
+    /// Step 5: stolen from another P.
+    Steal,
+}
+
+/// The fairness period: every this many schedule ticks the global queue is
+/// checked first (Go's 61, a prime so it does not beat with other periods).
+pub const GLOBAL_FAIRNESS_TICKS: u64 = 61;
+
+/// What `find_runnable` needs from the kernel; each method is one source.
+pub trait Sources {
+    /// A G handle.
+    type G;
+    /// This P's schedule tick.
+    fn schedtick(&self) -> u64;
+    /// Whether the 1-in-61 check is enabled (boot option `fairness61`).
+    fn fairness_enabled(&self) -> bool;
+    /// Lock-free hint: is the global queue non-empty?
+    fn global_nonempty(&self) -> bool;
+    /// Take exactly one G from the global queue (step 1).
+    fn globrunqget_one(&mut self) -> Option<Self::G>;
+    /// `runqget`: a G and whether it came from `runnext` (step 2).
+    fn runqget(&mut self) -> Option<(Self::G, bool)>;
+    /// `globrunqget` with Go's batch size (step 3).
+    fn globrunqget_batch(&mut self) -> Option<Self::G>;
+    /// Whether this M is spinning.
+    fn spinning(&self) -> bool;
+    /// Whether a new spinner is allowed (`2*nmspinning < gomaxprocs - npidle`)
+    /// and stealing is enabled.
+    fn may_start_spinning(&self) -> bool;
+    /// Mark this M spinning (`becomeSpinning`).
+    fn become_spinning(&mut self);
+    /// `stealWork` (step 5): a G and whether it inherits the time slice.
+    fn steal_work(&mut self) -> Option<(Self::G, bool)>;
+}
+
+/// Steps 1–5. `Some((g, inherit_time, source))` or `None` when the caller
+/// must go idle (step 6).
+pub fn find_runnable<S: Sources>(s: &mut S) -> Option<(S::G, bool, Source)> {
+    if s.fairness_enabled()
+        && s.schedtick() % GLOBAL_FAIRNESS_TICKS == 0
+        && s.global_nonempty()
+        && let Some(g) = s.globrunqget_one()
+    {
+        return Some((g, false, Source::GlobalFairness));
+    }
+    if let Some((g, inherit)) = s.runqget() {
+        return Some((
+            g,
+            inherit,
+            if inherit {
+                Source::Runnext
+            } else {
+                Source::LocalRing
+            },
+        ));
+    }
+    if s.global_nonempty()
+        && let Some(g) = s.globrunqget_batch()
+    {
+        return Some((g, false, Source::GlobalBatch));
+    }
+    if s.spinning() || s.may_start_spinning() {
+        if !s.spinning() {
+            s.become_spinning();
+        }
+        if let Some((g, inherit)) = s.steal_work() {
+            return Some((g, inherit, Source::Steal));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::collections::VecDeque;
+    use alloc::vec::Vec;
+
+    /// A scripted world: each source holds named Gs, and every call is logged.
+    #[derive(Default)]
+    struct Model {
+        tick: u64,
+        fairness: bool,
+        global: VecDeque<u32>,
+        runnext: Option<u32>,
+        ring: VecDeque<u32>,
+        victims: VecDeque<u32>,
+        spinning: bool,
+        may_spin: bool,
+        log: Vec<&'static str>,
+    }
+
+    impl Sources for Model {
+        type G = u32;
+        fn schedtick(&self) -> u64 {
+            self.tick
+        }
+        fn fairness_enabled(&self) -> bool {
+            self.fairness
+        }
+        fn global_nonempty(&self) -> bool {
+            !self.global.is_empty()
+        }
+        fn globrunqget_one(&mut self) -> Option<u32> {
+            self.log.push("global1");
+            self.global.pop_front()
+        }
+        fn runqget(&mut self) -> Option<(u32, bool)> {
+            self.log.push("local");
+            if let Some(g) = self.runnext.take() {
+                return Some((g, true));
+            }
+            self.ring.pop_front().map(|g| (g, false))
+        }
+        fn globrunqget_batch(&mut self) -> Option<u32> {
+            self.log.push("globalN");
+            self.global.pop_front()
+        }
+        fn spinning(&self) -> bool {
+            self.spinning
+        }
+        fn may_start_spinning(&self) -> bool {
+            self.may_spin
+        }
+        fn become_spinning(&mut self) {
+            self.log.push("spin");
+            self.spinning = true;
+        }
+        fn steal_work(&mut self) -> Option<(u32, bool)> {
+            self.log.push("steal");
+            self.victims.pop_front().map(|g| (g, false))
+        }
+    }
+
+    fn model() -> Model {
+        Model {
+            fairness: true,
+            may_spin: true,
+            tick: 1,
+            ..Model::default()
+        }
+    }
+
+    #[test]
+    fn every_61st_tick_takes_global_before_local() {
+        let mut m = model();
+        m.tick = 61 * 3;
+        m.global.push_back(7);
+        m.runnext = Some(1);
+        assert_eq!(
+            find_runnable(&mut m),
+            Some((7, false, Source::GlobalFairness))
+        );
+        assert_eq!(m.log, ["global1"]);
+    }
+
+    #[test]
+    fn fairness_tick_with_empty_global_falls_through_to_local() {
+        let mut m = model();
+        m.tick = 61;
+        m.runnext = Some(1);
+        assert_eq!(find_runnable(&mut m), Some((1, true, Source::Runnext)));
+        assert_eq!(m.log, ["local"]);
+    }
+
+    #[test]
+    fn fairness_off_never_checks_global_first() {
+        let mut m = model();
+        m.fairness = false;
+        m.tick = 61;
+        m.global.push_back(7);
+        m.ring.push_back(2);
+        assert_eq!(find_runnable(&mut m), Some((2, false, Source::LocalRing)));
+        assert_eq!(m.log, ["local"]);
+    }
+
+    #[test]
+    fn other_ticks_prefer_local_then_global_batch() {
+        for tick in [1, 60, 62, 121] {
+            let mut m = model();
+            m.tick = tick;
+            m.global.push_back(7);
+            m.ring.push_back(2);
+            assert_eq!(
+                find_runnable(&mut m),
+                Some((2, false, Source::LocalRing)),
+                "tick {tick}"
+            );
+            let mut m = model();
+            m.tick = tick;
+            m.global.push_back(7);
+            assert_eq!(find_runnable(&mut m), Some((7, false, Source::GlobalBatch)));
+            assert_eq!(m.log, ["local", "globalN"]);
+        }
+    }
+
+    #[test]
+    fn steals_only_when_allowed_to_spin() {
+        let mut m = model();
+        m.victims.push_back(9);
+        assert_eq!(find_runnable(&mut m), Some((9, false, Source::Steal)));
+        assert_eq!(m.log, ["local", "spin", "steal"]);
+
+        let mut m = model();
+        m.may_spin = false;
+        m.victims.push_back(9);
+        assert_eq!(find_runnable(&mut m), None);
+        assert_eq!(m.log, ["local"]);
+
+        // An M that already spins keeps stealing even when no new spinner
+        // would be allowed.
+        let mut m = model();
+        m.may_spin = false;
+        m.spinning = true;
+        m.victims.push_back(9);
+        assert_eq!(find_runnable(&mut m), Some((9, false, Source::Steal)));
+        assert_eq!(m.log, ["local", "steal"]);
+    }
+
+    #[test]
+    fn nothing_anywhere_returns_none_after_trying_everything() {
+        let mut m = model();
+        assert_eq!(find_runnable(&mut m), None);
+        assert_eq!(m.log, ["local", "spin", "steal"]);
+        assert!(
+            m.spinning,
+            "the M stays spinning; the caller un-spins in step 6"
+        );
+    }
+}

@@ -1,0 +1,537 @@
+//! The per-P local run queue: Go's lock-free `runq`/`runqhead`/`runqtail`
+//! ring plus the `runnext` slot.
+//!
+//! Design note. One producer (the P's owner) and many consumers (the owner
+//! and every stealing P) share a ring of `N` slots indexed by two
+//! free-running `u32` counters: `runqtail` (written only by the owner) and
+//! `runqhead` (advanced by whoever consumes, always by compare-and-swap).
+//! Because `N` is a power of two and the counters wrap at 2^32, `t - h`
+//! (wrapping) is the number of Gs queued and `i % N` the slot of index `i`.
+//! A lock would make every steal and every `go` statement contend; Go's
+//! design (1.1 scheduler) needs only a few atomic instructions per operation.
+//!
+//! `runnext` holds the G the owner wants to run next (the one just readied
+//! by the running G), so a producer/consumer pair ping-pongs on one P with
+//! cache-warm data. Only the owner ever stores a non-null G there; stealers
+//! may only swap it to null.
+//!
+//! # The owner rule (the contract of the owner-only `unsafe fn`s)
+//! `runqput`, `runqputbatch`, `runqget`, `runqdrain` and `runqsteal` (on
+//! the thief) are owner-only, as in Go ("executed only by the owner P"):
+//! all such calls on one queue must be ordered by happens-before — made by
+//! the P's current owner, a P changing hands only through synchronisation
+//! (the kernel's `acquirep`/`releasep` under its lock). The owner reads its
+//! own `runqtail` and slots without synchronising; a second, concurrent
+//! "owner" could read a slot before the write that fills it and hand out a
+//! stale G twice. `runqgrab`, `runqempty`, `runqlen`, `ring_len` and
+//! `has_runnext` are safe from any thread.
+//!
+//! # Memory ordering (why each ordering is what it is)
+//! * Slot stores are `Relaxed`: a slot is published by the owner's
+//!   `Release` store of `runqtail` that follows it; a consumer loads
+//!   `runqtail` with `Acquire` before it reads slots below that tail.
+//! * Slot loads are `Relaxed` and *may race* with the owner overwriting the
+//!   slot: a stealer that read a stale `runqhead` can read a slot the owner
+//!   has since reused. That is why the slots are atomics (in Go the race is
+//!   tolerated; in Rust a non-atomic racy read is undefined behaviour). The
+//!   value read is used only if the `runqhead` CAS from that same stale head
+//!   succeeds; the owner reuses a slot only after it has seen `runqhead`
+//!   move past it, so a successful CAS proves nobody overwrote the slots it
+//!   claims.
+//! * `runqhead` CASes are `Release`, and the owner loads `runqhead` with
+//!   `Acquire` before reusing a slot: a consumer's slot reads (before its
+//!   CAS) therefore happen-before the owner's overwrite of those slots.
+//!   (This read-then-overwrite hazard is the one loom cannot show: it does
+//!   not model a load reading from a store that is later in program order.)
+//! * Consumers load `runqhead` with `Acquire` too (Go's load-acquire). For
+//!   exactly-once delivery it is not needed — a stealer that pairs a new
+//!   `h` with an older `t` computes a huge `n` and retries, and the CAS
+//!   rejects any stale `h` — but it makes the tail the previous consumer saw
+//!   visible, so such retries stay rare.
+//! * `runnext` swaps/CASes are `AcqRel`: the G moves between cores through
+//!   this word alone, so the thread whose CAS takes it must see everything
+//!   the owner wrote into the G before publishing it. The plain load that
+//!   precedes a CAS is `Relaxed`: the value is only a guess for the CAS,
+//!   whose acquire does the ordering. `runqempty`/`runqlen` load `runnext`
+//!   with `Acquire`, for the argument given at `runqempty`.
+//!
+//! `tests/loom.rs` checks these choices: weakening any `Release`/`Acquire`
+//! on the tail, on `runnext`'s swap, or dropping `runqempty`'s re-read makes
+//! a loom model fail (a stale slot, a G lost or doubled, or a data race on
+//! the G's context).
+//!
+//! Every atomic is reached through `crate::sync`, so `tests/loom.rs` can
+//! compile this very file against loom's model-checked atomics.
+
+use crate::glist::{GQueue, SchedLink};
+use crate::sync::{
+    AtomicPtr, AtomicU32, BROKEN_RUNQ,
+    Ordering::{AcqRel, Acquire, Relaxed, Release},
+    maybe_const_fn, null_ptr_array, spin_loop,
+};
+use core::ptr::{self, NonNull};
+
+/// A P's local run queue: a ring of `N` Gs plus `runnext` (Go: `p.runq`,
+/// `p.runqhead`, `p.runqtail`, `p.runnext`). `N` must be a power of two;
+/// Go's is 256, the loom tests use 4.
+pub struct LocalRunQueue<T: SchedLink, const N: usize = 256> {
+    runqhead: AtomicU32,
+    runqtail: AtomicU32,
+    runq: [AtomicPtr<T>; N],
+    runnext: AtomicPtr<T>,
+}
+
+impl<T: SchedLink, const N: usize> Default for LocalRunQueue<T, N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
+    /// The ring's capacity as a `u32`; rejects (at compile time) an `N`
+    /// that is not a power of two in `2..=2^31`, for which the wrapping
+    /// index arithmetic would be wrong.
+    const CAP: u32 = {
+        assert!(
+            N.is_power_of_two() && N >= 2 && N <= 1 << 31,
+            "runq: N must be a power of two"
+        );
+        N as u32
+    };
+
+    maybe_const_fn! {
+        /// An empty queue.
+        pub fn new() -> Self {
+            Self::new_at(0)
+        }
+    }
+
+    maybe_const_fn! {
+        /// An empty queue whose head and tail counters start at `start`
+        /// instead of 0. It behaves exactly as [`Self::new`]; tests use it
+        /// to cross the 2^32 wrap of the counters.
+        pub fn new_at(start: u32) -> Self {
+            let _ = Self::CAP; // evaluate the assertion on N
+            Self {
+                runqhead: AtomicU32::new(start),
+                runqtail: AtomicU32::new(start),
+                runq: null_ptr_array(),
+                runnext: AtomicPtr::new(ptr::null_mut()),
+            }
+        }
+    }
+
+    fn slot(&self, i: u32) -> &AtomicPtr<T> {
+        &self.runq[(i & (Self::CAP - 1)) as usize]
+    }
+
+    /// Puts `gp` on the queue: into `runnext` when `next` (the G that was
+    /// there is kicked to the tail of the ring), else at the tail.
+    ///
+    /// If the ring is full, `runqputslow` moves half of it (`N/2`) plus the
+    /// G being queued — 129 Gs for `N = 256` — out of the ring with one CAS
+    /// and returns them linked in FIFO order: the caller puts that batch on
+    /// the global queue (`GlobalRunQueue::globrunqputbatch`) under its lock.
+    /// If the CAS fails (a consumer emptied slots meanwhile), the put is
+    /// retried, as in Go, and then fits in the ring.
+    ///
+    /// Context: owner P only.
+    ///
+    /// # Safety
+    /// The owner rule (module docs): only the queue's owner calls this.
+    /// And `gp` must obey the ownership rule of [`crate::glist`]: valid,
+    /// and on no other queue or list, until this crate hands it back out.
+    #[must_use = "a returned batch must be put on the global run queue"]
+    pub unsafe fn runqput(&self, gp: NonNull<T>, next: bool) -> Option<GQueue<T>> {
+        let mut gp = gp;
+        if next {
+            // Go loops on a CAS of runnext; an atomic swap is the same
+            // operation without the loop. AcqRel: publishes gp's contents to
+            // whoever takes it, and acquires the old G's.
+            let old = self.runnext.swap(gp.as_ptr(), AcqRel);
+            // An empty runnext: done. Otherwise kick the old G to the ring.
+            gp = NonNull::new(old)?;
+        }
+        loop {
+            // Acquire: the consumers' slot reads happen before we reuse slots.
+            let h = self.runqhead.load(Acquire);
+            let t = self.runqtail.load(Relaxed); // only we write it
+            if t.wrapping_sub(h) < Self::CAP {
+                self.slot(t).store(gp.as_ptr(), Relaxed);
+                // Release: makes the slot (and the G) visible to consumers.
+                self.runqtail.store(t.wrapping_add(1), Release);
+                return None;
+            }
+            if let Some(batch) = self.runqputslow(gp, h, t) {
+                return Some(batch);
+            }
+            // The queue is not full any more: the put above must succeed.
+        }
+    }
+
+    /// Takes `N/2` Gs from the head of the (full) ring plus `gp`, linked in
+    /// order. `None` if a consumer moved `runqhead` first.
+    ///
+    /// Go copies the slots into a stack array *before* its CAS; this reads
+    /// them *after*. Both are correct: only the owner writes slots, the
+    /// owner is us, and once the CAS has claimed `[h, h+n)` no consumer can
+    /// claim them, so the slots are stable and ours (the same argument as
+    /// Go's `runqdrain`). It also needs no `[_; N/2 + 1]` array, which Rust
+    /// cannot size from a const generic yet.
+    fn runqputslow(&self, gp: NonNull<T>, h: u32, t: u32) -> Option<GQueue<T>> {
+        let n = t.wrapping_sub(h) / 2;
+        assert!(n == Self::CAP / 2, "runqputslow: queue is not full");
+        // Release: as for every consumer (the "consumer" is us here).
+        if self
+            .runqhead
+            .compare_exchange(h, h.wrapping_add(n), Release, Relaxed)
+            .is_err()
+        {
+            return None;
+        }
+        let mut batch = GQueue::new();
+        for i in 0..n {
+            let g = NonNull::new(self.slot(h.wrapping_add(i)).load(Relaxed))
+                .expect("runqputslow: empty slot below runqtail");
+            // SAFETY: `g` was queued by `runqput`, whose contract covers it
+            // until this crate hands it out; it stays inside (in the batch).
+            unsafe { batch.push_back(g) };
+        }
+        // SAFETY: `gp` is covered by `runqput`'s contract, as above.
+        unsafe { batch.push_back(gp) };
+        Some(batch)
+    }
+
+    /// Puts as many Gs of `q` as fit at the tail of the ring, in order
+    /// (Go: `runqputbatch`); those that do not fit stay in `q`.
+    ///
+    /// Context: owner P only.
+    ///
+    /// # Safety
+    /// The owner rule (module docs): only the queue's owner calls this.
+    pub unsafe fn runqputbatch(&self, q: &mut GQueue<T>) {
+        if q.is_empty() {
+            return;
+        }
+        let h = self.runqhead.load(Acquire);
+        let mut t = self.runqtail.load(Relaxed);
+        while t.wrapping_sub(h) < Self::CAP {
+            let Some(gp) = q.pop() else { break };
+            self.slot(t).store(gp.as_ptr(), Relaxed);
+            t = t.wrapping_add(1);
+        }
+        self.runqtail.store(t, Release);
+    }
+
+    /// Takes the next G to run: `runnext` first, then the head of the ring.
+    /// The flag (Go: `inheritTime`) is true for the `runnext` G: it shares
+    /// the current time slice instead of starting a new one.
+    ///
+    /// Context: owner P only.
+    ///
+    /// # Safety
+    /// The owner rule (module docs): only the queue's owner calls this.
+    pub unsafe fn runqget(&self) -> Option<(NonNull<T>, bool)> {
+        let next = self.runnext.load(Relaxed); // a guess; the CAS acquires
+        // If the CAS fails, a stealer took runnext (only the owner sets it
+        // non-null), so there is no point retrying it.
+        if let Some(g) = NonNull::new(next)
+            && self
+                .runnext
+                .compare_exchange(next, ptr::null_mut(), AcqRel, Relaxed)
+                .is_ok()
+        {
+            return Some((g, true));
+        }
+        loop {
+            // Acquire: synchronise with other consumers (see the module docs).
+            let h = self.runqhead.load(Acquire);
+            let t = self.runqtail.load(Relaxed);
+            if t == h {
+                return None;
+            }
+            let gp = self.slot(h).load(Relaxed);
+            if self
+                .runqhead
+                .compare_exchange(h, h.wrapping_add(1), Release, Relaxed)
+                .is_ok()
+            {
+                let gp = NonNull::new(gp).expect("runqget: empty slot below runqtail");
+                return Some((gp, false));
+            }
+            spin_loop();
+        }
+    }
+
+    /// Takes every G (runnext first, then the ring in order), e.g. when a P
+    /// is destroyed (Go: `runqdrain`).
+    ///
+    /// Context: owner P only.
+    ///
+    /// # Safety
+    /// The owner rule (module docs): only the queue's owner calls this.
+    pub unsafe fn runqdrain(&self) -> GQueue<T> {
+        let mut drained = GQueue::new();
+        let next = self.runnext.load(Relaxed); // a guess; the CAS acquires
+        if let Some(g) = NonNull::new(next)
+            && self
+                .runnext
+                .compare_exchange(next, ptr::null_mut(), AcqRel, Relaxed)
+                .is_ok()
+        {
+            // SAFETY: covered by `runqput`'s contract; it stays inside.
+            unsafe { drained.push_back(g) };
+        }
+        loop {
+            let h = self.runqhead.load(Acquire);
+            let t = self.runqtail.load(Relaxed);
+            let qn = t.wrapping_sub(h);
+            if qn == 0 {
+                return drained;
+            }
+            if qn > Self::CAP {
+                spin_loop(); // read an inconsistent h and t
+                continue;
+            }
+            if self
+                .runqhead
+                .compare_exchange(h, h.wrapping_add(qn), Release, Relaxed)
+                .is_err()
+            {
+                spin_loop();
+                continue;
+            }
+            // Read the slots only after the CAS (as Go does): from then on
+            // no stealer can claim them, so linking the Gs is ours to do.
+            for i in 0..qn {
+                let g = NonNull::new(self.slot(h.wrapping_add(i)).load(Relaxed))
+                    .expect("runqdrain: empty slot below runqtail");
+                // SAFETY: covered by `runqput`'s contract; it stays inside.
+                unsafe { drained.push_back(g) };
+            }
+            return drained;
+        }
+    }
+
+    /// The grab algorithm shared by [`Self::runqgrab`] and
+    /// [`Self::runqsteal`]; `put(i, g)` stores the `i`-th grabbed G into the
+    /// caller's buffer. It may be called again for the same `i` on a retry;
+    /// only the values of the final, successful attempt count.
+    fn grab(
+        &self,
+        steal_runnext: bool,
+        mut pause: impl FnMut(),
+        mut put: impl FnMut(u32, *mut T),
+    ) -> u32 {
+        loop {
+            let h = self.runqhead.load(Acquire); // synchronise with other consumers
+            let t = self.runqtail.load(Acquire); // synchronise with the producer
+            let n = t.wrapping_sub(h);
+            let n = n - n / 2;
+            if n == 0 {
+                if steal_runnext {
+                    let next = self.runnext.load(Relaxed); // the CAS acquires
+                    if !next.is_null() {
+                        // The caller sleeps ~3 µs here if the victim P is
+                        // running: its owner is likely about to run runnext.
+                        pause();
+                        if self
+                            .runnext
+                            .compare_exchange(next, ptr::null_mut(), AcqRel, Relaxed)
+                            .is_err()
+                        {
+                            continue;
+                        }
+                        put(0, next);
+                        return 1;
+                    }
+                }
+                return 0;
+            }
+            if n > Self::CAP / 2 {
+                spin_loop(); // read an inconsistent h and t
+                continue;
+            }
+            for i in 0..n {
+                // May race with the owner reusing the slot; see the module
+                // docs: the CAS below then fails and the value is dropped.
+                put(i, self.slot(h.wrapping_add(i)).load(Relaxed));
+            }
+            if BROKEN_RUNQ {
+                // The deliberate bug of the `broken-runq` feature: claiming
+                // without checking that nobody claimed these slots first.
+                self.runqhead.store(h.wrapping_add(n), Release);
+                return n;
+            }
+            if self
+                .runqhead
+                .compare_exchange(h, h.wrapping_add(n), Release, Relaxed)
+                .is_ok()
+            {
+                return n;
+            }
+            spin_loop();
+        }
+    }
+
+    /// Grabs half of the ring, rounded up (`n - n/2`), into `batch[..k]` and
+    /// returns `k`. When the ring is empty and `steal_runnext`, takes
+    /// `runnext` instead (`k = 1`), calling `pause()` first: the caller
+    /// pauses ~3 µs there only if the victim P is running (Go's `usleep(3)`).
+    ///
+    /// Context: any thread. Panics if `batch` is shorter than `N/2`.
+    pub fn runqgrab(
+        &self,
+        batch: &mut [Option<NonNull<T>>],
+        steal_runnext: bool,
+        pause: impl FnMut(),
+    ) -> u32 {
+        assert!(
+            batch.len() >= (Self::CAP / 2) as usize,
+            "runqgrab: batch shorter than N/2"
+        );
+        self.grab(steal_runnext, pause, |i, g| {
+            batch[i as usize] = NonNull::new(g)
+        })
+    }
+
+    /// Steals half of `victim`'s ring (or its `runnext`, see
+    /// [`Self::runqgrab`]) into this queue's ring and returns one of the
+    /// stolen Gs to run — the last one grabbed, as Go — with the number of
+    /// Gs taken from the victim (the returned one included; the rest are now
+    /// at the tail of this ring).
+    ///
+    /// The grab writes straight into this ring's free slots, as Go does,
+    /// so this ring must have room for `N/2` more (Go only steals into an
+    /// empty ring): panics otherwise, before touching anything.
+    ///
+    /// Context: owner of `self` (the thief); `victim` is any other P.
+    ///
+    /// # Safety
+    /// The owner rule (module docs) for `self`: only the thief's owner
+    /// calls this. `victim` needs nothing: stealing is safe from anywhere.
+    pub unsafe fn runqsteal(
+        &self,
+        victim: &Self,
+        steal_runnext: bool,
+        pause: impl FnMut(),
+    ) -> Option<(NonNull<T>, u32)> {
+        assert!(
+            !ptr::eq(self, victim),
+            "runqsteal: a P cannot steal from itself"
+        );
+        let t = self.runqtail.load(Relaxed);
+        let h = self.runqhead.load(Acquire);
+        assert!(
+            t.wrapping_sub(h) <= Self::CAP / 2,
+            "runqsteal: runq overflow"
+        );
+        let n = victim.grab(steal_runnext, pause, |i, g| {
+            self.slot(t.wrapping_add(i)).store(g, Relaxed);
+        });
+        if n == 0 {
+            return None;
+        }
+        let last = n - 1;
+        let gp = NonNull::new(self.slot(t.wrapping_add(last)).load(Relaxed))
+            .expect("runqsteal: grabbed an empty slot");
+        if last > 0 {
+            // Release: publishes the stolen Gs in our ring to our stealers.
+            self.runqtail.store(t.wrapping_add(last), Release);
+        }
+        Some((gp, n))
+    }
+
+    /// Whether the queue has no G, ring nor `runnext`. Never returns true
+    /// spuriously: a G in transit from `runnext` to the ring is seen.
+    ///
+    /// The race it defends against (Go's comment): `runnext` holds G1 and the
+    /// ring is empty; the owner's `runqput(G2, next)` kicks G1 to the ring,
+    /// then its `runqget` empties `runnext`. Reading head == tail and then
+    /// `runnext` == null would report "empty" although G1 is queued. Hence
+    /// the second read of `runqtail`: if our `Acquire` load of `runnext` saw
+    /// the null written by that `runqget` (an `AcqRel` CAS), the owner's
+    /// earlier `Release` store of the new tail happens-before our second
+    /// load, which therefore sees the tail move and we retry.
+    ///
+    /// Context: any thread.
+    pub fn runqempty(&self) -> bool {
+        loop {
+            let head = self.runqhead.load(Acquire);
+            let tail = self.runqtail.load(Acquire);
+            let runnext = self.runnext.load(Acquire);
+            if tail == self.runqtail.load(Acquire) {
+                return head == tail && runnext.is_null();
+            }
+            spin_loop();
+        }
+    }
+
+    /// Number of Gs held: those in the ring plus one if `runnext` is set.
+    /// A snapshot, exact when the queue is quiescent; read with
+    /// `runqempty`'s tail re-check, so it is never 0 while a G moves from
+    /// `runnext` to the ring.
+    ///
+    /// Context: any thread.
+    pub fn runqlen(&self) -> u32 {
+        loop {
+            let head = self.runqhead.load(Acquire);
+            let tail = self.runqtail.load(Acquire);
+            let runnext = self.runnext.load(Acquire);
+            let ring = tail.wrapping_sub(head);
+            if tail == self.runqtail.load(Acquire) && ring <= Self::CAP {
+                return ring + u32::from(!runnext.is_null());
+            }
+            spin_loop();
+        }
+    }
+
+    /// Number of Gs in the ring alone, `runqtail - runqhead` (what Go's
+    /// `schedtrace` prints per P, and its `runqsize=` with `scheddetail`).
+    ///
+    /// Context: any thread (a snapshot).
+    pub fn ring_len(&self) -> u32 {
+        loop {
+            let head = self.runqhead.load(Acquire);
+            let tail = self.runqtail.load(Acquire);
+            let ring = tail.wrapping_sub(head);
+            if ring <= Self::CAP {
+                return ring;
+            }
+            spin_loop();
+        }
+    }
+
+    /// Whether `runnext` holds a G (a snapshot).
+    ///
+    /// Context: any thread.
+    pub fn has_runnext(&self) -> bool {
+        !self.runnext.load(Acquire).is_null()
+    }
+
+    /// Calls `f` on every queued G: `runnext` first (flag true), then the
+    /// ring from head to tail. A diagnostic view (scheddetail, tests): exact
+    /// only while no other thread consumes from this queue, e.g. with the
+    /// world stopped, and called by the owner (or with the world stopped);
+    /// otherwise the pointers may be stale: it never dereferences them, and
+    /// neither should the caller without that guarantee.
+    ///
+    /// Context: owner P, or a quiescent queue.
+    pub fn visit(&self, mut f: impl FnMut(NonNull<T>, bool)) {
+        if let Some(g) = NonNull::new(self.runnext.load(Acquire)) {
+            f(g, true);
+        }
+        let h = self.runqhead.load(Acquire);
+        let t = self.runqtail.load(Acquire);
+        for i in 0..t.wrapping_sub(h).min(Self::CAP) {
+            if let Some(g) = NonNull::new(self.slot(h.wrapping_add(i)).load(Relaxed)) {
+                f(g, false);
+            }
+        }
+    }
+
+    /// The ring's capacity, `N`.
+    pub const fn capacity(&self) -> u32 {
+        Self::CAP
+    }
+}

@@ -1,0 +1,86 @@
+//! The time base: the TSC, calibrated once at boot.
+//!
+//! The frequency comes from CPUID leaf 0x15 (crystal clock × ratio) when the
+//! CPU reports it, else it is measured against the PIT over
+//! [`CALIBRATION_MS`]. `nanotime()` is then TSC ticks since boot scaled to
+//! nanoseconds: monotonic on every core and consistent across cores
+//! (QEMU's vCPUs, like modern hardware with an invariant TSC, share one
+//! counter). Under `-icount shift=0` the TSC counts executed instructions
+//! instead of time; the benchmarks report which unit they measured.
+
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use super::{cpu, pit};
+
+/// How long the PIT-based calibration waits.
+pub const CALIBRATION_MS: u64 = 50;
+
+static TSC_HZ: AtomicU64 = AtomicU64::new(0);
+static TSC_AT_BOOT: AtomicU64 = AtomicU64::new(0);
+
+/// Where the frequency came from, for the boot log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// CPUID leaf 0x15.
+    Cpuid,
+    /// Measured against PIT channel 2.
+    Pit,
+}
+
+/// Determine the TSC frequency. Bootstrap core, once, early.
+pub fn calibrate() -> (u64, Source) {
+    let (hz, source) = match cpuid_hz() {
+        Some(hz) => (hz, Source::Cpuid),
+        None => (measure_with_pit(), Source::Pit),
+    };
+    TSC_HZ.store(hz, Ordering::Relaxed);
+    TSC_AT_BOOT.store(cpu::rdtsc(), Ordering::Relaxed);
+    (hz, source)
+}
+
+fn cpuid_hz() -> Option<u64> {
+    let info = raw_cpuid::CpuId::new().get_tsc_info()?;
+    let hz = info.tsc_frequency()?;
+    (hz > 0).then_some(hz)
+}
+
+fn measure_with_pit() -> u64 {
+    let ticks = (pit::PIT_HZ * CALIBRATION_MS / 1000) as u16;
+    let start = cpu::rdtsc();
+    pit::wait_ticks(ticks);
+    let end = cpu::rdtsc();
+    // Scale by the exact interval the PIT counted.
+    ((end - start) as u128 * pit::PIT_HZ as u128 / ticks as u128) as u64
+}
+
+/// TSC ticks per second.
+pub fn hz() -> u64 {
+    TSC_HZ.load(Ordering::Relaxed)
+}
+
+/// Nanoseconds since calibration.
+#[inline]
+pub fn nanotime() -> u64 {
+    ticks_to_ns(cpu::rdtsc().saturating_sub(TSC_AT_BOOT.load(Ordering::Relaxed)))
+}
+
+/// Convert TSC ticks to nanoseconds.
+#[inline]
+pub fn ticks_to_ns(ticks: u64) -> u64 {
+    let hz = hz().max(1);
+    (ticks as u128 * 1_000_000_000 / hz as u128) as u64
+}
+
+/// Convert nanoseconds to TSC ticks.
+#[inline]
+pub fn ns_to_ticks(ns: u64) -> u64 {
+    (ns as u128 * hz() as u128 / 1_000_000_000) as u64
+}
+
+/// Busy-wait for `ns` nanoseconds (Go's `usleep` on a spinning M).
+pub fn spin_ns(ns: u64) {
+    let end = cpu::rdtsc() + ns_to_ticks(ns);
+    while cpu::rdtsc() < end {
+        cpu::relax();
+    }
+}

@@ -1,0 +1,71 @@
+//! `allgs`: every G ever created, for diagnostics (scheddetail, deadlock
+//! reports, fault reports that name the G owning a stack slot).
+//!
+//! Gs are never freed (dead ones are reused), so the list only grows; it is
+//! a chunked append-only array read without locks: a reader sees a prefix.
+
+use alloc::boxed::Box;
+use core::ptr::null_mut;
+use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+
+use crate::runtime::g::G;
+use crate::sync::IrqMutex;
+
+const CHUNK: usize = 4096;
+const MAX_CHUNKS: usize = 1024;
+
+struct Chunk([AtomicPtr<G>; CHUNK]);
+
+static CHUNKS: [AtomicPtr<Chunk>; MAX_CHUNKS] = [const { AtomicPtr::new(null_mut()) }; MAX_CHUNKS];
+static LEN: AtomicUsize = AtomicUsize::new(0);
+static APPEND: IrqMutex<()> = IrqMutex::new(());
+
+/// Record a new G (Go's `allgadd`).
+pub fn allgadd(gp: &'static G) {
+    let _guard = APPEND.lock();
+    let i = LEN.load(Ordering::Relaxed);
+    let (c, off) = (i / CHUNK, i % CHUNK);
+    assert!(
+        c < MAX_CHUNKS,
+        "allgadd: more than {} Gs",
+        CHUNK * MAX_CHUNKS
+    );
+    if CHUNKS[c].load(Ordering::Relaxed).is_null() {
+        let chunk = Box::leak(Box::new(Chunk(
+            [const { AtomicPtr::new(null_mut()) }; CHUNK],
+        )));
+        CHUNKS[c].store(chunk, Ordering::Release);
+    }
+    // SAFETY: the chunk pointer was just published or is an earlier leak.
+    let chunk = unsafe { &*CHUNKS[c].load(Ordering::Acquire) };
+    chunk.0[off].store(gp as *const G as *mut G, Ordering::Release);
+    LEN.store(i + 1, Ordering::Release);
+}
+
+/// Number of Gs ever created.
+pub fn allglen() -> usize {
+    LEN.load(Ordering::Acquire)
+}
+
+/// Visit every G created so far.
+pub fn for_each(mut f: impl FnMut(&'static G)) {
+    let n = allglen();
+    for i in 0..n {
+        // SAFETY: entries below LEN were published with Release before LEN.
+        let chunk = unsafe { &*CHUNKS[i / CHUNK].load(Ordering::Acquire) };
+        let gp = chunk.0[i % CHUNK].load(Ordering::Acquire);
+        // SAFETY: Gs are leaked and never freed.
+        f(unsafe { &*gp });
+    }
+}
+
+/// The G whose stack occupies `slot`, if any.
+pub fn by_stack_slot(slot: usize) -> Option<&'static G> {
+    let mut found = None;
+    for_each(|g| {
+        if g.stack_slot == slot {
+            found = Some(g);
+        }
+    });
+    found
+}

@@ -1,0 +1,249 @@
+//! G — a goroutine: a function, its own stack and its saved context.
+//!
+//! # Status as an ownership rule
+//! A G's status says who may touch it; every change goes through
+//! [`G::casgstatus`], which panics with a distinct message when the G is not
+//! in the state the caller's hand-off assumes (Go's `casgstatus` throw).
+//!
+//! | status | stack | on a queue? | M | who owns the G |
+//! |---|---|---|---|---|
+//! | `Gidle` | allocated, not yet used | no | none | the M creating it |
+//! | `Grunnable` | holds a saved context, not running | exactly one run queue (runnext, a local ring, the global queue) or a steal batch in flight | none | whoever takes it off that queue |
+//! | `Grunning` | in use by its M | no | exactly one (`gp.m`, and that M's `curg` is `gp`) | that M |
+//! | `Gsyscall` | in use by its M | no | exactly one, which has given up its P | that M |
+//! | `Gwaiting` | holds a saved context | no; recorded in exactly one wait structure (a channel's queue, a timer, a semaphore) | none | whoever readies it (`goready`) |
+//! | `Gdead` | kept for reuse | on a free list (per-P or global) | none | the free list's owner |
+//!
+//! A G therefore can never run on two Ms (only the M that moved it to
+//! `Grunning` may run it) and a runnable G is on exactly one queue (it
+//! enters `Grunnable` only when it is put on one, and leaves it only when
+//! taken off).
+//!
+//! The context (`sched`, a [`Gobuf`]) is the first field so that a `*mut G`
+//! is also the `*mut Gobuf` the switch primitives take.
+
+use core::cell::UnsafeCell;
+use core::fmt;
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU32, AtomicU64, Ordering};
+
+use gmp_sched::glist::SchedLink;
+
+use crate::arch::context::Gobuf;
+use crate::mem::stack::Stack;
+use crate::runtime::m::M;
+
+/// Go's G status values (the numbers match `runtime2.go`, so schedtrace
+/// detail lines read the same).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum Gstatus {
+    Gidle = 0,
+    Grunnable = 1,
+    Grunning = 2,
+    Gsyscall = 3,
+    Gwaiting = 4,
+    Gdead = 6,
+}
+
+impl Gstatus {
+    fn from_u32(v: u32) -> Gstatus {
+        match v {
+            0 => Gstatus::Gidle,
+            1 => Gstatus::Grunnable,
+            2 => Gstatus::Grunning,
+            3 => Gstatus::Gsyscall,
+            4 => Gstatus::Gwaiting,
+            6 => Gstatus::Gdead,
+            _ => panic!("corrupt G status {v}"),
+        }
+    }
+
+    /// Go's name for the status.
+    pub fn name(self) -> &'static str {
+        match self {
+            Gstatus::Gidle => "idle",
+            Gstatus::Grunnable => "runnable",
+            Gstatus::Grunning => "running",
+            Gstatus::Gsyscall => "syscall",
+            Gstatus::Gwaiting => "waiting",
+            Gstatus::Gdead => "dead",
+        }
+    }
+}
+
+/// Why a G is waiting (Go's `waitReason`), shown by deadlock reports and
+/// scheddetail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum WaitReason {
+    Zero = 0,
+    ChanReceive,
+    ChanSend,
+    Select,
+    SelectNoCases,
+    Sleep,
+    SyncMutexLock,
+    SyncWaitGroupWait,
+    Preempted,
+    Park,
+}
+
+impl WaitReason {
+    fn from_u8(v: u8) -> WaitReason {
+        match v {
+            1 => WaitReason::ChanReceive,
+            2 => WaitReason::ChanSend,
+            3 => WaitReason::Select,
+            4 => WaitReason::SelectNoCases,
+            5 => WaitReason::Sleep,
+            6 => WaitReason::SyncMutexLock,
+            7 => WaitReason::SyncWaitGroupWait,
+            8 => WaitReason::Preempted,
+            9 => WaitReason::Park,
+            _ => WaitReason::Zero,
+        }
+    }
+}
+
+impl fmt::Display for WaitReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            WaitReason::Zero => "",
+            WaitReason::ChanReceive => "chan receive",
+            WaitReason::ChanSend => "chan send",
+            WaitReason::Select => "select",
+            WaitReason::SelectNoCases => "select (no cases)",
+            WaitReason::Sleep => "sleep",
+            WaitReason::SyncMutexLock => "sync.Mutex.Lock",
+            WaitReason::SyncWaitGroupWait => "sync.WaitGroup.Wait",
+            WaitReason::Preempted => "preempted",
+            WaitReason::Park => "park",
+        })
+    }
+}
+
+/// The function a new G runs: a monomorphised caller and the closure it
+/// reads (which lives at the top of the G's own stack, see `newproc`).
+#[derive(Clone, Copy)]
+pub struct Entry {
+    pub call: unsafe fn(*mut u8),
+    pub data: *mut u8,
+}
+
+/// A goroutine.
+#[repr(C)]
+pub struct G {
+    /// Saved context; must stay first (see module docs).
+    pub(crate) sched: UnsafeCell<Gobuf>,
+    /// Link for run queues and free lists (Go's `schedlink`).
+    schedlink: AtomicPtr<G>,
+    /// Goroutine id (0 while dead).
+    goid: AtomicU64,
+    atomicstatus: AtomicU32,
+    waitreason: AtomicU8,
+    /// Set by sysmon to ask a running G to yield at its next check.
+    pub preempt: AtomicBool,
+    /// The M running this G (null unless `Grunning`/`Gsyscall`).
+    pub m: AtomicPtr<M>,
+    /// The G's stack; fixed for the G's lifetime (reused with the G).
+    pub stack: Stack,
+    /// Index of the stack's slot in the G-stack region.
+    pub stack_slot: usize,
+    /// What a fresh G runs; taken by the G itself when it starts.
+    entry: UnsafeCell<Option<Entry>>,
+    /// Value handed over by whoever readies the G (Go's `param`), e.g. a
+    /// select case index or a channel's "received a value" flag.
+    pub param: AtomicU64,
+}
+
+// SAFETY: every field is either atomic or (`sched`, `entry`) touched only by
+// the G's current owner as defined by its status (module docs).
+unsafe impl Sync for G {}
+// SAFETY: as above; Gs move between cores by design.
+unsafe impl Send for G {}
+
+// SAFETY: `schedlink` is the G's only link field and lives as long as the G.
+unsafe impl SchedLink for G {
+    fn schedlink(&self) -> &AtomicPtr<G> {
+        &self.schedlink
+    }
+}
+
+impl G {
+    /// A new `Gidle` G on `stack`.
+    pub fn new(stack: Stack, stack_slot: usize) -> G {
+        G {
+            sched: UnsafeCell::new(Gobuf::default()),
+            schedlink: AtomicPtr::new(core::ptr::null_mut()),
+            goid: AtomicU64::new(0),
+            atomicstatus: AtomicU32::new(Gstatus::Gidle as u32),
+            waitreason: AtomicU8::new(0),
+            preempt: AtomicBool::new(false),
+            m: AtomicPtr::new(core::ptr::null_mut()),
+            stack,
+            stack_slot,
+            entry: UnsafeCell::new(None),
+            param: AtomicU64::new(0),
+        }
+    }
+
+    /// Goroutine id.
+    pub fn goid(&self) -> u64 {
+        self.goid.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_goid(&self, goid: u64) {
+        self.goid.store(goid, Ordering::Relaxed);
+    }
+
+    /// Current status.
+    pub fn status(&self) -> Gstatus {
+        Gstatus::from_u32(self.atomicstatus.load(Ordering::Acquire))
+    }
+
+    /// Move from `old` to `new`, or panic naming the G and both states:
+    /// a failed hand-off is a scheduler bug, never a case to handle.
+    #[track_caller]
+    pub fn casgstatus(&self, old: Gstatus, new: Gstatus) {
+        if let Err(actual) = self.atomicstatus.compare_exchange(
+            old as u32,
+            new as u32,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            panic!(
+                "casgstatus: G{} is {}, expected {} for the move to {}",
+                self.goid(),
+                Gstatus::from_u32(actual).name(),
+                old.name(),
+                new.name()
+            );
+        }
+    }
+
+    /// Why the G waits (meaningful while `Gwaiting`).
+    pub fn waitreason(&self) -> WaitReason {
+        WaitReason::from_u8(self.waitreason.load(Ordering::Relaxed))
+    }
+
+    pub(crate) fn set_waitreason(&self, r: WaitReason) {
+        self.waitreason.store(r as u8, Ordering::Relaxed);
+    }
+
+    /// The saved context.
+    pub(crate) fn gobuf(&self) -> *mut Gobuf {
+        self.sched.get()
+    }
+
+    /// Install what the G will run. Owner only (`Gidle`/`Gdead` being reused).
+    pub(crate) fn set_entry(&self, e: Entry) {
+        // SAFETY: only the creating M touches a G that is not yet runnable.
+        unsafe { *self.entry.get() = Some(e) };
+    }
+
+    /// Take the entry; called by the G itself as it starts.
+    pub(crate) fn take_entry(&self) -> Option<Entry> {
+        // SAFETY: the running G owns itself.
+        unsafe { (*self.entry.get()).take() }
+    }
+}

@@ -1,0 +1,86 @@
+//! Yielding, parking and readying: `gosched`, `gopark`, `goready`.
+//!
+//! Each switch out of a G goes through `mcall`, so the G's context is saved
+//! *before* anything that lets another core see it: `gosched` puts the G on
+//! the global queue only from g0, and `gopark`'s unlock function — which
+//! releases whatever lock the G waits under, letting a waker `goready` it —
+//! runs on g0 after the G is already `Gwaiting` with its context saved
+//! (`park_m`, the one named place where such locks are released). A G
+//! readied on another core therefore can never be resumed while its own M is
+//! still running on its stack.
+
+use core::sync::atomic::Ordering;
+
+use crate::arch::context::Gobuf;
+use crate::arch::{cpu, percpu};
+use crate::runtime::g::{G, Gstatus, WaitReason};
+use crate::runtime::m::UnlockFn;
+use crate::runtime::proc;
+use crate::runtime::sched::SCHED;
+
+/// Yield the processor: the G goes to the *global* queue, as in Go, so
+/// another P may pick it up (Go's `Gosched`).
+pub fn gosched() {
+    let were = cpu::interrupts_disable_save();
+    proc::mcall(gosched_m);
+    cpu::interrupts_restore(were);
+}
+
+extern "C" fn gosched_m(gp: *mut Gobuf) -> ! {
+    // SAFETY: mcall passes the running G (Gobuf first).
+    let gp: &'static G = unsafe { &*(gp as *mut G) };
+    let m = percpu::this_m();
+    gp.casgstatus(Gstatus::Grunning, Gstatus::Grunnable);
+    proc::dropg(m, gp);
+    proc::globrunqput(gp);
+    if SCHED.main_started.load(Ordering::Relaxed) {
+        proc::wakep();
+    }
+    proc::schedule()
+}
+
+/// Park the current G with `reason`. After the G is switched out, on g0,
+/// `unlockf(gp, lock)` runs; if it returns false the park is aborted and the
+/// G resumes at once. Someone must later [`goready`] the G.
+pub fn gopark(unlockf: Option<UnlockFn>, lock: *const (), reason: WaitReason) {
+    let were = cpu::interrupts_disable_save();
+    let m = percpu::this_m();
+    let gp = m.curg().expect("gopark on g0");
+    gp.set_waitreason(reason);
+    m.set_waitunlock(unlockf.map(|f| (f, lock)));
+    proc::mcall(park_m);
+    cpu::interrupts_restore(were);
+}
+
+extern "C" fn park_m(gp: *mut Gobuf) -> ! {
+    // SAFETY: mcall passes the running G (Gobuf first).
+    let gp: &'static G = unsafe { &*(gp as *mut G) };
+    let m = percpu::this_m();
+    gp.casgstatus(Gstatus::Grunning, Gstatus::Gwaiting);
+    proc::dropg(m, gp);
+    if let Some((unlockf, lock)) = m.take_waitunlock()
+        && !unlockf(gp, lock)
+    {
+        gp.casgstatus(Gstatus::Gwaiting, Gstatus::Grunnable);
+        proc::execute_now(gp);
+    }
+    proc::schedule()
+}
+
+/// Make a parked G runnable: into this P's `runnext` (it runs next here,
+/// inheriting the time slice), then `wakep` (Go's `goready`).
+///
+/// Context: any G, or g0/interrupt context of an M holding a P.
+pub fn goready(gp: &'static G) {
+    let were = cpu::interrupts_disable_save();
+    ready(gp, true);
+    cpu::interrupts_restore(were);
+}
+
+/// Go's `ready`. Context: interrupts off, holding a P.
+pub(crate) fn ready(gp: &'static G, next: bool) {
+    let pp = percpu::this_m().p().expect("ready: this M holds no P");
+    gp.casgstatus(Gstatus::Gwaiting, Gstatus::Grunnable);
+    proc::runqput(pp, gp, next);
+    proc::wakep();
+}

@@ -1,0 +1,554 @@
+//! The scheduling loop: `schedule` → `findRunnable` → `execute`, and the
+//! machinery that parks and wakes Ms.
+//!
+//! # Overview (Go's proc.go, on bare metal)
+//! Every core is an M. An M needs a P to run Gs; there are `procs` Ps
+//! (GOMAXPROCS). Each P has a local run queue (`runnext` plus a 256-slot
+//! lock-free ring); overflow goes to the global queue under `sched.lock`.
+//! An M with a P loops in [`schedule`]: find a runnable G
+//! ([`find_runnable`]), then [`execute`] it with a raw context switch. The
+//! G runs until it yields, parks, exits (or, with preemption, is
+//! interrupted); each of those enters the scheduler through `mcall`, on the
+//! M's g0 stack — scheduler code never runs on a G's stack once that G may
+//! be run by another M.
+//!
+//! # Spinning and parking
+//! An M that finds no local or global work *spins*: it tries to steal from
+//! other Ps. At most half of the busy Ps may have a spinning M
+//! (`2*nmspinning < gomaxprocs - npidle`). New work (`go`, `goready`) calls
+//! [`wakep`], which starts one more spinning M only if none spins and a P
+//! is idle; when a spinning M finds work it stops spinning and, if it was the
+//! last spinner, calls `wakep` itself ([`resetspinning`]) — so parallelism
+//! ramps up one M at a time instead of in a thundering herd. An M that finds
+//! nothing at all releases its P to the idle list, drops its spinning state,
+//! re-checks every run queue (the "delicate dance": work submitted between
+//! its last check and the drop would otherwise be missed by everyone), then
+//! parks in [`stopm`]: its core halts with interrupts on until [`startm`]
+//! hands it a P and sends a wake IPI. Idle cores burn no CPU.
+//!
+//! # Contexts
+//! Everything here runs with interrupts disabled: on g0 (where interrupts
+//! are always off) or on a G that disabled them around the call. That is what
+//! makes the P's single-producer queue safe from interrupt handlers on the
+//! same core and what keeps a half-switched G from being preempted.
+
+use core::ptr::NonNull;
+use core::sync::atomic::Ordering;
+
+use gmp_sched::findrunnable::{self, Sources};
+use gmp_sched::spinning;
+use gmp_sched::stealorder::RandomOrder;
+
+use crate::arch::context::{self, Gobuf};
+use crate::arch::idt::VECTOR_WAKE;
+use crate::arch::{apic, cpu, percpu, tsc};
+use crate::options::OptionsExt;
+use crate::runtime::g::{G, Gstatus};
+use crate::runtime::m::M;
+use crate::runtime::p::{P, Pstatus};
+use crate::runtime::sched::{self, SCHED, allp, gomaxprocs};
+
+/// How long a thief waits before taking a running victim's `runnext`
+/// (Go's `usleep(3)`): the victim is likely about to run it itself.
+const RUNNEXT_STEAL_PAUSE_NS: u64 = 3_000;
+/// Passes `stealWork` makes over all Ps (Go's `stealTries`).
+const STEAL_TRIES: usize = 4;
+
+static STEAL_ORDER: spin::Once<RandomOrder> = spin::Once::new();
+
+/// Prepare the steal order for `nprocs` Ps (boot, once).
+pub fn init_steal_order(nprocs: u32) {
+    STEAL_ORDER.call_once(|| {
+        let mut order = RandomOrder::new();
+        order.reset(nprocs);
+        order
+    });
+}
+
+/// Run `f(gp)` on this M's g0 after saving the current G's context.
+///
+/// Context: on a G, interrupts off. Returns when the G is resumed.
+pub(crate) fn mcall(f: extern "C" fn(*mut Gobuf) -> !) {
+    debug_assert!(!cpu::interrupts_enabled(), "mcall with interrupts on");
+    let m = percpu::this_m();
+    let gp = m.curg().expect("mcall on g0");
+    let g0 = m.g0_stack_top.load(Ordering::Relaxed);
+    // SAFETY: interrupts are off; `gp` is this M's running G (so we own its
+    // context); g0's stack has no live frames while a G runs on this M.
+    unsafe { context::mcall(gp.gobuf(), f, g0) };
+}
+
+/// Current G, from the caller's perspective.
+pub(crate) fn getg() -> Option<&'static G> {
+    percpu::this_m().curg()
+}
+
+// ----- P ownership -----------------------------------------------------------
+
+/// Associate `pp` with this M (Go's `acquirep`).
+///
+/// Context: interrupts off; `pp` was taken off the idle list (or handed over
+/// by `startm`) and is owned by no M.
+pub(crate) fn acquirep(m: &'static M, pp: &'static P) {
+    assert!(
+        m.p.load(Ordering::Relaxed).is_null(),
+        "acquirep: M{} already holds a P",
+        m.id
+    );
+    let prev = pp.m.swap(m as *const M as *mut M, Ordering::AcqRel);
+    assert!(
+        prev.is_null(),
+        "acquirep: P{} already held by another M",
+        pp.id
+    );
+    assert!(
+        pp.status() == Pstatus::Pidle,
+        "acquirep: P{} is not idle ({:?})",
+        pp.id,
+        pp.status()
+    );
+    pp.set_status(Pstatus::Prunning);
+    m.p.store(pp as *const P as *mut P, Ordering::Release);
+}
+
+/// Disassociate this M from its P (Go's `releasep`).
+pub(crate) fn releasep(m: &'static M) -> &'static P {
+    let pp = m.p().expect("releasep: M holds no P");
+    assert!(
+        core::ptr::eq(pp.m.load(Ordering::Relaxed), m),
+        "releasep: P{} is not held by M{}",
+        pp.id,
+        m.id
+    );
+    pp.m.store(core::ptr::null_mut(), Ordering::Release);
+    m.p.store(core::ptr::null_mut(), Ordering::Release);
+    pp.set_status(Pstatus::Pidle);
+    pp
+}
+
+// ----- queues ----------------------------------------------------------------
+
+/// Put `gp` on `pp`'s local queue (into `runnext` when `next`), spilling
+/// half the ring plus `gp` to the global queue when the ring is full.
+///
+/// Context: interrupts off; the caller holds `pp`.
+pub(crate) fn runqput(pp: &P, gp: &'static G, next: bool) {
+    let opts = crate::options::get();
+    if opts.gm_model() {
+        globrunqput(gp);
+        return;
+    }
+    let next = next && opts.runnext;
+    // SAFETY: the caller holds `pp` (its runq's only producer) and `gp` is
+    // on no queue.
+    if let Some(batch) = unsafe { pp.runq.runqput(NonNull::from(gp), next) } {
+        pp.stats
+            .overflows
+            .fetch_add(batch.len() as u64, Ordering::Relaxed);
+        let mut s = sched::lock();
+        s.runq.globrunqputbatch(batch);
+        s.sync_runqsize();
+    }
+}
+
+/// Put `gp` at the tail of the global queue.
+pub(crate) fn globrunqput(gp: &'static G) {
+    let mut s = sched::lock();
+    // SAFETY: `gp` is on no queue (the caller just made it runnable).
+    unsafe { s.runq.globrunqput(NonNull::from(gp)) };
+    s.sync_runqsize();
+}
+
+/// The M's view of the queues for the portable decision sequence.
+struct Finder {
+    m: &'static M,
+    pp: &'static P,
+}
+
+impl Sources for Finder {
+    type G = &'static G;
+
+    fn schedtick(&self) -> u64 {
+        self.pp.schedtick.load(Ordering::Relaxed)
+    }
+
+    fn fairness_enabled(&self) -> bool {
+        crate::options::get().fairness61
+    }
+
+    fn global_nonempty(&self) -> bool {
+        SCHED.runqsize.load(Ordering::Acquire) != 0
+    }
+
+    fn globrunqget_one(&mut self) -> Option<&'static G> {
+        globrunqget(self.pp, 1)
+    }
+
+    fn runqget(&mut self) -> Option<(&'static G, bool)> {
+        // SAFETY: this M holds `pp`, the queue's owner; entries are live Gs.
+        unsafe { self.pp.runq.runqget() }.map(|(g, inherit)| (unsafe { &*g.as_ptr() }, inherit))
+    }
+
+    fn globrunqget_batch(&mut self) -> Option<&'static G> {
+        globrunqget(self.pp, u32::MAX)
+    }
+
+    fn spinning(&self) -> bool {
+        self.m.spinning.load(Ordering::Relaxed)
+    }
+
+    fn may_start_spinning(&self) -> bool {
+        let opts = crate::options::get();
+        if !opts.steal || opts.gm_model() {
+            return false;
+        }
+        if !opts.spinning {
+            // Without the spinning limit every M that runs dry may steal.
+            return true;
+        }
+        spinning::may_start_spinning(
+            SCHED.nmspinning.load(Ordering::Acquire),
+            gomaxprocs(),
+            SCHED.npidle.load(Ordering::Acquire),
+        )
+    }
+
+    fn become_spinning(&mut self) {
+        become_spinning(self.m);
+    }
+
+    fn steal_work(&mut self) -> Option<(&'static G, bool)> {
+        steal_work(self.m, self.pp).map(|g| (g, false))
+    }
+}
+
+/// Take a batch from the global queue: one to run, the rest into `pp`'s
+/// ring. The batch is Go's `min(size, size/gomaxprocs + 1, ring/2)`, further
+/// capped by `max` (1 for the fairness check, `u32::MAX` for no extra cap).
+fn globrunqget(pp: &'static P, max: u32) -> Option<&'static G> {
+    let mut s = sched::lock();
+    // SAFETY: this M holds `pp` (its ring's owner) and `sched.lock`.
+    let gp = unsafe { s.runq.globrunqget(&pp.runq, max, gomaxprocs()) };
+    s.sync_runqsize();
+    drop(s);
+    let gp = gp?;
+    pp.stats.glob_takes.fetch_add(1, Ordering::Relaxed);
+    // SAFETY: queue entries are live Gs.
+    Some(unsafe { &*gp.as_ptr() })
+}
+
+/// Steal from the other Ps: four passes in a random order that visits each
+/// P once per pass; only the last pass may take a victim's `runnext`.
+fn steal_work(m: &'static M, pp: &'static P) -> Option<&'static G> {
+    let order = STEAL_ORDER.get().expect("steal order initialised");
+    let ps = allp();
+    for i in 0..STEAL_TRIES {
+        let steal_runnext = i == STEAL_TRIES - 1;
+        let mut e = order.start(m.rand().next_u32());
+        while !e.done() {
+            let p2 = &ps[e.position() as usize];
+            e.advance();
+            if core::ptr::eq(pp, p2) || p2.status() == Pstatus::Pidle {
+                continue;
+            }
+            let pause = || {
+                if p2.status() == Pstatus::Prunning {
+                    tsc::spin_ns(RUNNEXT_STEAL_PAUSE_NS);
+                }
+            };
+            // SAFETY: this M holds `pp`, the thief's queue; its ring is
+            // empty (findRunnable steals only after runqget failed).
+            if let Some((gp, n)) = unsafe { pp.runq.runqsteal(&p2.runq, steal_runnext, pause) } {
+                pp.stats.steals_in.fetch_add(n as u64, Ordering::Relaxed);
+                p2.stats.steals_out.fetch_add(n as u64, Ordering::Relaxed);
+                // SAFETY: queue entries are live Gs.
+                return Some(unsafe { &*gp.as_ptr() });
+            }
+        }
+    }
+    None
+}
+
+// ----- spinning --------------------------------------------------------------
+
+fn become_spinning(m: &M) {
+    m.spinning.store(true, Ordering::Relaxed);
+    SCHED.nmspinning.fetch_add(1, Ordering::AcqRel);
+    // Go 1.21: a new spinner satisfies an outstanding request for one.
+    SCHED.needspinning.store(0, Ordering::Release);
+}
+
+/// A spinning M found work: stop spinning and, if it was the last spinner,
+/// wake another M to keep looking (Go's `resetspinning`).
+fn resetspinning(m: &M) {
+    assert!(
+        m.spinning.load(Ordering::Relaxed),
+        "resetspinning: M{} is not spinning",
+        m.id
+    );
+    m.spinning.store(false, Ordering::Relaxed);
+    let prev = SCHED.nmspinning.fetch_sub(1, Ordering::AcqRel);
+    assert!(prev > 0, "resetspinning: negative nmspinning");
+    wakep();
+}
+
+/// Try to put one more M to work spinning: only if an M is idle, a P is
+/// idle and nobody spins already (Go's `wakep`).
+///
+/// Context: interrupts off.
+pub(crate) fn wakep() {
+    if crate::options::get().gm_model() {
+        // Go 1.0 had no spinning: any idle M with any idle P is started.
+        let pp = sched::lock().pidleget();
+        if let Some(pp) = pp {
+            startm(Some(pp), false);
+        }
+        return;
+    }
+    if SCHED.nmspinning.load(Ordering::Acquire) != 0
+        || SCHED
+            .nmspinning
+            .compare_exchange(0, 1, Ordering::AcqRel, Ordering::Relaxed)
+            .is_err()
+    {
+        return;
+    }
+    let pp = sched::lock().pidleget_spinning();
+    match pp {
+        Some(pp) => startm(Some(pp), true),
+        None => {
+            let prev = SCHED.nmspinning.fetch_sub(1, Ordering::AcqRel);
+            assert!(prev > 0, "wakep: negative nmspinning");
+        }
+    }
+}
+
+/// Hand `pp` (or any idle P) to an idle M and wake it (Go's `startm`).
+/// With `spinning`, the caller has already counted the new M in
+/// `nmspinning`. Ms are cores here, so if no M is idle there is none to
+/// create: the P goes back to the idle list (and the spinner count is
+/// returned); an M that later runs dry re-checks the queues and takes it.
+pub(crate) fn startm(pp: Option<&'static P>, spinning: bool) {
+    let mut s = sched::lock();
+    let pp = match pp {
+        Some(pp) => pp,
+        None => {
+            assert!(!spinning, "startm: P required for spinning=true");
+            match s.pidleget() {
+                Some(pp) => pp,
+                None => return,
+            }
+        }
+    };
+    let Some(nmp) = s.mget() else {
+        s.pidleput(pp);
+        drop(s);
+        if spinning {
+            SCHED.nmspinning.fetch_sub(1, Ordering::AcqRel);
+        }
+        return;
+    };
+    drop(s);
+    assert!(
+        !nmp.spinning.load(Ordering::Relaxed),
+        "startm: M{} is spinning",
+        nmp.id
+    );
+    assert!(
+        nmp.nextp.load(Ordering::Relaxed).is_null(),
+        "startm: M{} already has a next P",
+        nmp.id
+    );
+    if spinning {
+        assert!(
+            pp.runq.runqempty(),
+            "startm: P{} has runnable Gs for a spinning M",
+            pp.id
+        );
+    }
+    nmp.spinning.store(spinning, Ordering::Relaxed);
+    nmp.nextp.store(pp as *const P as *mut P, Ordering::Relaxed);
+    notewakeup(nmp);
+}
+
+/// Wake a parked M: set its note, then interrupt its `hlt`.
+fn notewakeup(mp: &M) {
+    mp.park.store(true, Ordering::Release);
+    apic::send_ipi(mp.apic(), VECTOR_WAKE);
+}
+
+/// Park this M until `startm` hands it a P (Go's `stopm`).
+///
+/// Context: g0, interrupts off, holding no P and not spinning.
+fn stopm(m: &'static M) {
+    assert!(
+        m.locks.load(Ordering::Relaxed) == 0,
+        "stopm: M{} holding locks",
+        m.id
+    );
+    assert!(
+        m.p.load(Ordering::Relaxed).is_null(),
+        "stopm: M{} holding a P",
+        m.id
+    );
+    assert!(
+        !m.spinning.load(Ordering::Relaxed),
+        "stopm: M{} spinning",
+        m.id
+    );
+    sched::lock().mput(m);
+    m.parks.fetch_add(1, Ordering::Relaxed);
+    // `sti; hlt` is atomic with respect to the wake IPI, and the note is
+    // checked with interrupts off: no wakeup can slip between the check
+    // and the halt.
+    while !m.park.swap(false, Ordering::Acquire) {
+        cpu::halt_until_interrupt();
+    }
+    let pp = m.nextp.swap(core::ptr::null_mut(), Ordering::Acquire);
+    assert!(!pp.is_null(), "stopm: M{} woken without a P", m.id);
+    // SAFETY: Ps are leaked and live forever.
+    acquirep(m, unsafe { &*pp });
+}
+
+/// After releasing the P: is there work anywhere? If so, take an idle P back
+/// (Go's `checkRunqsNoP`).
+fn check_runqs_no_p() -> Option<&'static P> {
+    for p2 in allp() {
+        if p2.status() != Pstatus::Pidle && !p2.runq.runqempty() {
+            return sched::lock().pidleget_spinning();
+        }
+    }
+    None
+}
+
+// ----- the loop --------------------------------------------------------------
+
+/// Find a runnable G, parking this M while there is none (Go's
+/// `findRunnable`). Returns with a P held.
+///
+/// Context: g0, interrupts off, holding a P.
+fn find_runnable(m: &'static M) -> (&'static G, bool) {
+    loop {
+        let pp = m.p().expect("findRunnable without a P");
+        if let Some((gp, inherit, source)) = findrunnable::find_runnable(&mut Finder { m, pp }) {
+            let _ = source;
+            return (gp, inherit);
+        }
+
+        // Step 6: nothing found. Give the P back, re-check, park.
+        let mut s = sched::lock();
+        if SCHED.runqsize.load(Ordering::Acquire) != 0 {
+            // SAFETY: this M holds `pp` and `sched.lock`.
+            let gp = unsafe { s.runq.globrunqget(&pp.runq, u32::MAX, gomaxprocs()) };
+            s.sync_runqsize();
+            drop(s);
+            if let Some(gp) = gp {
+                pp.stats.glob_takes.fetch_add(1, Ordering::Relaxed);
+                // SAFETY: queue entries are live Gs.
+                return (unsafe { &*gp.as_ptr() }, false);
+            }
+            continue;
+        }
+        if !m.spinning.load(Ordering::Relaxed) && SCHED.needspinning.load(Ordering::Acquire) == 1 {
+            drop(s);
+            become_spinning(m);
+            continue;
+        }
+        let released = releasep(m);
+        s.pidleput(released);
+        drop(s);
+
+        if m.spinning.load(Ordering::Relaxed) {
+            m.spinning.store(false, Ordering::Relaxed);
+            let prev = SCHED.nmspinning.fetch_sub(1, Ordering::SeqCst);
+            assert!(prev > 0, "findRunnable: negative nmspinning");
+            // The delicate dance: nmspinning dropped first (SeqCst above is
+            // the StoreLoad barrier), now look at every queue once more.
+            if let Some(pp) = check_runqs_no_p() {
+                acquirep(m, pp);
+                become_spinning(m);
+                continue;
+            }
+        }
+        stopm(m);
+    }
+}
+
+/// One round of scheduling: find a G and run it. Never returns.
+///
+/// Context: g0, interrupts off, holding a P.
+pub fn schedule() -> ! {
+    let m = percpu::this_m();
+    assert!(
+        m.locks.load(Ordering::Relaxed) == 0,
+        "schedule: M{} holding locks",
+        m.id
+    );
+    assert!(
+        m.curg.load(Ordering::Relaxed).is_null(),
+        "schedule: M{} still has a current G",
+        m.id
+    );
+    if m.spinning.load(Ordering::Relaxed) {
+        let pp = m.p().expect("schedule without a P");
+        assert!(
+            pp.runq.runqempty(),
+            "schedule: M{} spinning with local work",
+            m.id
+        );
+    }
+    let (gp, inherit_time) = find_runnable(m);
+    if m.spinning.load(Ordering::Relaxed) {
+        resetspinning(m);
+    }
+    execute(m, gp, inherit_time)
+}
+
+/// Run `gp` on this M (Go's `execute`): a new time slice unless inherited.
+fn execute(m: &'static M, gp: &'static G, inherit_time: bool) -> ! {
+    let pp = m.p().expect("execute without a P");
+    m.curg.store(gp as *const G as *mut G, Ordering::Relaxed);
+    gp.m.store(m as *const M as *mut M, Ordering::Relaxed);
+    gp.casgstatus(Gstatus::Grunnable, Gstatus::Grunning);
+    gp.preempt.store(false, Ordering::Relaxed);
+    if !inherit_time {
+        pp.schedtick.fetch_add(1, Ordering::Relaxed);
+    }
+    pp.stats.gs_run.fetch_add(1, Ordering::Relaxed);
+    // SAFETY: `gp` is now this M's running G; its context was saved by mcall
+    // or built by newproc, and its stack belongs to no other M.
+    unsafe { context::gogo(gp.gobuf()) }
+}
+
+/// Resume `gp` immediately, keeping the time slice (used when a park is
+/// aborted by its unlock function).
+pub(crate) fn execute_now(gp: &'static G) -> ! {
+    execute(percpu::this_m(), gp, true)
+}
+
+/// Forget the current G (Go's `dropg`).
+pub(crate) fn dropg(m: &M, gp: &G) {
+    gp.m.store(core::ptr::null_mut(), Ordering::Relaxed);
+    m.curg.store(core::ptr::null_mut(), Ordering::Relaxed);
+}
+
+/// Enter the scheduler on this M for the first time, at the top of its g0
+/// stack (Go's `mstart`). An M with a P schedules; one without parks.
+pub fn mstart() -> ! {
+    cpu::interrupts_disable();
+    let m = percpu::this_m();
+    let mut discard = Gobuf::default();
+    let g0 = m.g0_stack_top.load(Ordering::Relaxed);
+    // SAFETY: interrupts are off; `discard` is never resumed (mstart0 never
+    // returns), and g0's stack is unused until now.
+    unsafe { context::mcall(&mut discard, mstart0, g0) };
+    unreachable!("mstart0 returned")
+}
+
+extern "C" fn mstart0(_discard: *mut Gobuf) -> ! {
+    let m = percpu::this_m();
+    if m.p.load(Ordering::Relaxed).is_null() {
+        stopm(m);
+    }
+    schedule()
+}

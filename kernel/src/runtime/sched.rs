@@ -1,0 +1,172 @@
+//! `sched` — the scheduler's global state (Go's `schedt`).
+//!
+//! One lock, `sched.lock`, guards the global run queue, the idle-P list
+//! and the idle-M list, exactly as in Go. The counters that the lock-free
+//! paths consult as *hints* (`runqsize`, `npidle`, `nmspinning`) are atomics
+//! next to it: writers change them under the lock (except `nmspinning`,
+//! which wakep/resetspinning change by atomic add/CAS as Go does), readers
+//! may look without it and must re-check under the lock before acting.
+//! The global free-G list has its own lock, as Go's `sched.gFree.lock`.
+//!
+//! Lock order: `sched.lock` → (page tables, frames, heap). `gfree` is never
+//! held together with `sched.lock`.
+
+use core::ptr::{NonNull, null_mut};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+
+use gmp_sched::gfree::GlobalGFree;
+use gmp_sched::globrunq::GlobalRunQueue;
+
+use crate::runtime::g::G;
+use crate::runtime::m::M;
+use crate::runtime::p::{P, Pstatus};
+use crate::sync::{IrqMutex, IrqMutexGuard};
+
+/// State under `sched.lock`.
+pub struct Locked {
+    /// The global run queue.
+    pub runq: GlobalRunQueue<G>,
+    /// Idle Ps, linked through `P::link`.
+    pidle: *mut P,
+    /// Idle Ms, linked through `M::schedlink`.
+    midle: *mut M,
+}
+
+// SAFETY: the raw pointers name static Ms and leaked Ps; they are only
+// followed under the lock.
+unsafe impl Send for Locked {}
+
+/// Go's `schedt`.
+pub struct Sched {
+    /// `sched.lock` and what it guards.
+    pub lock: IrqMutex<Locked>,
+    /// Global run queue length (hint; exact under the lock).
+    pub runqsize: AtomicU32,
+    /// Number of idle Ps (hint; exact under the lock).
+    pub npidle: AtomicU32,
+    /// Number of idle Ms (hint; exact under the lock).
+    pub nmidle: AtomicU32,
+    /// Number of spinning Ms.
+    pub nmspinning: AtomicU32,
+    /// Set when a spinning M found work but no idle P to take it (Go 1.21's
+    /// `needspinning`): the next M about to idle spins instead.
+    pub needspinning: AtomicU32,
+    /// GOMAXPROCS.
+    pub gomaxprocs: AtomicU32,
+    /// Last goid handed out (batches of [`GOID_CACHE_BATCH`]).
+    pub goidgen: AtomicU64,
+    /// Global free-G list (its own lock).
+    pub gfree: IrqMutex<GlobalGFree<G>>,
+    /// Set once the main G runs: from then on `go` and `ready` call `wakep`
+    /// (Go's `mainStarted`).
+    pub main_started: AtomicBool,
+}
+
+/// Goids are handed to Ps in batches of this many (Go's `_GoidCacheBatch`).
+pub const GOID_CACHE_BATCH: u64 = 16;
+
+/// The scheduler.
+pub static SCHED: Sched = Sched {
+    lock: IrqMutex::new(Locked {
+        runq: GlobalRunQueue::new(),
+        pidle: null_mut(),
+        midle: null_mut(),
+    }),
+    runqsize: AtomicU32::new(0),
+    npidle: AtomicU32::new(0),
+    nmidle: AtomicU32::new(0),
+    nmspinning: AtomicU32::new(0),
+    needspinning: AtomicU32::new(0),
+    gomaxprocs: AtomicU32::new(1),
+    goidgen: AtomicU64::new(0),
+    gfree: IrqMutex::new(GlobalGFree::new()),
+    main_started: AtomicBool::new(false),
+};
+
+static ALLP: spin::Once<&'static [P]> = spin::Once::new();
+
+/// Every P (Go's `allp`); fixed after `procresize` at boot.
+pub fn allp() -> &'static [P] {
+    ALLP.get().copied().unwrap_or(&[])
+}
+
+/// Install the Ps (once, at boot).
+pub fn set_allp(ps: &'static [P]) {
+    ALLP.call_once(|| ps);
+}
+
+/// GOMAXPROCS.
+pub fn gomaxprocs() -> u32 {
+    SCHED.gomaxprocs.load(Ordering::Relaxed)
+}
+
+impl Locked {
+    /// Put `pp` on the idle list (Go's `pidleput`). It must have no work
+    /// and no M.
+    pub fn pidleput(&mut self, pp: &'static P) {
+        assert!(pp.runq.runqempty(), "pidleput: P{} has runnable Gs", pp.id);
+        assert!(
+            pp.m.load(Ordering::Relaxed).is_null(),
+            "pidleput: P{} still held by an M",
+            pp.id
+        );
+        pp.set_status(Pstatus::Pidle);
+        pp.link.store(self.pidle, Ordering::Relaxed);
+        self.pidle = pp as *const P as *mut P;
+        SCHED.npidle.fetch_add(1, Ordering::Release);
+        pp.stats.parks.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Take an idle P (Go's `pidleget`).
+    pub fn pidleget(&mut self) -> Option<&'static P> {
+        let pp = NonNull::new(self.pidle)?;
+        // SAFETY: idle-list entries are leaked, live Ps.
+        let pp: &'static P = unsafe { pp.as_ref() };
+        self.pidle = pp.link.load(Ordering::Relaxed);
+        pp.link.store(null_mut(), Ordering::Relaxed);
+        SCHED.npidle.fetch_sub(1, Ordering::Release);
+        Some(pp)
+    }
+
+    /// Take an idle P for a new spinning M; if there is none, ask the next
+    /// M that is about to idle to spin instead (Go's `pidlegetSpinning`).
+    pub fn pidleget_spinning(&mut self) -> Option<&'static P> {
+        let pp = self.pidleget();
+        if pp.is_none() {
+            SCHED.needspinning.store(1, Ordering::Release);
+        }
+        pp
+    }
+
+    /// Put `mp` on the idle-M list (Go's `mput`).
+    pub fn mput(&mut self, mp: &'static M) {
+        mp.schedlink.store(self.midle, Ordering::Relaxed);
+        mp.idle.store(true, Ordering::Relaxed);
+        self.midle = mp as *const M as *mut M;
+        SCHED.nmidle.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Take an idle M (Go's `mget`).
+    pub fn mget(&mut self) -> Option<&'static M> {
+        let mp = NonNull::new(self.midle)?;
+        // SAFETY: idle-list entries are static Ms.
+        let mp: &'static M = unsafe { mp.as_ref() };
+        self.midle = mp.schedlink.load(Ordering::Relaxed);
+        mp.schedlink.store(null_mut(), Ordering::Relaxed);
+        mp.idle.store(false, Ordering::Relaxed);
+        SCHED.nmidle.fetch_sub(1, Ordering::Relaxed);
+        Some(mp)
+    }
+
+    /// Keep the lock-free length hint in step with the queue.
+    pub fn sync_runqsize(&self) {
+        SCHED
+            .runqsize
+            .store(self.runq.len() as u32, Ordering::Release);
+    }
+}
+
+/// Take `sched.lock`.
+pub fn lock() -> IrqMutexGuard<'static, Locked> {
+    SCHED.lock.lock()
+}

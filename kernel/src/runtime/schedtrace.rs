@@ -1,0 +1,111 @@
+//! `GODEBUG=schedtrace` / `scheddetail`, in Go's words and layout.
+//!
+//! ```text
+//! SCHED 100ms: gomaxprocs=4 idleprocs=1 threads=4 spinningthreads=1 needspinning=0 idlethreads=1 runqueue=17 [3 0 12 5] schedticks=[ 10 4 5 6 ]
+//! ```
+//! With detail, a `gcwaiting=... ` tail and one line per P, M and G as Go's
+//! `schedtrace(true)` prints them. As in Go, the numbers are read while the
+//! scheduler keeps running: lines are a snapshot taken under `sched.lock`,
+//! not a stopped world, so a P, its M and their G may disagree slightly.
+
+use core::fmt::Write;
+use core::sync::atomic::Ordering;
+
+use alloc::string::String;
+
+use crate::arch::tsc;
+use crate::runtime::g::Gstatus;
+use crate::runtime::m;
+use crate::runtime::sched::{self, SCHED, allp, gomaxprocs};
+
+/// Format the schedtrace line (and, with `detailed`, the P/M/G lines).
+pub fn schedtrace(detailed: bool) -> String {
+    let now_ms = tsc::nanotime() / 1_000_000;
+    let mut out = String::new();
+    let s = sched::lock();
+    let _ = write!(
+        out,
+        "SCHED {now_ms}ms: gomaxprocs={} idleprocs={} threads={} spinningthreads={} needspinning={} idlethreads={} runqueue={}",
+        gomaxprocs(),
+        SCHED.npidle.load(Ordering::Relaxed),
+        m::mcount(),
+        SCHED.nmspinning.load(Ordering::Relaxed),
+        SCHED.needspinning.load(Ordering::Relaxed),
+        SCHED.nmidle.load(Ordering::Relaxed),
+        s.runq.len()
+    );
+    if detailed {
+        let _ = writeln!(out, " gcwaiting=false nmidlelocked=0 stopwait=0 sysmonwait=false");
+        for pp in allp() {
+            let mid = pp.m.load(Ordering::Relaxed);
+            let _ = write!(
+                out,
+                "  P{}: status={} schedtick={} syscalltick={} m=",
+                pp.id,
+                pp.status() as u32,
+                pp.schedtick.load(Ordering::Relaxed),
+                pp.syscalltick.load(Ordering::Relaxed)
+            );
+            if mid.is_null() {
+                let _ = write!(out, "nil");
+            } else {
+                // SAFETY: Ms are static.
+                let _ = write!(out, "{}", unsafe { (*mid).id });
+            }
+            let _ = writeln!(out, " runqsize={} gfreecnt={} timerslen={}", pp.runq.ring_len(), pp.gfree_len(), pp.timers_len());
+        }
+        for mp in m::all() {
+            let _ = write!(out, "  M{}: p=", mp.id);
+            match mp.p() {
+                Some(pp) => {
+                    let _ = write!(out, "{}", pp.id);
+                }
+                None => out.push_str("nil"),
+            }
+            out.push_str(" curg=");
+            match mp.curg() {
+                Some(g) => {
+                    let _ = write!(out, "{}", g.goid());
+                }
+                None => out.push_str("nil"),
+            }
+            let _ = writeln!(
+                out,
+                " mallocing=0 throwing=0 preemptoff= locks={} dying=0 spinning={} blocked={} lockedg=nil",
+                mp.locks.load(Ordering::Relaxed),
+                mp.spinning.load(Ordering::Relaxed),
+                mp.idle.load(Ordering::Relaxed)
+            );
+        }
+        drop(s);
+        super::allg::for_each(|g| {
+            let st = g.status();
+            if st == Gstatus::Gdead {
+                return;
+            }
+            let _ = write!(out, "  G{}: status={}({}) m=", g.goid(), st as u32, g.waitreason());
+            let mp = g.m.load(Ordering::Relaxed);
+            if mp.is_null() {
+                out.push_str("nil");
+            } else {
+                // SAFETY: Ms are static.
+                let _ = write!(out, "{}", unsafe { (*mp).id });
+            }
+            let _ = writeln!(out, " lockedm=nil");
+        });
+        return out;
+    }
+    out.push_str(" [");
+    for (i, pp) in allp().iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let _ = write!(out, "{}", pp.runq.ring_len());
+    }
+    out.push_str("] schedticks=[ ");
+    for pp in allp() {
+        let _ = write!(out, "{} ", pp.schedtick.load(Ordering::Relaxed));
+    }
+    out.push_str("]\n");
+    out
+}

@@ -1,0 +1,105 @@
+//! From "every core online" to the first G — Go's `schedinit`,
+//! `newproc(runtime.main)` and `mstart`.
+//!
+//! The bootstrap core creates the Ps (`procresize`), takes P0, puts the
+//! others on the idle list, makes the main G (which runs the selected
+//! workload) and enters the scheduler. Every other M enters the scheduler
+//! without a P and parks at once; `wakep` hands them Ps as work appears.
+//! When the main G's workload returns, the per-P summary is printed and the
+//! machine exits with the workload's verdict (Go's `exit(0)` after
+//! `main.main` returns: other Gs simply stop).
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use gmp_sched::rand::CheapRand;
+
+use crate::arch::{cpu, tsc};
+use crate::exit::{ExitCode, exit_qemu};
+use crate::kprintln;
+use crate::mem::stack;
+use crate::runtime::m::{self, ALLM};
+use crate::runtime::newproc::go;
+use crate::runtime::p::P;
+use crate::runtime::proc;
+use crate::runtime::sched::{self, SCHED};
+
+/// Released once the Ps exist, so APs can enter the scheduler.
+static SCHED_READY: AtomicBool = AtomicBool::new(false);
+
+/// Bootstrap core: set the scheduler up and run the main G. Never returns.
+pub fn start_m0() -> ! {
+    let opts = crate::options::get();
+    let ncpu = m::mcount() as u32;
+    let procs = opts.procs.unwrap_or(ncpu);
+    if procs > ncpu {
+        kprintln!(
+            "boot option error: procs={procs} is more than the {ncpu} cores of this machine (use --smp or a smaller procs)"
+        );
+        exit_qemu(ExitCode::Failure);
+    }
+    let (hz, source) = tsc::calibrate();
+    let seed = opts.seed.unwrap_or_else(cpu::rdtsc);
+    stack::init_g_stacks(opts.stack_size as u64);
+    for mp in m::all() {
+        *mp.rand() = CheapRand::new(seed ^ (mp.id as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    }
+    kprintln!(
+        "scheduler: gomaxprocs={procs} cores={ncpu} sched={} seed={seed} stack={}K tsc={}MHz ({:?})",
+        opts.sched.as_str(),
+        opts.stack_size / 1024,
+        hz / 1_000_000,
+        source
+    );
+    procresize(procs);
+    go(runtime_main);
+    SCHED_READY.store(true, Ordering::Release);
+    proc::mstart()
+}
+
+/// Application processors: wait for the Ps, then enter the scheduler.
+pub fn start_ap() -> ! {
+    while !SCHED_READY.load(Ordering::Acquire) {
+        cpu::relax();
+    }
+    proc::mstart()
+}
+
+/// Create `nprocs` Ps; M0 takes P0, the rest go idle (Go's `procresize`,
+/// run once at boot).
+fn procresize(nprocs: u32) {
+    let ps: Vec<P> = (0..nprocs).map(P::new).collect();
+    let ps: &'static [P] = Box::leak(ps.into_boxed_slice());
+    sched::set_allp(ps);
+    SCHED.gomaxprocs.store(nprocs, Ordering::Release);
+    proc::init_steal_order(nprocs);
+    let m0 = &ALLM[0];
+    proc::acquirep(m0, &ps[0]);
+    let mut s = sched::lock();
+    for pp in ps[1..].iter().rev() {
+        s.pidleput(pp);
+    }
+    // Idling at boot is not a park worth counting.
+    for pp in &ps[1..] {
+        pp.stats.parks.store(0, Ordering::Relaxed);
+    }
+}
+
+/// The main G (Go's `runtime.main`): run the workload, report, exit.
+fn runtime_main() {
+    SCHED.main_started.store(true, Ordering::Release);
+    let name = crate::options::get().workload;
+    let verdict = crate::workloads::run(name);
+    super::summary::print();
+    match verdict {
+        Ok(()) => {
+            kprintln!("workload {name}: ok");
+            exit_qemu(ExitCode::Success)
+        }
+        Err(why) => {
+            kprintln!("workload {name}: FAILED: {why}");
+            exit_qemu(ExitCode::Failure)
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! The end-of-run per-P summary: what each P ran, stole and spilled.
+
+use core::sync::atomic::Ordering;
+
+use crate::kprintln;
+use crate::runtime::m;
+use crate::runtime::sched::allp;
+
+/// Print one line per P and a total.
+pub fn print() {
+    kprintln!("per-P summary:");
+    kprintln!("  P     Gs run   spawned  steals-in steals-out glob-takes  overflows  idle");
+    let mut t = [0u64; 7];
+    for pp in allp() {
+        let s = &pp.stats;
+        let row = [
+            s.gs_run.load(Ordering::Relaxed),
+            s.spawned.load(Ordering::Relaxed),
+            s.steals_in.load(Ordering::Relaxed),
+            s.steals_out.load(Ordering::Relaxed),
+            s.glob_takes.load(Ordering::Relaxed),
+            s.overflows.load(Ordering::Relaxed),
+            s.parks.load(Ordering::Relaxed),
+        ];
+        for (acc, v) in t.iter_mut().zip(row) {
+            *acc += v;
+        }
+        kprintln!(
+            "  P{:<3} {:>8} {:>9} {:>10} {:>10} {:>10} {:>10} {:>5}",
+            pp.id,
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            row[5],
+            row[6]
+        );
+    }
+    kprintln!(
+        "  all  {:>8} {:>9} {:>10} {:>10} {:>10} {:>10} {:>5}",
+        t[0],
+        t[1],
+        t[2],
+        t[3],
+        t[4],
+        t[5],
+        t[6]
+    );
+    let parks: u64 = m::all()
+        .iter()
+        .map(|mp| mp.parks.load(Ordering::Relaxed))
+        .sum();
+    kprintln!(
+        "  Ms parked {parks} times in all ({} Ms, {} Gs created)",
+        m::mcount(),
+        super::allg::allglen()
+    );
+}

@@ -1,0 +1,31 @@
+//! Workloads: what the main G runs, chosen by the boot option `workload=`.
+//!
+//! Demo workloads show the scheduler at work; `test-*` workloads are the
+//! kernel side of the QEMU tests in `tests/`: each checks its own result
+//! (ledgers, not counts) and returns an error naming the first thing that
+//! went wrong.
+
+use alloc::string::String;
+
+pub mod ledger;
+mod producer_consumer;
+mod selftest;
+pub mod wait;
+
+/// A workload's verdict.
+pub type Verdict = Result<(), String>;
+
+/// Run the workload called `name` on the main G.
+pub fn run(name: &str) -> Verdict {
+    match name {
+        "boot" => Ok(()),
+        "producer-consumer" => producer_consumer::run(),
+        "test-ledger" => selftest::ledger_waves_and_trees(),
+        "test-parallelism" => selftest::parallelism(),
+        "test-yield" => selftest::yield_heavy(),
+        "test-procs" => selftest::procs_below_cores(),
+        other => Err(alloc::format!(
+            "workload {other} is not implemented in this kernel"
+        )),
+    }
+}

@@ -1,0 +1,14 @@
+//! Waiting for other Gs without blocking primitives: yield until a counter
+//! reaches a target. (Channels and WaitGroup replace this where available;
+//! the yield loop stays useful because it exercises `gosched` itself.)
+
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::runtime::gosched;
+
+/// Yield until `counter` reaches `target`.
+pub fn until_count(counter: &AtomicUsize, target: usize) {
+    while counter.load(Ordering::Acquire) < target {
+        gosched();
+    }
+}
