@@ -1,13 +1,14 @@
 //! The long help's prose and its generated tail: the kernel's boot options
 //! (from the kernel's own table), examples and the exit statuses.
 //!
-//! Design note: the lists are generated at run time from `KEYS` and
+//! Design note: the boot option reference is rendered by the kernel's
+//! option crate from its `KEYS` table, and the exit statuses come from
 //! `exit::STATUSES`, the same tables the parser and the exit mapping use,
 //! so `--help` cannot describe an option the kernel does not have.
 
 use std::fmt::Write;
 
-use gmp_sched::options::KEYS;
+use gmp_sched::options::boot_options_help;
 
 use crate::exit;
 
@@ -21,17 +22,7 @@ how the run ended (see the end of this help).";
 
 /// The text below the options in `--help`.
 pub fn after_long_help() -> String {
-    let mut s = String::from("Kernel boot options (KEY=VALUE; checked before QEMU starts):\n");
-    for k in KEYS {
-        let _ = writeln!(s, "  {}={}", k.name, k.value_name());
-        let _ = writeln!(
-            s,
-            "          {}; {} [default: {}]",
-            k.help,
-            k.allowed(),
-            k.default
-        );
-    }
+    let mut s = boot_options_help().to_string();
     s.push_str(
         "\nExamples:\n  \
          cargo run                                     4 cores, the default workload\n  \
