@@ -1,2 +1,44 @@
-//! The gmp-metal runner.
-pub const BIOS_IMAGE: &str = env!("GMP_BIOS_IMAGE");
+//! The gmp-metal runner: boots the kernel in QEMU and reports how the run
+//! ended. `cargo run -- [OPTIONS] [KEY=VALUE]... [-- QEMU_ARGS...]` uses it
+//! through `main.rs`; the integration tests in `tests/` use it directly.
+//!
+//! Design note: one code path. The binary is a thin shell around [`Run`]:
+//! it turns the command line into a `Run`, prints what it is asked to, and
+//! maps the [`Outcome`] to an exit status. Everything that can be checked
+//! on the host is checked before QEMU starts (see [`Run::prepare`]), with
+//! the kernel's own boot-option parser, so a mistake costs one sentence
+//! instead of a boot. The modules are small and each owns one concern:
+//!
+//! - [`cli`] — clap definition, turning arguments into a [`Run`];
+//! - [`help`] — the generated tail of `--help`;
+//! - [`run`] — the [`Run`] builder and the host-side checks;
+//! - [`smp`], [`memory`], [`accel`], [`ovmf`], [`bootopts`] — the checks;
+//! - [`qemu`] — the command line; [`exec`] — spawn, serial capture, timeout;
+//! - [`outcome`], [`exit`] — verdicts and exit statuses; [`gdb`] — attaching.
+//!
+//! The boot images and the kernel ELF are built by `boot/build.rs` and
+//! named in [`image`].
+
+pub mod accel;
+pub mod bootopts;
+pub mod cli;
+pub mod error;
+pub mod exec;
+pub mod exit;
+pub mod gdb;
+pub mod help;
+pub mod image;
+pub mod memory;
+pub mod outcome;
+pub mod ovmf;
+pub mod qemu;
+pub mod run;
+pub mod smp;
+
+pub use accel::Accel;
+pub use error::RunError;
+pub use image::{BIOS_IMAGE, KERNEL_ELF, UEFI_IMAGE};
+pub use outcome::{Outcome, Verdict};
+pub use ovmf::Ovmf;
+pub use run::{Prepared, Run};
+pub use smp::Smp;

@@ -1,19 +1,66 @@
-fn main() {
-    let st = std::process::Command::new("qemu-system-x86_64")
-        .args([
-            "-drive",
-            &format!("format=raw,file={}", gmp_metal::BIOS_IMAGE),
-            "-serial",
-            "stdio",
-            "-display",
-            "none",
-            "-device",
-            "isa-debug-exit,iobase=0xf4,iosize=0x04",
-            "-smp",
-            "4",
-            "--no-reboot",
-        ])
-        .status()
-        .unwrap();
-    println!("qemu exit {st:?}");
+//! `gmp-metal`: boot the kernel in QEMU (see `gmp-metal --help`).
+//!
+//! Design note: all behaviour is in the library so the tests exercise it;
+//! this file only prints and picks the exit status. Runner messages go to
+//! stderr so that stdout is exactly the kernel's serial console.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use gmp_metal::cli::Cli;
+use gmp_metal::{Outcome, Verdict};
+
+/// Lines of serial output shown when a run times out or QEMU ends oddly.
+const TAIL_LINES: usize = 40;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let print_qemu = cli.print_qemu;
+    let outcome = cli.into_run().prepare().and_then(|prepared| {
+        if print_qemu {
+            eprintln!("{}", prepared.command());
+        }
+        if let Some(hint) = prepared.gdb_hint() {
+            eprintln!("{hint}");
+        }
+        prepared.execute()
+    });
+    match outcome {
+        Ok(outcome) => {
+            report(&outcome);
+            status(outcome.exit_code())
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            status(e.exit_code())
+        }
+    }
+}
+
+/// Says how a run that did not succeed ended.
+fn report(outcome: &Outcome) {
+    let Some(sentence) = outcome.explain() else {
+        return;
+    };
+    match outcome.verdict {
+        Verdict::Timeout => eprintln!("{sentence}"),
+        _ => eprintln!("gmp-metal: {sentence}"),
+    }
+    if matches!(outcome.verdict, Verdict::Timeout | Verdict::Other(_)) {
+        let tail = outcome.tail(TAIL_LINES);
+        if tail.trim().is_empty() {
+            eprintln!("(no serial output)");
+        } else {
+            eprintln!("--- last {TAIL_LINES} lines of serial output ---");
+            eprint!("{tail}");
+            if !tail.ends_with('\n') {
+                eprintln!();
+            }
+            eprintln!("--- end of serial output ---");
+        }
+    }
+}
+
+fn status(code: i32) -> ExitCode {
+    ExitCode::from(u8::try_from(code).unwrap_or(u8::MAX))
 }

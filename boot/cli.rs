@@ -1,0 +1,291 @@
+//! The command line: `gmp-metal [OPTIONS] [KEY=VALUE]... [-- QEMU_ARGS...]`.
+//!
+//! Design note: clap only reads words into fields here; every check of a
+//! value (topology, sizes, boot options) lives with the library's `Run`, so
+//! the tests that use the library see the same refusals as users of the
+//! binary. The kernel's option table (`gmp_sched::options::KEYS`, and
+//! `WORKLOADS` for `--workload`) feeds the help text, so it cannot drift
+//! from what the kernel accepts.
+
+use std::ffi::OsString;
+
+use clap::Parser;
+use clap::builder::{PossibleValue, PossibleValuesParser};
+use gmp_sched::options::WORKLOADS;
+
+use crate::accel::Accel;
+use crate::help;
+use crate::run::{DEFAULT_MEMORY, DEFAULT_QEMU, DEFAULT_SMP, Run};
+
+/// Boots the gmp-metal kernel in QEMU: every core an M holding a P,
+/// running Go's scheduler on bare metal.
+#[derive(Parser, Debug)]
+#[command(
+    name = "gmp-metal",
+    version,
+    long_about = help::LONG_ABOUT,
+    after_help = "Run with --help for the kernel boot options, examples and exit statuses.",
+    after_long_help = help::after_long_help(),
+)]
+pub struct Cli {
+    /// Kernel boot options, checked before QEMU starts (list: --help)
+    #[arg(
+        value_name = "KEY=VALUE",
+        long_help = "Kernel boot options, e.g. procs=2 workload=fib seed=42. \
+                     They are checked on the host with the kernel's own parser before QEMU \
+                     starts, then handed to the kernel through QEMU's fw_cfg \
+                     (opt/gmp-metal/cmdline). Each key may be given once; the list of keys \
+                     is at the end of this help."
+    )]
+    pub boot_options: Vec<String>,
+
+    /// Cores: N, or a QEMU topology such as 6,sockets=2,cores=3
+    #[arg(
+        long,
+        value_name = "SPEC",
+        default_value = DEFAULT_SMP,
+        long_help = "Cores, in QEMU's -smp syntax: a count N, or a topology \
+                     N,sockets=S,dies=D,cores=C,threads=T (omitted levels are computed as QEMU \
+                     does). At most 255 cores. Every core becomes an M with its own P. \
+                     Topologies whose level sizes are not powers of two give non-contiguous \
+                     APIC ids: --smp 6,sockets=2,cores=3 gives 0, 1, 2, 4, 5, 6."
+    )]
+    pub smp: String,
+
+    /// Guest memory, QEMU -m syntax (512M, 2G)
+    #[arg(
+        long,
+        value_name = "SIZE",
+        default_value = DEFAULT_MEMORY,
+        long_help = "Guest memory in QEMU's -m syntax: 512M, 2G, 1.5G (a bare number is MiB). \
+                     At least 64M."
+    )]
+    pub memory: String,
+
+    /// Accelerator: tcg (software, the default) or kvm
+    #[arg(
+        long,
+        value_enum,
+        default_value_t = Accel::Tcg,
+        long_help = "Accelerator. tcg (the default) emulates the CPU in software, one host \
+                     thread per core; it works everywhere, and its CPU model has no x2APIC and \
+                     no TSC-deadline timer. kvm runs the guest on the host CPU through /dev/kvm \
+                     with -cpu host: near-native speed on a machine with real hardware \
+                     virtualisation, but on hosts that are themselves VMs /dev/kvm may be \
+                     paravirtual and far slower than TCG, so it is never chosen automatically."
+    )]
+    pub accel: Accel,
+
+    /// Boot through UEFI (OVMF) instead of BIOS
+    #[arg(
+        long,
+        long_help = "Boot the UEFI image with OVMF instead of the BIOS image. OVMF is looked \
+                     for in the usual Debian, Fedora, Arch and Homebrew locations; set \
+                     GMP_OVMF_CODE (and GMP_OVMF_VARS) to use another. Each run gets a \
+                     temporary copy of the variable store."
+    )]
+    pub uefi: bool,
+
+    /// Kill QEMU after SECS seconds [default: 300, none with --gdb]
+    #[arg(
+        long,
+        value_name = "SECS",
+        long_help = "Kill QEMU after SECS seconds, print the last 40 lines of serial output \
+                     and exit with status 124. Default 300; no timeout with --gdb unless given; \
+                     0 means no timeout."
+    )]
+    pub timeout: Option<u64>,
+
+    /// Wait for gdb on :1234 and print the command to attach
+    #[arg(
+        long,
+        long_help = "Start QEMU with its gdb stub on localhost:1234 and the CPU stopped \
+                     (-s -S), and print the gdb command that attaches with the kernel's symbols \
+                     at the address the bootloader loads it. Use hardware breakpoints (hbreak). \
+                     No timeout unless --timeout is given."
+    )]
+    pub gdb: bool,
+
+    /// The demo to run (same as workload=NAME)
+    #[arg(long, value_name = "NAME", value_parser = workloads())]
+    pub workload: Option<String>,
+
+    /// GOMAXPROCS: how many Ps (same as procs=N)
+    #[arg(long, value_name = "N")]
+    pub procs: Option<String>,
+
+    /// Seed of the scheduler's random choices (same as seed=N)
+    #[arg(long, value_name = "N")]
+    pub seed: Option<String>,
+
+    /// Print a scheduler summary every MS ms (same as schedtrace=MS)
+    #[arg(long, value_name = "MS")]
+    pub schedtrace: Option<String>,
+
+    /// With --schedtrace, list every P, M and G (same as scheddetail=on)
+    #[arg(long)]
+    pub scheddetail: bool,
+
+    /// Record a trace of scheduler events (same as trace=on)
+    #[arg(long)]
+    pub trace: bool,
+
+    /// How long the torture workload runs (same as duration=SECS)
+    #[arg(long, value_name = "SECS")]
+    pub duration: Option<String>,
+
+    /// Deterministic instruction counting: -icount shift=0,sleep=off
+    #[arg(
+        long,
+        long_help = "Run TCG with -icount shift=0,sleep=off: one instruction is one virtual \
+                     nanosecond, so the TSC counts instructions and runs repeat exactly. All \
+                     cores then take turns on one host thread: use it for per-core costs, not \
+                     for cross-core latencies. TCG only."
+    )]
+    pub icount: bool,
+
+    /// The QEMU binary
+    #[arg(long, value_name = "PATH", env = "GMP_QEMU", default_value = DEFAULT_QEMU)]
+    pub qemu: OsString,
+
+    /// Print the full QEMU command line (to stderr) before running
+    #[arg(long)]
+    pub print_qemu: bool,
+
+    /// Pass STRING to the kernel as boot options WITHOUT checking it
+    #[arg(
+        long,
+        value_name = "STRING",
+        hide_short_help = true,
+        long_help = "Append STRING to the kernel's boot option string without checking it on \
+                     the host, so the kernel's own parser sees it. For testing the kernel's \
+                     rejection path: --raw-boot-options procz=1 makes the kernel print \
+                     `boot option error: ...` and fail."
+    )]
+    pub raw_boot_options: Option<String>,
+
+    /// Extra arguments for QEMU, after `--`
+    #[arg(
+        last = true,
+        value_name = "QEMU_ARGS",
+        long_help = "Extra arguments appended to QEMU's command line, after `--`: e.g. \
+                     `-- -d int,cpu_reset -D /tmp/qemu.log` or `-- -S` (start with the CPU \
+                     stopped)."
+    )]
+    pub qemu_args: Vec<OsString>,
+}
+
+/// The sugar flags: (flag, boot option key). `--scheddetail` and `--trace`
+/// are switches that set `on`.
+pub const SUGAR: &[(&str, &str)] = &[
+    ("--workload", "workload"),
+    ("--procs", "procs"),
+    ("--seed", "seed"),
+    ("--schedtrace", "schedtrace"),
+    ("--scheddetail", "scheddetail"),
+    ("--trace", "trace"),
+    ("--duration", "duration"),
+];
+
+fn workloads() -> PossibleValuesParser {
+    PossibleValuesParser::new(
+        WORKLOADS
+            .iter()
+            .map(|(name, about)| PossibleValue::new(*name).help(*about)),
+    )
+}
+
+impl Cli {
+    /// The run this command line describes.
+    pub fn into_run(self) -> Run {
+        let mut run = Run::new()
+            .qemu(self.qemu)
+            .smp(self.smp)
+            .memory(self.memory)
+            .accel(self.accel)
+            .uefi(self.uefi)
+            .gdb(self.gdb)
+            .icount(self.icount);
+        if let Some(secs) = self.timeout {
+            run = run.timeout(std::time::Duration::from_secs(secs));
+        }
+        for token in self.boot_options {
+            run = run.boot_opt(token);
+        }
+        // In SUGAR's order.
+        let values = [
+            self.workload,
+            self.procs,
+            self.seed,
+            self.schedtrace,
+            self.scheddetail.then(|| "on".to_string()),
+            self.trace.then(|| "on".to_string()),
+            self.duration,
+        ];
+        for (&(flag, key), value) in SUGAR.iter().zip(values) {
+            if let Some(value) = value {
+                run = run.boot_opt_from_flag(flag, key, &value);
+            }
+        }
+        if let Some(raw) = self.raw_boot_options {
+            run = run.raw_boot_options(raw);
+        }
+        run.qemu_args(self.qemu_args)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+    use gmp_sched::options::KEYS;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_sugar_flag_is_a_real_option_and_a_real_key() {
+        let cmd = Cli::command();
+        for (flag, key) in SUGAR {
+            let long = flag.trim_start_matches("--");
+            assert!(
+                cmd.get_arguments().any(|a| a.get_long() == Some(long)),
+                "{flag} is not defined"
+            );
+            assert!(
+                KEYS.iter().any(|k| k.name == *key),
+                "{key} is not a boot option"
+            );
+        }
+    }
+
+    #[test]
+    fn sugar_and_tokens_reach_the_kernel_string_in_order() {
+        let cli = Cli::try_parse_from([
+            "gmp-metal",
+            "seed=3",
+            "--procs",
+            "2",
+            "--trace",
+            "--workload",
+            "fib",
+            "--",
+            "-S",
+        ])
+        .unwrap();
+        let prepared = cli.into_run().prepare().unwrap();
+        assert_eq!(
+            prepared.boot_string(),
+            Some("seed=3 workload=fib procs=2 trace=on")
+        );
+        assert!(prepared.command().to_string().ends_with(" -S"));
+    }
+
+    #[test]
+    fn an_unknown_workload_is_a_clap_error() {
+        let e = Cli::try_parse_from(["gmp-metal", "--workload", "nope"]).unwrap_err();
+        assert_eq!(e.kind(), clap::error::ErrorKind::InvalidValue);
+    }
+}

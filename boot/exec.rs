@@ -1,0 +1,154 @@
+//! Running QEMU: spawn it, pump its serial output, enforce the timeout.
+//!
+//! Design note: QEMU's stdout is the guest's COM1 and its stderr is QEMU's
+//! own voice; each gets a reader thread so neither pipe can fill up and
+//! stall the guest. A reader hands out whole lines, echoing them live when
+//! asked, and keeps everything for the caller. The main thread only polls
+//! for QEMU's end against the deadline, so a timeout needs no signals and
+//! no extra crates. QEMU is killed if the caller unwinds (a panicking
+//! test), so no orphaned emulator keeps a core busy.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, Command, Stdio};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use crate::error::RunError;
+use crate::outcome::{Outcome, Verdict};
+use crate::qemu::QemuCommand;
+
+/// How often the main thread looks for QEMU's end.
+const POLL: Duration = Duration::from_millis(10);
+
+/// Where a reader echoes its lines.
+#[derive(Clone, Copy)]
+enum Echo {
+    None,
+    Stdout,
+    Stderr,
+}
+
+/// Kills the child if dropped before it was reaped.
+struct Reaper(Option<Child>);
+
+impl Reaper {
+    /// Kills and reaps the child (once). Dropping a `Child` does neither.
+    fn kill(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Runs `cmd` to its end or to `timeout`.
+pub fn execute(
+    cmd: &QemuCommand,
+    timeout: Option<Duration>,
+    echo: bool,
+) -> Result<Outcome, RunError> {
+    let started = Instant::now();
+    let mut child = Command::new(&cmd.program)
+        .args(&cmd.args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|source| match source.kind() {
+            std::io::ErrorKind::NotFound => RunError::QemuNotFound {
+                program: cmd.program.clone(),
+            },
+            _ => RunError::QemuSpawn {
+                program: cmd.program.clone(),
+                source,
+            },
+        })?;
+    let serial = reader(
+        child.stdout.take(),
+        if echo { Echo::Stdout } else { Echo::None },
+    );
+    let stderr = reader(
+        child.stderr.take(),
+        if echo { Echo::Stderr } else { Echo::None },
+    );
+    let mut reaper = Reaper(Some(child));
+
+    let verdict = wait(&mut reaper, started, timeout);
+    let elapsed = started.elapsed();
+    Ok(Outcome {
+        verdict,
+        serial: serial.join().unwrap_or_default(),
+        qemu_stderr: stderr.join().unwrap_or_default(),
+        elapsed,
+        command: cmd.clone(),
+        timeout,
+    })
+}
+
+/// Waits for QEMU to end, killing it at the deadline.
+fn wait(reaper: &mut Reaper, started: Instant, timeout: Option<Duration>) -> Verdict {
+    loop {
+        let Some(child) = reaper.0.as_mut() else {
+            return Verdict::Other(None);
+        };
+        match child.try_wait() {
+            Ok(Some(status)) => {
+                reaper.0 = None;
+                return Verdict::from_qemu_status(status.code());
+            }
+            Ok(None) => {}
+            Err(_) => {
+                reaper.kill();
+                return Verdict::Other(None);
+            }
+        }
+        if let Some(limit) = timeout {
+            let spent = started.elapsed();
+            if spent >= limit {
+                reaper.kill();
+                return Verdict::Timeout;
+            }
+            thread::sleep(POLL.min(limit - spent));
+        } else {
+            thread::sleep(POLL);
+        }
+    }
+}
+
+/// A thread that reads `pipe` line by line to its end, echoing each line
+/// as it arrives, and returns all of it (invalid UTF-8 replaced).
+fn reader<R: Read + Send + 'static>(pipe: Option<R>, echo: Echo) -> JoinHandle<String> {
+    thread::spawn(move || {
+        let mut all = String::new();
+        let Some(pipe) = pipe else { return all };
+        let mut pipe = BufReader::new(pipe);
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            match pipe.read_until(b'\n', &mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+            let text = String::from_utf8_lossy(&line);
+            match echo {
+                Echo::None => {}
+                Echo::Stdout => {
+                    let mut out = std::io::stdout().lock();
+                    let _ = out.write_all(text.as_bytes());
+                    let _ = out.flush();
+                }
+                Echo::Stderr => {
+                    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+                }
+            }
+            all.push_str(&text);
+        }
+        all
+    })
+}

@@ -1,0 +1,303 @@
+//! The `Run` builder: one QEMU boot of the kernel, as the binary and the
+//! tests describe it.
+//!
+//! Design note: `cargo run -- ...` and the integration tests go through
+//! this one type, so what the tests prove is what users run. Building a run
+//! checks nothing; `prepare` does every host-side check (sizes, topology,
+//! boot options, KVM, OVMF, the QEMU binary's absence only shows at spawn)
+//! in a fixed order and yields the exact command line, which the binary can
+//! print before `execute` starts QEMU.
+
+use std::ffi::OsString;
+use std::time::Duration;
+
+use crate::accel::Accel;
+use crate::bootopts::BootArgs;
+use crate::error::RunError;
+use crate::exec;
+use crate::gdb;
+use crate::image::{Firmware, KERNEL_ELF};
+use crate::memory::Memory;
+use crate::outcome::Outcome;
+use crate::ovmf::{Ovmf, TempFile};
+use crate::qemu::{Machine, QemuCommand};
+use crate::smp::Smp;
+
+/// The QEMU binary when neither `--qemu` nor `GMP_QEMU` says otherwise.
+pub const DEFAULT_QEMU: &str = "qemu-system-x86_64";
+/// `--smp` default.
+pub const DEFAULT_SMP: &str = "4";
+/// `--memory` default.
+pub const DEFAULT_MEMORY: &str = "1G";
+/// `--timeout` default, except with `--gdb` (no timeout).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Timeout {
+    /// [`DEFAULT_TIMEOUT`], or none with `gdb`.
+    Default,
+    After(Duration),
+    Never,
+}
+
+/// One boot of the kernel in QEMU. Defaults: 4 cores, 1 GiB, TCG, BIOS,
+/// 300 s timeout, serial echoed to stdout.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use gmp_metal::{Run, Verdict};
+/// let outcome = Run::new()
+///     .smp("2")
+///     .memory("512M")
+///     .boot_opt("procs=2")
+///     .timeout(Duration::from_secs(60))
+///     .echo(false)
+///     .run()
+///     .expect("QEMU started");
+/// assert_eq!(outcome.verdict, Verdict::Success);
+/// assert!(outcome.serial.contains("all 2 Ms online"));
+/// ```
+#[derive(Clone, Debug)]
+pub struct Run {
+    qemu: OsString,
+    smp: String,
+    memory: String,
+    accel: Accel,
+    firmware: Firmware,
+    timeout: Timeout,
+    gdb: bool,
+    icount: bool,
+    boot: BootArgs,
+    qemu_args: Vec<OsString>,
+    echo: bool,
+}
+
+impl Default for Run {
+    fn default() -> Self {
+        Run::new()
+    }
+}
+
+impl Run {
+    /// A run with the defaults (QEMU from `GMP_QEMU` if set).
+    pub fn new() -> Run {
+        Run {
+            qemu: std::env::var_os("GMP_QEMU").unwrap_or_else(|| DEFAULT_QEMU.into()),
+            smp: DEFAULT_SMP.into(),
+            memory: DEFAULT_MEMORY.into(),
+            accel: Accel::Tcg,
+            firmware: Firmware::Bios,
+            timeout: Timeout::Default,
+            gdb: false,
+            icount: false,
+            boot: BootArgs::default(),
+            qemu_args: Vec::new(),
+            echo: true,
+        }
+    }
+
+    /// The QEMU binary (a name looked up in `PATH`, or a path).
+    pub fn qemu(mut self, program: impl Into<OsString>) -> Run {
+        self.qemu = program.into();
+        self
+    }
+
+    /// `-smp`: `N` or a topology such as `6,sockets=2,cores=3`.
+    pub fn smp(mut self, spec: impl Into<String>) -> Run {
+        self.smp = spec.into();
+        self
+    }
+
+    /// `-m`: `512M`, `2G`, ...
+    pub fn memory(mut self, size: impl Into<String>) -> Run {
+        self.memory = size.into();
+        self
+    }
+
+    pub fn accel(mut self, accel: Accel) -> Run {
+        self.accel = accel;
+        self
+    }
+
+    /// Boot through UEFI (OVMF) instead of BIOS.
+    pub fn uefi(mut self, uefi: bool) -> Run {
+        self.firmware = if uefi { Firmware::Uefi } else { Firmware::Bios };
+        self
+    }
+
+    /// Kill QEMU after `limit`.
+    pub fn timeout(mut self, limit: Duration) -> Run {
+        self.timeout = Timeout::After(limit);
+        self
+    }
+
+    /// Never kill QEMU.
+    pub fn no_timeout(mut self) -> Run {
+        self.timeout = Timeout::Never;
+        self
+    }
+
+    /// Start QEMU's gdb stub and stop the CPU until a debugger continues it.
+    /// Without an explicit timeout, a gdb run has none.
+    pub fn gdb(mut self, gdb: bool) -> Run {
+        self.gdb = gdb;
+        self
+    }
+
+    /// Deterministic instruction counting (`-icount shift=0,sleep=off`).
+    pub fn icount(mut self, icount: bool) -> Run {
+        self.icount = icount;
+        self
+    }
+
+    /// A kernel boot option, `key=value`; checked on the host by `prepare`.
+    pub fn boot_opt(mut self, token: impl Into<String>) -> Run {
+        self.boot.push(token);
+        self
+    }
+
+    /// A kernel boot option set by a runner flag (`--procs 2`), so that
+    /// errors can name the flag.
+    pub fn boot_opt_from_flag(mut self, flag: &'static str, key: &str, value: &str) -> Run {
+        self.boot.push_from_flag(flag, key, value);
+        self
+    }
+
+    /// Text appended to the kernel's boot option string *without* checking
+    /// it on the host (to exercise the kernel's own rejection path).
+    pub fn raw_boot_options(mut self, text: impl Into<String>) -> Run {
+        self.boot.set_raw(text);
+        self
+    }
+
+    /// One argument appended to QEMU's command line.
+    pub fn qemu_arg(mut self, arg: impl Into<OsString>) -> Run {
+        self.qemu_args.push(arg.into());
+        self
+    }
+
+    /// Arguments appended to QEMU's command line.
+    pub fn qemu_args<I: IntoIterator<Item = S>, S: Into<OsString>>(mut self, args: I) -> Run {
+        self.qemu_args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// Echo the serial output (to stdout) and QEMU's messages (to stderr)
+    /// live, line by line.
+    pub fn echo(mut self, echo: bool) -> Run {
+        self.echo = echo;
+        self
+    }
+
+    /// The timeout that will apply.
+    pub fn effective_timeout(&self) -> Option<Duration> {
+        match self.timeout {
+            Timeout::Default if self.gdb => None,
+            Timeout::Default => Some(DEFAULT_TIMEOUT),
+            Timeout::After(d) if d.is_zero() => None,
+            Timeout::After(d) => Some(d),
+            Timeout::Never => None,
+        }
+    }
+
+    /// Every host-side check, then the command line. Checks run in this
+    /// order: `--smp`, `--memory`, boot options, option conflicts, KVM,
+    /// OVMF, the boot image.
+    pub fn prepare(&self) -> Result<Prepared, RunError> {
+        let smp = Smp::parse(&self.smp).map_err(RunError::Smp)?;
+        let memory = Memory::parse(&self.memory).map_err(RunError::Memory)?;
+        self.boot.validate().map_err(RunError::BootOption)?;
+        if self.icount && self.accel == Accel::Kvm {
+            return Err(RunError::Conflict(
+                "--icount needs TCG (it counts emulated instructions): leave out --accel kvm",
+            ));
+        }
+        self.accel.check().map_err(RunError::Kvm)?;
+        let (ovmf, vars) = match self.firmware {
+            Firmware::Bios => (None, None),
+            Firmware::Uefi => {
+                let ovmf = Ovmf::find().map_err(RunError::Ovmf)?;
+                let vars = ovmf.vars_copy().map_err(RunError::Ovmf)?;
+                (Some(ovmf), Some(vars))
+            }
+        };
+        let image = self.firmware.image();
+        if !image.is_file() {
+            return Err(RunError::ImageMissing(image.to_path_buf()));
+        }
+        let boot_string = self.boot.kernel_string();
+        let command = QemuCommand::new(&Machine {
+            program: &self.qemu,
+            image,
+            pflash: ovmf
+                .as_ref()
+                .zip(vars.as_ref())
+                .map(|(o, v)| (o.code.as_path(), v.path())),
+            smp: &smp,
+            memory,
+            accel: self.accel,
+            icount: self.icount,
+            gdb: self.gdb,
+            boot_string: boot_string.as_deref(),
+            extra: &self.qemu_args,
+        });
+        Ok(Prepared {
+            command,
+            smp,
+            boot_string,
+            timeout: self.effective_timeout(),
+            gdb_hint: self.gdb.then(|| gdb::hint(KERNEL_ELF, self.accel)),
+            echo: self.echo,
+            _vars: vars,
+        })
+    }
+
+    /// `prepare`, then `execute`.
+    pub fn run(&self) -> Result<Outcome, RunError> {
+        self.prepare()?.execute()
+    }
+}
+
+/// A run that passed every host check, ready to start.
+#[derive(Debug)]
+pub struct Prepared {
+    command: QemuCommand,
+    smp: Smp,
+    boot_string: Option<String>,
+    timeout: Option<Duration>,
+    gdb_hint: Option<String>,
+    echo: bool,
+    /// This run's OVMF variable store; removed when the run is dropped.
+    _vars: Option<TempFile>,
+}
+
+impl Prepared {
+    /// The QEMU command line.
+    pub fn command(&self) -> &QemuCommand {
+        &self.command
+    }
+
+    /// The resolved core topology.
+    pub fn smp(&self) -> &Smp {
+        &self.smp
+    }
+
+    /// The string the kernel reads from fw_cfg, if any.
+    pub fn boot_string(&self) -> Option<&str> {
+        self.boot_string.as_deref()
+    }
+
+    pub fn timeout(&self) -> Option<Duration> {
+        self.timeout
+    }
+
+    /// With `gdb`: how to attach.
+    pub fn gdb_hint(&self) -> Option<&str> {
+        self.gdb_hint.as_deref()
+    }
+
+    /// Starts QEMU and waits for its end (or the timeout).
+    pub fn execute(self) -> Result<Outcome, RunError> {
+        exec::execute(&self.command, self.timeout, self.echo)
+    }
+}

@@ -1,0 +1,143 @@
+//! What the QEMU tests share: a limit on QEMUs running at once, a hard
+//! timeout for every boot, and assertions that show the serial log.
+//!
+//! Design note: the test harness runs a binary's tests on many threads, and
+//! each QEMU under TCG wants a host thread per virtual core; unthrottled,
+//! eight boots on a two-core machine starve each other into timeouts. A
+//! counting semaphore (a mutex and a condition variable; std has no
+//! semaphore) lets `max(1, cores / 2)` QEMUs run at once, or `GMP_TEST_JOBS`.
+//! Every boot has a hard timeout (`GMP_TEST_TIMEOUT_SECS`, default 240 s)
+//! so a hung kernel fails its test instead of hanging `cargo test`. When an
+//! assertion fails, the message carries the QEMU command, the verdict and
+//! the last 60 lines of serial output: enough to see what went wrong
+//! without re-running by hand.
+#![allow(dead_code)] // each test binary uses a different part of this
+
+use std::fmt::Display;
+use std::sync::{Condvar, Mutex};
+use std::time::Duration;
+
+use gmp_metal::{Outcome, Run};
+
+/// Serial lines shown when an assertion fails.
+pub const TAIL_LINES: usize = 60;
+
+/// How many QEMUs this test binary runs at once.
+pub fn jobs() -> usize {
+    std::env::var("GMP_TEST_JOBS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| {
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            (cores / 2).max(1)
+        })
+}
+
+/// The hard timeout of one boot.
+pub fn boot_timeout() -> Duration {
+    let secs = std::env::var("GMP_TEST_TIMEOUT_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(240);
+    Duration::from_secs(secs)
+}
+
+/// QEMUs running now, in this test binary.
+static RUNNING: Mutex<usize> = Mutex::new(0);
+static FREED: Condvar = Condvar::new();
+
+/// A permit to run one QEMU; released on drop (also when a test panics).
+pub struct QemuSlot(());
+
+impl Drop for QemuSlot {
+    fn drop(&mut self) {
+        let mut running = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
+        *running -= 1;
+        FREED.notify_one();
+    }
+}
+
+/// Waits until fewer than [`jobs`] QEMUs run, then takes a permit.
+pub fn qemu_slot() -> QemuSlot {
+    let limit = jobs();
+    // A panicking test poisons nothing that matters here: the count is
+    // always restored by the permit's drop.
+    let mut running = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
+    while *running >= limit {
+        running = FREED.wait(running).unwrap_or_else(|e| e.into_inner());
+    }
+    *running += 1;
+    QemuSlot(())
+}
+
+/// Boots `run` quietly under a permit and the hard timeout (unless the
+/// test set a shorter one itself). Panics if the run could not start.
+pub fn boot(run: Run) -> Outcome {
+    let run = run.echo(false);
+    let run = match run.effective_timeout() {
+        Some(t) if t < boot_timeout() => run,
+        _ => run.timeout(boot_timeout()),
+    };
+    let prepared = run
+        .prepare()
+        .unwrap_or_else(|e| panic!("the run did not start: {e}"));
+    let _slot = qemu_slot();
+    prepared
+        .execute()
+        .unwrap_or_else(|e| panic!("QEMU did not start: {e}"))
+}
+
+/// The story of a run, for failure messages.
+pub fn describe(o: &Outcome) -> String {
+    format!(
+        "command: {}\nverdict: {} after {:.1} s{}\nlast {TAIL_LINES} lines of serial output:\n{}\n--- end of serial output ---{}",
+        o.command,
+        o.verdict,
+        o.elapsed.as_secs_f64(),
+        o.explain().map(|e| format!(" ({e})")).unwrap_or_default(),
+        o.tail(TAIL_LINES),
+        if o.qemu_stderr.trim().is_empty() {
+            String::new()
+        } else {
+            format!("\nQEMU stderr:\n{}", o.qemu_stderr)
+        }
+    )
+}
+
+/// Asserts `ok` about the run `o`; on failure shows `what`, the command,
+/// the verdict and the serial tail.
+#[track_caller]
+pub fn check(o: &Outcome, ok: bool, what: impl Display) {
+    if !ok {
+        panic!("{what}\n{}", describe(o));
+    }
+}
+
+/// The first serial line containing `needle`.
+pub fn line_with<'a>(o: &'a Outcome, needle: &str) -> Option<&'a str> {
+    o.lines().find(|l| l.contains(needle))
+}
+
+/// `(M id, APIC id)` of every `M<id> online (apic <apic>)` line.
+pub fn online_ms(o: &Outcome) -> Vec<(u32, u32)> {
+    o.lines().filter_map(parse_online).collect()
+}
+
+/// Parses `M<id> online (apic <apic>)` anywhere in `line` (firmware may
+/// leave terminal escapes before it).
+fn parse_online(line: &str) -> Option<(u32, u32)> {
+    let (before, after) = line.split_once(" online (apic ")?;
+    let id = before[before.rfind('M')? + 1..].parse().ok()?;
+    let apic = after.trim_end().strip_suffix(')')?.parse().ok()?;
+    Some((id, apic))
+}
+
+#[test]
+fn online_lines_parse_with_or_without_noise() {
+    assert_eq!(parse_online("M3 online (apic 4)"), Some((3, 4)));
+    assert_eq!(parse_online("\x1b[2JM0 online (apic 0)\r"), Some((0, 0)));
+    assert_eq!(parse_online("all 4 Ms online"), None);
+    assert_eq!(parse_online("M1 (apic 1) never came online"), None);
+    assert_eq!(parse_online("XM1x online (apic 1)"), None);
+}
