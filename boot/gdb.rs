@@ -1,15 +1,12 @@
 //! `--gdb`: QEMU waits for a debugger, and the runner says how to attach.
 //!
-//! Design note: the kernel is a position-independent ELF linked at 0, and
-//! bootloader 0.11 (without ASLR) relocates it to the first 512 GiB slot of
-//! the address space that physical memory does not cover. With an AMD CPU
-//! model (TCG's `-cpu max` reports AuthenticAMD) QEMU reserves the
-//! HyperTransport hole just below 1 TiB, so slots 0 and 1 are taken and the
-//! kernel lands at 0x100_0000_0000; with an Intel CPU it lands at
-//! 0x80_0000_0000. The hint tells gdb that offset so symbols match, and
-//! recommends hardware breakpoints: when QEMU starts, the kernel is not in
-//! memory yet, and a software breakpoint written there is overwritten when
-//! the bootloader copies the kernel in.
+//! Design note: the kernel is a position-independent ELF linked at 0; its
+//! boot configuration pins the bootloader's relocation to
+//! [`gmp_sched::layout::KERNEL_BASE`], so the hint can tell gdb that exact
+//! offset on every CPU model and accelerator. It recommends hardware
+//! breakpoints: when QEMU starts, the kernel is not in memory yet, and a
+//! software breakpoint written there is overwritten when the bootloader
+//! copies the kernel in.
 
 use crate::accel::Accel;
 
@@ -17,20 +14,8 @@ use crate::accel::Accel;
 pub const GDB_PORT: u16 = 1234;
 
 /// Where the bootloader puts the kernel, for `symbol-file -o`.
-pub fn kernel_load_offset(accel: Accel) -> u64 {
-    const INTEL: u64 = 0x80_0000_0000;
-    const AMD: u64 = 0x100_0000_0000;
-    match accel {
-        Accel::Tcg => AMD,
-        Accel::Kvm => {
-            let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-            if cpuinfo.contains("AuthenticAMD") {
-                AMD
-            } else {
-                INTEL
-            }
-        }
-    }
+pub fn kernel_load_offset(_accel: Accel) -> u64 {
+    gmp_sched::layout::KERNEL_BASE
 }
 
 /// The gdb command line that attaches to the waiting QEMU.
@@ -62,7 +47,7 @@ mod tests {
     fn command_names_the_elf_the_offset_and_the_stub() {
         assert_eq!(
             command("/k.elf", Accel::Tcg),
-            "gdb -ex 'symbol-file -o 0x10000000000 /k.elf' -ex 'target remote :1234'"
+            "gdb -ex 'symbol-file -o 0xffffffff80000000 /k.elf' -ex 'target remote :1234'"
         );
         assert!(hint("/k.elf", Accel::Tcg).contains("hbreak"));
     }

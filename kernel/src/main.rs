@@ -28,6 +28,7 @@ use bootloader_api::{BootInfo, entry_point};
 pub static BOOTLOADER_CONFIG: BootloaderConfig = {
     let mut config = BootloaderConfig::new_default();
     config.mappings.physical_memory = Some(Mapping::Dynamic);
+    config.mappings.kernel_base = Mapping::FixedAddress(gmp_sched::layout::KERNEL_BASE);
     config.kernel_stack_size = 256 * 1024;
     config
 };

@@ -15,6 +15,7 @@ pub mod findrunnable;
 pub mod gfree;
 pub mod glist;
 pub mod globrunq;
+pub mod layout;
 pub mod mutexstate;
 pub mod options;
 pub mod rand;
