@@ -141,3 +141,45 @@ fn online_lines_parse_with_or_without_noise() {
     assert_eq!(parse_online("M1 (apic 1) never came online"), None);
     assert_eq!(parse_online("XM1x online (apic 1)"), None);
 }
+
+/// Boots `workload` on `smp` cores with extra boot options and asserts the
+/// kernel reported success (`workload <name>: ok` and exit status 0).
+pub fn run_ok(smp: &str, workload: &str, opts: &[&str]) -> Outcome {
+    let mut run = Run::new().smp(smp).boot_opt(format!("workload={workload}"));
+    for o in opts {
+        run = run.boot_opt(*o);
+    }
+    let o = boot(run);
+    check(
+        &o,
+        o.verdict == gmp_metal::Verdict::Success
+            && line_with(&o, &format!("workload {workload}: ok")).is_some(),
+        format!("workload {workload} on -smp {smp} {opts:?} did not report success"),
+    );
+    o
+}
+
+/// Asserts that some serial line contains every one of `needles`.
+#[track_caller]
+pub fn expect_line(o: &Outcome, needles: &[&str]) {
+    let found = o.lines().any(|l| needles.iter().all(|n| l.contains(n)));
+    check(
+        o,
+        found,
+        format!("no serial line contains all of {needles:?}"),
+    );
+}
+
+/// The numbers in the per-P summary's `all` row: Gs run, spawned,
+/// steals in, steals out, global takes, overflows, idle.
+pub fn summary_totals(o: &Outcome) -> Vec<u64> {
+    o.lines()
+        .find(|l| l.trim_start().starts_with("all ") && !l.contains("Ms online"))
+        .map(|l| {
+            l.split_whitespace()
+                .skip(1)
+                .filter_map(|w| w.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
