@@ -69,7 +69,7 @@ pub trait Sources {
 /// must go idle (step 6).
 pub fn find_runnable<S: Sources>(s: &mut S) -> Option<(S::G, bool, Source)> {
     if s.fairness_enabled()
-        && s.schedtick() % GLOBAL_FAIRNESS_TICKS == 0
+        && s.schedtick().is_multiple_of(GLOBAL_FAIRNESS_TICKS)
         && s.global_nonempty()
         && let Some(g) = s.globrunqget_one()
     {

@@ -44,7 +44,10 @@ impl Gobuf {
     /// been called: RSP ≡ 8 (mod 16), with a zero return address on top (a
     /// return from `entry` would fault at address 0 rather than run on).
     pub fn new_entry(stack_top: u64, entry: extern "C" fn() -> !) -> Gobuf {
-        debug_assert!(stack_top % 16 == 0, "G stack top must be 16-byte aligned");
+        debug_assert!(
+            stack_top.is_multiple_of(16),
+            "G stack top must be 16-byte aligned"
+        );
         let rsp = stack_top - 8;
         // SAFETY: `rsp` lies in the new G's mapped stack, which nobody else uses yet.
         unsafe { (rsp as *mut u64).write(0) };

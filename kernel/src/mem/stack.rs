@@ -99,7 +99,7 @@ pub enum StackError {
 /// of the page size).
 pub fn init_g_stacks(stack_size: u64) {
     assert!(
-        stack_size % PAGE == 0 && stack_size > 0,
+        stack_size.is_multiple_of(PAGE) && stack_size > 0,
         "G stack size must be whole pages"
     );
     let base = paging::reserve_pml4_slot().as_u64();

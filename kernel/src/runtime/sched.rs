@@ -160,9 +160,7 @@ impl Locked {
 
     /// Keep the lock-free length hint in step with the queue.
     pub fn sync_runqsize(&self) {
-        SCHED
-            .runqsize
-            .store(self.runq.len() as u32, Ordering::Release);
+        SCHED.runqsize.store(self.runq.len(), Ordering::Release);
     }
 }
 

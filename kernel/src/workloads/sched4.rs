@@ -376,7 +376,7 @@ pub fn sieve(n: usize) -> Verdict {
     fn filter(input: Chan<u64>, out: Chan<u64>, prime: u64) {
         loop {
             let i = input.recv().expect("sieve channels never close");
-            if i % prime != 0 {
+            if !i.is_multiple_of(prime) {
                 out.send(i);
             }
         }
