@@ -25,6 +25,7 @@ pub mod sema;
 pub mod spinning;
 pub mod stealorder;
 pub mod timerheap;
+pub mod trace;
 pub mod waitq;
 
 pub use gfree::{GlobalGFree, LocalGFree};

@@ -1,0 +1,331 @@
+//! The scheduler trace: what the kernel records and the runner converts.
+//!
+//! The kernel records events into one buffer per core (no locks: each core
+//! writes only its own, with interrupts off for the few bytes of one event)
+//! and, at exit, dumps every buffer through the second serial port. The
+//! runner decodes the dump and writes a Go execution trace, Chrome/Perfetto
+//! JSON and an animated HTML page. This module is the one definition of the
+//! format both sides use: [`Event`], the byte encoding ([`encode`],
+//! [`Decoder`]) and the dump's framing ([`Header`], [`ChunkHeader`]).
+//!
+//! Encoding: an event is a kind byte followed by unsigned LEB128 varints —
+//! first the TSC delta from the previous event of the same core (so most
+//! timestamps take 1–3 bytes), then the kind's fields in the order of the
+//! [`Event`] variant. Ps are encoded as `p + 1` (0 = no P), goids as is (0 =
+//! no G, i.e. g0 or an interrupt).
+//!
+//! Dump framing (all little-endian): a [`Header`], then for each core a
+//! [`ChunkHeader`] followed by `len` bytes of encoded events, then the
+//! 8-byte trailer `b"GMPTEND\0"`.
+
+mod codec;
+
+pub use codec::{DecodeError, Decoder, encode, encoded_len_max};
+
+/// Why a G stopped running without blocking.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum StopReason {
+    /// `gosched`: to the global queue.
+    Yield = 0,
+    /// Preempted by sysmon: to the global queue.
+    Preempted = 1,
+    /// `goyield`: to the tail of the local ring.
+    YieldLocal = 2,
+}
+
+/// Which queue a G was put on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Queue {
+    /// The P's `runnext` slot.
+    Runnext = 0,
+    /// The tail of the P's local ring.
+    Ring = 1,
+    /// The tail of the global queue.
+    Global = 2,
+}
+
+/// One scheduler event. `ts` is the TSC; `m` the core that recorded it;
+/// `p` the P that core held, if any.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// `go f()`: `goid` created by `parent` (0: created by the runtime).
+    GoCreate {
+        ts: u64,
+        m: u32,
+        p: Option<u32>,
+        goid: u64,
+        parent: u64,
+    },
+    /// `execute`: `goid` starts running.
+    GoStart {
+        ts: u64,
+        m: u32,
+        p: Option<u32>,
+        goid: u64,
+    },
+    /// `goid` stops running but stays runnable.
+    GoStop {
+        ts: u64,
+        m: u32,
+        p: Option<u32>,
+        goid: u64,
+        reason: StopReason,
+    },
+    /// `gopark`: `goid` blocks; `reason` is the kernel's wait-reason code.
+    GoBlock {
+        ts: u64,
+        m: u32,
+        p: Option<u32>,
+        goid: u64,
+        reason: u8,
+    },
+    /// `ready`: `goid` made runnable by `by` (0: by a timer or the runtime).
+    GoUnblock {
+        ts: u64,
+        m: u32,
+        p: Option<u32>,
+        goid: u64,
+        by: u64,
+    },
+    /// `goexit`: `goid` finished.
+    GoEnd {
+        ts: u64,
+        m: u32,
+        p: Option<u32>,
+        goid: u64,
+    },
+    /// `entersyscall`.
+    GoSyscallBegin {
+        ts: u64,
+        m: u32,
+        p: Option<u32>,
+        goid: u64,
+    },
+    /// `exitsyscall`: back, holding `p` (None: no P; the G was queued and
+    /// the M parks).
+    GoSyscallEnd {
+        ts: u64,
+        m: u32,
+        p: Option<u32>,
+        goid: u64,
+    },
+    /// `acquirep`: core `m` now holds `p`.
+    ProcStart { ts: u64, m: u32, p: Option<u32> },
+    /// `releasep`: core `m` gives up `p`.
+    ProcStop { ts: u64, m: u32, p: Option<u32> },
+    /// `runqput`/`globrunqput`: `goid` joins `queue` (of `p` for local ones).
+    Enqueue {
+        ts: u64,
+        m: u32,
+        p: Option<u32>,
+        goid: u64,
+        queue: Queue,
+    },
+    /// Putting a G in `runnext` kicked the previous one (`goid`) to the tail
+    /// of the ring.
+    RunnextKick {
+        ts: u64,
+        m: u32,
+        p: Option<u32>,
+        goid: u64,
+    },
+    /// `runqsteal`: `p` took `count` Gs from `victim` (its `runnext` if
+    /// `runnext`); the last one runs next on `p`.
+    Steal {
+        ts: u64,
+        m: u32,
+        p: Option<u32>,
+        victim: u32,
+        count: u32,
+        runnext: bool,
+    },
+    /// `runqputslow`: `count` Gs (half the ring plus the new one) moved from
+    /// `p`'s ring to the global queue.
+    Overflow {
+        ts: u64,
+        m: u32,
+        p: Option<u32>,
+        count: u32,
+    },
+    /// `globrunqget`: `p` took `count` Gs from the global queue (one to run,
+    /// the rest to its ring).
+    GlobalTake {
+        ts: u64,
+        m: u32,
+        p: Option<u32>,
+        count: u32,
+    },
+    /// `stopm`: core `m` parks (halts).
+    MPark { ts: u64, m: u32 },
+    /// A parked core `m` wakes, holding `p`.
+    MWake { ts: u64, m: u32, p: Option<u32> },
+    /// A timer fired on `p` and readied `goid`.
+    TimerFire {
+        ts: u64,
+        m: u32,
+        p: Option<u32>,
+        goid: u64,
+    },
+    /// sysmon (on core `m`) took `p` from a blocking call and handed it on.
+    Handoff { ts: u64, m: u32, p: Option<u32> },
+}
+
+impl Event {
+    /// The event's timestamp.
+    pub fn ts(&self) -> u64 {
+        match *self {
+            Event::GoCreate { ts, .. }
+            | Event::GoStart { ts, .. }
+            | Event::GoStop { ts, .. }
+            | Event::GoBlock { ts, .. }
+            | Event::GoUnblock { ts, .. }
+            | Event::GoEnd { ts, .. }
+            | Event::GoSyscallBegin { ts, .. }
+            | Event::GoSyscallEnd { ts, .. }
+            | Event::ProcStart { ts, .. }
+            | Event::ProcStop { ts, .. }
+            | Event::Enqueue { ts, .. }
+            | Event::RunnextKick { ts, .. }
+            | Event::Steal { ts, .. }
+            | Event::Overflow { ts, .. }
+            | Event::GlobalTake { ts, .. }
+            | Event::MPark { ts, .. }
+            | Event::MWake { ts, .. }
+            | Event::TimerFire { ts, .. }
+            | Event::Handoff { ts, .. } => ts,
+        }
+    }
+
+    /// The core that recorded the event.
+    pub fn m(&self) -> u32 {
+        match *self {
+            Event::GoCreate { m, .. }
+            | Event::GoStart { m, .. }
+            | Event::GoStop { m, .. }
+            | Event::GoBlock { m, .. }
+            | Event::GoUnblock { m, .. }
+            | Event::GoEnd { m, .. }
+            | Event::GoSyscallBegin { m, .. }
+            | Event::GoSyscallEnd { m, .. }
+            | Event::ProcStart { m, .. }
+            | Event::ProcStop { m, .. }
+            | Event::Enqueue { m, .. }
+            | Event::RunnextKick { m, .. }
+            | Event::Steal { m, .. }
+            | Event::Overflow { m, .. }
+            | Event::GlobalTake { m, .. }
+            | Event::MPark { m, .. }
+            | Event::MWake { m, .. }
+            | Event::TimerFire { m, .. }
+            | Event::Handoff { m, .. } => m,
+        }
+    }
+}
+
+/// Magic at the start of a dump.
+pub const MAGIC: [u8; 8] = *b"GMPTRACE";
+/// Format version; bumped on any incompatible change.
+pub const VERSION: u32 = 1;
+/// Trailer after the last chunk.
+pub const TRAILER: [u8; 8] = *b"GMPTEND\0";
+
+/// The dump's header (little-endian, [`Header::SIZE`] bytes after the magic).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Header {
+    /// [`VERSION`].
+    pub version: u32,
+    /// Number of cores (= chunks that follow).
+    pub ncpu: u32,
+    /// GOMAXPROCS.
+    pub nprocs: u32,
+    /// TSC ticks per second.
+    pub tsc_hz: u64,
+    /// TSC when tracing started.
+    pub start_tsc: u64,
+    /// TSC when the dump was taken.
+    pub end_tsc: u64,
+}
+
+impl Header {
+    /// Encoded size, without the magic.
+    pub const SIZE: usize = 4 + 4 + 4 + 8 + 8 + 8;
+
+    /// Encode (magic included).
+    pub fn to_bytes(&self) -> [u8; 8 + Self::SIZE] {
+        let mut b = [0u8; 8 + Self::SIZE];
+        b[..8].copy_from_slice(&MAGIC);
+        b[8..12].copy_from_slice(&self.version.to_le_bytes());
+        b[12..16].copy_from_slice(&self.ncpu.to_le_bytes());
+        b[16..20].copy_from_slice(&self.nprocs.to_le_bytes());
+        b[20..28].copy_from_slice(&self.tsc_hz.to_le_bytes());
+        b[28..36].copy_from_slice(&self.start_tsc.to_le_bytes());
+        b[36..44].copy_from_slice(&self.end_tsc.to_le_bytes());
+        b
+    }
+
+    /// Decode (magic included); `None` if the magic or version is wrong.
+    pub fn from_bytes(b: &[u8]) -> Option<Header> {
+        if b.len() < 8 + Self::SIZE || b[..8] != MAGIC {
+            return None;
+        }
+        let u32_at = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().unwrap());
+        let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().unwrap());
+        let h = Header {
+            version: u32_at(8),
+            ncpu: u32_at(12),
+            nprocs: u32_at(16),
+            tsc_hz: u64_at(20),
+            start_tsc: u64_at(28),
+            end_tsc: u64_at(36),
+        };
+        (h.version == VERSION).then_some(h)
+    }
+}
+
+/// Per-core chunk header (little-endian).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChunkHeader {
+    /// The core (M id) whose buffer follows.
+    pub m: u32,
+    /// Events recorded.
+    pub events: u64,
+    /// Events dropped because the buffer was full (never silently).
+    pub dropped: u64,
+    /// TSC of the chunk's first event (its deltas start from here).
+    pub base_tsc: u64,
+    /// Bytes of encoded events that follow.
+    pub len: u64,
+}
+
+impl ChunkHeader {
+    /// Encoded size.
+    pub const SIZE: usize = 4 + 8 + 8 + 8 + 8;
+
+    /// Encode.
+    pub fn to_bytes(&self) -> [u8; Self::SIZE] {
+        let mut b = [0u8; Self::SIZE];
+        b[..4].copy_from_slice(&self.m.to_le_bytes());
+        b[4..12].copy_from_slice(&self.events.to_le_bytes());
+        b[12..20].copy_from_slice(&self.dropped.to_le_bytes());
+        b[20..28].copy_from_slice(&self.base_tsc.to_le_bytes());
+        b[28..36].copy_from_slice(&self.len.to_le_bytes());
+        b
+    }
+
+    /// Decode.
+    pub fn from_bytes(b: &[u8]) -> Option<ChunkHeader> {
+        if b.len() < Self::SIZE {
+            return None;
+        }
+        let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().unwrap());
+        Some(ChunkHeader {
+            m: u32::from_le_bytes(b[..4].try_into().unwrap()),
+            events: u64_at(4),
+            dropped: u64_at(12),
+            base_tsc: u64_at(20),
+            len: u64_at(28),
+        })
+    }
+}
