@@ -27,6 +27,7 @@ pub mod summary;
 pub mod syscall;
 pub mod sysmon;
 pub mod time;
+pub mod trace;
 pub mod waitgroup;
 
 pub use chan::Chan;

@@ -17,8 +17,8 @@ use crate::arch::{cpu, percpu};
 use crate::mem::stack;
 use crate::runtime::g::{Entry, G, Gstatus};
 use crate::runtime::p::P;
-use crate::runtime::proc;
 use crate::runtime::sched::{GOID_CACHE_BATCH, SCHED};
+use crate::runtime::{proc, trace};
 
 /// Start `f` as a new goroutine (Go's `go` statement). Callable from any G
 /// and from boot code on g0 of an M holding a P. The new G goes into this
@@ -32,6 +32,7 @@ where
     let m = percpu::this_m();
     let pp = m.p().expect("go: this M holds no P");
     let newg = newproc1(pp, f);
+    trace::go_create(newg.goid());
     proc::runqput(pp, newg, true);
     if SCHED.main_started.load(Ordering::Relaxed) {
         proc::wakep();
@@ -151,6 +152,7 @@ extern "C" fn goexit0(gp: *mut Gobuf) -> ! {
     // SAFETY: mcall passes the G that was running (Gobuf is its first field).
     let gp: &'static G = unsafe { &*(gp as *mut G) };
     let m = percpu::this_m();
+    trace::go_end(gp.goid());
     gp.casgstatus(Gstatus::Grunning, Gstatus::Gdead);
     proc::dropg(m, gp);
     gp.set_goid(0);

@@ -47,7 +47,8 @@ use crate::runtime::g::{G, Gstatus};
 use crate::runtime::m::M;
 use crate::runtime::p::{P, Pstatus};
 use crate::runtime::sched::{self, SCHED, allp, gomaxprocs};
-use crate::runtime::time;
+use crate::runtime::{time, trace};
+use gmp_sched::trace::Queue;
 
 /// How long a thief waits before taking a running victim's `runnext`
 /// (Go's `usleep(3)`): the victim is likely about to run it itself.
@@ -110,6 +111,7 @@ pub(crate) fn acquirep(m: &'static M, pp: &'static P) {
     );
     pp.set_status(Pstatus::Prunning);
     m.p.store(pp as *const P as *mut P, Ordering::Release);
+    trace::proc_start();
 }
 
 /// Disassociate this M from its P (Go's `releasep`).
@@ -121,6 +123,7 @@ pub(crate) fn releasep(m: &'static M) -> &'static P {
         pp.id,
         m.id
     );
+    trace::proc_stop(pp.id);
     pp.m.store(core::ptr::null_mut(), Ordering::Release);
     m.p.store(core::ptr::null_mut(), Ordering::Release);
     pp.set_status(Pstatus::Pidle);
@@ -140,9 +143,16 @@ pub(crate) fn runqput(pp: &P, gp: &'static G, next: bool) {
         return;
     }
     let next = next && opts.runnext;
+    trace::enqueue(gp.goid(), if next { Queue::Runnext } else { Queue::Ring });
     // SAFETY: the caller holds `pp` (its runq's only producer) and `gp` is
     // on no queue.
-    if let Some(batch) = unsafe { pp.runq.runqput(NonNull::from(gp), next) } {
+    let (overflow, kicked) = unsafe { pp.runq.runqput_kick(NonNull::from(gp), next) };
+    if let Some(k) = kicked {
+        // SAFETY: queue entries are live Gs.
+        trace::runnext_kick(unsafe { k.as_ref() }.goid());
+    }
+    if let Some(batch) = overflow {
+        trace::overflow(batch.len());
         pp.stats
             .overflows
             .fetch_add(batch.len() as u64, Ordering::Relaxed);
@@ -154,6 +164,7 @@ pub(crate) fn runqput(pp: &P, gp: &'static G, next: bool) {
 
 /// Put `gp` at the tail of the global queue.
 pub(crate) fn globrunqput(gp: &'static G) {
+    trace::enqueue(gp.goid(), Queue::Global);
     let mut s = sched::lock();
     // SAFETY: `gp` is on no queue (the caller just made it runnable).
     unsafe { s.runq.globrunqput(NonNull::from(gp)) };
@@ -228,11 +239,14 @@ impl Sources for Finder {
 /// capped by `max` (1 for the fairness check, `u32::MAX` for no extra cap).
 fn globrunqget(pp: &'static P, max: u32) -> Option<&'static G> {
     let mut s = sched::lock();
+    let before = s.runq.len();
     // SAFETY: this M holds `pp` (its ring's owner) and `sched.lock`.
     let gp = unsafe { s.runq.globrunqget(&pp.runq, max, gomaxprocs()) };
+    let taken = before - s.runq.len();
     s.sync_runqsize();
     drop(s);
     let gp = gp?;
+    trace::global_take(taken);
     pp.stats.glob_takes.fetch_add(1, Ordering::Relaxed);
     // SAFETY: queue entries are live Gs.
     Some(unsafe { &*gp.as_ptr() })
@@ -259,7 +273,10 @@ fn steal_work(m: &'static M, pp: &'static P) -> Option<&'static G> {
             };
             // SAFETY: this M holds `pp`, the thief's queue; its ring is
             // empty (findRunnable steals only after runqget failed).
-            if let Some((gp, n)) = unsafe { pp.runq.runqsteal(&p2.runq, steal_runnext, pause) } {
+            if let Some((gp, n, from_next)) =
+                unsafe { pp.runq.runqsteal_runnext(&p2.runq, steal_runnext, pause) }
+            {
+                trace::steal(p2.id, n, from_next);
                 pp.stats.steals_in.fetch_add(n as u64, Ordering::Relaxed);
                 p2.stats.steals_out.fetch_add(n as u64, Ordering::Relaxed);
                 // SAFETY: queue entries are live Gs.
@@ -436,6 +453,7 @@ fn stopm(m: &'static M) {
     s.mput(m);
     drop(s);
     m.parks.fetch_add(1, Ordering::Relaxed);
+    trace::m_park();
     // `sti; hlt` is atomic with respect to the wake IPI, and the note is
     // checked with interrupts off: no wakeup can slip between the check
     // and the halt.
@@ -454,6 +472,7 @@ fn stopm(m: &'static M) {
     assert!(!pp.is_null(), "stopm: M{} woken without a P", m.id);
     // SAFETY: Ps are leaked and live forever.
     acquirep(m, unsafe { &*pp });
+    trace::m_wake();
 }
 
 /// After releasing the P: is there work anywhere? If so, take an idle P back
@@ -491,14 +510,9 @@ fn find_runnable(m: &'static M) -> (&'static G, bool) {
         // Step 6: nothing found. Give the P back, re-check, park.
         let mut s = sched::lock();
         if SCHED.runqsize.load(Ordering::Acquire) != 0 {
-            // SAFETY: this M holds `pp` and `sched.lock`.
-            let gp = unsafe { s.runq.globrunqget(&pp.runq, u32::MAX, gomaxprocs()) };
-            s.sync_runqsize();
             drop(s);
-            if let Some(gp) = gp {
-                pp.stats.glob_takes.fetch_add(1, Ordering::Relaxed);
-                // SAFETY: queue entries are live Gs.
-                return (unsafe { &*gp.as_ptr() }, false);
+            if let Some(gp) = globrunqget(pp, u32::MAX) {
+                return (gp, false);
             }
             continue;
         }
@@ -577,6 +591,7 @@ fn execute(m: &'static M, gp: &'static G, inherit_time: bool) -> ! {
         pp.schedtick.fetch_add(1, Ordering::Relaxed);
     }
     pp.stats.gs_run.fetch_add(1, Ordering::Relaxed);
+    trace::go_start(gp.goid());
     // SAFETY: `gp` is now this M's running G; its context was saved by mcall
     // or built by newproc, and its stack belongs to no other M.
     unsafe { context::gogo(gp.gobuf()) }

@@ -57,6 +57,9 @@ pub fn start_m0() -> ! {
         opts.tick_ns / 1000,
         opts.preempt.as_str()
     );
+    if opts.trace {
+        crate::runtime::trace::init();
+    }
     procresize(procs);
     go(runtime_main);
     SCHED_READY.store(true, Ordering::Release);
@@ -97,6 +100,10 @@ fn runtime_main() {
     let name = crate::options::get().workload;
     let verdict = crate::workloads::run(name);
     super::summary::print();
+    let (events, dropped) = crate::runtime::trace::dump();
+    if events + dropped > 0 {
+        kprintln!("trace: {events} events written to COM2, {dropped} dropped (buffers full)");
+    }
     match verdict {
         Ok(()) => {
             kprintln!("workload {name}: ok");

@@ -108,6 +108,7 @@ fn retake(now: u64) {
             if pp.cas_status(Pstatus::Psyscall, Pstatus::Pidle) {
                 pp.syscalltick.fetch_add(1, Ordering::Relaxed);
                 pp.stats.handoffs.fetch_add(1, Ordering::Relaxed);
+                crate::runtime::trace::handoff(pp.id);
                 handoffp(pp);
             }
         }
