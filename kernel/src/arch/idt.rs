@@ -33,6 +33,9 @@ fn build() -> InterruptDescriptorTable {
         idt.machine_check
             .set_handler_fn(exceptions::machine_check)
             .set_stack_index(gdt::IST_MACHINE_CHECK);
+        idt.page_fault
+            .set_handler_fn(exceptions::page_fault)
+            .set_stack_index(gdt::IST_PAGE_FAULT);
     }
     idt[VECTOR_WAKE].set_handler_fn(wake_ipi);
     idt[VECTOR_TIMER].set_handler_fn(timer_tick);

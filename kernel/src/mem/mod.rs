@@ -7,6 +7,7 @@
 //! anything the bootloader mapped.
 
 pub mod frame;
+pub mod gstack;
 pub mod heap;
 pub mod paging;
 pub mod stack;

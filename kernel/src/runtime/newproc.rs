@@ -14,7 +14,7 @@ use core::sync::atomic::Ordering;
 
 use crate::arch::context::Gobuf;
 use crate::arch::{cpu, percpu};
-use crate::mem::stack;
+use crate::mem::gstack;
 use crate::runtime::g::{Entry, G, Gstatus};
 use crate::runtime::p::P;
 use crate::runtime::sched::{GOID_CACHE_BATCH, SCHED};
@@ -55,7 +55,7 @@ where
     let size = core::mem::size_of::<F>() as u64;
     let align = core::mem::align_of::<F>().max(16) as u64;
     assert!(
-        size <= stack::g_stack_size() / 4,
+        size <= gstack::stack_size() / 4,
         "go: closure of {size} bytes is too large for a G stack"
     );
     let data = (top - size) & !(align - 1);
@@ -77,13 +77,13 @@ where
 
 /// Allocate a brand-new G with its stack (Go's `malg`), in status `Gdead`.
 fn malg() -> &'static G {
-    let (stk, slot) = match stack::alloc_g_stack() {
+    let (stk, slot) = match gstack::alloc() {
         Ok(s) => s,
         Err(e) => panic!(
             "out of memory: cannot allocate a {} KiB stack for a new G ({:?}; {} G stacks exist, {} frames free)",
-            stack::g_stack_size() / 1024,
+            gstack::stack_size() / 1024,
             e,
-            stack::g_stacks_allocated(),
+            gstack::allocated(),
             crate::mem::frame::available()
         ),
     };

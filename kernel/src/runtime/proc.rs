@@ -573,6 +573,8 @@ pub fn schedule() -> ! {
             m.id
         );
     }
+    // Keep frames ready for this core's G-stack faults (no lock is held here).
+    crate::mem::gstack::refill_this_cpu();
     let (gp, inherit_time) = find_runnable(m);
     if m.spinning.load(Ordering::Relaxed) {
         resetspinning(m);

@@ -18,7 +18,7 @@ use gmp_sched::rand::CheapRand;
 use crate::arch::{cpu, tsc};
 use crate::exit::{ExitCode, exit_qemu};
 use crate::kprintln;
-use crate::mem::stack;
+use crate::mem::gstack;
 use crate::runtime::m::{self, ALLM};
 use crate::runtime::newproc::go;
 use crate::runtime::p::P;
@@ -42,7 +42,7 @@ pub fn start_m0() -> ! {
     let (hz, source) = tsc::calibrate();
     let apic_timer_hz = crate::arch::timer::init(opts.tick_ns);
     let seed = opts.seed.unwrap_or_else(cpu::rdtsc);
-    stack::init_g_stacks(opts.stack_size as u64);
+    gstack::init(opts.stack_size as u64);
     for mp in m::all() {
         *mp.rand() = CheapRand::new(seed ^ (mp.id as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
     }

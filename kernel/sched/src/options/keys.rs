@@ -299,6 +299,13 @@ pub static KEYS: &[KeySpec] = &[
         field: Field::Bool(at!(trace)),
     },
     KeySpec {
+        name: "icount",
+        default: "off",
+        example: "on",
+        help: "set by the runner's --icount: the TSC counts instructions, so benchmarks report instructions",
+        field: Field::Bool(at!(icount)),
+    },
+    KeySpec {
         name: "duration",
         default: "10",
         example: "60",
