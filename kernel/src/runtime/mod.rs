@@ -18,6 +18,7 @@ pub mod newproc;
 pub mod p;
 pub mod park;
 pub mod preempt;
+pub mod probe;
 pub mod proc;
 pub mod sched;
 pub mod schedtrace;

@@ -113,9 +113,17 @@ fn gfput(pp: &P, gp: &'static G) {
     unsafe { local.gfput(NonNull::from(gp), || SCHED.gfree.lock()) };
 }
 
+/// For the `spawn-cold` benchmark: when set, every spawn allocates a new G
+/// and stack instead of reusing a dead one (dead Gs still go to the lists).
+pub static GFREE_BYPASS: core::sync::atomic::AtomicBool =
+    core::sync::atomic::AtomicBool::new(false);
+
 /// Take a dead G for reuse, refilling from the global list when the local
 /// one is empty.
 fn gfget(pp: &P) -> Option<&'static G> {
+    if GFREE_BYPASS.load(Ordering::Relaxed) {
+        return None;
+    }
     // SAFETY: the caller holds `pp`, interrupts off.
     let local = unsafe { pp.gfree() };
     let g = local.gfget(|| Some(SCHED.gfree.lock()))?;

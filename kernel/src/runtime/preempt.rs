@@ -79,6 +79,10 @@ pub fn preempt_from_interrupt() {
     if let Some(pp) = m.p() {
         pp.stats.preemptions.fetch_add(1, Ordering::Relaxed);
     }
+    if crate::runtime::probe::on() {
+        let t = crate::runtime::probe::TICK_ENTRY[m.id as usize].load(Ordering::Relaxed);
+        crate::runtime::probe::LAST_PREEMPT_TICK.store(t, Ordering::Release);
+    }
     proc::mcall(gopreempt_m);
 }
 

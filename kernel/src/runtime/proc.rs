@@ -415,6 +415,9 @@ pub(crate) fn stopm_then_schedule(m: &'static M) -> ! {
 
 /// Wake a parked M: set its note, then interrupt its `hlt`.
 fn notewakeup(mp: &M) {
+    if super::probe::on() {
+        super::probe::WAKE_SENT[mp.id as usize].store(cpu::rdtsc(), Ordering::Relaxed);
+    }
     mp.park.store(true, Ordering::Release);
     apic::send_ipi(mp.apic(), VECTOR_WAKE);
 }
@@ -464,6 +467,12 @@ fn stopm(m: &'static M) {
     }
     while !m.park.swap(false, Ordering::Acquire) {
         cpu::halt_until_interrupt();
+    }
+    if super::probe::on() {
+        let sent = super::probe::WAKE_SENT[m.id as usize].swap(0, Ordering::Relaxed);
+        if sent != 0 {
+            super::probe::WAKE.push(cpu::rdtsc().saturating_sub(sent));
+        }
     }
     if m.id != 0 {
         crate::arch::timer::start_this_cpu();

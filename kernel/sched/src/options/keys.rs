@@ -49,7 +49,10 @@ pub static WORKLOADS: &[(&str, &str)] = &[
         "torture",
         "random mix of spawns, channels, sleeps and locks for duration=SECS, checked by a ledger",
     ),
-    ("bench", "in-kernel benchmarks (pick them with bench=LIST)"),
+    (
+        "bench",
+        "in-kernel benchmarks (pick them with bench=LIST; one-P ones need procs=1)",
+    ),
     (
         "test-ledger",
         "test: 100,000 Gs in waves plus nested spawn trees, each must run exactly once",
