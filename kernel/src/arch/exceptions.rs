@@ -144,7 +144,10 @@ pub extern "x86-interrupt" fn page_fault(frame: InterruptStackFrame, code: PageF
         "#PF page fault",
         &frame,
         Some(code.bits()),
-        format_args!(", CR2 {addr:#x} ({access}, {why})"),
+        format_args!(
+            ", CR2 {addr:#x} ({access}, {why}): hit {}",
+            crate::mem::describe::region(addr)
+        ),
     )
 }
 
@@ -164,6 +167,21 @@ pub extern "x86-interrupt" fn double_fault(frame: InterruptStackFrame, code: u64
 /// state (scheddetail), then stops the run as failed.
 pub extern "x86-interrupt" fn nmi(frame: InterruptStackFrame) {
     let m = percpu::this_m();
+    if crate::runtime::watchdog::REQUESTED[m.id as usize]
+        .load(core::sync::atomic::Ordering::Acquire)
+    {
+        let rip = frame.instruction_pointer.as_u64();
+        crate::console::print_for_panic(format_args!(
+            "WATCHDOG: M{} (apic {}) {} took no timer tick for {} ticks of its watcher (interrupts off too long?); stuck at RIP {rip:#x} in {}\n",
+            m.id,
+            m.apic(),
+            m.whereabouts(),
+            crate::runtime::watchdog::STALLED_FOR[m.id as usize]
+                .load(core::sync::atomic::Ordering::Relaxed),
+            crate::mem::describe::region(rip),
+        ));
+        exit_qemu(ExitCode::Failure);
+    }
     crate::console::print_for_panic(format_args!(
         "NMI on M{} (apic {}) {}: RIP {:#x}\n",
         m.id,

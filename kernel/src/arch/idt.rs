@@ -47,6 +47,21 @@ fn build() -> InterruptDescriptorTable {
     idt
 }
 
+/// For `fault=double-fault`: load, on this core, a copy of the IDT without a
+/// #GP handler, then cause a #GP. Delivering it hits the missing gate (#NP),
+/// a second contributory fault while delivering the first: a double fault,
+/// which runs on its IST stack and is reported.
+pub fn provoke_double_fault() -> ! {
+    let mut idt = build();
+    idt.general_protection_fault = x86_64::structures::idt::Entry::missing();
+    let idt: &'static InterruptDescriptorTable =
+        alloc::boxed::Box::leak(alloc::boxed::Box::new(idt));
+    idt.load();
+    // SAFETY: none — a non-canonical address must raise #GP.
+    unsafe { core::ptr::read_volatile(0x8000_0000_0000u64 as *const u64) };
+    unreachable!("a non-canonical read did not fault")
+}
+
 /// Load the IDT on this core (after its TSS is loaded).
 pub fn load() {
     IDT.load();

@@ -42,11 +42,19 @@ impl Stack {
 
 static SYSTEM_NEXT: AtomicU64 = AtomicU64::new(0);
 static SYSTEM_END: AtomicU64 = AtomicU64::new(0);
+static SYSTEM_BASE: AtomicU64 = AtomicU64::new(0);
+
+/// Whether `addr` lies in the system-stack region (g0 and IST stacks).
+pub fn in_system_stacks(addr: u64) -> bool {
+    let base = SYSTEM_BASE.load(Ordering::Relaxed);
+    base != 0 && addr >= base && addr < SYSTEM_END.load(Ordering::Relaxed)
+}
 
 /// Reserve the system-stack region.
 pub fn init() {
     let base = paging::reserve_pml4_slot();
     SYSTEM_NEXT.store(base.as_u64(), Ordering::Relaxed);
+    SYSTEM_BASE.store(base.as_u64(), Ordering::Relaxed);
     SYSTEM_END.store(base.as_u64() + paging::PML4_SLOT_SIZE, Ordering::Relaxed);
 }
 

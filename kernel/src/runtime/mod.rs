@@ -30,6 +30,7 @@ pub mod sysmon;
 pub mod time;
 pub mod trace;
 pub mod waitgroup;
+pub mod watchdog;
 
 pub use chan::Chan;
 pub use mutex::{Mutex, Once};

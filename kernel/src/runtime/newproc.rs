@@ -58,12 +58,14 @@ where
         size <= gstack::stack_size() / 4,
         "go: closure of {size} bytes is too large for a G stack"
     );
-    let data = (top - size) & !(align - 1);
+    // The top 16 bytes hold the stack canary (see `G::canary_addr`).
+    let data = (top - 16 - size) & !(align - 1);
     // SAFETY: `data..data+size` lies at the top of `gp`'s stack, which is
     // mapped and unused while the G is dead/idle and owned by us.
     unsafe { core::ptr::write(data as *mut F, f) };
     // SAFETY: we own `gp` (it is Gdead/Gidle and on no list).
     unsafe { *gp.gobuf() = Gobuf::new_entry(data & !15, gostart) };
+    gp.set_canary();
     gp.set_entry(Entry {
         call: call_closure::<F>,
         data: data as *mut u8,
@@ -87,7 +89,15 @@ fn malg() -> &'static G {
             crate::mem::frame::available()
         ),
     };
-    let gp: &'static G = Box::leak(Box::new(G::new(stk, slot)));
+    let gp = match Box::try_new(G::new(stk, slot)) {
+        Ok(b) => Box::leak(b),
+        Err(_) => panic!(
+            "out of memory: cannot allocate a new G ({} bytes of heap; {} G stacks exist, heap {:?})",
+            core::mem::size_of::<G>(),
+            gstack::allocated(),
+            crate::mem::heap::stats()
+        ),
+    };
     gp.casgstatus(Gstatus::Gidle, Gstatus::Gdead);
     super::allg::allgadd(gp);
     gp

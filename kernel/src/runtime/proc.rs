@@ -594,6 +594,7 @@ pub fn schedule() -> ! {
 /// Run `gp` on this M (Go's `execute`): a new time slice unless inherited.
 fn execute(m: &'static M, gp: &'static G, inherit_time: bool) -> ! {
     let pp = m.p().expect("execute without a P");
+    check_stack(gp);
     m.curg.store(gp as *const G as *mut G, Ordering::Relaxed);
     gp.m.store(m as *const M as *mut M, Ordering::Relaxed);
     gp.casgstatus(Gstatus::Grunnable, Gstatus::Grunning);
@@ -614,8 +615,34 @@ pub(crate) fn execute_now(gp: &'static G) -> ! {
     execute(percpu::this_m(), gp, true)
 }
 
-/// Forget the current G (Go's `dropg`).
+/// Panic if `gp`'s stack canary was overwritten, naming the G and the
+/// likely culprit (the G whose stack sits just above it in memory).
+pub(crate) fn check_stack(gp: &G) {
+    if gp.canary_ok() {
+        return;
+    }
+    let addr = gp.canary_addr();
+    // SAFETY: the canary word is mapped (top page of the stack).
+    let found = unsafe { core::ptr::read_volatile(addr as *const u64) };
+    let above = crate::mem::gstack::slot_of(gp.stack.top.as_u64() + 4096 + 8)
+        .and_then(|(slot, _, _)| super::allg::by_stack_slot(slot))
+        .map_or(alloc::string::String::from("no G"), |g| match g.goid() {
+            0 => alloc::string::String::from("a dead G"),
+            id => alloc::format!("G{id}"),
+        });
+    panic!(
+        "stack canary of G{} smashed: the word at {addr:#x} (top of its stack [{:#x}, {:#x})) is {found:#x}; \
+         a stack overflow jumped a guard page (the stack just above belongs to {above})",
+        gp.goid(),
+        gp.stack.bottom.as_u64(),
+        gp.stack.top.as_u64()
+    );
+}
+
+/// Forget the current G (Go's `dropg`): the G is switching out, so its
+/// stack canary is checked here too.
 pub(crate) fn dropg(m: &M, gp: &G) {
+    check_stack(gp);
     gp.m.store(core::ptr::null_mut(), Ordering::Relaxed);
     m.curg.store(core::ptr::null_mut(), Ordering::Relaxed);
 }

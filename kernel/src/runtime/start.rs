@@ -98,7 +98,12 @@ fn procresize(nprocs: u32) {
 fn runtime_main() {
     SCHED.main_started.store(true, Ordering::Release);
     let name = crate::options::get().workload;
-    let verdict = crate::workloads::run(name);
+    let fault = crate::options::get().fault;
+    let verdict = if fault != "none" {
+        crate::workloads::faults::run(fault)
+    } else {
+        crate::workloads::run(name)
+    };
     super::summary::print();
     let (events, dropped) = crate::runtime::trace::dump();
     if events + dropped > 0 {

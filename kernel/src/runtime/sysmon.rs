@@ -49,6 +49,7 @@ pub fn on_tick() {
     if m.id == 0 {
         sysmon(now);
     }
+    super::watchdog::on_tick(m);
     let mut ran = 0;
     if let Some(pp) = m.p()
         && m.curg().is_some()

@@ -8,6 +8,7 @@
 use alloc::string::String;
 
 mod bench;
+pub mod faults;
 pub mod ledger;
 mod producer_consumer;
 mod sched4;

@@ -107,6 +107,26 @@ pub static WORKLOADS: &[(&str, &str)] = &[
 pub static FAULTS: &[(&str, &str)] = &[
     ("none", "no fault"),
     ("panic-ap", "an application processor panics on purpose"),
+    ("panic-g", "a G panics"),
+    (
+        "stack-overflow",
+        "a G recurses until it hits its stack's guard page",
+    ),
+    (
+        "canary",
+        "a G overwrites its stack canary, which schedule() checks",
+    ),
+    (
+        "double-fault",
+        "a #GP whose handler is missing: a double fault on its IST stack",
+    ),
+    (
+        "irqs-off",
+        "a G disables interrupts and spins: the watchdog must catch the core",
+    ),
+    ("write-code", "a G writes to kernel code (read-only)"),
+    ("exec-stack", "a G jumps into its stack (not executable)"),
+    ("oom", "Gs are spawned and parked until memory runs out"),
 ];
 
 /// One boot option.
