@@ -9,6 +9,7 @@ use alloc::string::String;
 
 mod bench;
 pub mod faults;
+mod leak;
 pub mod ledger;
 mod producer_consumer;
 mod sched4;
@@ -36,6 +37,7 @@ pub fn run(name: &str) -> Verdict {
         "test-deadlock" => sched4::deadlock(),
         "test-closed-send" => sched4::closed_send(),
         "test-syscall" => sched4::syscall_handoff(),
+        "test-leak" => leak::run(),
         other => Err(alloc::format!(
             "workload {other} is not implemented in this kernel"
         )),

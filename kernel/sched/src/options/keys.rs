@@ -101,6 +101,10 @@ pub static WORKLOADS: &[(&str, &str)] = &[
         "test-syscall",
         "test: a G in a blocking call hands its P to another M (needs procs < cores)",
     ),
+    (
+        "test-leak",
+        "test: after 100,000 Gs every frame, heap byte and G is accounted for",
+    ),
 ];
 
 /// Faults that can be provoked on purpose, for tests: `(name, description)`.

@@ -42,7 +42,8 @@ fn workload_table_has_the_documented_demos() {
             "test-mutex",
             "test-deadlock",
             "test-closed-send",
-            "test-syscall"
+            "test-syscall",
+            "test-leak"
         ]
     );
     // Every name after the demos is a self-test, and says so in --help.
