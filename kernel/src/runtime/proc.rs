@@ -198,11 +198,22 @@ impl Sources for Finder {
 
     fn runqget(&mut self) -> Option<(&'static G, bool)> {
         // SAFETY: this M holds `pp`, the queue's owner; entries are live Gs.
-        unsafe { self.pp.runq.runqget() }.map(|(g, inherit)| (unsafe { &*g.as_ptr() }, inherit))
+        let got = unsafe { self.pp.runq.runqget() }
+            .map(|(g, inherit)| (unsafe { &*g.as_ptr() }, inherit));
+        if let Some((_, true)) = got {
+            self.pp.stats.runnext_runs.fetch_add(1, Ordering::Relaxed);
+        }
+        got
     }
 
     fn globrunqget_batch(&mut self) -> Option<&'static G> {
-        globrunqget(self.pp, u32::MAX)
+        // Go 1.0 had no local queues: one G at a time from the global queue.
+        let max = if crate::options::get().gm_model() {
+            1
+        } else {
+            u32::MAX
+        };
+        globrunqget(self.pp, max)
     }
 
     fn spinning(&self) -> bool {
@@ -218,11 +229,15 @@ impl Sources for Finder {
             // Without the spinning limit every M that runs dry may steal.
             return true;
         }
-        spinning::may_start_spinning(
+        let ok = spinning::may_start_spinning(
             SCHED.nmspinning.load(Ordering::Acquire),
             gomaxprocs(),
             SCHED.npidle.load(Ordering::Acquire),
-        )
+        );
+        if !ok {
+            self.pp.stats.spin_refused.fetch_add(1, Ordering::Relaxed);
+        }
+        ok
     }
 
     fn become_spinning(&mut self) {
@@ -230,6 +245,12 @@ impl Sources for Finder {
     }
 
     fn steal_work(&mut self) -> Option<(&'static G, bool)> {
+        let opts = crate::options::get();
+        if !opts.steal || opts.gm_model() {
+            // An M started as a spinner (wakep) still spins, but takes
+            // nothing from other Ps: it looks at the global queue only.
+            return None;
+        }
         steal_work(self.m, self.pp).map(|g| (g, false))
     }
 }

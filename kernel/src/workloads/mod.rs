@@ -8,6 +8,7 @@
 use alloc::string::String;
 
 mod bench;
+mod experiments;
 pub mod faults;
 mod leak;
 pub mod ledger;
@@ -38,6 +39,7 @@ pub fn run(name: &str) -> Verdict {
         "test-closed-send" => sched4::closed_send(),
         "test-syscall" => sched4::syscall_handoff(),
         "test-leak" => leak::run(),
+        "test-fairness" => experiments::fairness(),
         other => Err(alloc::format!(
             "workload {other} is not implemented in this kernel"
         )),

@@ -105,6 +105,10 @@ pub static WORKLOADS: &[(&str, &str)] = &[
         "test-leak",
         "test: after 100,000 Gs every frame, heap byte and G is accounted for",
     ),
+    (
+        "test-fairness",
+        "experiment: a respawn chain vs a G in the global queue (procs=1 preempt=off runnext=off)",
+    ),
 ];
 
 /// Faults that can be provoked on purpose, for tests: `(name, description)`.
