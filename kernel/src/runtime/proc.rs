@@ -207,13 +207,7 @@ impl Sources for Finder {
     }
 
     fn globrunqget_batch(&mut self) -> Option<&'static G> {
-        // Go 1.0 had no local queues: one G at a time from the global queue.
-        let max = if crate::options::get().gm_model() {
-            1
-        } else {
-            u32::MAX
-        };
-        globrunqget(self.pp, max)
+        globrunqget(self.pp, glob_batch_max())
     }
 
     fn spinning(&self) -> bool {
@@ -252,6 +246,16 @@ impl Sources for Finder {
             return None;
         }
         steal_work(self.m, self.pp).map(|g| (g, false))
+    }
+}
+
+/// The cap on a global-queue batch: none in the G/M/P model (Go's formula
+/// applies), one in the Go 1.0 model, which had no local queues at all.
+fn glob_batch_max() -> u32 {
+    if crate::options::get().gm_model() {
+        1
+    } else {
+        u32::MAX
     }
 }
 
@@ -541,7 +545,7 @@ fn find_runnable(m: &'static M) -> (&'static G, bool) {
         let mut s = sched::lock();
         if SCHED.runqsize.load(Ordering::Acquire) != 0 {
             drop(s);
-            if let Some(gp) = globrunqget(pp, u32::MAX) {
+            if let Some(gp) = globrunqget(pp, glob_batch_max()) {
                 return (gp, false);
             }
             continue;
