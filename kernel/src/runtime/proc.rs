@@ -309,6 +309,7 @@ fn steal_work(m: &'static M, pp: &'static P) -> Option<&'static G> {
             }
         }
     }
+    pp.stats.steal_misses.fetch_add(1, Ordering::Relaxed);
     None
 }
 
