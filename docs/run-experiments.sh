@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs every experiment of docs/EXPERIMENTS.md and prints the lines its
+# tables are made from. Usage: bash docs/run-experiments.sh [section...]
+# Sections: gm fairness hog runnext spinning (default: all).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build -q --release
+run() { cargo run -q --release -- "$@" 2>/dev/null; }
+pick() { grep -E "$1" || true; }
+sections=("$@"); [ ${#sections[@]} -eq 0 ] && sections=(gm fairness hog runnext spinning)
+for s in "${sections[@]}"; do
+  case "$s" in
+    gm)
+      for smp in 1 2 4 8; do for model in gmp gm; do
+        echo "== gm: --smp $smp workload=producer-consumer sched=$model"
+        run --smp "$smp" workload=producer-consumer "sched=$model" | pick 'workload producer-consumer: ok|sched.lock|^  all '
+      done; done ;;
+    fairness)
+      for f in on off; do
+        echo "== fairness: --smp 1 workload=test-fairness procs=1 preempt=off runnext=off fairness61=$f"
+        run --smp 1 workload=test-fairness procs=1 preempt=off runnext=off "fairness61=$f" | pick '^fairness:'
+      done ;;
+    hog)
+      for p in async coop off; do
+        echo "== hog: --smp 1 workload=test-hog procs=1 preempt=$p"
+        run --smp 1 workload=test-hog procs=1 "preempt=$p" | pick '^hog:|preemptions'
+      done ;;
+    runnext)
+      for r in on off; do
+        echo "== runnext: --icount --smp 1 workload=bench procs=1 bench=runnext-handoff,chan-pingpong-1p,gosched-pingpong runnext=$r"
+        run --icount --smp 1 workload=bench procs=1 icount=on bench=runnext-handoff,chan-pingpong-1p,gosched-pingpong "runnext=$r" | pick '^BENCH '
+      done ;;
+    spinning)
+      for sp in on off; do
+        echo "== spinning: --smp 4 workload=producer-consumer spinning=$sp"
+        run --smp 4 workload=producer-consumer "spinning=$sp" | pick 'workload producer-consumer: ok|steal misses|^  all '
+        echo "== spinning: --smp 4 workload=bench procs=4 bench=wake-latency,steal-latency spinning=$sp"
+        run --smp 4 workload=bench procs=4 bench=wake-latency,steal-latency "spinning=$sp" | pick '^BENCH '
+      done ;;
+    *) echo "unknown section $s" >&2; exit 2 ;;
+  esac
+done
