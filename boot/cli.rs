@@ -6,6 +6,13 @@
 //! binary. The kernel's option table (`gmp_sched::options::KEYS`, and
 //! `WORKLOADS` for `--workload`) feeds the help text, so it cannot drift
 //! from what the kernel accepts.
+//!
+//! `gmp-metal bench ...` is a subcommand with its own flags (see
+//! `bench::args`); the top-level flags and `KEY=VALUE` words keep working
+//! as before, because a subcommand name is only recognised as the first
+//! word that is not a flag, and no boot option can be named `bench` (boot
+//! options have `=`). `linux-bench` is hidden: the runner starts itself
+//! with it to measure Linux threads when `gmp-linux-bench` was not built.
 
 use std::ffi::OsString;
 
@@ -14,6 +21,7 @@ use clap::builder::{PossibleValue, PossibleValuesParser};
 use gmp_sched::options::WORKLOADS;
 
 use crate::accel::Accel;
+use crate::bench::args::BenchArgs;
 use crate::help;
 use crate::run::{DEFAULT_MEMORY, DEFAULT_QEMU, DEFAULT_SMP, Run};
 
@@ -28,6 +36,9 @@ use crate::run::{DEFAULT_MEMORY, DEFAULT_QEMU, DEFAULT_SMP, Run};
     after_long_help = help::after_long_help(),
 )]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Kernel boot options, checked before QEMU starts (list: --help)
     #[arg(
         value_name = "KEY=VALUE",
@@ -173,6 +184,22 @@ pub struct Cli {
                      stopped)."
     )]
     pub qemu_args: Vec<OsString>,
+}
+
+/// The subcommands.
+#[derive(clap::Subcommand, Debug)]
+pub enum Command {
+    /// Benchmarks: switch, spawn and channel costs in the kernel, with
+    /// --compare beside Go and Linux threads on the host
+    Bench(BenchArgs),
+    /// The Linux-threads benchmarks (used by bench --compare)
+    #[command(hide = true)]
+    LinuxBench {
+        /// Operation (swap, futex-pingpong-1cpu, ...)
+        op: String,
+        /// Operations to do
+        n: String,
+    },
 }
 
 /// The sugar flags: (flag, boot option key). `--scheddetail` and `--trace`
