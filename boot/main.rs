@@ -22,6 +22,10 @@ fn main() -> ExitCode {
         }
         None => {}
     }
+    if let Some(msg) = cli.misplaced_subcommand() {
+        eprintln!("error: {msg}");
+        return status(gmp_metal::exit::USAGE);
+    }
     let print_qemu = cli.print_qemu;
     let outcome = cli.into_run().prepare().and_then(|prepared| {
         if print_qemu {

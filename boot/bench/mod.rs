@@ -29,3 +29,6 @@ pub mod svg;
 pub mod table;
 pub mod targets;
 pub mod timebase;
+
+#[cfg(test)]
+mod tests;
