@@ -30,6 +30,7 @@ pub fn kmain(boot_info: &'static mut BootInfo) -> ! {
     crate::console::init();
     mem::init(boot_info);
     crate::options::init();
+    mem::check_wx();
 
     gdt::init_this_cpu();
     idt::load();

@@ -6,6 +6,7 @@
 #![no_std]
 #![no_main]
 #![feature(abi_x86_interrupt)]
+#![feature(allocator_api)]
 
 extern crate alloc;
 
@@ -50,7 +51,7 @@ pub fn main_m0() -> ! {
         // The last AP panics; its report ends the run.
         arch::cpu::halt_forever();
     }
-    if opts.workload == "boot" {
+    if opts.workload == "boot" && opts.fault == "none" {
         exit::exit_qemu(exit::ExitCode::Success);
     }
     runtime::start::start_m0()

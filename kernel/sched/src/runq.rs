@@ -143,14 +143,36 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
     /// and on no other queue or list, until this crate hands it back out.
     #[must_use = "a returned batch must be put on the global run queue"]
     pub unsafe fn runqput(&self, gp: NonNull<T>, next: bool) -> Option<GQueue<T>> {
+        // SAFETY: forwarded contract.
+        unsafe { self.runqput_kick(gp, next) }.0
+    }
+
+    /// [`Self::runqput`], also reporting the G kicked out of `runnext` to
+    /// the ring, if any (for tracing).
+    ///
+    /// # Safety
+    /// As for [`Self::runqput`].
+    #[must_use = "a returned batch must be put on the global run queue"]
+    pub unsafe fn runqput_kick(
+        &self,
+        gp: NonNull<T>,
+        next: bool,
+    ) -> (Option<GQueue<T>>, Option<NonNull<T>>) {
         let mut gp = gp;
+        let mut kicked = None;
         if next {
             // Go loops on a CAS of runnext; an atomic swap is the same
             // operation without the loop. AcqRel: publishes gp's contents to
             // whoever takes it, and acquires the old G's.
             let old = self.runnext.swap(gp.as_ptr(), AcqRel);
             // An empty runnext: done. Otherwise kick the old G to the ring.
-            gp = NonNull::new(old)?;
+            match NonNull::new(old) {
+                None => return (None, None),
+                Some(old) => {
+                    gp = old;
+                    kicked = Some(old);
+                }
+            }
         }
         loop {
             // Acquire: the consumers' slot reads happen before we reuse slots.
@@ -160,10 +182,10 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
                 self.slot(t).store(gp.as_ptr(), Relaxed);
                 // Release: makes the slot (and the G) visible to consumers.
                 self.runqtail.store(t.wrapping_add(1), Release);
-                return None;
+                return (None, kicked);
             }
             if let Some(batch) = self.runqputslow(gp, h, t) {
-                return Some(batch);
+                return (Some(batch), kicked);
             }
             // The queue is not full any more: the put above must succeed.
         }
@@ -322,7 +344,7 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
         steal_runnext: bool,
         mut pause: impl FnMut(),
         mut put: impl FnMut(u32, *mut T),
-    ) -> u32 {
+    ) -> (u32, bool) {
         loop {
             let h = self.runqhead.load(Acquire); // synchronise with other consumers
             let t = self.runqtail.load(Acquire); // synchronise with the producer
@@ -343,10 +365,10 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
                             continue;
                         }
                         put(0, next);
-                        return 1;
+                        return (1, true);
                     }
                 }
-                return 0;
+                return (0, false);
             }
             if n > Self::CAP / 2 {
                 spin_loop(); // read an inconsistent h and t
@@ -361,14 +383,14 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
                 // The deliberate bug of the `broken-runq` feature: claiming
                 // without checking that nobody claimed these slots first.
                 self.runqhead.store(h.wrapping_add(n), Release);
-                return n;
+                return (n, false);
             }
             if self
                 .runqhead
                 .compare_exchange(h, h.wrapping_add(n), Release, Relaxed)
                 .is_ok()
             {
-                return n;
+                return (n, false);
             }
             spin_loop();
         }
@@ -393,6 +415,7 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
         self.grab(steal_runnext, pause, |i, g| {
             batch[i as usize] = NonNull::new(g)
         })
+        .0
     }
 
     /// Steals half of `victim`'s ring (or its `runnext`, see
@@ -416,6 +439,21 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
         steal_runnext: bool,
         pause: impl FnMut(),
     ) -> Option<(NonNull<T>, u32)> {
+        // SAFETY: forwarded contract.
+        unsafe { self.runqsteal_runnext(victim, steal_runnext, pause) }.map(|(g, n, _)| (g, n))
+    }
+
+    /// [`Self::runqsteal`], also reporting whether the G taken was the
+    /// victim's `runnext` (for tracing).
+    ///
+    /// # Safety
+    /// As for [`Self::runqsteal`].
+    pub unsafe fn runqsteal_runnext(
+        &self,
+        victim: &Self,
+        steal_runnext: bool,
+        pause: impl FnMut(),
+    ) -> Option<(NonNull<T>, u32, bool)> {
         assert!(
             !ptr::eq(self, victim),
             "runqsteal: a P cannot steal from itself"
@@ -426,7 +464,7 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
             t.wrapping_sub(h) <= Self::CAP / 2,
             "runqsteal: runq overflow"
         );
-        let n = victim.grab(steal_runnext, pause, |i, g| {
+        let (n, from_runnext) = victim.grab(steal_runnext, pause, |i, g| {
             self.slot(t.wrapping_add(i)).store(g, Relaxed);
         });
         if n == 0 {
@@ -439,7 +477,7 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
             // Release: publishes the stolen Gs in our ring to our stealers.
             self.runqtail.store(t.wrapping_add(last), Release);
         }
-        Some((gp, n))
+        Some((gp, n, from_runnext))
     }
 
     /// Whether the queue has no G, ring nor `runnext`. Never returns true

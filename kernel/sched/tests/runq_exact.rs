@@ -343,3 +343,41 @@ fn queues_can_be_statics() {
     assert_eq!(back.map(id), Some(0));
     assert!(STATIC_Q.runqempty() && STATIC_GLOBAL.lock().unwrap().is_empty());
 }
+
+/// The tracing variants report exactly what happened: which G a `runnext`
+/// put kicked to the ring, and whether a steal took the victim's `runnext`.
+#[test]
+fn traced_variants_report_kicks_and_runnext_steals() {
+    let gs = make_gs(8);
+    let q = Q::new();
+    // SAFETY: the Gs outlive the queues; each G is on one queue at a time.
+    unsafe {
+        let (ov, kicked) = q.runqput_kick(gptr(&gs[0]), true);
+        assert!(
+            ov.is_none() && kicked.is_none(),
+            "an empty runnext kicks nothing"
+        );
+        let (_, kicked) = q.runqput_kick(gptr(&gs[1]), true);
+        assert_eq!(kicked.map(id), Some(0), "G0 is kicked to the ring");
+        let (_, kicked) = q.runqput_kick(gptr(&gs[2]), false);
+        assert!(kicked.is_none(), "a tail put kicks nothing");
+    }
+    assert_eq!(
+        runq_ids(&q),
+        (Some(1), vec![0, 2]),
+        "runnext G1; ring: the kicked G0, then G2"
+    );
+
+    let thief = Q::new();
+    // SAFETY: as above; `thief` is ours.
+    let (g, n, from_next) = unsafe { thief.runqsteal_runnext(&q, true, || {}) }.unwrap();
+    assert!(
+        !from_next && n == 1 && id(g) == 0,
+        "ring first: half of 2 rounded up"
+    );
+    let (_, _, from_next) = unsafe { thief.runqsteal_runnext(&q, true, || {}) }.unwrap();
+    assert!(!from_next, "G2 still in the ring");
+    let (g, n, from_next) = unsafe { thief.runqsteal_runnext(&q, true, || {}) }.unwrap();
+    assert!(from_next && n == 1 && id(g) == 1, "then runnext (G1)");
+    assert!(unsafe { thief.runqsteal_runnext(&q, true, || {}) }.is_none());
+}

@@ -12,6 +12,7 @@ use x86_64::structures::idt::{InterruptDescriptorTable, InterruptStackFrame, Pag
 
 use super::{cpu, percpu};
 use crate::exit::{ExitCode, exit_qemu};
+use crate::mem::gstack::Fault;
 
 fn report(
     vector: u8,
@@ -87,8 +88,45 @@ simple!(hv_injection, 28, "#HV hypervisor injection");
 with_code!(vmm_communication, 29, "#VC VMM communication");
 with_code!(security, 30, "#SX security exception");
 
-extern "x86-interrupt" fn page_fault(frame: InterruptStackFrame, code: PageFaultErrorCode) {
+/// #PF runs on its own IST stack: a G's stack may need a page mapped (the
+/// common case, handled and retried) or may have overflowed into its guard
+/// page (reported, naming the G).
+pub extern "x86-interrupt" fn page_fault(frame: InterruptStackFrame, code: PageFaultErrorCode) {
     let addr = cpu::cr2();
+    match crate::mem::gstack::on_page_fault(addr, code.bits()) {
+        Fault::Mapped => return,
+        Fault::Overflow { slot, stack } => {
+            let owner = crate::runtime::allg::by_stack_slot(slot).map_or(0, |g| g.goid());
+            report(
+                14,
+                "#PF page fault",
+                &frame,
+                Some(code.bits()),
+                format_args!(
+                    ", CR2 {addr:#x}: stack overflow of G{owner}: hit the guard page [{:#x}, {:#x}) below its stack [{:#x}, {:#x})",
+                    stack.guard().as_u64(),
+                    stack.bottom.as_u64(),
+                    stack.bottom.as_u64(),
+                    stack.top.as_u64()
+                ),
+            )
+        }
+        Fault::OutOfMemory { slot, stack } => {
+            let owner = crate::runtime::allg::by_stack_slot(slot).map_or(0, |g| g.goid());
+            report(
+                14,
+                "#PF page fault",
+                &frame,
+                Some(code.bits()),
+                format_args!(
+                    ", CR2 {addr:#x}: out of memory: no frame left to grow the stack [{:#x}, {:#x}) of G{owner}",
+                    stack.bottom.as_u64(),
+                    stack.top.as_u64()
+                ),
+            )
+        }
+        Fault::NotOurs => {}
+    }
     let access = if code.contains(PageFaultErrorCode::INSTRUCTION_FETCH) {
         "instruction fetch"
     } else if code.contains(PageFaultErrorCode::CAUSED_BY_WRITE) {
@@ -106,7 +144,10 @@ extern "x86-interrupt" fn page_fault(frame: InterruptStackFrame, code: PageFault
         "#PF page fault",
         &frame,
         Some(code.bits()),
-        format_args!(", CR2 {addr:#x} ({access}, {why})"),
+        format_args!(
+            ", CR2 {addr:#x} ({access}, {why}): hit {}",
+            crate::mem::describe::region(addr)
+        ),
     )
 }
 
@@ -126,6 +167,21 @@ pub extern "x86-interrupt" fn double_fault(frame: InterruptStackFrame, code: u64
 /// state (scheddetail), then stops the run as failed.
 pub extern "x86-interrupt" fn nmi(frame: InterruptStackFrame) {
     let m = percpu::this_m();
+    if crate::runtime::watchdog::REQUESTED[m.id as usize]
+        .load(core::sync::atomic::Ordering::Acquire)
+    {
+        let rip = frame.instruction_pointer.as_u64();
+        crate::console::print_for_panic(format_args!(
+            "WATCHDOG: M{} (apic {}) {} took no timer tick for {} ticks of its watcher (interrupts off too long?); stuck at RIP {rip:#x} in {}\n",
+            m.id,
+            m.apic(),
+            m.whereabouts(),
+            crate::runtime::watchdog::STALLED_FOR[m.id as usize]
+                .load(core::sync::atomic::Ordering::Relaxed),
+            crate::mem::describe::region(rip),
+        ));
+        exit_qemu(ExitCode::Failure);
+    }
     crate::console::print_for_panic(format_args!(
         "NMI on M{} (apic {}) {}: RIP {:#x}\n",
         m.id,
@@ -166,7 +222,6 @@ pub fn install(idt: &mut InterruptDescriptorTable) {
     idt.stack_segment_fault.set_handler_fn(stack_segment);
     idt.general_protection_fault
         .set_handler_fn(general_protection);
-    idt.page_fault.set_handler_fn(page_fault);
     idt.x87_floating_point.set_handler_fn(x87);
     idt.alignment_check.set_handler_fn(alignment_check);
     idt.simd_floating_point.set_handler_fn(simd);

@@ -24,13 +24,16 @@ pub const IST_DOUBLE_FAULT: u16 = 0;
 pub const IST_NMI: u16 = 1;
 /// IST slot for #MC.
 pub const IST_MACHINE_CHECK: u16 = 2;
+/// IST slot for #PF: a G's stack fault (a page to map on demand, or an
+/// overflow into the guard page) cannot be handled on that same stack.
+pub const IST_PAGE_FAULT: u16 = 3;
 
 const IST_STACK_SIZE: u64 = 16 * 1024;
 
 /// Build and load this core's GDT and TSS. Needs the heap and stacks.
 pub fn init_this_cpu() {
     let mut tss = TaskStateSegment::new();
-    for ist in [IST_DOUBLE_FAULT, IST_NMI, IST_MACHINE_CHECK] {
+    for ist in [IST_DOUBLE_FAULT, IST_NMI, IST_MACHINE_CHECK, IST_PAGE_FAULT] {
         let stack = stack::alloc_system_stack(IST_STACK_SIZE);
         tss.interrupt_stack_table[ist as usize] = VirtAddr::new(stack.top.as_u64());
     }

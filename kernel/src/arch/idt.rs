@@ -33,6 +33,9 @@ fn build() -> InterruptDescriptorTable {
         idt.machine_check
             .set_handler_fn(exceptions::machine_check)
             .set_stack_index(gdt::IST_MACHINE_CHECK);
+        idt.page_fault
+            .set_handler_fn(exceptions::page_fault)
+            .set_stack_index(gdt::IST_PAGE_FAULT);
     }
     idt[VECTOR_WAKE].set_handler_fn(wake_ipi);
     idt[VECTOR_TIMER].set_handler_fn(timer_tick);
@@ -42,6 +45,21 @@ fn build() -> InterruptDescriptorTable {
         idt[v].set_handler_fn(spurious);
     }
     idt
+}
+
+/// For `fault=double-fault`: load, on this core, a copy of the IDT without a
+/// #GP handler, then cause a #GP. Delivering it hits the missing gate (#NP),
+/// a second contributory fault while delivering the first: a double fault,
+/// which runs on its IST stack and is reported.
+pub fn provoke_double_fault() -> ! {
+    let mut idt = build();
+    idt.general_protection_fault = x86_64::structures::idt::Entry::missing();
+    let idt: &'static InterruptDescriptorTable =
+        alloc::boxed::Box::leak(alloc::boxed::Box::new(idt));
+    idt.load();
+    // SAFETY: none — a non-canonical address must raise #GP.
+    unsafe { core::ptr::read_volatile(0x8000_0000_0000u64 as *const u64) };
+    unreachable!("a non-canonical read did not fault")
 }
 
 /// Load the IDT on this core (after its TSS is loaded).

@@ -109,6 +109,12 @@ unsafe impl GlobalAlloc for KernelHeap {
     }
 }
 
+/// Whether `addr` lies in the heap's region.
+pub fn contains(addr: u64) -> bool {
+    let base = HEAP.base.load(Ordering::Relaxed);
+    base != 0 && addr >= base && addr < base + paging::PML4_SLOT_SIZE
+}
+
 /// Heap statistics: (bytes in use, bytes mapped, cap).
 pub fn stats() -> (usize, usize, u64) {
     let heap = HEAP.heap.lock();

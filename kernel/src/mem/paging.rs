@@ -113,3 +113,14 @@ pub fn reserve_pml4_slot() -> VirtAddr {
     }
     panic!("no free PML4 slot in the upper half")
 }
+
+/// Flags of the 4 KiB page containing `va`, for fault reports. Never
+/// blocks: `None` if the page-table lock is held (the fault may have hit
+/// the code holding it) or the page is not mapped with a 4 KiB page.
+pub fn flags_of(va: VirtAddr) -> Option<Flags> {
+    let guard = MAPPER.try_lock()?;
+    match guard.as_ref()?.translate(va) {
+        TranslateResult::Mapped { flags, .. } => Some(flags),
+        _ => None,
+    }
+}

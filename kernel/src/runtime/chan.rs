@@ -270,6 +270,11 @@ impl<T: Send> Chan<T> {
         }
     }
 
+    /// Gs blocked receiving right now.
+    pub fn waiting_receivers(&self) -> usize {
+        self.c.lock.lock().recvq.len()
+    }
+
     /// Values buffered now.
     pub fn len(&self) -> usize {
         self.c.lock.lock().buf.len()

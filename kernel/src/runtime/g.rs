@@ -172,6 +172,9 @@ unsafe impl SchedLink for G {
     }
 }
 
+/// The word at the very top of every G stack (see [`G::canary_ok`]).
+pub const STACK_CANARY: u64 = 0x6770_6d2d_6361_6e79; // "gpm-cany"
+
 impl G {
     /// A new `Gidle` G on `stack`.
     pub fn new(stack: Stack, stack_slot: usize) -> G {
@@ -189,6 +192,28 @@ impl G {
             param: AtomicU64::new(0),
             select_done: AtomicBool::new(false),
         }
+    }
+
+    /// Address of the stack canary: the top word of the stack. Stacks sit
+    /// in ascending slots, each above its guard page, so an overflow that
+    /// jumps over a G's guard page (a frame bigger than a page) lands at the
+    /// top of the stack *below* — on its canary. (The bottom end of a stack
+    /// is not mapped until used, so a canary there would cost a page per G.)
+    pub fn canary_addr(&self) -> u64 {
+        self.stack.top.as_u64() - 8
+    }
+
+    /// Write the canary (when the G is set up).
+    pub(crate) fn set_canary(&self) {
+        // SAFETY: the top page of the stack is always mapped and the word is
+        // reserved by `newproc1` (never used for the closure or frames).
+        unsafe { core::ptr::write_volatile(self.canary_addr() as *mut u64, STACK_CANARY) };
+    }
+
+    /// Whether the canary is intact.
+    pub fn canary_ok(&self) -> bool {
+        // SAFETY: as in `set_canary`.
+        unsafe { core::ptr::read_volatile(self.canary_addr() as *const u64) == STACK_CANARY }
     }
 
     /// Goroutine id.

@@ -18,6 +18,7 @@ pub mod newproc;
 pub mod p;
 pub mod park;
 pub mod preempt;
+pub mod probe;
 pub mod proc;
 pub mod sched;
 pub mod schedtrace;
@@ -27,7 +28,9 @@ pub mod summary;
 pub mod syscall;
 pub mod sysmon;
 pub mod time;
+pub mod trace;
 pub mod waitgroup;
+pub mod watchdog;
 
 pub use chan::Chan;
 pub use mutex::{Mutex, Once};

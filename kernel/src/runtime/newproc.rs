@@ -14,11 +14,11 @@ use core::sync::atomic::Ordering;
 
 use crate::arch::context::Gobuf;
 use crate::arch::{cpu, percpu};
-use crate::mem::stack;
+use crate::mem::gstack;
 use crate::runtime::g::{Entry, G, Gstatus};
 use crate::runtime::p::P;
-use crate::runtime::proc;
 use crate::runtime::sched::{GOID_CACHE_BATCH, SCHED};
+use crate::runtime::{proc, trace};
 
 /// Start `f` as a new goroutine (Go's `go` statement). Callable from any G
 /// and from boot code on g0 of an M holding a P. The new G goes into this
@@ -32,6 +32,7 @@ where
     let m = percpu::this_m();
     let pp = m.p().expect("go: this M holds no P");
     let newg = newproc1(pp, f);
+    trace::go_create(newg.goid());
     proc::runqput(pp, newg, true);
     if SCHED.main_started.load(Ordering::Relaxed) {
         proc::wakep();
@@ -54,15 +55,17 @@ where
     let size = core::mem::size_of::<F>() as u64;
     let align = core::mem::align_of::<F>().max(16) as u64;
     assert!(
-        size <= stack::g_stack_size() / 4,
+        size <= gstack::stack_size() / 4,
         "go: closure of {size} bytes is too large for a G stack"
     );
-    let data = (top - size) & !(align - 1);
+    // The top 16 bytes hold the stack canary (see `G::canary_addr`).
+    let data = (top - 16 - size) & !(align - 1);
     // SAFETY: `data..data+size` lies at the top of `gp`'s stack, which is
     // mapped and unused while the G is dead/idle and owned by us.
     unsafe { core::ptr::write(data as *mut F, f) };
     // SAFETY: we own `gp` (it is Gdead/Gidle and on no list).
     unsafe { *gp.gobuf() = Gobuf::new_entry(data & !15, gostart) };
+    gp.set_canary();
     gp.set_entry(Entry {
         call: call_closure::<F>,
         data: data as *mut u8,
@@ -76,17 +79,25 @@ where
 
 /// Allocate a brand-new G with its stack (Go's `malg`), in status `Gdead`.
 fn malg() -> &'static G {
-    let (stk, slot) = match stack::alloc_g_stack() {
+    let (stk, slot) = match gstack::alloc() {
         Ok(s) => s,
         Err(e) => panic!(
             "out of memory: cannot allocate a {} KiB stack for a new G ({:?}; {} G stacks exist, {} frames free)",
-            stack::g_stack_size() / 1024,
+            gstack::stack_size() / 1024,
             e,
-            stack::g_stacks_allocated(),
+            gstack::allocated(),
             crate::mem::frame::available()
         ),
     };
-    let gp: &'static G = Box::leak(Box::new(G::new(stk, slot)));
+    let gp = match Box::try_new(G::new(stk, slot)) {
+        Ok(b) => Box::leak(b),
+        Err(_) => panic!(
+            "out of memory: cannot allocate a new G ({} bytes of heap; {} G stacks exist, heap {:?})",
+            core::mem::size_of::<G>(),
+            gstack::allocated(),
+            crate::mem::heap::stats()
+        ),
+    };
     gp.casgstatus(Gstatus::Gidle, Gstatus::Gdead);
     super::allg::allgadd(gp);
     gp
@@ -112,9 +123,17 @@ fn gfput(pp: &P, gp: &'static G) {
     unsafe { local.gfput(NonNull::from(gp), || SCHED.gfree.lock()) };
 }
 
+/// For the `spawn-cold` benchmark: when set, every spawn allocates a new G
+/// and stack instead of reusing a dead one (dead Gs still go to the lists).
+pub static GFREE_BYPASS: core::sync::atomic::AtomicBool =
+    core::sync::atomic::AtomicBool::new(false);
+
 /// Take a dead G for reuse, refilling from the global list when the local
 /// one is empty.
 fn gfget(pp: &P) -> Option<&'static G> {
+    if GFREE_BYPASS.load(Ordering::Relaxed) {
+        return None;
+    }
     // SAFETY: the caller holds `pp`, interrupts off.
     let local = unsafe { pp.gfree() };
     let g = local.gfget(|| Some(SCHED.gfree.lock()))?;
@@ -151,6 +170,7 @@ extern "C" fn goexit0(gp: *mut Gobuf) -> ! {
     // SAFETY: mcall passes the G that was running (Gobuf is its first field).
     let gp: &'static G = unsafe { &*(gp as *mut G) };
     let m = percpu::this_m();
+    trace::go_end(gp.goid());
     gp.casgstatus(Gstatus::Grunning, Gstatus::Gdead);
     proc::dropg(m, gp);
     gp.set_goid(0);

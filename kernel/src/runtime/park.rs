@@ -15,9 +15,10 @@ use crate::arch::context::Gobuf;
 use crate::arch::{cpu, percpu};
 use crate::runtime::g::{G, Gstatus, WaitReason};
 use crate::runtime::m::UnlockFn;
-use crate::runtime::proc;
 use crate::runtime::sched::SCHED;
+use crate::runtime::{proc, trace};
 use crate::sync::{IrqMutex, IrqMutexGuard};
+use gmp_sched::trace::StopReason;
 
 /// Yield the processor: the G goes to the *global* queue, as in Go, so
 /// another P may pick it up (Go's `Gosched`).
@@ -31,6 +32,7 @@ extern "C" fn gosched_m(gp: *mut Gobuf) -> ! {
     // SAFETY: mcall passes the running G (Gobuf first).
     let gp: &'static G = unsafe { &*(gp as *mut G) };
     let m = percpu::this_m();
+    trace::go_stop(gp.goid(), StopReason::Yield);
     gp.casgstatus(Gstatus::Grunning, Gstatus::Grunnable);
     proc::dropg(m, gp);
     proc::globrunqput(gp);
@@ -57,6 +59,7 @@ extern "C" fn park_m(gp: *mut Gobuf) -> ! {
     // SAFETY: mcall passes the running G (Gobuf first).
     let gp: &'static G = unsafe { &*(gp as *mut G) };
     let m = percpu::this_m();
+    trace::go_block(gp.goid(), gp.waitreason() as u8);
     gp.casgstatus(Gstatus::Grunning, Gstatus::Gwaiting);
     proc::dropg(m, gp);
     if let Some((unlockf, lock)) = m.take_waitunlock()
@@ -101,6 +104,7 @@ extern "C" fn goyield_m(gp: *mut Gobuf) -> ! {
     // SAFETY: mcall passes the running G (Gobuf first).
     let gp: &'static G = unsafe { &*(gp as *mut G) };
     let m = percpu::this_m();
+    trace::go_stop(gp.goid(), StopReason::YieldLocal);
     gp.casgstatus(Gstatus::Grunning, Gstatus::Grunnable);
     proc::dropg(m, gp);
     let pp = m.p().expect("goyield without a P");
@@ -121,6 +125,7 @@ pub fn goready(gp: &'static G) {
 /// Go's `ready`. Context: interrupts off, holding a P.
 pub(crate) fn ready(gp: &'static G, next: bool) {
     let pp = percpu::this_m().p().expect("ready: this M holds no P");
+    trace::go_unblock(gp.goid());
     gp.casgstatus(Gstatus::Gwaiting, Gstatus::Grunnable);
     proc::runqput(pp, gp, next);
     proc::wakep();

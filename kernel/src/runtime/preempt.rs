@@ -79,6 +79,10 @@ pub fn preempt_from_interrupt() {
     if let Some(pp) = m.p() {
         pp.stats.preemptions.fetch_add(1, Ordering::Relaxed);
     }
+    if crate::runtime::probe::on() {
+        let t = crate::runtime::probe::TICK_ENTRY[m.id as usize].load(Ordering::Relaxed);
+        crate::runtime::probe::LAST_PREEMPT_TICK.store(t, Ordering::Release);
+    }
     proc::mcall(gopreempt_m);
 }
 
@@ -122,6 +126,7 @@ extern "C" fn gopreempt_m(gp: *mut Gobuf) -> ! {
     // SAFETY: mcall passes the running G (Gobuf first).
     let gp: &'static G = unsafe { &*(gp as *mut G) };
     let m = percpu::this_m();
+    crate::runtime::trace::go_stop(gp.goid(), gmp_sched::trace::StopReason::Preempted);
     gp.casgstatus(Gstatus::Grunning, Gstatus::Grunnable);
     proc::dropg(m, gp);
     proc::globrunqput(gp);

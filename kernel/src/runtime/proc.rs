@@ -47,7 +47,8 @@ use crate::runtime::g::{G, Gstatus};
 use crate::runtime::m::M;
 use crate::runtime::p::{P, Pstatus};
 use crate::runtime::sched::{self, SCHED, allp, gomaxprocs};
-use crate::runtime::time;
+use crate::runtime::{time, trace};
+use gmp_sched::trace::Queue;
 
 /// How long a thief waits before taking a running victim's `runnext`
 /// (Go's `usleep(3)`): the victim is likely about to run it itself.
@@ -110,6 +111,7 @@ pub(crate) fn acquirep(m: &'static M, pp: &'static P) {
     );
     pp.set_status(Pstatus::Prunning);
     m.p.store(pp as *const P as *mut P, Ordering::Release);
+    trace::proc_start();
 }
 
 /// Disassociate this M from its P (Go's `releasep`).
@@ -121,6 +123,7 @@ pub(crate) fn releasep(m: &'static M) -> &'static P {
         pp.id,
         m.id
     );
+    trace::proc_stop(pp.id);
     pp.m.store(core::ptr::null_mut(), Ordering::Release);
     m.p.store(core::ptr::null_mut(), Ordering::Release);
     pp.set_status(Pstatus::Pidle);
@@ -140,9 +143,16 @@ pub(crate) fn runqput(pp: &P, gp: &'static G, next: bool) {
         return;
     }
     let next = next && opts.runnext;
+    trace::enqueue(gp.goid(), if next { Queue::Runnext } else { Queue::Ring });
     // SAFETY: the caller holds `pp` (its runq's only producer) and `gp` is
     // on no queue.
-    if let Some(batch) = unsafe { pp.runq.runqput(NonNull::from(gp), next) } {
+    let (overflow, kicked) = unsafe { pp.runq.runqput_kick(NonNull::from(gp), next) };
+    if let Some(k) = kicked {
+        // SAFETY: queue entries are live Gs.
+        trace::runnext_kick(unsafe { k.as_ref() }.goid());
+    }
+    if let Some(batch) = overflow {
+        trace::overflow(batch.len());
         pp.stats
             .overflows
             .fetch_add(batch.len() as u64, Ordering::Relaxed);
@@ -154,6 +164,7 @@ pub(crate) fn runqput(pp: &P, gp: &'static G, next: bool) {
 
 /// Put `gp` at the tail of the global queue.
 pub(crate) fn globrunqput(gp: &'static G) {
+    trace::enqueue(gp.goid(), Queue::Global);
     let mut s = sched::lock();
     // SAFETY: `gp` is on no queue (the caller just made it runnable).
     unsafe { s.runq.globrunqput(NonNull::from(gp)) };
@@ -228,11 +239,14 @@ impl Sources for Finder {
 /// capped by `max` (1 for the fairness check, `u32::MAX` for no extra cap).
 fn globrunqget(pp: &'static P, max: u32) -> Option<&'static G> {
     let mut s = sched::lock();
+    let before = s.runq.len();
     // SAFETY: this M holds `pp` (its ring's owner) and `sched.lock`.
     let gp = unsafe { s.runq.globrunqget(&pp.runq, max, gomaxprocs()) };
+    let taken = before - s.runq.len();
     s.sync_runqsize();
     drop(s);
     let gp = gp?;
+    trace::global_take(taken);
     pp.stats.glob_takes.fetch_add(1, Ordering::Relaxed);
     // SAFETY: queue entries are live Gs.
     Some(unsafe { &*gp.as_ptr() })
@@ -259,7 +273,10 @@ fn steal_work(m: &'static M, pp: &'static P) -> Option<&'static G> {
             };
             // SAFETY: this M holds `pp`, the thief's queue; its ring is
             // empty (findRunnable steals only after runqget failed).
-            if let Some((gp, n)) = unsafe { pp.runq.runqsteal(&p2.runq, steal_runnext, pause) } {
+            if let Some((gp, n, from_next)) =
+                unsafe { pp.runq.runqsteal_runnext(&p2.runq, steal_runnext, pause) }
+            {
+                trace::steal(p2.id, n, from_next);
                 pp.stats.steals_in.fetch_add(n as u64, Ordering::Relaxed);
                 p2.stats.steals_out.fetch_add(n as u64, Ordering::Relaxed);
                 // SAFETY: queue entries are live Gs.
@@ -398,6 +415,9 @@ pub(crate) fn stopm_then_schedule(m: &'static M) -> ! {
 
 /// Wake a parked M: set its note, then interrupt its `hlt`.
 fn notewakeup(mp: &M) {
+    if super::probe::on() {
+        super::probe::WAKE_SENT[mp.id as usize].store(cpu::rdtsc(), Ordering::Relaxed);
+    }
     mp.park.store(true, Ordering::Release);
     apic::send_ipi(mp.apic(), VECTOR_WAKE);
 }
@@ -436,6 +456,7 @@ fn stopm(m: &'static M) {
     s.mput(m);
     drop(s);
     m.parks.fetch_add(1, Ordering::Relaxed);
+    trace::m_park();
     // `sti; hlt` is atomic with respect to the wake IPI, and the note is
     // checked with interrupts off: no wakeup can slip between the check
     // and the halt.
@@ -447,6 +468,12 @@ fn stopm(m: &'static M) {
     while !m.park.swap(false, Ordering::Acquire) {
         cpu::halt_until_interrupt();
     }
+    if super::probe::on() {
+        let sent = super::probe::WAKE_SENT[m.id as usize].swap(0, Ordering::Relaxed);
+        if sent != 0 {
+            super::probe::WAKE.push(cpu::rdtsc().saturating_sub(sent));
+        }
+    }
     if m.id != 0 {
         crate::arch::timer::start_this_cpu();
     }
@@ -454,6 +481,7 @@ fn stopm(m: &'static M) {
     assert!(!pp.is_null(), "stopm: M{} woken without a P", m.id);
     // SAFETY: Ps are leaked and live forever.
     acquirep(m, unsafe { &*pp });
+    trace::m_wake();
 }
 
 /// After releasing the P: is there work anywhere? If so, take an idle P back
@@ -491,14 +519,9 @@ fn find_runnable(m: &'static M) -> (&'static G, bool) {
         // Step 6: nothing found. Give the P back, re-check, park.
         let mut s = sched::lock();
         if SCHED.runqsize.load(Ordering::Acquire) != 0 {
-            // SAFETY: this M holds `pp` and `sched.lock`.
-            let gp = unsafe { s.runq.globrunqget(&pp.runq, u32::MAX, gomaxprocs()) };
-            s.sync_runqsize();
             drop(s);
-            if let Some(gp) = gp {
-                pp.stats.glob_takes.fetch_add(1, Ordering::Relaxed);
-                // SAFETY: queue entries are live Gs.
-                return (unsafe { &*gp.as_ptr() }, false);
+            if let Some(gp) = globrunqget(pp, u32::MAX) {
+                return (gp, false);
             }
             continue;
         }
@@ -559,6 +582,8 @@ pub fn schedule() -> ! {
             m.id
         );
     }
+    // Keep frames ready for this core's G-stack faults (no lock is held here).
+    crate::mem::gstack::refill_this_cpu();
     let (gp, inherit_time) = find_runnable(m);
     if m.spinning.load(Ordering::Relaxed) {
         resetspinning(m);
@@ -569,6 +594,7 @@ pub fn schedule() -> ! {
 /// Run `gp` on this M (Go's `execute`): a new time slice unless inherited.
 fn execute(m: &'static M, gp: &'static G, inherit_time: bool) -> ! {
     let pp = m.p().expect("execute without a P");
+    check_stack(gp);
     m.curg.store(gp as *const G as *mut G, Ordering::Relaxed);
     gp.m.store(m as *const M as *mut M, Ordering::Relaxed);
     gp.casgstatus(Gstatus::Grunnable, Gstatus::Grunning);
@@ -577,6 +603,7 @@ fn execute(m: &'static M, gp: &'static G, inherit_time: bool) -> ! {
         pp.schedtick.fetch_add(1, Ordering::Relaxed);
     }
     pp.stats.gs_run.fetch_add(1, Ordering::Relaxed);
+    trace::go_start(gp.goid());
     // SAFETY: `gp` is now this M's running G; its context was saved by mcall
     // or built by newproc, and its stack belongs to no other M.
     unsafe { context::gogo(gp.gobuf()) }
@@ -588,8 +615,34 @@ pub(crate) fn execute_now(gp: &'static G) -> ! {
     execute(percpu::this_m(), gp, true)
 }
 
-/// Forget the current G (Go's `dropg`).
+/// Panic if `gp`'s stack canary was overwritten, naming the G and the
+/// likely culprit (the G whose stack sits just above it in memory).
+pub(crate) fn check_stack(gp: &G) {
+    if gp.canary_ok() {
+        return;
+    }
+    let addr = gp.canary_addr();
+    // SAFETY: the canary word is mapped (top page of the stack).
+    let found = unsafe { core::ptr::read_volatile(addr as *const u64) };
+    let above = crate::mem::gstack::slot_of(gp.stack.top.as_u64() + 4096 + 8)
+        .and_then(|(slot, _, _)| super::allg::by_stack_slot(slot))
+        .map_or(alloc::string::String::from("no G"), |g| match g.goid() {
+            0 => alloc::string::String::from("a dead G"),
+            id => alloc::format!("G{id}"),
+        });
+    panic!(
+        "stack canary of G{} smashed: the word at {addr:#x} (top of its stack [{:#x}, {:#x})) is {found:#x}; \
+         a stack overflow jumped a guard page (the stack just above belongs to {above})",
+        gp.goid(),
+        gp.stack.bottom.as_u64(),
+        gp.stack.top.as_u64()
+    );
+}
+
+/// Forget the current G (Go's `dropg`): the G is switching out, so its
+/// stack canary is checked here too.
 pub(crate) fn dropg(m: &M, gp: &G) {
+    check_stack(gp);
     gp.m.store(core::ptr::null_mut(), Ordering::Relaxed);
     m.curg.store(core::ptr::null_mut(), Ordering::Relaxed);
 }

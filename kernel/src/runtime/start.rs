@@ -18,7 +18,7 @@ use gmp_sched::rand::CheapRand;
 use crate::arch::{cpu, tsc};
 use crate::exit::{ExitCode, exit_qemu};
 use crate::kprintln;
-use crate::mem::stack;
+use crate::mem::gstack;
 use crate::runtime::m::{self, ALLM};
 use crate::runtime::newproc::go;
 use crate::runtime::p::P;
@@ -42,7 +42,7 @@ pub fn start_m0() -> ! {
     let (hz, source) = tsc::calibrate();
     let apic_timer_hz = crate::arch::timer::init(opts.tick_ns);
     let seed = opts.seed.unwrap_or_else(cpu::rdtsc);
-    stack::init_g_stacks(opts.stack_size as u64);
+    gstack::init(opts.stack_size as u64);
     for mp in m::all() {
         *mp.rand() = CheapRand::new(seed ^ (mp.id as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
     }
@@ -57,6 +57,9 @@ pub fn start_m0() -> ! {
         opts.tick_ns / 1000,
         opts.preempt.as_str()
     );
+    if opts.trace {
+        crate::runtime::trace::init();
+    }
     procresize(procs);
     go(runtime_main);
     SCHED_READY.store(true, Ordering::Release);
@@ -95,8 +98,17 @@ fn procresize(nprocs: u32) {
 fn runtime_main() {
     SCHED.main_started.store(true, Ordering::Release);
     let name = crate::options::get().workload;
-    let verdict = crate::workloads::run(name);
+    let fault = crate::options::get().fault;
+    let verdict = if fault != "none" {
+        crate::workloads::faults::run(fault)
+    } else {
+        crate::workloads::run(name)
+    };
     super::summary::print();
+    let (events, dropped) = crate::runtime::trace::dump();
+    if events + dropped > 0 {
+        kprintln!("trace: {events} events written to COM2, {dropped} dropped (buffers full)");
+    }
     match verdict {
         Ok(()) => {
             kprintln!("workload {name}: ok");

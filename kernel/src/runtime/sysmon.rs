@@ -24,7 +24,7 @@ use crate::exit::{ExitCode, exit_qemu};
 use crate::runtime::g::Gstatus;
 use crate::runtime::p::{P, Pstatus};
 use crate::runtime::sched::{self, SCHED, allp, gomaxprocs};
-use crate::runtime::{allg, m, preempt, proc, time};
+use crate::runtime::{allg, m, preempt, probe, proc, time};
 
 /// A blocking call is retaken anyway after this long, even with nothing
 /// else to run (Go's 10 ms).
@@ -37,17 +37,28 @@ static LAST_SCHEDTRACE: AtomicU64 = AtomicU64::new(0);
 /// Context: interrupt handler (interrupts off, EOI sent), on whatever stack
 /// the core was on: a G's, or g0's while parked.
 pub fn on_tick() {
+    let entry = crate::arch::cpu::rdtsc();
     timer::on_tick();
     let m = percpu::this_m();
     m.ticks.fetch_add(1, Ordering::Relaxed);
+    let probing = probe::on();
+    if probing {
+        probe::TICK_ENTRY[m.id as usize].store(entry, Ordering::Relaxed);
+    }
     let now = time::nanotime();
     if m.id == 0 {
         sysmon(now);
     }
+    super::watchdog::on_tick(m);
+    let mut ran = 0;
     if let Some(pp) = m.p()
         && m.curg().is_some()
     {
-        time::check_timers(pp, now);
+        ran = time::check_timers(pp, now);
+    }
+    if probing && ran == 0 && m.curg().is_none() {
+        // A tick on a parked core with nothing to do: the idle cost.
+        probe::TICK_IDLE.push(crate::arch::cpu::rdtsc() - entry);
     }
     preempt::preempt_from_interrupt();
 }
@@ -108,6 +119,7 @@ fn retake(now: u64) {
             if pp.cas_status(Pstatus::Psyscall, Pstatus::Pidle) {
                 pp.syscalltick.fetch_add(1, Ordering::Relaxed);
                 pp.stats.handoffs.fetch_add(1, Ordering::Relaxed);
+                crate::runtime::trace::handoff(pp.id);
                 handoffp(pp);
             }
         }

@@ -64,7 +64,10 @@ pub fn check_timers(pp: &P, now: u64) -> usize {
         update_timer0(pp, &t);
         drop(t);
         match fired {
-            Some((_, TimerAction::Ready(gp))) => ready(gp, true),
+            Some((_, TimerAction::Ready(gp))) => {
+                crate::runtime::trace::timer_fire(gp.goid());
+                ready(gp, true)
+            }
             Some((_, TimerAction::Func(f, arg))) => f(arg),
             None => return ran,
         }

@@ -7,6 +7,8 @@
 
 use alloc::string::String;
 
+mod bench;
+pub mod faults;
 pub mod ledger;
 mod producer_consumer;
 mod sched4;
@@ -21,6 +23,7 @@ pub fn run(name: &str) -> Verdict {
     match name {
         "boot" => Ok(()),
         "producer-consumer" => producer_consumer::run(),
+        "bench" => bench::run(),
         "test-ledger" => selftest::ledger_waves_and_trees(),
         "test-parallelism" => selftest::parallelism(),
         "test-yield" => selftest::yield_heavy(),

@@ -49,7 +49,10 @@ pub static WORKLOADS: &[(&str, &str)] = &[
         "torture",
         "random mix of spawns, channels, sleeps and locks for duration=SECS, checked by a ledger",
     ),
-    ("bench", "in-kernel benchmarks (pick them with bench=LIST)"),
+    (
+        "bench",
+        "in-kernel benchmarks (pick them with bench=LIST; one-P ones need procs=1)",
+    ),
     (
         "test-ledger",
         "test: 100,000 Gs in waves plus nested spawn trees, each must run exactly once",
@@ -104,6 +107,26 @@ pub static WORKLOADS: &[(&str, &str)] = &[
 pub static FAULTS: &[(&str, &str)] = &[
     ("none", "no fault"),
     ("panic-ap", "an application processor panics on purpose"),
+    ("panic-g", "a G panics"),
+    (
+        "stack-overflow",
+        "a G recurses until it hits its stack's guard page",
+    ),
+    (
+        "canary",
+        "a G overwrites its stack canary, which schedule() checks",
+    ),
+    (
+        "double-fault",
+        "a #GP whose handler is missing: a double fault on its IST stack",
+    ),
+    (
+        "irqs-off",
+        "a G disables interrupts and spins: the watchdog must catch the core",
+    ),
+    ("write-code", "a G writes to kernel code (read-only)"),
+    ("exec-stack", "a G jumps into its stack (not executable)"),
+    ("oom", "Gs are spawned and parked until memory runs out"),
 ];
 
 /// One boot option.
@@ -297,6 +320,13 @@ pub static KEYS: &[KeySpec] = &[
         example: "on",
         help: "record a trace of scheduler events",
         field: Field::Bool(at!(trace)),
+    },
+    KeySpec {
+        name: "icount",
+        default: "off",
+        example: "on",
+        help: "set by the runner's --icount: the TSC counts instructions, so benchmarks report instructions",
+        field: Field::Bool(at!(icount)),
     },
     KeySpec {
         name: "duration",

@@ -68,6 +68,8 @@ pub struct BootOptions {
     pub scheddetail: bool,
     /// `trace`: record scheduler events.
     pub trace: bool,
+    /// `icount`: QEMU runs with `-icount shift=0` (TSC = instructions).
+    pub icount: bool,
     /// `duration`: torture run length in seconds, 1..=86400.
     pub duration_secs: u32,
     /// `fault`: a name from [`FAULTS`]; `"none"` = no fault.
@@ -96,6 +98,7 @@ impl Default for BootOptions {
             schedtrace_ms: 0,
             scheddetail: false,
             trace: false,
+            icount: false,
             duration_secs: 10,
             fault: "none",
             bench: Vec::new(),

@@ -19,6 +19,7 @@ fn get(o: &BootOptions, key: &str) -> bool {
         "spinning" => o.spinning,
         "scheddetail" => o.scheddetail,
         "trace" => o.trace,
+        "icount" => o.icount,
         _ => panic!("no boolean field for {key}"),
     }
 }
@@ -34,7 +35,8 @@ fn the_boolean_keys_are_the_documented_ones() {
             "steal",
             "spinning",
             "scheddetail",
-            "trace"
+            "trace",
+            "icount"
         ]
     );
 }

@@ -82,7 +82,7 @@ fn any_options() -> impl Strategy<Value = BootOptions> {
         select(SchedModel::ALL.to_vec()),
     );
     let rest = (
-        any::<[bool; 6]>(),
+        any::<[bool; 7]>(),
         any::<u32>(),
         1u32..=86_400,
         select(names(FAULTS)),
@@ -93,7 +93,15 @@ fn any_options() -> impl Strategy<Value = BootOptions> {
             (procs, seed, stack_size, workload, preempt, tick_ns, forcepreempt_ns, sched),
             (flags, schedtrace_ms, duration_secs, fault, bench),
         )| {
-            let [runnext, fairness61, steal, spinning, scheddetail, trace] = flags;
+            let [
+                runnext,
+                fairness61,
+                steal,
+                spinning,
+                scheddetail,
+                trace,
+                icount,
+            ] = flags;
             BootOptions {
                 procs,
                 seed,
@@ -110,6 +118,7 @@ fn any_options() -> impl Strategy<Value = BootOptions> {
                 schedtrace_ms,
                 scheddetail,
                 trace,
+                icount,
                 duration_secs,
                 fault,
                 bench,

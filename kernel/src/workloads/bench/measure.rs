@@ -1,0 +1,77 @@
+//! Turning TSC samples into the `BENCH` line: median, p99, min.
+
+use alloc::vec::Vec;
+
+use crate::arch::tsc;
+use crate::kprintln;
+
+/// The unit a figure is reported in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// Instructions (TSC under `-icount shift=0`).
+    Insn,
+    /// Nanoseconds (virtual under TCG, real under KVM).
+    Ns,
+    /// Bytes.
+    Bytes,
+}
+
+impl Unit {
+    /// The unit of time-like figures in this boot.
+    pub fn time() -> Unit {
+        if crate::options::get().icount {
+            Unit::Insn
+        } else {
+            Unit::Ns
+        }
+    }
+
+    /// The name in the `BENCH` line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::Insn => "insn",
+            Unit::Ns => "ns",
+            Unit::Bytes => "bytes",
+        }
+    }
+}
+
+/// Median, 99th percentile and minimum of `v` (sorted in place).
+pub fn stats(v: &mut [f64]) -> (f64, f64, f64) {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(core::cmp::Ordering::Equal));
+    if v.is_empty() {
+        return (0.0, 0.0, 0.0);
+    }
+    let at = |q: f64| v[(((v.len() - 1) as f64) * q + 0.5) as usize];
+    (at(0.5), at(0.99), v[0])
+}
+
+/// Print the `BENCH` line for `samples` already in `unit`.
+pub fn report(name: &str, unit: Unit, samples: &mut [f64], desc: &str) {
+    let (median, p99, min) = stats(samples);
+    kprintln!(
+        "BENCH {name} unit={} reps={} median={median:.1} p99={p99:.1} min={min:.1} desc=\"{desc}\"",
+        unit.as_str(),
+        samples.len()
+    );
+}
+
+/// Convert per-operation TSC tick samples to the boot's time unit.
+pub fn ticks_to_unit(ticks: &[f64]) -> Vec<f64> {
+    let hz = tsc::hz().max(1) as f64;
+    ticks.iter().map(|t| t * 1e9 / hz).collect()
+}
+
+/// Time `reps` batches of `batch` operations done by `op_batch`; each sample
+/// is ticks per operation, converted to the boot's unit.
+pub fn time_batches(reps: usize, batch: u64, mut op_batch: impl FnMut(u64)) -> Vec<f64> {
+    let mut ticks = Vec::with_capacity(reps);
+    op_batch(batch); // warm-up
+    for _ in 0..reps {
+        let t0 = crate::arch::cpu::rdtsc();
+        op_batch(batch);
+        let t1 = crate::arch::cpu::rdtsc();
+        ticks.push((t1 - t0) as f64 / batch as f64);
+    }
+    ticks_to_unit(&ticks)
+}

@@ -1,0 +1,194 @@
+//! Benchmarks across Ps: cross-P channel hand-off, waking a parked M,
+//! stealing from a busy P, and the fib spawn tree at the booted `procs`.
+//! Latencies here are only meaningful in real time (multi-threaded TCG
+//! gives an upper bound, real KVM the truth); under `-icount` all vCPUs run
+//! round-robin in one host thread, so the numbers measure that round-robin.
+
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use super::measure::{Unit, report, ticks_to_unit};
+use crate::arch::{cpu, percpu, tsc};
+use crate::kprintln;
+use crate::runtime::{Chan, go, probe, sched, sleep};
+
+const MS: u64 = 1_000_000;
+const ROUNDS: usize = 40;
+
+fn note_realtime(name: &str) {
+    if crate::options::get().icount {
+        kprintln!(
+            "BENCH-NOTE {name} meaningful only in real time: under -icount the vCPUs run round-robin in one host thread"
+        );
+    } else {
+        kprintln!(
+            "BENCH-NOTE {name} multi-threaded TCG gives an upper bound; real KVM gives the truth"
+        );
+    }
+}
+
+/// Unbuffered channel ping-pong with procs >= 2, and how often the
+/// hand-off actually crossed Ps (runnext tends to keep a pair on one P).
+pub fn chan_pingpong_2p() -> Result<(), String> {
+    let crossed = Arc::new(AtomicU64::new(0));
+    let total = Arc::new(AtomicU64::new(0));
+    let ping: Chan<u32> = Chan::new(0);
+    let pong: Chan<u32> = Chan::new(0);
+    let done: Chan<Vec<f64>> = Chan::new(1);
+    {
+        let (ping, pong, crossed, total) =
+            (ping.clone(), pong.clone(), crossed.clone(), total.clone());
+        go(move || {
+            while let Some(p) = ping.recv() {
+                let me = percpu::this_m().p().map_or(u32::MAX, |pp| pp.id);
+                total.fetch_add(1, Ordering::Relaxed);
+                if me != p {
+                    crossed.fetch_add(1, Ordering::Relaxed);
+                }
+                pong.send(me);
+            }
+        });
+    }
+    {
+        let done = done.clone();
+        go(move || {
+            let mut v = Vec::with_capacity(2_000);
+            for _ in 0..2_000 {
+                let me = percpu::this_m().p().map_or(u32::MAX, |pp| pp.id);
+                let t0 = cpu::rdtsc();
+                ping.send(me);
+                let _ = pong.recv();
+                v.push((cpu::rdtsc() - t0) as f64 / 2.0);
+            }
+            ping.close();
+            done.send(v);
+        });
+    }
+    let v = done.recv().ok_or("no samples")?;
+    let mut s = ticks_to_unit(&v);
+    report(
+        "chan-pingpong-2p",
+        Unit::time(),
+        &mut s,
+        "unbuffered channel ping-pong with procs>=2 (per one-way hand-off)",
+    );
+    kprintln!(
+        "BENCH-NOTE chan-pingpong-2p {} of {} hand-offs crossed Ps (a readied G goes to the waker's runnext, so pairs tend to share a P)",
+        crossed.load(Ordering::Relaxed),
+        total.load(Ordering::Relaxed)
+    );
+    note_realtime("chan-pingpong-2p");
+    Ok(())
+}
+
+/// A new G on a busy P wakes a parked M: IPI sent until that M runs.
+pub fn wake_latency() -> Result<(), String> {
+    probe::WAKE.clear();
+    probe::ENABLED.store(true, Ordering::Release);
+    for _ in 0..ROUNDS {
+        let ran = Arc::new(AtomicBool::new(false));
+        let r = ran.clone();
+        go(move || r.store(true, Ordering::Release));
+        // Stay busy so that only another M can run the new G.
+        let until = tsc::nanotime() + 2 * MS;
+        while !ran.load(Ordering::Acquire) && tsc::nanotime() < until {
+            core::hint::spin_loop();
+        }
+        sleep(2 * MS);
+    }
+    probe::ENABLED.store(false, Ordering::Release);
+    let ticks: Vec<f64> = probe::WAKE.collect().iter().map(|&t| t as f64).collect();
+    if ticks.is_empty() {
+        return Err(String::from("no M was woken"));
+    }
+    let mut s = ticks_to_unit(&ticks);
+    report(
+        "wake-latency",
+        Unit::time(),
+        &mut s,
+        "wake IPI sent until the parked M runs again",
+    );
+    note_realtime("wake-latency");
+    Ok(())
+}
+
+/// Work appears on a busy P until another M runs it (wake + steal,
+/// including Go's ~3 us pause before taking a running P's runnext).
+pub fn steal_latency() -> Result<(), String> {
+    let mut ticks = Vec::with_capacity(ROUNDS);
+    for _ in 0..ROUNDS {
+        let started = Arc::new(AtomicU64::new(0));
+        let s2 = started.clone();
+        let t0 = cpu::rdtsc();
+        go(move || s2.store(cpu::rdtsc(), Ordering::Release));
+        let until = tsc::nanotime() + 50 * MS;
+        while started.load(Ordering::Acquire) == 0 && tsc::nanotime() < until {
+            core::hint::spin_loop();
+        }
+        let t1 = started.load(Ordering::Acquire);
+        if t1 != 0 {
+            ticks.push(t1.saturating_sub(t0) as f64);
+        }
+        sleep(2 * MS);
+    }
+    if ticks.is_empty() {
+        return Err(String::from("no G was stolen from the busy P"));
+    }
+    let mut s = ticks_to_unit(&ticks);
+    report(
+        "steal-latency",
+        Unit::time(),
+        &mut s,
+        "G made runnable on a busy P until another M runs it",
+    );
+    note_realtime("steal-latency");
+    Ok(())
+}
+
+fn fib_seq(n: u64) -> u64 {
+    if n < 2 {
+        n
+    } else {
+        fib_seq(n - 1) + fib_seq(n - 2)
+    }
+}
+
+/// fib(n) where each call above the cutoff spawns one half as a G.
+fn fib_tree(n: u64) -> u64 {
+    const CUTOFF: u64 = 14;
+    if n < CUTOFF {
+        return fib_seq(n);
+    }
+    let ch: Chan<u64> = Chan::new(1);
+    let tx = ch.clone();
+    go(move || tx.send(fib_tree(n - 1)));
+    let b = fib_tree(n - 2);
+    ch.recv().expect("fib channel never closes") + b
+}
+
+/// The fib spawn tree's wall time at the booted `procs` (the runner boots
+/// procs = 1..N and divides for the speedup).
+pub fn fib_procs() -> Result<(), String> {
+    const N: u64 = 24;
+    let expect = fib_seq(N);
+    let mut ns = Vec::new();
+    for _ in 0..3 {
+        let t0 = tsc::nanotime();
+        let v = fib_tree(N);
+        ns.push((tsc::nanotime() - t0) as f64);
+        if v != expect {
+            return Err(alloc::format!("fib({N}) = {v}, expected {expect}"));
+        }
+    }
+    let name = alloc::format!("fib-procs-{}", sched::gomaxprocs());
+    report(
+        &name,
+        Unit::Ns,
+        &mut ns,
+        "wall time of the fib(24) spawn tree at this procs (real time only)",
+    );
+    note_realtime(&name);
+    Ok(())
+}

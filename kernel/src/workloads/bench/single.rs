@@ -1,0 +1,397 @@
+//! Benchmarks on one P: switches, hand-offs, spawns, preemption, the idle
+//! tick and memory per parked G.
+
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::cell::UnsafeCell;
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
+
+use super::measure::{Unit, report, ticks_to_unit, time_batches};
+use crate::arch::context::{Gobuf, swapcontext};
+use crate::arch::cpu;
+use crate::kprintln;
+use crate::runtime::g::{G, Gstatus, WaitReason};
+use crate::runtime::newproc::GFREE_BYPASS;
+use crate::runtime::{Chan, WaitGroup, go, gopark, goready, gosched, probe, sleep};
+use crate::sync::IrqMutex;
+
+const MS: u64 = 1_000_000;
+
+struct Ctx(UnsafeCell<Gobuf>);
+// SAFETY: used by one core with interrupts off, during `switch_raw` only.
+unsafe impl Sync for Ctx {}
+static MAIN: Ctx = Ctx(UnsafeCell::new(Gobuf {
+    rsp: 0,
+    rip: 0,
+    rbx: 0,
+    rbp: 0,
+    r12: 0,
+    r13: 0,
+    r14: 0,
+    r15: 0,
+}));
+static PARTNER: Ctx = Ctx(UnsafeCell::new(Gobuf {
+    rsp: 0,
+    rip: 0,
+    rbx: 0,
+    rbp: 0,
+    r12: 0,
+    r13: 0,
+    r14: 0,
+    r15: 0,
+}));
+
+extern "C" fn partner() -> ! {
+    loop {
+        // SAFETY: `switch_raw` set both contexts up and runs with interrupts off.
+        unsafe { swapcontext(PARTNER.0.get(), MAIN.0.get()) };
+    }
+}
+
+/// The floor: `swapcontext` between two register contexts, no scheduler.
+pub fn switch_raw() -> Result<(), String> {
+    let stack: &'static mut [u64] = Vec::leak(alloc::vec![0u64; 2048]);
+    let top = (stack.as_ptr() as u64 + (stack.len() * 8) as u64) & !15;
+    let were = cpu::interrupts_disable_save();
+    // SAFETY: interrupts are off; PARTNER's stack is the leaked buffer.
+    unsafe { *PARTNER.0.get() = Gobuf::new_entry(top, partner) };
+    let mut samples = time_batches(200, 1000, |n| {
+        for _ in 0..n {
+            // SAFETY: both contexts are valid; interrupts are off.
+            unsafe { swapcontext(MAIN.0.get(), PARTNER.0.get()) };
+        }
+    });
+    cpu::interrupts_restore(were);
+    // Each operation was a round trip: two switches.
+    samples.iter_mut().for_each(|s| *s /= 2.0);
+    report(
+        "switch-raw",
+        Unit::time(),
+        &mut samples,
+        "raw register switch between two contexts, no scheduler (per switch)",
+    );
+    Ok(())
+}
+
+fn collect_pairs(
+    run: impl FnOnce(Arc<IrqMutex<Vec<f64>>>, Arc<AtomicBool>) -> (Arc<WaitGroup>,),
+) -> Vec<f64> {
+    let out = Arc::new(IrqMutex::new(Vec::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let (wg,) = run(out.clone(), stop);
+    wg.wait();
+    let v = core::mem::take(&mut *out.lock());
+    ticks_to_unit(&v)
+}
+
+const PAIR_REPS: usize = 2_000;
+
+/// Two Gs on one P, each yielding to the other through the queues.
+pub fn gosched_pingpong() -> Result<(), String> {
+    let mut samples = collect_pairs(|out, stop| {
+        let wg = Arc::new(WaitGroup::new());
+        wg.add(2);
+        {
+            let (stop, wg) = (stop.clone(), wg.clone());
+            go(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    gosched();
+                }
+                wg.done();
+            });
+        }
+        {
+            let wg = wg.clone();
+            go(move || {
+                let mut v = Vec::with_capacity(PAIR_REPS);
+                for _ in 0..PAIR_REPS {
+                    let t0 = cpu::rdtsc();
+                    gosched();
+                    v.push((cpu::rdtsc() - t0) as f64 / 2.0);
+                }
+                stop.store(true, Ordering::Relaxed);
+                *out.lock() = v;
+                wg.done();
+            });
+        }
+        (wg,)
+    });
+    report(
+        "gosched-pingpong",
+        Unit::time(),
+        &mut samples,
+        "two Gs on one P yielding to each other via gosched (per switch)",
+    );
+    Ok(())
+}
+
+static PEER_B: AtomicPtr<G> = AtomicPtr::new(core::ptr::null_mut());
+static PEER_A: AtomicPtr<G> = AtomicPtr::new(core::ptr::null_mut());
+
+fn peer(p: &AtomicPtr<G>) -> &'static G {
+    // SAFETY: Gs are never freed; the pointer was set by the G itself.
+    unsafe { &*p.load(Ordering::Acquire) }
+}
+
+/// One G readies the other (into `runnext`) and parks, back and forth.
+pub fn runnext_handoff() -> Result<(), String> {
+    let mut samples = collect_pairs(|out, stop| {
+        let wg = Arc::new(WaitGroup::new());
+        wg.add(2);
+        {
+            let (stop, wg) = (stop.clone(), wg.clone());
+            go(move || {
+                let me = crate::runtime::proc::getg().expect("on a G");
+                PEER_B.store(me as *const G as *mut G, Ordering::Release);
+                gopark(None, core::ptr::null(), WaitReason::Park);
+                while !stop.load(Ordering::Acquire) {
+                    goready(peer(&PEER_A));
+                    gopark(None, core::ptr::null(), WaitReason::Park);
+                }
+                wg.done();
+            });
+        }
+        {
+            let wg = wg.clone();
+            go(move || {
+                let me = crate::runtime::proc::getg().expect("on a G");
+                PEER_A.store(me as *const G as *mut G, Ordering::Release);
+                while PEER_B.load(Ordering::Acquire).is_null()
+                    || peer(&PEER_B).status() != Gstatus::Gwaiting
+                {
+                    gosched();
+                }
+                let mut v = Vec::with_capacity(PAIR_REPS);
+                for _ in 0..PAIR_REPS {
+                    let t0 = cpu::rdtsc();
+                    goready(peer(&PEER_B));
+                    gopark(None, core::ptr::null(), WaitReason::Park);
+                    v.push((cpu::rdtsc() - t0) as f64 / 2.0);
+                }
+                stop.store(true, Ordering::Release);
+                while peer(&PEER_B).status() != Gstatus::Gwaiting {
+                    gosched();
+                }
+                goready(peer(&PEER_B));
+                *out.lock() = v;
+                wg.done();
+            });
+        }
+        (wg,)
+    });
+    PEER_A.store(core::ptr::null_mut(), Ordering::Relaxed);
+    PEER_B.store(core::ptr::null_mut(), Ordering::Relaxed);
+    report(
+        "runnext-handoff",
+        Unit::time(),
+        &mut samples,
+        "G readies the other into runnext and parks, one P (per hand-off)",
+    );
+    Ok(())
+}
+
+/// Unbuffered channel ping-pong between two Gs; per one-way hand-off.
+pub fn chan_pair(name: &str, desc: &str) -> Vec<f64> {
+    let _ = (name, desc);
+    collect_pairs(|out, _stop| {
+        let wg = Arc::new(WaitGroup::new());
+        wg.add(2);
+        let ping: Chan<u64> = Chan::new(0);
+        let pong: Chan<u64> = Chan::new(0);
+        {
+            let (ping, pong, wg) = (ping.clone(), pong.clone(), wg.clone());
+            go(move || {
+                while let Some(v) = ping.recv() {
+                    pong.send(v);
+                }
+                wg.done();
+            });
+        }
+        {
+            let wg = wg.clone();
+            go(move || {
+                let mut v = Vec::with_capacity(PAIR_REPS);
+                for i in 0..PAIR_REPS as u64 {
+                    let t0 = cpu::rdtsc();
+                    ping.send(i);
+                    let _ = pong.recv();
+                    v.push((cpu::rdtsc() - t0) as f64 / 2.0);
+                }
+                ping.close();
+                *out.lock() = v;
+                wg.done();
+            });
+        }
+        (wg,)
+    })
+}
+
+/// Unbuffered channel ping-pong on one P.
+pub fn chan_pingpong_1p() -> Result<(), String> {
+    let mut s = chan_pair("chan-pingpong-1p", "");
+    report(
+        "chan-pingpong-1p",
+        Unit::time(),
+        &mut s,
+        "unbuffered channel ping-pong, one P (per one-way hand-off)",
+    );
+    Ok(())
+}
+
+fn spawn_batches(reps: usize, batch: u64) -> Vec<f64> {
+    let wg = Arc::new(WaitGroup::new());
+    time_batches(reps, batch, |n| {
+        wg.add(n as i64);
+        for _ in 0..n {
+            let wg = wg.clone();
+            go(move || wg.done());
+        }
+        wg.wait();
+    })
+}
+
+/// Spawn + run + exit with warm free lists (`go f()` + WaitGroup).
+pub fn spawn_warm() -> Result<(), String> {
+    let mut s = spawn_batches(100, 100);
+    report(
+        "spawn-warm",
+        Unit::time(),
+        &mut s,
+        "go f() + run + exit + WaitGroup, free lists warm (per G)",
+    );
+    Ok(())
+}
+
+/// Spawn + run + exit when every spawn must allocate a new G and stack.
+pub fn spawn_cold() -> Result<(), String> {
+    GFREE_BYPASS.store(true, Ordering::Relaxed);
+    let mut s = spawn_batches(20, 100);
+    GFREE_BYPASS.store(false, Ordering::Relaxed);
+    report(
+        "spawn-cold",
+        Unit::time(),
+        &mut s,
+        "go f() + run + exit + WaitGroup, every G newly allocated (per G)",
+    );
+    Ok(())
+}
+
+/// Timer interrupt until the next G runs, for preemptions of spinning Gs.
+pub fn preempt_latency() -> Result<(), String> {
+    if crate::options::get().preempt != gmp_sched::options::Preempt::Async {
+        kprintln!("BENCH-SKIP preempt-latency needs preempt=async");
+        return Ok(());
+    }
+    const WANT: usize = 40;
+    probe::PREEMPT.clear();
+    probe::LAST_PREEMPT_TICK.store(0, Ordering::Relaxed);
+    probe::ENABLED.store(true, Ordering::Release);
+    let wg = Arc::new(WaitGroup::new());
+    let deadline = crate::runtime::time::nanotime() + 5_000 * MS;
+    wg.add(2);
+    for _ in 0..2 {
+        let wg = wg.clone();
+        go(move || {
+            let mut seen = probe::LAST_PREEMPT_TICK.load(Ordering::Acquire);
+            loop {
+                let t = probe::LAST_PREEMPT_TICK.load(Ordering::Acquire);
+                if t != seen {
+                    probe::PREEMPT.push(cpu::rdtsc().saturating_sub(t));
+                    seen = t;
+                }
+                if probe::PREEMPT.collect().len() >= WANT
+                    || crate::runtime::time::nanotime() > deadline
+                {
+                    break;
+                }
+            }
+            wg.done();
+        });
+    }
+    wg.wait();
+    probe::ENABLED.store(false, Ordering::Release);
+    let ticks: Vec<f64> = probe::PREEMPT.collect().iter().map(|&t| t as f64).collect();
+    if ticks.is_empty() {
+        return Err(String::from("no preemption observed in 5 s"));
+    }
+    let mut s = ticks_to_unit(&ticks);
+    report(
+        "preempt-latency",
+        Unit::time(),
+        &mut s,
+        "timer interrupt (sysmon decides) until the next G runs",
+    );
+    Ok(())
+}
+
+/// Cost of a timer tick on a parked core with nothing to do (sysmon's core).
+pub fn tick_idle() -> Result<(), String> {
+    probe::TICK_IDLE.clear();
+    probe::ENABLED.store(true, Ordering::Release);
+    sleep(300 * MS);
+    probe::ENABLED.store(false, Ordering::Release);
+    let ticks: Vec<f64> = probe::TICK_IDLE
+        .collect()
+        .iter()
+        .map(|&t| t as f64)
+        .collect();
+    if ticks.is_empty() {
+        return Err(String::from("no idle tick observed"));
+    }
+    let mut s = ticks_to_unit(&ticks);
+    report(
+        "tick-idle",
+        Unit::time(),
+        &mut s,
+        "timer interrupt + sysmon on a parked core with nothing to do",
+    );
+    Ok(())
+}
+
+/// Memory per parked G, with up to 100,000 Gs blocked on one channel.
+pub fn mem_parked_g() -> Result<(), String> {
+    let avail0 = crate::mem::frame::available() * 4096;
+    let n = 100_000usize.min((avail0 / 6_144) as usize);
+    GFREE_BYPASS.store(true, Ordering::Relaxed);
+    let (_, frames0) = crate::mem::frame::stats();
+    let (heap0, _, _) = crate::mem::heap::stats();
+    let ch: Chan<()> = Chan::new(0);
+    let parked = Arc::new(AtomicUsize::new(0));
+    let wg = Arc::new(WaitGroup::new());
+    wg.add(n as i64);
+    for _ in 0..n {
+        let (ch, parked, wg) = (ch.clone(), parked.clone(), wg.clone());
+        go(move || {
+            parked.fetch_add(1, Ordering::Relaxed);
+            let _ = ch.recv();
+            wg.done();
+        });
+    }
+    while ch.waiting_receivers() < n {
+        sleep(MS);
+    }
+    GFREE_BYPASS.store(false, Ordering::Relaxed);
+    let (_, frames1) = crate::mem::frame::stats();
+    let (heap1, _, _) = crate::mem::heap::stats();
+    let frame_bytes = (frames1 - frames0) * 4096;
+    let heap_bytes = heap1.saturating_sub(heap0) as u64;
+    let per_g = (frame_bytes + heap_bytes) as f64 / n as f64;
+    let max_gs = (avail0 as f64 / per_g) as u64;
+    ch.close();
+    wg.wait();
+    let mut s = [per_g];
+    report(
+        "mem-parked-g",
+        Unit::Bytes,
+        &mut s,
+        "frame + heap bytes per G parked on a channel",
+    );
+    kprintln!(
+        "BENCH-NOTE mem-parked-g gs={n} frames_per_g={:.1} heap_per_g={:.1} max_parked_gs={max_gs} (memory free at start: {} MiB)",
+        frame_bytes as f64 / n as f64,
+        heap_bytes as f64 / n as f64,
+        avail0 >> 20
+    );
+    Ok(())
+}

@@ -1,0 +1,81 @@
+//! Faults provoked on purpose (boot option `fault=`), so that tests can
+//! check that every failure explains itself: the report names the core, the
+//! G and what was hit, and the run fails cleanly (no triple fault, no hang).
+//! None of these returns normally.
+
+use alloc::format;
+use alloc::string::String;
+use core::hint::black_box;
+
+use super::Verdict;
+use crate::runtime::{WaitGroup, go, gosched};
+
+/// Run the fault named `name` (from the `FAULTS` table) on a fresh G.
+pub fn run(name: &str) -> Verdict {
+    let name = String::from(name);
+    let wg = alloc::sync::Arc::new(WaitGroup::new());
+    wg.add(1);
+    let w = wg.clone();
+    go(move || {
+        provoke(&name);
+        w.done();
+    });
+    wg.wait();
+    Err(String::from("the provoked fault did not stop the run"))
+}
+
+#[inline(never)]
+#[allow(unconditional_recursion)] // the point: recurse until the guard page
+fn recurse(depth: u64) -> u64 {
+    let mut pad = [0u8; 512];
+    pad[(depth % 512) as usize] = depth as u8;
+    black_box(&mut pad);
+    recurse(depth + 1) + pad[7] as u64
+}
+
+#[inline(never)]
+fn victim_code() -> u64 {
+    black_box(42)
+}
+
+fn provoke(name: &str) {
+    match name {
+        "panic-g" => panic!("deliberate panic in a G (fault=panic-g)"),
+        "stack-overflow" => {
+            black_box(recurse(0));
+        }
+        "canary" => {
+            let gp = crate::runtime::proc::getg().expect("on a G");
+            // SAFETY: deliberately corrupts this G's own canary word (mapped,
+            // reserved) to show that schedule() notices.
+            unsafe { core::ptr::write_volatile(gp.canary_addr() as *mut u64, 0xdead_beef) };
+            gosched();
+        }
+        "double-fault" => crate::arch::idt::provoke_double_fault(),
+        "irqs-off" => {
+            crate::arch::cpu::interrupts_disable();
+            loop {
+                core::hint::spin_loop();
+            }
+        }
+        "write-code" => {
+            let target = victim_code as *const () as *mut u8;
+            // SAFETY: none — this write must fault (kernel code is read-only).
+            unsafe { core::ptr::write_volatile(target, 0xc3) };
+        }
+        "exec-stack" => {
+            let code = black_box([0xc3u8; 16]);
+            // SAFETY: none — this call must fault (stacks are not executable).
+            let f: extern "C" fn() = unsafe { core::mem::transmute(code.as_ptr()) };
+            f();
+        }
+        "oom" => loop {
+            // Park Gs forever until memory runs out; malg reports it.
+            let hold: crate::runtime::Chan<()> = crate::runtime::Chan::new(0);
+            go(move || {
+                let _ = hold.recv();
+            });
+        },
+        other => panic!("{}", format!("fault={other} is not implemented")),
+    }
+}
