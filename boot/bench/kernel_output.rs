@@ -1,8 +1,9 @@
 //! Reading what `workload=bench` prints on the serial console.
 //!
 //! Design note: the kernel's bench output is a line protocol mixed into the
-//! ordinary boot log (`BENCH-ENV`, `BENCH`, `BENCH-NOTE`, `BENCH-DONE`), so
-//! the parser looks only at lines whose first word is one of those four and
+//! ordinary boot log (`BENCH-ENV`, `BENCH`, `BENCH-NOTE`, `BENCH-SKIP`,
+//! `BENCH-DONE`), so the parser looks only at lines whose first word is one
+//! of those and
 //! ignores everything else. A line that claims to be bench output but does
 //! not follow the contract is an error naming the line and what is wrong,
 //! never silently dropped: a figure that cannot be read must not vanish
@@ -106,6 +107,9 @@ pub struct KernelReport {
     pub env: Option<KernelEnv>,
     pub benches: Vec<KernelBench>,
     pub notes: Vec<KernelNote>,
+    /// `BENCH-SKIP <name> <why>`: benchmarks the kernel did not run.
+    #[serde(default)]
+    pub skips: Vec<KernelNote>,
     /// `BENCH-DONE` was seen: the list is complete.
     pub done: bool,
 }
@@ -113,6 +117,29 @@ pub struct KernelReport {
 impl KernelReport {
     pub fn bench(&self, name: &str) -> Option<&KernelBench> {
         self.benches.iter().find(|b| b.name == name)
+    }
+
+    /// Adds the output of another boot: its benchmarks, notes and skips;
+    /// the first boot's environment is kept; complete only if both are.
+    pub fn merge(&mut self, other: KernelReport) -> Result<(), String> {
+        for b in &other.benches {
+            if self.bench(&b.name).is_some() {
+                return Err(format!("benchmark {} reported by two boots", b.name));
+            }
+        }
+        let first = self.env.is_none() && self.benches.is_empty() && self.skips.is_empty();
+        if self.env.is_none() {
+            self.env = other.env;
+        }
+        self.benches.extend(other.benches);
+        self.notes.extend(other.notes);
+        self.skips.extend(other.skips);
+        self.done = if first {
+            other.done
+        } else {
+            self.done && other.done
+        };
+        Ok(())
     }
 
     pub fn notes_for<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a KernelNote> {
@@ -147,6 +174,7 @@ pub enum Line {
     Env(KernelEnv),
     Bench(KernelBench),
     Note(KernelNote),
+    Skip(KernelNote),
     Done,
 }
 
@@ -174,6 +202,7 @@ pub fn parse(serial: &str) -> Result<KernelReport, ParseError> {
                 report.benches.push(b);
             }
             Some(Line::Note(n)) => report.notes.push(n),
+            Some(Line::Skip(n)) => report.skips.push(n),
             Some(Line::Done) => report.done = true,
         }
     }
@@ -187,18 +216,23 @@ pub fn parse_line(line: &str) -> Result<Option<Line>, String> {
     match head {
         "BENCH-ENV" => parse_env(rest).map(|e| Some(Line::Env(e))),
         "BENCH" => parse_bench(rest).map(|b| Some(Line::Bench(b))),
-        "BENCH-NOTE" => {
-            let (name, text) = rest.trim_start().split_once(' ').unwrap_or((rest, ""));
-            check_name(name)?;
-            Ok(Some(Line::Note(KernelNote {
-                name: name.to_string(),
-                text: text.trim().to_string(),
-            })))
-        }
+        "BENCH-NOTE" => name_and_text(rest).map(|n| Some(Line::Note(n))),
+        "BENCH-SKIP" => name_and_text(rest).map(|n| Some(Line::Skip(n))),
         "BENCH-DONE" if rest.trim().is_empty() => Ok(Some(Line::Done)),
         "BENCH-DONE" => Err("BENCH-DONE takes no fields".into()),
         _ => Ok(None),
     }
+}
+
+/// `<name> <free text>`.
+fn name_and_text(rest: &str) -> Result<KernelNote, String> {
+    let rest = rest.trim_start();
+    let (name, text) = rest.split_once(' ').unwrap_or((rest, ""));
+    check_name(name)?;
+    Ok(KernelNote {
+        name: name.to_string(),
+        text: text.trim().to_string(),
+    })
 }
 
 fn check_name(name: &str) -> Result<(), String> {

@@ -27,6 +27,9 @@ pub struct RunInfo {
     pub smp: String,
     /// The benchmarks asked for (empty: all).
     pub selected: Vec<String>,
+    /// The kernel boot option strings, one per boot.
+    #[serde(default)]
+    pub boots: Vec<String>,
     pub timebase: Timebase,
     /// The unit of the kernel's time figures.
     pub unit: Unit,

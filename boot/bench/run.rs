@@ -24,6 +24,7 @@ use super::table;
 use super::timebase::Timebase;
 use crate::outcome::{Verdict, tail};
 use crate::run::Run;
+use crate::smp::Smp;
 
 /// Serial lines shown when the kernel side fails.
 const TAIL_LINES: usize = 40;
@@ -33,9 +34,9 @@ pub fn kernel_has_icount_key() -> bool {
     KEYS.iter().any(|k| k.name == "icount")
 }
 
-/// The QEMU run for `args` (not started).
-pub fn kernel_run(args: &BenchArgs) -> Run {
-    let (names, opts) = args.split();
+/// The QEMU run of one boot: `procs` Ps running `names`.
+pub fn kernel_run(args: &BenchArgs, procs: u32, names: &[String]) -> Run {
+    let (_, opts) = args.split();
     let mut run = Run::new()
         .qemu(args.qemu.clone())
         .smp(args.smp.clone())
@@ -44,10 +45,9 @@ pub fn kernel_run(args: &BenchArgs) -> Run {
         .icount(args.icount)
         .timeout(Duration::from_secs(args.timeout))
         .echo(args.verbose)
-        .boot_opt("workload=bench");
-    if !names.is_empty() {
-        run = run.boot_opt(format!("bench={}", names.join(",")));
-    }
+        .boot_opt("workload=bench")
+        .boot_opt(format!("procs={procs}"))
+        .boot_opt(format!("bench={}", names.join(",")));
     if args.icount && kernel_has_icount_key() {
         run = run.boot_opt("icount=on");
     }
@@ -57,52 +57,96 @@ pub fn kernel_run(args: &BenchArgs) -> Run {
     run
 }
 
-/// Boots the kernel and reads its bench output.
-fn kernel_side(args: &BenchArgs, say: &mut dyn FnMut(&str)) -> Result<KernelReport, (i32, String)> {
-    let prepared = kernel_run(args)
-        .prepare()
-        .map_err(|e| (e.exit_code(), format!("error: {e}")))?;
-    if args.print_qemu {
-        say(&prepared.command().to_string());
+/// The boots `args` asks for, and the benchmarks that cannot run on its
+/// core count.
+pub fn kernel_runs(args: &BenchArgs) -> Result<(Vec<Run>, Vec<String>), (i32, String)> {
+    let usage = |m: String| (crate::exit::USAGE, format!("error: {m}"));
+    let smp = Smp::parse(&args.smp).map_err(|e| usage(format!("--smp: {e}")))?;
+    let (names, opts) = args.split();
+    if let Some(o) = opts
+        .iter()
+        .find(|o| o.starts_with("procs=") || o.starts_with("bench="))
+    {
+        return Err(usage(format!(
+            "{o}: the bench chooses procs and bench= itself for each boot (name benchmarks as words)"
+        )));
     }
-    say(&format!(
-        "booting the kernel: {} (--smp {}, accel={}, icount={})",
-        prepared.boot_string().unwrap_or(""),
-        args.smp,
-        args.accel,
-        if args.icount { "on" } else { "off" }
-    ));
-    let outcome = prepared
-        .execute()
-        .map_err(|e| (e.exit_code(), format!("error: {e}")))?;
-    let with_tail = |msg: String| {
-        format!(
-            "{msg}\n--- last {TAIL_LINES} lines of serial output ---\n{}--- end ---",
-            tail(&outcome.serial, TAIL_LINES)
-        )
-    };
-    if outcome.verdict != Verdict::Success {
-        let why = outcome
-            .explain()
-            .unwrap_or_else(|| outcome.verdict.to_string());
-        return Err((
-            outcome.exit_code(),
-            with_tail(format!("gmp-metal bench: {why}")),
+    let (boots, cannot) = catalog::boots(&names, smp.cpus);
+    let runs = boots
+        .iter()
+        .map(|(procs, names)| kernel_run(args, *procs, names))
+        .collect();
+    Ok((runs, cannot))
+}
+
+/// Boots the kernel once per group of benchmarks and reads their output.
+fn kernel_side(
+    args: &BenchArgs,
+    say: &mut dyn FnMut(&str),
+) -> Result<(KernelReport, Vec<String>), (i32, String)> {
+    let (runs, cannot) = kernel_runs(args)?;
+    let mut whole = KernelReport::default();
+    let mut boot_strings = Vec::new();
+    for (i, run) in runs.iter().enumerate() {
+        let prepared = run
+            .prepare()
+            .map_err(|e| (e.exit_code(), format!("error: {e}")))?;
+        if args.print_qemu {
+            say(&prepared.command().to_string());
+        }
+        let boot = prepared.boot_string().unwrap_or("").to_string();
+        say(&format!(
+            "boot {}/{}: {boot} (--smp {}, accel={}, icount={})",
+            i + 1,
+            runs.len(),
+            args.smp,
+            args.accel,
+            if args.icount { "on" } else { "off" }
         ));
+        let outcome = prepared
+            .execute()
+            .map_err(|e| (e.exit_code(), format!("error: {e}")))?;
+        let with_tail = |msg: String| {
+            format!(
+                "{msg}\n--- last {TAIL_LINES} lines of serial output ---\n{}--- end ---",
+                tail(&outcome.serial, TAIL_LINES)
+            )
+        };
+        if outcome.verdict != Verdict::Success {
+            let why = outcome
+                .explain()
+                .unwrap_or_else(|| outcome.verdict.to_string());
+            return Err((
+                outcome.exit_code(),
+                with_tail(format!("gmp-metal bench: {boot}: {why}")),
+            ));
+        }
+        let report = kernel_output::parse(&outcome.serial).map_err(|e| {
+            (
+                1,
+                with_tail(format!("gmp-metal bench: {boot}: bad kernel output: {e}")),
+            )
+        })?;
+        if report.env.is_none() && report.benches.is_empty() {
+            return Err((
+                1,
+                with_tail(format!(
+                    "gmp-metal bench: {boot}: the kernel printed no BENCH lines"
+                )),
+            ));
+        }
+        whole
+            .merge(report)
+            .map_err(|e| (1, format!("gmp-metal bench: {e}")))?;
+        boot_strings.push(boot);
     }
-    let report = kernel_output::parse(&outcome.serial).map_err(|e| {
-        (
-            1,
-            with_tail(format!("gmp-metal bench: bad kernel output: {e}")),
-        )
-    })?;
-    if report.env.is_none() && report.benches.is_empty() {
-        return Err((
-            1,
-            with_tail("gmp-metal bench: the kernel printed no BENCH lines".into()),
-        ));
+    for n in cannot {
+        whole.skips.push(kernel_output::KernelNote {
+            name: n,
+            text: format!("needs two or more cores (--smp {})", args.smp),
+        });
     }
-    Ok(report)
+    Ok((whole, boot_strings))
 }
 
 /// Warnings about the names asked for.
@@ -159,8 +203,8 @@ pub fn main(args: BenchArgs) -> i32 {
     if args.host_only && args.icount {
         say("note: --icount has no effect with --host-only");
     }
-    let kernel = if args.host_only {
-        KernelReport::default()
+    let (kernel, boots) = if args.host_only {
+        (KernelReport::default(), Vec::new())
     } else {
         match kernel_side(&args, &mut say) {
             Ok(k) => k,
@@ -178,6 +222,7 @@ pub fn main(args: BenchArgs) -> i32 {
         icount: args.icount,
         smp: args.smp.clone(),
         selected: names,
+        boots,
         timebase: tb,
         unit: tb.unit(),
         unit_why: if args.host_only {

@@ -72,7 +72,7 @@ pub fn kernel_table(r: &BenchReport) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "in-kernel benchmarks (median, p99, min over reps)");
     if r.kernel.benches.is_empty() {
-        let _ = writeln!(s, "  (the kernel reported no benchmarks)");
+        let _ = writeln!(s, "  (no figures from the kernel in this run)");
         return s;
     }
     let _ = writeln!(
@@ -101,6 +101,9 @@ pub fn kernel_table(r: &BenchReport) -> String {
     }
     for n in &r.kernel.notes {
         let _ = writeln!(s, "  note {}: {}", n.name, n.text);
+    }
+    for n in &r.kernel.skips {
+        let _ = writeln!(s, "  skipped {}: {}", n.name, n.text);
     }
     if caveat && let Some(c) = real_time_caveat(r.run.timebase) {
         let _ = writeln!(s, "  [{REAL_TIME_ONLY}]: {c}.");

@@ -41,6 +41,7 @@ fn report_with(compare: Option<CompareReport>, tb: Timebase) -> BenchReport {
             icount: tb == Timebase::Instructions,
             smp: "2".into(),
             selected: vec![],
+            boots: vec!["workload=bench procs=1 bench=switch-raw".into()],
             timebase: tb,
             unit: tb.unit(),
             unit_why: tb.why().into(),

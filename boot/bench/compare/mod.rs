@@ -155,14 +155,20 @@ impl CompareReport {
     }
 }
 
-/// Parameters of the fib spawn tree.
+/// Parameters of the fib spawn tree; the defaults are the kernel's
+/// (`kernel/src/workloads/bench/multi.rs`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FibParams {
     /// fib(n).
     pub n: u32,
-    /// Calls at or below this n run inline, without a new goroutine.
+    /// Calls below this n run sequentially; each call at or above it runs
+    /// fib(n-1) in a new goroutine, fib(n-2) itself, and joins over a
+    /// channel of capacity 1.
     pub cutoff: u32,
 }
+
+/// The kernel's fib tree: fib(24), sequential below 14.
+pub const KERNEL_FIB: FibParams = FibParams { n: 24, cutoff: 14 };
 
 /// One operation to measure.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -218,7 +224,7 @@ impl Plan {
             ],
             parked_gs: 100_000,
             fib_procs,
-            fib: FibParams { n: 22, cutoff: 0 },
+            fib: KERNEL_FIB,
         }
     }
 }

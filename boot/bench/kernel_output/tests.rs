@@ -175,3 +175,40 @@ fn fields_reads_quotes_and_plain_words() {
     assert!(fields("=3").is_err());
     assert!(fields("a=b\"c").is_err());
 }
+
+#[test]
+fn skips_are_kept_and_boots_merge() {
+    let mut a = parse(
+        "BENCH-ENV cores=2 procs=1 accel=tcg icount=on cpu=c tsc_hz=1 unit=insn\n\
+         BENCH a unit=insn reps=1 median=1 p99=1 min=1 desc=d\n\
+         BENCH-SKIP wake-latency needs procs>=2 (booted with procs=1)\n\
+         BENCH-DONE\n",
+    )
+    .unwrap();
+    assert_eq!(a.skips.len(), 1);
+    assert_eq!(a.skips[0].name, "wake-latency");
+    assert_eq!(a.skips[0].text, "needs procs>=2 (booted with procs=1)");
+    let b = parse(
+        "BENCH-ENV cores=2 procs=2 accel=tcg icount=on cpu=c tsc_hz=1 unit=insn\n\
+         BENCH b unit=insn reps=1 median=1 p99=1 min=1 desc=d\n",
+    )
+    .unwrap();
+    let mut whole = KernelReport::default();
+    whole.merge(a.clone()).unwrap();
+    assert!(whole.done);
+    whole.merge(b).unwrap();
+    assert_eq!(
+        whole.env.as_ref().unwrap().procs,
+        1,
+        "the first boot's env is kept"
+    );
+    assert_eq!(whole.benches.len(), 2);
+    assert!(!whole.done, "the second boot did not finish");
+    let dup = parse("BENCH a unit=insn reps=1 median=1 p99=1 min=1 desc=d\n").unwrap();
+    assert!(a.merge(dup).unwrap_err().contains("two boots"));
+    assert!(
+        error_of("BENCH-SKIP\n")
+            .why
+            .contains("missing benchmark name")
+    );
+}

@@ -186,29 +186,36 @@ func memParkedG(n int) {
 	close(block)
 }
 
-// fibTree: fib(n) with a goroutine per call above the cutoff, each parent
-// waiting for its two children; the wall time of the whole tree.
+// fibTree: the wall time of fib(n) computed as a spawn tree, the same
+// shape as the kernel's: below the cutoff a call is sequential; at or above
+// it, fib(n-1) runs in a new goroutine that sends its result on a channel
+// of capacity 1 while the caller computes fib(n-2) itself.
 func fibTree(n, cutoff, procs int) {
 	runtime.GOMAXPROCS(procs)
 	start := time.Now()
-	v := fib(n, cutoff)
+	v := fibSpawn(uint64(n), uint64(cutoff))
 	d := time.Since(start)
+	if v != fibSeq(uint64(n)) {
+		fmt.Fprintf(os.Stderr, "gobench: fib(%d) = %d is wrong\n", n, v)
+		os.Exit(1)
+	}
 	fmt.Printf("HOSTBENCH op=fib n=%d ns_per_op=%d procs=%d cutoff=%d value=%d\n",
 		n, d.Nanoseconds(), procs, cutoff, v)
 }
 
-func fib(n, cutoff int) uint64 {
+func fibSeq(n uint64) uint64 {
 	if n < 2 {
-		return uint64(n)
+		return n
 	}
-	if n <= cutoff {
-		return fib(n-1, cutoff) + fib(n-2, cutoff)
+	return fibSeq(n-1) + fibSeq(n-2)
+}
+
+func fibSpawn(n, cutoff uint64) uint64 {
+	if n < cutoff || n < 2 {
+		return fibSeq(n)
 	}
-	var a, b uint64
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { a = fib(n-1, cutoff); wg.Done() }()
-	go func() { b = fib(n-2, cutoff); wg.Done() }()
-	wg.Wait()
-	return a + b
+	ch := make(chan uint64, 1)
+	go func() { ch <- fibSpawn(n-1, cutoff) }()
+	b := fibSpawn(n-2, cutoff)
+	return <-ch + b
 }
