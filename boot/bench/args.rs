@@ -16,6 +16,9 @@ use crate::run::DEFAULT_QEMU;
 /// Default `--smp` of the bench: two cores, enough for the cross-core
 /// figures and the size of the machines this project is measured on.
 pub const BENCH_SMP: &str = "2";
+/// Default guest memory: the parked-G target speaks of a guest of a few
+/// GiB, and QEMU only backs the pages the guest touches.
+pub const BENCH_MEMORY: &str = "4G";
 /// Default native timing runs per host operation.
 pub const BENCH_RUNS: u32 = 3;
 
@@ -45,8 +48,8 @@ pub struct BenchArgs {
     #[arg(long, value_name = "SPEC", default_value = BENCH_SMP)]
     pub smp: String,
 
-    /// Guest memory, QEMU -m syntax
-    #[arg(long, value_name = "SIZE", default_value = "1G")]
+    /// Guest memory, QEMU -m syntax ("a guest of a few GiB" for the parked-G count)
+    #[arg(long, value_name = "SIZE", default_value = BENCH_MEMORY)]
     pub memory: String,
 
     /// Accelerator: tcg (default) or kvm (never chosen automatically)
@@ -69,6 +72,10 @@ pub struct BenchArgs {
     #[arg(long, value_name = "K", default_value_t = BENCH_RUNS,
           value_parser = clap::value_parser!(u32).range(1..=100))]
     pub runs: u32,
+
+    /// Tiny host iteration counts: a quick look, noisy figures
+    #[arg(long)]
+    pub quick: bool,
 
     /// Kill QEMU after SECS seconds
     #[arg(long, value_name = "SECS", default_value_t = 1800)]

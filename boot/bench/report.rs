@@ -25,6 +25,9 @@ pub struct RunInfo {
     pub accel: String,
     pub icount: bool,
     pub smp: String,
+    /// Guest memory (`--memory`).
+    #[serde(default)]
+    pub memory: String,
     /// The benchmarks asked for (empty: all).
     pub selected: Vec<String>,
     /// The kernel boot option strings, one per boot.
@@ -63,7 +66,7 @@ impl BenchReport {
             .as_ref()
             .map(|c| rows(&kernel, c, tb))
             .unwrap_or_default();
-        let targets = evaluate(&kernel, &rows, compare.as_ref(), tb);
+        let targets = evaluate(&kernel, &rows, compare.as_ref(), tb, &run.memory);
         BenchReport {
             schema: SCHEMA,
             host,

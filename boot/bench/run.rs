@@ -177,19 +177,28 @@ pub fn compare_side(
         procs = (1..=cores.min(8) as u32).collect();
     }
     procs.sort_unstable();
-    let plan = Plan::standard(args.runs, procs);
+    let plan = if args.quick {
+        Plan::quick(args.runs, procs)
+    } else {
+        Plan::standard(args.runs, procs)
+    };
+    let linux = LinuxBench::beside_current_exe();
+    if let Ok(LinuxBench {
+        build_note: Some(n),
+        ..
+    }) = &linux
+        && n == "debug build"
+    {
+        say(
+            "note: the Linux-threads program is a debug build: its figures are not \
+             representative (use cargo run --release, or set GMP_LINUX_BENCH)",
+        );
+    }
     let go = go::find_go().and_then(|g| {
         say("building the Go benchmarks (offline, GOTOOLCHAIN=local)");
         go::build(exec, &g, std::path::Path::new(go::GO_SOURCES))
     });
-    compare::run(
-        exec,
-        &plan,
-        go,
-        LinuxBench::beside_current_exe(),
-        Callgrind::find(),
-        say,
-    )
+    compare::run(exec, &plan, go, linux, Callgrind::find(), say)
 }
 
 /// The whole command: the exit status.
@@ -221,6 +230,7 @@ pub fn main(args: BenchArgs) -> i32 {
         accel: args.accel.to_string(),
         icount: args.icount,
         smp: args.smp.clone(),
+        memory: args.memory.clone(),
         selected: names,
         boots,
         timebase: tb,

@@ -258,7 +258,9 @@ pub fn fib_chart(r: &BenchReport) -> String {
         .ceil();
     let plot_w = W - LEFT - RIGHT;
     let plot_h = H - TOP - BOTTOM;
-    let x_of = |k: f64| LEFT + plot_w * (k - 1.0) / ((kmax as f64 - 1.0).max(1.0));
+    let pad = 24.0;
+    let x_of =
+        |k: f64| LEFT + pad + (plot_w - 2.0 * pad) * (k - 1.0) / ((kmax as f64 - 1.0).max(1.0));
     let y_of = |v: f64| TOP + plot_h * (1.0 - v / smax);
     for k in 1..=kmax {
         let x = x_of(k as f64);

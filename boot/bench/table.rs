@@ -46,10 +46,11 @@ pub fn header(r: &BenchReport) -> String {
         r.host.cpu, r.host.cores, r.host.os
     );
     let guest = match &r.kernel.env {
+        None if r.run.boots.is_empty() => "not booted (--host-only)".to_string(),
         Some(e) => format!(
-            "{} cores, procs={}, accel={}, icount={}, cpu=\"{}\", tsc_hz={}",
+            "{} cores, {} memory, accel={}, icount={}, cpu=\"{}\", tsc_hz={}",
             e.cores,
-            e.procs,
+            r.run.memory,
             e.accel,
             if e.icount { "on" } else { "off" },
             e.cpu,
@@ -63,6 +64,9 @@ pub fn header(r: &BenchReport) -> String {
         ),
     };
     let _ = writeln!(s, "guest  {guest}");
+    for b in &r.run.boots {
+        let _ = writeln!(s, "boot   {b}");
+    }
     let _ = writeln!(s, "unit   {}", r.run.unit_why);
     s
 }
@@ -193,6 +197,7 @@ pub fn compare_table(r: &BenchReport) -> String {
          figures are lower bounds, and so are Go's where it sleeps in futex, e.g. across two Ps)"
     );
     let ns_note = match r.run.timebase {
+        _ if r.kernel.benches.is_empty() => "ns: Go and Linux native (median of runs)",
         Timebase::RealNs => "ns: ours in real time under KVM, Go and Linux native (median of runs)",
         Timebase::EmulatedNs => {
             "ns: ours is emulated TCG time, not comparable with native time, so no time ratio"
@@ -297,12 +302,19 @@ fn fib_lines(r: &BenchReport, s: &mut String) {
             (Some(b), Some(v)) if v > 0.0 => format!("{:.2}x", b / v),
             _ => "-".into(),
         };
+        let ours_part = if ours.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "ours {:>12} {:<4} {:>7}   ",
+                cell(o),
+                r.run.unit.as_str(),
+                sp(base_o, o)
+            )
+        };
         let _ = writeln!(
             s,
-            "    procs={k:<3} ours {:>12} {} {:>7}   Go {:>12} ns {:>7}",
-            cell(o),
-            r.run.unit.as_str(),
-            sp(base_o, o),
+            "    procs={k:<3} {ours_part}Go {:>12} ns {:>7}",
             cell(g),
             sp(base_g, g)
         );

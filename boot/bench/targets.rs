@@ -83,6 +83,9 @@ fn ratio_target(
     (id, goal): (&str, &str),
     (ours_op, tool, bound): (&str, Tool, f64),
 ) -> Target {
+    let Some(compare) = compare else {
+        return unknown(id, goal, "needs --compare");
+    };
     let Some(row) = rows.iter().find(|r| r.op == ours_op) else {
         return unknown(id, goal, "no such row");
     };
@@ -96,9 +99,6 @@ fn ratio_target(
             "TCG time is emulation: run with --icount (instructions) or --accel kvm on real hardware",
         );
     }
-    let Some(compare) = compare else {
-        return unknown(id, goal, "needs --compare");
-    };
     if let Some(r) = compare.tool(tool).skip_reason() {
         return unknown(id, goal, format!("{} skipped: {r}", tool.label()));
     }
@@ -152,6 +152,7 @@ pub fn evaluate(
     rows: &[Row],
     compare: Option<&CompareReport>,
     tb: Timebase,
+    memory: &str,
 ) -> Vec<Target> {
     let mut out = vec![
         ratio_target(
@@ -224,12 +225,14 @@ pub fn evaluate(
                 Status::Missed
             },
             value: Some(m),
-            detail: format!("the guest memory holds {m:.0} parked Gs (kernel's estimate)"),
+            detail: format!(
+                "a guest of {memory} holds {m:.0} parked Gs (the kernel's estimate from its free memory)"
+            ),
         },
         None => unknown(
             "million-parked",
             goal,
-            "the kernel gave no max parked-G count (a BENCH-NOTE mem-parked-g max_parked=N)",
+            "the kernel gave no max parked-G count (a BENCH-NOTE mem-parked-g max_parked_gs=N)",
         ),
     });
     out.push(fib_target(kernel, tb));

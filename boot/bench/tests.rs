@@ -40,6 +40,7 @@ fn report_with(compare: Option<CompareReport>, tb: Timebase) -> BenchReport {
             accel: "tcg".into(),
             icount: tb == Timebase::Instructions,
             smp: "2".into(),
+            memory: "4G".into(),
             selected: vec![],
             boots: vec!["workload=bench procs=1 bench=switch-raw".into()],
             timebase: tb,
@@ -185,7 +186,10 @@ fn the_header_says_the_unit_and_why_and_real_time_caveats_are_shown() {
     );
     let wake = text.lines().find(|l| l.contains("wake-latency")).unwrap();
     assert!(wake.ends_with("[meaningful only in real time]"), "{wake}");
-    let sw = text.lines().find(|l| l.contains("switch-raw")).unwrap();
+    let sw = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("switch-raw"))
+        .unwrap();
     assert!(sw.contains("insn"), "{sw}");
     assert!(text.contains("met    gosched ping-pong"), "{text}");
     // Real time: no caveat.

@@ -15,18 +15,34 @@ use crate::bench::hostcmd::{Cmd, Exec};
 #[derive(Clone, Debug)]
 pub struct LinuxBench {
     pub prefix: Cmd,
+    /// How it was built, if that matters for its figures.
+    pub build_note: Option<String>,
 }
 
+/// Names the Linux benchmark program to use instead of the runner's own.
+pub const LINUX_BENCH_ENV: &str = "GMP_LINUX_BENCH";
+
 impl LinuxBench {
-    /// `gmp-linux-bench` beside the running executable, else the running
-    /// executable's `linux-bench` subcommand.
+    /// `GMP_LINUX_BENCH` if set; else `gmp-linux-bench` beside the running
+    /// executable, else the running executable's `linux-bench` subcommand.
     pub fn beside_current_exe() -> Result<LinuxBench, String> {
         if !cfg!(target_os = "linux") {
             return Err("Linux threads are measured on Linux hosts only".into());
         }
+        if let Some(p) = std::env::var_os(LINUX_BENCH_ENV) {
+            let p = std::path::PathBuf::from(p);
+            if !p.is_file() {
+                return Err(format!("{LINUX_BENCH_ENV}={} does not exist", p.display()));
+            }
+            return Ok(LinuxBench {
+                build_note: Some(format!("{LINUX_BENCH_ENV}={}", p.display())),
+                prefix: Cmd::new(p),
+            });
+        }
         let exe = std::env::current_exe().map_err(|e| format!("cannot find myself: {e}"))?;
         let sibling = exe.with_file_name("gmp-linux-bench");
         Ok(LinuxBench {
+            build_note: cfg!(debug_assertions).then(|| "debug build".to_string()),
             prefix: if sibling.is_file() {
                 Cmd::new(sibling)
             } else {
@@ -57,7 +73,10 @@ impl LinuxBench {
         ToolReport {
             tool: Tool::Linux,
             status: ToolStatus::Ran {
-                version: kernel_release(),
+                version: match &self.build_note {
+                    Some(n) => format!("{}, {n}", kernel_release()),
+                    None => kernel_release(),
+                },
             },
             figures,
             mem: None,

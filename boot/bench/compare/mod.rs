@@ -217,10 +217,10 @@ impl Plan {
             ],
             linux_ops: vec![
                 op("swap", 50_000_000, [100_000, 300_000]),
-                op("yield-pingpong-1cpu", 200_000, [2_000, 6_000]),
-                op("futex-pingpong-1cpu", 200_000, [2_000, 6_000]),
-                op("futex-pingpong-2cpu", 200_000, [2_000, 6_000]),
-                op("spawn-join", 10_000, [500, 1_500]),
+                op("yield-pingpong-1cpu", 100_000, [2_000, 6_000]),
+                op("futex-pingpong-1cpu", 100_000, [2_000, 6_000]),
+                op("futex-pingpong-2cpu", 50_000, [2_000, 6_000]),
+                op("spawn-join", 5_000, [500, 1_500]),
             ],
             parked_gs: 100_000,
             fib_procs,
@@ -235,6 +235,22 @@ fn callgrind_note(callgrind: Option<&Callgrind>) -> &'static str {
         " + 2 callgrind runs"
     } else {
         ""
+    }
+}
+
+impl Plan {
+    /// Tiny counts: a quick look (and the tests), noisy figures.
+    pub fn quick(runs: u32, fib_procs: Vec<u32>) -> Plan {
+        let mut p = Plan::standard(runs, fib_procs);
+        for o in p.go_ops.iter_mut().chain(p.linux_ops.iter_mut()) {
+            o.native_n = (o.native_n / 100).max(100);
+            o.callgrind_n = [
+                (o.callgrind_n[0] / 10).max(50),
+                (o.callgrind_n[1] / 10).max(150),
+            ];
+        }
+        p.parked_gs = 10_000;
+        p
     }
 }
 

@@ -91,6 +91,7 @@ pub(crate) fn fake_go() -> GoBench {
 pub(crate) fn fake_linux() -> LinuxBench {
     LinuxBench {
         prefix: Cmd::new("/fake/gmp-metal").arg("linux-bench"),
+        build_note: None,
     }
 }
 

