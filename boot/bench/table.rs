@@ -124,6 +124,14 @@ pub fn kernel_table(r: &BenchReport) -> String {
 fn side_cells(side: Option<&Side>) -> [String; 4] {
     match side {
         None => ["".into(), "".into(), "".into(), "".into()],
+        Some(sd) if sd.insn_lower_bound => [
+            sd.insn
+                .map_or_else(|| "-".into(), |v| format!("{}+", num(v))),
+            cell(sd.ns),
+            sd.insn_ratio
+                .map_or_else(|| "-".into(), |r| format!("<{}", num(r))),
+            ratio(sd.ns_ratio),
+        ],
         Some(sd) => [
             cell(sd.insn),
             cell(sd.ns),
@@ -193,8 +201,9 @@ pub fn compare_table(r: &BenchReport) -> String {
     );
     let _ = writeln!(
         s,
-        "  (the host kernel's work inside futex, sched_yield and clone is not counted: Linux insn \
-         figures are lower bounds, and so are Go's where it sleeps in futex, e.g. across two Ps)"
+        "  +: the host kernel's work inside futex, sched_yield and clone is not counted, so the \
+         Linux figure is a lower bound and the ratio (<) an upper bound; Go's counts leave out \
+         its own system calls too (futex sleeps, mostly across two Ps)"
     );
     let ns_note = match r.run.timebase {
         _ if r.kernel.benches.is_empty() => "ns: Go and Linux native (median of runs)",

@@ -192,6 +192,14 @@ fn the_header_says_the_unit_and_why_and_real_time_caveats_are_shown() {
         .unwrap();
     assert!(sw.contains("insn"), "{sw}");
     assert!(text.contains("met    gosched ping-pong"), "{text}");
+    // Linux counts that leave out syscall work are marked as lower bounds.
+    let row = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("gosched-pingpong") && l.contains('|'))
+        .unwrap();
+    let linux: Vec<&str> = row.split('|').nth(3).unwrap().split_whitespace().collect();
+    assert_eq!(linux[0], "1000+", "{row}");
+    assert_eq!(linux[2], "<0.21", "{row}");
     // Real time: no caveat.
     let rt = report_with(None, Timebase::RealNs);
     let text = table::render(&rt);

@@ -93,6 +93,10 @@ pub struct Side {
     pub insn_ratio: Option<f64>,
     /// ours / theirs in time (ours in real time only).
     pub ns_ratio: Option<f64>,
+    /// The count leaves out work done in the host kernel (system calls),
+    /// so it is a lower bound and the instruction ratio an upper bound.
+    #[serde(default)]
+    pub insn_lower_bound: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,
 }
@@ -156,6 +160,7 @@ fn side(
         _ => None,
     };
     Some(Side {
+        insn_lower_bound: tool == Tool::Linux && op != "swap",
         op: op.to_string(),
         insn,
         ns,
