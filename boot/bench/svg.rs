@@ -195,8 +195,11 @@ pub fn comparison_chart(r: &BenchReport) -> String {
     s
 }
 
-/// Speedup series: (name, colour, points (procs, speedup)).
-pub fn fib_series(r: &BenchReport) -> Vec<(&'static str, &'static str, Vec<(u32, f64)>)> {
+/// One speedup series: name, colour, points (procs, speedup).
+pub type Series = (&'static str, &'static str, Vec<(u32, f64)>);
+
+/// The speedup series of the fib chart.
+pub fn fib_series(r: &BenchReport) -> Vec<Series> {
     let speedups = |pts: Vec<(u32, f64)>| -> Vec<(u32, f64)> {
         let Some(base) = pts.iter().find(|p| p.0 == 1).map(|p| p.1) else {
             return Vec::new();

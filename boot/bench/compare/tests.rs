@@ -1,5 +1,4 @@
 use std::cell::RefCell;
-use std::path::PathBuf;
 
 use super::go::GoBench;
 use super::linux::LinuxBench;
@@ -35,7 +34,7 @@ fn costs(op: &str) -> (f64, u64) {
 impl Exec for FakeHost {
     fn run(&self, cmd: &Cmd) -> Result<CmdOutput, String> {
         self.calls.borrow_mut().push(cmd.clone());
-        let under_valgrind = cmd.program == PathBuf::from("/fake/valgrind");
+        let under_valgrind = cmd.program == std::path::Path::new("/fake/valgrind");
         let args: Vec<&str> = cmd
             .args
             .iter()
@@ -146,7 +145,7 @@ fn every_planned_op_is_timed_and_counted() {
     let calls = host.calls.borrow();
     let go_native = calls
         .iter()
-        .find(|c| c.program == PathBuf::from("/fake/gobench"))
+        .find(|c| c.program == std::path::Path::new("/fake/gobench"))
         .unwrap();
     assert!(go_native.env.is_empty());
     let go_counted = calls
@@ -187,7 +186,7 @@ fn missing_tools_are_skipped_with_one_message_each() {
         host.calls
             .borrow()
             .iter()
-            .all(|c| c.program != PathBuf::from("/fake/valgrind"))
+            .all(|c| c.program != std::path::Path::new("/fake/valgrind"))
     );
 }
 
