@@ -184,6 +184,13 @@ pub fn comparison_chart(r: &BenchReport) -> String {
         W - RIGHT,
         TOP + plot_h
     );
+    if unit == Unit::Insn {
+        let _ = writeln!(
+            s,
+            r##"<text x="{LEFT}" y="{}" font-size="11" fill="#555">Linux threads and Go: user-space instructions only (work inside system calls is not counted)</text>"##,
+            H - 8.0
+        );
+    }
     let _ = writeln!(
         s,
         r#"<text x="14" y="{:.1}" transform="rotate(-90 14 {:.1})" text-anchor="middle">{} (log scale)</text>"#,
