@@ -31,7 +31,7 @@ pub enum RunError {
     /// `--uefi` found no usable OVMF.
     Ovmf(OvmfError),
     /// Two options that cannot be combined.
-    Conflict(&'static str),
+    Conflict(String),
     /// The QEMU binary does not exist.
     QemuNotFound { program: OsString },
     /// The QEMU binary exists but could not be started.

@@ -206,10 +206,19 @@ impl Run {
     pub fn prepare(&self) -> Result<Prepared, RunError> {
         let smp = Smp::parse(&self.smp).map_err(RunError::Smp)?;
         let memory = Memory::parse(&self.memory).map_err(RunError::Memory)?;
-        self.boot.validate().map_err(RunError::BootOption)?;
+        let opts = self.boot.validate().map_err(RunError::BootOption)?;
+        if let Some(procs) = opts.procs
+            && procs > smp.cpus
+        {
+            return Err(RunError::Conflict(format!(
+                "procs={procs} is more than the {} cores given by --smp: use --smp {procs} or more, or a smaller procs",
+                smp.cpus
+            )));
+        }
         if self.icount && self.accel == Accel::Kvm {
             return Err(RunError::Conflict(
-                "--icount needs TCG (it counts emulated instructions): leave out --accel kvm",
+                "--icount needs TCG (it counts emulated instructions): leave out --accel kvm"
+                    .into(),
             ));
         }
         self.accel.check().map_err(RunError::Kvm)?;

@@ -382,3 +382,33 @@ fn readme_documents_every_option_and_exit_status() {
         "README.md must give the test command"
     );
 }
+
+#[test]
+fn procs_above_the_core_count_is_refused_on_the_host() {
+    let msg = assert_refused(&gmp(&["--qemu", "/nonexistent", "--smp", "2", "procs=4"]));
+    assert_eq!(
+        msg,
+        "procs=4 is more than the 2 cores given by --smp: use --smp 4 or more, or a smaller procs"
+    );
+}
+
+#[test]
+fn an_unknown_workload_is_refused_listing_the_known_ones() {
+    let msg = assert_refused(&gmp(&["--qemu", "/nonexistent", "workload=nope"]));
+    assert!(
+        msg.contains("\"nope\"") && msg.contains("producer-consumer"),
+        "{msg}"
+    );
+    // The sugar flag goes through clap's possible values: exit 2 as well.
+    let o = gmp(&["--qemu", "/nonexistent", "--workload", "nope"]);
+    assert_status(&o, exit::USAGE);
+    assert!(stderr(&o).contains("nope"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_negative_duration_is_refused() {
+    let msg = assert_refused(&gmp(&["--qemu", "/nonexistent", "duration=-5"]));
+    assert!(msg.contains("\"duration\"") && msg.contains("-5"), "{msg}");
+    let o = gmp(&["--qemu", "/nonexistent", "--duration", "-5"]);
+    assert_status(&o, exit::USAGE);
+}

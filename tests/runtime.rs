@@ -102,5 +102,12 @@ fn send_on_closed_channel_panics_the_g() {
 #[test]
 fn blocking_call_hands_its_p_to_another_m() {
     let o = run_ok("4", "test-syscall", &["procs=2"]);
-    expect_line(&o, &["syscall: a 200 ms blocking call on P", "handed off"]);
+    expect_line(&o, &["syscall: a blocking call on P", "handed off"]);
+}
+
+#[test]
+fn nothing_leaks_after_100000_gs() {
+    let o = run_ok("4", "test-leak", &[]);
+    expect_line(&o, &["leak: after 100,000 Gs:", "all accounted"]);
+    expect_line(&o, &["leak: after 200,000 Gs:", "all accounted"]);
 }

@@ -143,9 +143,20 @@ pub fn available() -> u64 {
 /// Lets the `x86_64` page-table code allocate intermediate tables.
 pub struct PageTableFrames;
 
+static TABLE_FRAMES: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// Frames given to page tables so far (they are never freed).
+pub fn table_frames() -> u64 {
+    TABLE_FRAMES.load(core::sync::atomic::Ordering::Relaxed)
+}
+
 // SAFETY: `alloc_zeroed` returns distinct, unused, zeroed frames.
 unsafe impl x86_64::structures::paging::FrameAllocator<Size4KiB> for PageTableFrames {
     fn allocate_frame(&mut self) -> Option<PhysFrame<Size4KiB>> {
-        alloc_zeroed()
+        let f = alloc_zeroed();
+        if f.is_some() {
+            TABLE_FRAMES.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        }
+        f
     }
 }

@@ -204,6 +204,14 @@ fn take_reserved() -> Option<u64> {
     Some(unsafe { (*r.frames.get())[n - 1] })
 }
 
+/// Frames sitting in every core's reserve (allocated, not yet used).
+pub fn reserved_frames() -> u64 {
+    RESERVES
+        .iter()
+        .map(|r| r.n.load(Ordering::Relaxed) as u64)
+        .sum()
+}
+
 /// What the page-fault handler should do.
 pub enum Fault {
     /// A missing stack page was mapped: return and retry.

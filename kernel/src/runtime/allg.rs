@@ -69,3 +69,8 @@ pub fn by_stack_slot(slot: usize) -> Option<&'static G> {
     });
     found
 }
+
+/// Heap bytes the `allgs` chunks take when `n` Gs exist.
+pub fn chunk_bytes(n: usize) -> u64 {
+    (n.div_ceil(CHUNK) * core::mem::size_of::<Chunk>()) as u64
+}

@@ -71,6 +71,14 @@ pub struct PStats {
     pub preemptions: AtomicU64,
     /// Ps taken from a blocking call and handed off (`retake`).
     pub handoffs: AtomicU64,
+    /// Times `stealWork` visited every P four times and found nothing
+    /// (the work spinning wastes).
+    pub steal_misses: AtomicU64,
+    /// Gs run from `runnext` (inheriting the time slice).
+    pub runnext_runs: AtomicU64,
+    /// Times an M holding this P ran dry but the spinning limit
+    /// (`2*nmspinning < gomaxprocs - npidle`) kept it from spinning.
+    pub spin_refused: AtomicU64,
 }
 
 /// A processor.

@@ -198,11 +198,16 @@ impl Sources for Finder {
 
     fn runqget(&mut self) -> Option<(&'static G, bool)> {
         // SAFETY: this M holds `pp`, the queue's owner; entries are live Gs.
-        unsafe { self.pp.runq.runqget() }.map(|(g, inherit)| (unsafe { &*g.as_ptr() }, inherit))
+        let got = unsafe { self.pp.runq.runqget() }
+            .map(|(g, inherit)| (unsafe { &*g.as_ptr() }, inherit));
+        if let Some((_, true)) = got {
+            self.pp.stats.runnext_runs.fetch_add(1, Ordering::Relaxed);
+        }
+        got
     }
 
     fn globrunqget_batch(&mut self) -> Option<&'static G> {
-        globrunqget(self.pp, u32::MAX)
+        globrunqget(self.pp, glob_batch_max())
     }
 
     fn spinning(&self) -> bool {
@@ -218,11 +223,15 @@ impl Sources for Finder {
             // Without the spinning limit every M that runs dry may steal.
             return true;
         }
-        spinning::may_start_spinning(
+        let ok = spinning::may_start_spinning(
             SCHED.nmspinning.load(Ordering::Acquire),
             gomaxprocs(),
             SCHED.npidle.load(Ordering::Acquire),
-        )
+        );
+        if !ok {
+            self.pp.stats.spin_refused.fetch_add(1, Ordering::Relaxed);
+        }
+        ok
     }
 
     fn become_spinning(&mut self) {
@@ -230,7 +239,23 @@ impl Sources for Finder {
     }
 
     fn steal_work(&mut self) -> Option<(&'static G, bool)> {
+        let opts = crate::options::get();
+        if !opts.steal || opts.gm_model() {
+            // An M started as a spinner (wakep) still spins, but takes
+            // nothing from other Ps: it looks at the global queue only.
+            return None;
+        }
         steal_work(self.m, self.pp).map(|g| (g, false))
+    }
+}
+
+/// The cap on a global-queue batch: none in the G/M/P model (Go's formula
+/// applies), one in the Go 1.0 model, which had no local queues at all.
+fn glob_batch_max() -> u32 {
+    if crate::options::get().gm_model() {
+        1
+    } else {
+        u32::MAX
     }
 }
 
@@ -284,6 +309,7 @@ fn steal_work(m: &'static M, pp: &'static P) -> Option<&'static G> {
             }
         }
     }
+    pp.stats.steal_misses.fetch_add(1, Ordering::Relaxed);
     None
 }
 
@@ -520,7 +546,7 @@ fn find_runnable(m: &'static M) -> (&'static G, bool) {
         let mut s = sched::lock();
         if SCHED.runqsize.load(Ordering::Acquire) != 0 {
             drop(s);
-            if let Some(gp) = globrunqget(pp, u32::MAX) {
+            if let Some(gp) = globrunqget(pp, glob_batch_max()) {
                 return (gp, false);
             }
             continue;

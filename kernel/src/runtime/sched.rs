@@ -166,5 +166,16 @@ impl Locked {
 
 /// Take `sched.lock`.
 pub fn lock() -> IrqMutexGuard<'static, Locked> {
+    SCHED_LOCKS.fetch_add(1, Ordering::Relaxed);
+    if let Some(g) = SCHED.lock.try_lock() {
+        return g;
+    }
+    SCHED_LOCK_CONTENDED.fetch_add(1, Ordering::Relaxed);
     SCHED.lock.lock()
 }
+
+/// Acquisitions of `sched.lock`, and how many found it held (the Go 1.0
+/// model's bottleneck, compared in the experiments).
+pub static SCHED_LOCKS: AtomicU64 = AtomicU64::new(0);
+/// See [`SCHED_LOCKS`].
+pub static SCHED_LOCK_CONTENDED: AtomicU64 = AtomicU64::new(0);

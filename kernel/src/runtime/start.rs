@@ -99,11 +99,13 @@ fn runtime_main() {
     SCHED.main_started.store(true, Ordering::Release);
     let name = crate::options::get().workload;
     let fault = crate::options::get().fault;
+    let t0 = crate::arch::tsc::nanotime();
     let verdict = if fault != "none" {
         crate::workloads::faults::run(fault)
     } else {
         crate::workloads::run(name)
     };
+    let elapsed_ms = (crate::arch::tsc::nanotime() - t0) / 1_000_000;
     super::summary::print();
     let (events, dropped) = crate::runtime::trace::dump();
     if events + dropped > 0 {
@@ -111,7 +113,7 @@ fn runtime_main() {
     }
     match verdict {
         Ok(()) => {
-            kprintln!("workload {name}: ok");
+            kprintln!("workload {name}: ok ({elapsed_ms} ms)");
             exit_qemu(ExitCode::Success)
         }
         Err(why) => {

@@ -56,4 +56,17 @@ pub fn print() {
         m::mcount(),
         super::allg::allglen()
     );
+    let sum = |f: fn(&crate::runtime::p::PStats) -> u64| -> u64 {
+        allp().iter().map(|pp| f(&pp.stats)).sum()
+    };
+    kprintln!(
+        "  runnext runs {}, preemptions {}, hand-offs {}, spinning refused {}, steal misses {}, sched.lock taken {} times ({} contended)",
+        sum(|s| s.runnext_runs.load(Ordering::Relaxed)),
+        sum(|s| s.preemptions.load(Ordering::Relaxed)),
+        sum(|s| s.handoffs.load(Ordering::Relaxed)),
+        sum(|s| s.spin_refused.load(Ordering::Relaxed)),
+        sum(|s| s.steal_misses.load(Ordering::Relaxed)),
+        crate::runtime::sched::SCHED_LOCKS.load(Ordering::Relaxed),
+        crate::runtime::sched::SCHED_LOCK_CONTENDED.load(Ordering::Relaxed)
+    );
 }

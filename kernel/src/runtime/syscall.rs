@@ -97,3 +97,17 @@ pub fn blocking_call(ns: u64) {
     tsc::spin_ns(ns);
     exitsyscall();
 }
+
+/// A blocking call that lasts until `done()` holds or `max_ns` passed (a
+/// G waiting "on a device" for an event); returns whether `done()` held.
+pub fn blocking_call_until(done: impl Fn() -> bool, max_ns: u64) -> bool {
+    entersyscall();
+    let end = tsc::nanotime().saturating_add(max_ns);
+    let mut ok = done();
+    while !ok && tsc::nanotime() < end {
+        cpu::relax();
+        ok = done();
+    }
+    exitsyscall();
+    ok
+}

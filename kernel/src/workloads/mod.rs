@@ -8,7 +8,9 @@
 use alloc::string::String;
 
 mod bench;
+mod experiments;
 pub mod faults;
+mod leak;
 pub mod ledger;
 mod producer_consumer;
 mod sched4;
@@ -36,6 +38,8 @@ pub fn run(name: &str) -> Verdict {
         "test-deadlock" => sched4::deadlock(),
         "test-closed-send" => sched4::closed_send(),
         "test-syscall" => sched4::syscall_handoff(),
+        "test-leak" => leak::run(),
+        "test-fairness" => experiments::fairness(),
         other => Err(alloc::format!(
             "workload {other} is not implemented in this kernel"
         )),

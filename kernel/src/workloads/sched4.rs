@@ -11,7 +11,7 @@ use gmp_sched::options::Preempt;
 use super::Verdict;
 use crate::arch::percpu;
 use crate::kprintln;
-use crate::runtime::syscall::blocking_call;
+use crate::runtime::syscall::blocking_call_until;
 use crate::runtime::time::nanotime;
 use crate::runtime::{
     Chan, Mutex, RecvCase, SendCase, WaitGroup, go, gosched, sched, select, sleep,
@@ -504,13 +504,20 @@ pub fn syscall_handoff() -> Verdict {
         .map(|pp| pp.stats.handoffs.load(Ordering::Relaxed))
         .sum();
     {
-        let (in_call, blocker_p, stop, wg) =
-            (in_call.clone(), blocker_p.clone(), stop.clone(), wg.clone());
+        let (in_call, blocker_p, stop, wg, ran_probe) = (
+            in_call.clone(),
+            blocker_p.clone(),
+            stop.clone(),
+            wg.clone(),
+            ran_on_blocker_p.clone(),
+        );
         go(move || {
             let my_p = percpu::this_m().p().map_or(u64::MAX, |pp| pp.id as u64);
             blocker_p.store(my_p, Ordering::Relaxed);
             in_call.store(true, Ordering::Release);
-            blocking_call(200 * MS);
+            // Block until other Gs have been seen running on our P (the
+            // evidence of the hand-off), or give up after 10 s.
+            blocking_call_until(|| ran_probe.load(Ordering::Relaxed) > 100, 10_000 * MS);
             in_call.store(false, Ordering::Release);
             stop.store(true, Ordering::Relaxed);
             wg.done();
@@ -524,7 +531,7 @@ pub fn syscall_handoff() -> Verdict {
         - handoffs_before;
     let ran = ran_on_blocker_p.load(Ordering::Relaxed);
     kprintln!(
-        "syscall: a 200 ms blocking call on P{}; sysmon handed off {handoffs} P(s); other Gs ran {ran} times on that P meanwhile",
+        "syscall: a blocking call on P{}; sysmon handed off {handoffs} P(s); other Gs ran {ran} times on that P meanwhile",
         blocker_p.load(Ordering::Relaxed)
     );
     if handoffs == 0 || ran == 0 {

@@ -101,6 +101,14 @@ pub static WORKLOADS: &[(&str, &str)] = &[
         "test-syscall",
         "test: a G in a blocking call hands its P to another M (needs procs < cores)",
     ),
+    (
+        "test-leak",
+        "test: after 100,000 Gs every frame, heap byte and G is accounted for",
+    ),
+    (
+        "test-fairness",
+        "experiment: a respawn chain vs a G in the global queue (procs=1 preempt=off runnext=off)",
+    ),
 ];
 
 /// Faults that can be provoked on purpose, for tests: `(name, description)`.

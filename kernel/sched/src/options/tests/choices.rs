@@ -42,13 +42,16 @@ fn workload_table_has_the_documented_demos() {
             "test-mutex",
             "test-deadlock",
             "test-closed-send",
-            "test-syscall"
+            "test-syscall",
+            "test-leak",
+            "test-fairness"
         ]
     );
     // Every name after the demos is a self-test, and says so in --help.
     for (name, help) in WORKLOADS.iter().skip(11) {
         assert!(
-            name.starts_with("test-") && help.starts_with("test: "),
+            name.starts_with("test-")
+                && (help.starts_with("test: ") || help.starts_with("experiment: ")),
             "{name}: {help}"
         );
     }
