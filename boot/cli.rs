@@ -6,6 +6,13 @@
 //! binary. The kernel's option table (`gmp_sched::options::KEYS`, and
 //! `WORKLOADS` for `--workload`) feeds the help text, so it cannot drift
 //! from what the kernel accepts.
+//!
+//! `gmp-metal bench ...` is a subcommand with its own flags (see
+//! `bench::args`); the top-level flags and `KEY=VALUE` words keep working
+//! as before, because a subcommand name is only recognised as the first
+//! word that is not a flag, and no boot option can be named `bench` (boot
+//! options have `=`). `linux-bench` is hidden: the runner starts itself
+//! with it to measure Linux threads when `gmp-linux-bench` was not built.
 
 use std::ffi::OsString;
 
@@ -14,6 +21,7 @@ use clap::builder::{PossibleValue, PossibleValuesParser};
 use gmp_sched::options::WORKLOADS;
 
 use crate::accel::Accel;
+use crate::bench::args::BenchArgs;
 use crate::help;
 use crate::run::{DEFAULT_MEMORY, DEFAULT_QEMU, DEFAULT_SMP, Run};
 
@@ -26,8 +34,13 @@ use crate::run::{DEFAULT_MEMORY, DEFAULT_QEMU, DEFAULT_SMP, Run};
     long_about = help::LONG_ABOUT,
     after_help = "Run with --help for the kernel boot options, examples and exit statuses.",
     after_long_help = help::after_long_help(),
+    args_conflicts_with_subcommands = true,
+    disable_help_subcommand = true,
 )]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Kernel boot options, checked before QEMU starts (list: --help)
     #[arg(
         value_name = "KEY=VALUE",
@@ -175,6 +188,22 @@ pub struct Cli {
     pub qemu_args: Vec<OsString>,
 }
 
+/// The subcommands.
+#[derive(clap::Subcommand, Debug)]
+pub enum Command {
+    /// Benchmarks: switch, spawn and channel costs in the kernel, with
+    /// --compare beside Go and Linux threads on the host
+    Bench(BenchArgs),
+    /// The Linux-threads benchmarks (used by bench --compare)
+    #[command(hide = true)]
+    LinuxBench {
+        /// Operation (swap, futex-pingpong-1cpu, ...)
+        op: String,
+        /// Operations to do
+        n: String,
+    },
+}
+
 /// The sugar flags: (flag, boot option key). `--scheddetail` and `--trace`
 /// are switches that set `on`.
 pub const SUGAR: &[(&str, &str)] = &[
@@ -196,6 +225,21 @@ fn workloads() -> PossibleValuesParser {
 }
 
 impl Cli {
+    /// A subcommand name that landed among the boot options because a
+    /// runner flag came before it (`gmp-metal --smp 2 bench`): the sentence
+    /// that says where it goes.
+    pub fn misplaced_subcommand(&self) -> Option<String> {
+        self.boot_options
+            .iter()
+            .find(|w| w.as_str() == "bench")
+            .map(|w| {
+                format!(
+                    "`{w}` must be the first word, with its own flags after it: \
+                     gmp-metal {w} [NAME...] [--icount] [--smp N] [--compare] ... (see gmp-metal {w} --help)"
+                )
+            })
+    }
+
     /// The run this command line describes.
     pub fn into_run(self) -> Run {
         let mut run = Run::new()
@@ -281,6 +325,25 @@ mod tests {
             Some("seed=3 workload=fib procs=2 trace=on")
         );
         assert!(prepared.command().to_string().ends_with(" -S"));
+    }
+
+    #[test]
+    fn bench_is_a_subcommand_and_the_top_level_still_parses_as_before() {
+        let cli = Cli::try_parse_from(["gmp-metal", "bench", "switch-raw,spawn-warm", "--icount"])
+            .unwrap();
+        let Some(Command::Bench(b)) = cli.command else {
+            panic!("not the bench subcommand");
+        };
+        assert!(b.icount);
+        assert_eq!(b.split().0, vec!["switch-raw", "spawn-warm"]);
+        let cli = Cli::try_parse_from(["gmp-metal", "--smp", "2", "procs=2"]).unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(cli.boot_options, vec!["procs=2"]);
+        assert!(cli.misplaced_subcommand().is_none());
+        let cli = Cli::try_parse_from(["gmp-metal", "--smp", "2", "bench"]).unwrap();
+        assert!(cli.command.is_none());
+        let msg = cli.misplaced_subcommand().unwrap();
+        assert!(msg.starts_with("`bench` must be the first word"), "{msg}");
     }
 
     #[test]

@@ -14,12 +14,15 @@
 //! - [`run`] — the [`Run`] builder and the host-side checks;
 //! - [`smp`], [`memory`], [`accel`], [`ovmf`], [`bootopts`] — the checks;
 //! - [`qemu`] — the command line; [`exec`] — spawn, serial capture, timeout;
-//! - [`outcome`], [`exit`] — verdicts and exit statuses; [`gdb`] — attaching.
+//! - [`outcome`], [`exit`] — verdicts and exit statuses; [`gdb`] — attaching;
+//! - [`bench`] — `gmp-metal bench`: the in-kernel benchmarks and the host
+//!   comparison with Go and Linux threads.
 //!
 //! The boot images and the kernel ELF are built by `boot/build.rs` and
 //! named in [`image`].
 
 pub mod accel;
+pub mod bench;
 pub mod bootopts;
 pub mod cli;
 pub mod error;

@@ -7,14 +7,25 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use gmp_metal::cli::Cli;
+use gmp_metal::cli::{Cli, Command};
 use gmp_metal::{Outcome, Verdict};
 
 /// Lines of serial output shown when a run times out or QEMU ends oddly.
 const TAIL_LINES: usize = 40;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    match cli.command.take() {
+        Some(Command::Bench(args)) => return status(gmp_metal::bench::run::main(args)),
+        Some(Command::LinuxBench { op, n }) => {
+            return status(gmp_metal::bench::linux::main_with(&[op, n]));
+        }
+        None => {}
+    }
+    if let Some(msg) = cli.misplaced_subcommand() {
+        eprintln!("error: {msg}");
+        return status(gmp_metal::exit::USAGE);
+    }
     let print_qemu = cli.print_qemu;
     let outcome = cli.into_run().prepare().and_then(|prepared| {
         if print_qemu {

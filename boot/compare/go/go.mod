@@ -1,0 +1,3 @@
+module gmp-metal/compare
+
+go 1.23
