@@ -4,7 +4,6 @@
 //! Gs are never freed (dead ones are reused), so the list only grows; it is
 //! a chunked append-only array read without locks: a reader sees a prefix.
 
-use alloc::boxed::Box;
 use core::ptr::null_mut;
 use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 
@@ -31,9 +30,16 @@ pub fn allgadd(gp: &'static G) {
         CHUNK * MAX_CHUNKS
     );
     if CHUNKS[c].load(Ordering::Relaxed).is_null() {
-        let chunk = Box::leak(Box::new(Chunk(
-            [const { AtomicPtr::new(null_mut()) }; CHUNK],
-        )));
+        // Allocate the 32 KiB chunk zeroed, straight on the heap: building
+        // it as a value first could put it on the (16 KiB) stack of the G
+        // that happens to spawn the 4097th G.
+        let layout = core::alloc::Layout::new::<Chunk>();
+        // SAFETY: the layout is non-zero-sized; all-zero bytes are valid
+        // null `AtomicPtr`s, so the zeroed memory is a valid `Chunk`.
+        let chunk = unsafe { alloc::alloc::alloc_zeroed(layout) } as *mut Chunk;
+        if chunk.is_null() {
+            alloc::alloc::handle_alloc_error(layout);
+        }
         CHUNKS[c].store(chunk, Ordering::Release);
     }
     // SAFETY: the chunk pointer was just published or is an earlier leak.

@@ -355,7 +355,7 @@ pub fn mem_parked_g() -> Result<(), String> {
     let n = 100_000usize.min((avail0 / 6_144) as usize);
     GFREE_BYPASS.store(true, Ordering::Relaxed);
     let (_, frames0) = crate::mem::frame::stats();
-    let (heap0, _, _) = crate::mem::heap::stats();
+    let (heap0, mapped0, _) = crate::mem::heap::stats();
     let ch: Chan<()> = Chan::new(0);
     let parked = Arc::new(AtomicUsize::new(0));
     let wg = Arc::new(WaitGroup::new());
@@ -373,8 +373,11 @@ pub fn mem_parked_g() -> Result<(), String> {
     }
     GFREE_BYPASS.store(false, Ordering::Relaxed);
     let (_, frames1) = crate::mem::frame::stats();
-    let (heap1, _, _) = crate::mem::heap::stats();
-    let frame_bytes = (frames1 - frames0) * 4096;
+    let (heap1, mapped1, _) = crate::mem::heap::stats();
+    // Frames that went to the heap region are counted as heap bytes in use,
+    // not as frames (that would count them twice).
+    let heap_frames = (mapped1 - mapped0) as u64 / 4096;
+    let frame_bytes = (frames1 - frames0 - heap_frames) * 4096;
     let heap_bytes = heap1.saturating_sub(heap0) as u64;
     let per_g = (frame_bytes + heap_bytes) as f64 / n as f64;
     let max_gs = (avail0 as f64 / per_g) as u64;
