@@ -234,7 +234,12 @@ impl Run {
         if !image.is_file() {
             return Err(RunError::ImageMissing(image.to_path_buf()));
         }
-        let boot_string = self.boot.kernel_string();
+        // Under --icount the kernel reports instructions: tell it so.
+        let boot_string = match (self.boot.kernel_string(), self.icount && !opts.icount) {
+            (s, false) => s,
+            (None, true) => Some(String::from("icount=on")),
+            (Some(s), true) => Some(format!("{s} icount=on")),
+        };
         let command = QemuCommand::new(&Machine {
             program: &self.qemu,
             image,

@@ -28,7 +28,7 @@ for s in "${sections[@]}"; do
     runnext)
       for r in on off; do
         echo "== runnext: --icount --smp 1 workload=bench procs=1 bench=runnext-handoff,chan-pingpong-1p,gosched-pingpong runnext=$r"
-        run --icount --smp 1 workload=bench procs=1 icount=on bench=runnext-handoff,chan-pingpong-1p,gosched-pingpong "runnext=$r" | pick '^BENCH '
+        run --icount --smp 1 workload=bench procs=1 bench=runnext-handoff,chan-pingpong-1p,gosched-pingpong "runnext=$r" | pick '^BENCH '
       done ;;
     spinning)
       for sp in on off; do
