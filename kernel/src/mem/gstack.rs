@@ -180,6 +180,13 @@ static RESERVES: [Reserve; MAX_MS] = [const {
 ///
 /// Context: g0 (or boot), interrupts off, no lock held.
 pub fn refill_this_cpu() {
+    // On a G with interrupts on, the G could be preempted and moved between
+    // reading `n` and storing it, racing its old M's own refill; a stack
+    // fault inside the loop would race `take_reserved`. Either loses frames.
+    assert!(
+        !x86_64::instructions::interrupts::are_enabled(),
+        "refill_this_cpu: called with interrupts on (only g0 may refill)"
+    );
     let r = &RESERVES[crate::arch::percpu::this_m_id() as usize];
     let mut n = r.n.load(Ordering::Relaxed);
     while n < RESERVE {

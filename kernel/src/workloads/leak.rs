@@ -18,13 +18,14 @@
 use alloc::format;
 use alloc::string::String;
 use alloc::sync::Arc;
+use core::sync::atomic::Ordering;
 
 use super::Verdict;
 use super::ledger::Ledger;
 use crate::kprintln;
 use crate::mem::{frame, gstack, heap};
 use crate::runtime::g::{G, Gstatus};
-use crate::runtime::sched::{SCHED, allp};
+use crate::runtime::sched::{SCHED, allp, gomaxprocs};
 use crate::runtime::{WaitGroup, allg, go};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,6 +37,14 @@ struct Usage {
     gs: u64,
     stacks: u64,
     stack_pages: u64,
+    /// Gs not dead (only the main G once the waves are over).
+    live: u64,
+    /// Dead Gs on the per-P and global free lists.
+    listed: u64,
+    /// Ps on the idle list and spinning Ms: the other Ms are quiet when
+    /// every P but ours is idle and nobody spins.
+    idle_ps: u32,
+    spinning: u32,
 }
 
 fn usage() -> Usage {
@@ -49,7 +58,49 @@ fn usage() -> Usage {
         gs: allg::allglen() as u64,
         stacks: gstack::allocated(),
         stack_pages: gstack::allocated() + gstack::faulted_pages(),
+        live: live_gs(),
+        listed: free_listed(),
+        idle_ps: SCHED.npidle.load(Ordering::Acquire),
+        spinning: SCHED.nmspinning.load(Ordering::Acquire),
     }
+}
+
+fn live_gs() -> u64 {
+    let mut live = 0u64;
+    allg::for_each(|g| {
+        if g.status() != Gstatus::Gdead {
+            live += 1;
+        }
+    });
+    live
+}
+
+/// A snapshot taken once the other Ms have gone quiet.
+///
+/// When the last wave's `wg.wait` returns, its Gs may still be in `goexit`
+/// on other Ms (dead, not yet on a free list), and Ms top up their frame
+/// reserves in `schedule` (allocate, then count the frame as reserved): a
+/// snapshot taken in the middle of either sees frames, Gs or free lists in
+/// flight, and under TCG a vCPU can sit in that window for milliseconds
+/// when the host is busy. So the counters are read until every other P is
+/// idle, no M spins, and two readings a few milliseconds apart agree.
+fn settled_usage() -> Usage {
+    let quiet = |u: &Usage| u.idle_ps + 1 == gomaxprocs() && u.spinning == 0;
+    let mut last = usage();
+    for _ in 0..5000 {
+        // Yield rather than sleep: a first timer would grow this P's timer
+        // heap, which is heap in use that the books would have to explain.
+        let t0 = crate::runtime::time::nanotime();
+        while crate::runtime::time::nanotime() - t0 < 2_000_000 {
+            crate::runtime::gosched();
+        }
+        let now = usage();
+        if now == last && quiet(&now) {
+            return now;
+        }
+        last = now;
+    }
+    last
 }
 
 fn free_listed() -> u64 {
@@ -109,13 +160,7 @@ fn check(before: Usage, after: Usage, what: &str) -> Result<(), String> {
             after.stacks, after.gs
         ));
     }
-    let mut live = 0u64;
-    allg::for_each(|g| {
-        if g.status() != Gstatus::Gdead {
-            live += 1;
-        }
-    });
-    let listed = free_listed();
+    let (live, listed) = (after.live, after.listed);
     if live != 1 || listed != after.gs - 1 {
         return Err(format!(
             "{what}: {live} Gs not dead (expected only the main G) and {listed} of {} dead Gs on free lists",
@@ -136,13 +181,15 @@ fn check(before: Usage, after: Usage, what: &str) -> Result<(), String> {
 
 /// Run 100,000 Gs twice and balance the books after each run.
 pub fn run() -> Verdict {
-    crate::mem::gstack::refill_this_cpu();
-    let start = usage();
+    // No reserve top-up from here: `gstack::refill_this_cpu` belongs to g0
+    // with interrupts off (an earlier version called it on this G, raced
+    // its M's own refill and lost a whole reserve of 16 frames).
+    let start = settled_usage();
     waves(10, 10_000)?;
-    let first = usage();
+    let first = settled_usage();
     check(start, first, "after 100,000 Gs")?;
     waves(10, 10_000)?;
-    let second = usage();
+    let second = settled_usage();
     check(start, second, "after 200,000 Gs")?;
     Ok(())
 }
