@@ -4,10 +4,10 @@
 //! tree fans out from P0's queue; idle Ms wake (`wakep`) and steal half of
 //! a busy P's queue, so the work spreads over every core.
 //!
-//! What to look for: in the per-P summary, `spawned` is concentrated on
-//! the Ps that ran the upper tree while `Gs run` is spread out, and the
-//! `steals-in`/`steals-out` columns are busy. `--schedtrace 10` shows the
-//! run queues filling and draining.
+//! What to look for: in the per-P summary every P both spawned and ran Gs
+//! although the whole tree grew from the main G on P0 — the
+//! `steals-in`/`steals-out` columns show how it spread. `--schedtrace 10`
+//! shows the run queues filling and draining.
 
 use alloc::format;
 use alloc::sync::Arc;

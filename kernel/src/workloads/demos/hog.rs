@@ -12,9 +12,10 @@
 //!   would, each hog stops itself after a fixed spin budget and the demo
 //!   reports that the victims ran 0 times while the hogs held the Ps.
 //!
-//! What to look for: `--schedtrace 50` shows each P's `schedtick` frozen
-//! while its hog runs in coop/off mode, and advancing in async mode; the
-//! summary line reports the preemptions.
+//! What to look for: with `--schedtrace 100`, `schedticks=[ 1 ]` stays
+//! frozen while the hog holds the P in coop/off mode (the victims wait in
+//! the run queue), and keeps advancing in async mode, one tick per
+//! preemption or victim turn; the summary line counts the preemptions.
 
 use alloc::format;
 use alloc::sync::Arc;

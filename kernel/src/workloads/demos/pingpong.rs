@@ -9,8 +9,8 @@
 //! a hop can cross Ps when the other P steals the woken G.
 //!
 //! What to look for: the result line splits the round trips into "same P"
-//! and "different Ps"; the per-P summary's `runnext runs` is about twice
-//! the round trips on the P that hosted the pair.
+//! and "different Ps"; the summary's `runnext runs` is close to two per
+//! round trip (each hop readies the other G into runnext).
 
 use alloc::format;
 use alloc::sync::Arc;

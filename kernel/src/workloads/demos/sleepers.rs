@@ -7,9 +7,11 @@
 //! checked) and in practice by about one timer tick: timers are checked on
 //! ticks and in the scheduler, not by a dedicated one-shot interrupt.
 //!
-//! What to look for: `--schedtrace 10` shows nearly every G waiting and
-//! most Ms idle; the summary's idle column counts the Ps that parked
-//! between wake-ups.
+//! What to look for: `--schedtrace 10` shows a burst of runnable Gs while
+//! they are spawned, then empty run queues and idle Ps (`idleprocs`,
+//! `idlethreads`) while every G sleeps, with `schedticks` advancing as
+//! they wake; the summary's idle column counts the Ps that parked between
+//! wake-ups.
 
 use alloc::format;
 use alloc::vec::Vec;

@@ -9,8 +9,10 @@
 //! `procs` equal to the cores the P is still retaken (and counted), but no
 //! M is free to run it until a blocked call returns.
 //!
-//! What to look for: the summary's `hand-offs` count; `--schedtrace 10`
-//! shows Ms beyond `procs` holding Ps while the callers are blocked.
+//! What to look for: the summary's `hand-offs` count; with
+//! `--schedtrace 20 --scheddetail`, an M in a blocking call shows
+//! `p=nil curg=<its G>` and its old P `status=2` (Psyscall) with `m=nil`
+//! until sysmon retakes the P.
 
 use alloc::format;
 use alloc::sync::Arc;
