@@ -8,6 +8,7 @@
 use alloc::string::String;
 
 mod bench;
+mod demos;
 mod experiments;
 pub mod faults;
 mod leak;
@@ -25,6 +26,13 @@ pub fn run(name: &str) -> Verdict {
     match name {
         "boot" => Ok(()),
         "producer-consumer" => producer_consumer::run(),
+        "sieve" => demos::sieve::run(),
+        "fib" => demos::fib::run(),
+        "pingpong" => demos::pingpong::run(),
+        "hog" => demos::hog::run(),
+        "sleepers" => demos::sleepers::run(),
+        "syscall" => demos::syscall::run(),
+        "mutex" => demos::mutex::run(),
         "bench" => bench::run(),
         "test-ledger" => selftest::ledger_waves_and_trees(),
         "test-parallelism" => selftest::parallelism(),

@@ -172,37 +172,15 @@ pub fn sleepers() -> Verdict {
         kprintln!("sleep: asked {} us, slept {} us", d / 1000, slept / 1000);
     }
     const N: usize = 400;
-    let wg = Arc::new(WaitGroup::new());
-    let early = Arc::new(AtomicUsize::new(0));
-    let over = Arc::new(AtomicU64::new(0));
-    let worst = Arc::new(AtomicU64::new(0));
-    wg.add(N as i64);
-    for i in 0..N {
-        let (wg, early, over, worst) = (wg.clone(), early.clone(), over.clone(), worst.clone());
-        go(move || {
-            let d = (1 + (i as u64 * 7919) % 30) * MS;
-            let t0 = nanotime();
-            sleep(d);
-            let slept = nanotime() - t0;
-            if slept < d {
-                early.fetch_add(1, Ordering::Relaxed);
-            }
-            over.fetch_add(slept.saturating_sub(d), Ordering::Relaxed);
-            worst.fetch_max(slept.saturating_sub(d), Ordering::Relaxed);
-            wg.done();
-        });
-    }
-    wg.wait();
-    if early.load(Ordering::Relaxed) != 0 {
-        return Err(format!(
-            "{} sleepers woke early",
-            early.load(Ordering::Relaxed)
-        ));
+    let durations = (0..N).map(|i| (1 + (i as u64 * 7919) % 30) * MS).collect();
+    let o = sleep_crowd(durations);
+    if o.early != 0 {
+        return Err(format!("{} sleepers woke early", o.early));
     }
     kprintln!(
         "sleep: {N} sleepers (1-30 ms) all woke, none early; oversleep mean {} us, max {} us (tick {} us)",
-        over.load(Ordering::Relaxed) / N as u64 / 1000,
-        worst.load(Ordering::Relaxed) / 1000,
+        o.total_ns / N as u64 / 1000,
+        o.max_ns / 1000,
         crate::arch::timer::tick_ns() / 1000
     );
     // Everyone parked: only sysmon's tick can notice the timer.
@@ -213,6 +191,58 @@ pub fn sleepers() -> Verdict {
         (nanotime() - t0) / 1000
     );
     Ok(())
+}
+
+/// What a crowd of sleepers measured: how many woke early, and how much
+/// later than asked the others woke (ns).
+pub(crate) struct Oversleep {
+    pub early: usize,
+    pub min_ns: u64,
+    pub total_ns: u64,
+    pub max_ns: u64,
+}
+
+/// One G per entry of `durations` sleeps that long; returns once all woke.
+pub(crate) fn sleep_crowd(durations: Vec<u64>) -> Oversleep {
+    let n = durations.len();
+    let durations = Arc::new(durations);
+    let wg = Arc::new(WaitGroup::new());
+    let early = Arc::new(AtomicUsize::new(0));
+    let over = Arc::new(AtomicU64::new(0));
+    let worst = Arc::new(AtomicU64::new(0));
+    let best = Arc::new(AtomicU64::new(u64::MAX));
+    wg.add(n as i64);
+    for i in 0..n {
+        let (durations, wg, early, over, worst, best) = (
+            durations.clone(),
+            wg.clone(),
+            early.clone(),
+            over.clone(),
+            worst.clone(),
+            best.clone(),
+        );
+        go(move || {
+            let d = durations[i];
+            let t0 = nanotime();
+            sleep(d);
+            let slept = nanotime() - t0;
+            if slept < d {
+                early.fetch_add(1, Ordering::Relaxed);
+            }
+            let o = slept.saturating_sub(d);
+            over.fetch_add(o, Ordering::Relaxed);
+            worst.fetch_max(o, Ordering::Relaxed);
+            best.fetch_min(o, Ordering::Relaxed);
+            wg.done();
+        });
+    }
+    wg.wait();
+    Oversleep {
+        early: early.load(Ordering::Relaxed),
+        min_ns: best.load(Ordering::Relaxed),
+        total_ns: over.load(Ordering::Relaxed),
+        max_ns: worst.load(Ordering::Relaxed),
+    }
 }
 
 /// Channels: cross-core unbuffered ping-pong, buffered FIFO, close, select
@@ -366,6 +396,18 @@ pub fn channels() -> Verdict {
 
 /// The concurrent prime sieve from the Go tour: a chain of filter Gs.
 pub fn sieve(n: usize) -> Verdict {
+    let primes = sieve_primes(n)?;
+    check_primes(&primes)?;
+    kprintln!(
+        "sieve: the first {n} primes are right (last {})",
+        primes[n - 1]
+    );
+    Ok(())
+}
+
+/// The first `n` primes from a generator G and one filter G per prime,
+/// chained by unbuffered channels (the Gs are left blocked when done).
+pub(crate) fn sieve_primes(n: usize) -> Result<Vec<u64>, alloc::string::String> {
     fn generate(ch: Chan<u64>) {
         let mut i = 2;
         loop {
@@ -397,9 +439,14 @@ pub fn sieve(n: usize) -> Verdict {
         }
         ch = next;
     }
+    Ok(primes)
+}
+
+/// `primes` are the first primes, in order (checked by trial division).
+pub(crate) fn check_primes(primes: &[u64]) -> Verdict {
     let expected: Vec<u64> = (2u64..)
         .filter(|&k| (2..k).take_while(|d| d * d <= k).all(|d| k % d != 0))
-        .take(n)
+        .take(primes.len())
         .collect();
     if primes != expected {
         return Err(format!(
@@ -407,10 +454,6 @@ pub fn sieve(n: usize) -> Verdict {
             &primes[..primes.len().min(10)]
         ));
     }
-    kprintln!(
-        "sieve: the first {n} primes are right (last {})",
-        primes[n - 1]
-    );
     Ok(())
 }
 

@@ -1,0 +1,63 @@
+# gdb commands of docs/WALKTHROUGH.md, run by tests/walkthrough.rs.
+# Attach first (symbol-file -o KERNEL_BASE ELF, target remote :PORT), e.g.
+#   gdb -batch -ex 'symbol-file -o 0xffffffff80000000 ELF' \
+#       -ex 'target remote :1234' -x docs/walkthrough.gdb
+# Each core is a gdb thread (QEMU's vCPU); GS base points at that core's M
+# (kernel/src/arch/percpu.rs), as Go's TLS slot points at the current g.
+set pagination off
+set confirm off
+set language rust
+define whoami
+  set $m = $gs_base as *const gmp_kernel::runtime::m::M
+  set $mid = (*$m).id
+  set $curg = (*$m).curg.v.value.0
+  printf "thread %d = M%d, curg = %#lx\n", $_thread, $mid, $curg as u64
+end
+
+# 1. schedule() on two different cores. Hardware breakpoints: the kernel is
+#    copied into memory after QEMU starts.
+hbreak gmp_kernel::runtime::proc::schedule
+set $seen = 0
+set $cores = 0
+set $stops = 0
+while $cores < 2 && $stops < 100
+  continue
+  printf "walkthrough: schedule on "
+  whoami
+  if ($seen & (1 << $_thread)) == 0
+    set $seen = $seen | (1 << $_thread)
+    set $cores = $cores + 1
+    bt 3
+  end
+  set $stops = $stops + 1
+end
+delete
+
+# 2. findRunnable (the portable part in kernel/sched/src/findrunnable.rs) on
+#    two different cores.
+hbreak gmp_sched::findrunnable::find_runnable<gmp_kernel::runtime::proc::Finder>
+set $seen = 0
+set $cores = 0
+set $stops = 0
+while $cores < 2 && $stops < 100
+  continue
+  printf "walkthrough: findRunnable on "
+  whoami
+  if ($seen & (1 << $_thread)) == 0
+    set $seen = $seen | (1 << $_thread)
+    set $cores = $cores + 1
+    bt 2
+  end
+  set $stops = $stops + 1
+end
+delete
+
+# 3. gostart(): the first instruction of a new G, running on its own stack;
+#    the M's current G (m.curg, set by execute) is that G. Print it.
+hbreak gmp_kernel::runtime::newproc::gostart
+continue
+printf "walkthrough: gostart on "
+whoami
+print *$curg
+printf "walkthrough: the current G is goid %d\n", (*$curg).goid.v.value.0
+delete
