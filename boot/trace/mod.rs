@@ -9,6 +9,7 @@
 //! guest only its recording, never host-side work.
 
 pub mod dump;
+pub mod perfetto;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -93,10 +94,13 @@ pub fn collect(dir: &Path) -> Result<Collected, TraceError> {
         path,
         open: "the raw dump (format: kernel/sched/src/trace)".into(),
     }];
-    let outputs: Vec<(&str, Vec<u8>, &str)> = vec![
-        // One line per output format; e.g. the Go execution trace:
-        // ("trace.gotrace", gotrace::write(&dump.header, &dump.events()), "go tool trace FILE"),
-    ];
+    // One line per output format; the Go execution trace would be
+    // ("trace.gotrace", gotrace::write(&dump.header, &dump.events()), "go tool trace FILE"),
+    let outputs: Vec<(&str, Vec<u8>, &str)> = vec![(
+        "trace.json",
+        perfetto::write(&dump),
+        "open https://ui.perfetto.dev and drag FILE in (or load it in chrome://tracing)",
+    )];
     for (name, bytes, open) in outputs {
         let path = dir.join(name);
         std::fs::write(&path, bytes).map_err(|source| TraceError::Io {
@@ -109,6 +113,23 @@ pub fn collect(dir: &Path) -> Result<Collected, TraceError> {
         });
     }
     Ok(Collected { dump, files })
+}
+
+/// The name of the kernel's wait reason `code` (`WaitReason` in
+/// kernel/src/runtime/g.rs), as Go's `waitReason` strings read.
+pub fn wait_reason(code: u8) -> &'static str {
+    match code {
+        1 => "chan receive",
+        2 => "chan send",
+        3 => "select",
+        4 => "select (no cases)",
+        5 => "sleep",
+        6 => "sync.Mutex.Lock",
+        7 => "sync.WaitGroup.Wait",
+        8 => "preempted",
+        9 => "park",
+        _ => "unknown",
+    }
 }
 
 /// The runner's summary lines for a collected trace (without a prefix).
