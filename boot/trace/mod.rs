@@ -9,6 +9,7 @@
 //! guest only its recording, never host-side work.
 
 pub mod dump;
+pub mod html;
 pub mod perfetto;
 
 use std::fmt;
@@ -96,11 +97,18 @@ pub fn collect(dir: &Path) -> Result<Collected, TraceError> {
     }];
     // One line per output format; the Go execution trace would be
     // ("trace.gotrace", gotrace::write(&dump.header, &dump.events()), "go tool trace FILE"),
-    let outputs: Vec<(&str, Vec<u8>, &str)> = vec![(
-        "trace.json",
-        perfetto::write(&dump),
-        "open https://ui.perfetto.dev and drag FILE in (or load it in chrome://tracing)",
-    )];
+    let outputs: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "trace.json",
+            perfetto::write(&dump),
+            "open https://ui.perfetto.dev and drag FILE in (or load it in chrome://tracing)",
+        ),
+        (
+            "trace.html",
+            html::write(&dump),
+            "open file://FILE in a browser: the run queues replayed, step by step",
+        ),
+    ];
     for (name, bytes, open) in outputs {
         let path = dir.join(name);
         std::fs::write(&path, bytes).map_err(|source| TraceError::Io {
