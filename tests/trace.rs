@@ -170,8 +170,11 @@ fn the_perfetto_json_has_a_track_per_p_and_a_slice_per_run() {
     assert!(flows("s", "wakeup") > 0, "no wakeups in producer-consumer?");
 }
 
-/// Runs headless Chromium on `url` and returns the DOM it dumped.
+/// Runs headless Chromium on `url` and returns the DOM it dumped (through
+/// a file: the DOM holds the whole trace, more than a pipe buffers).
 fn chromium_dom(url: &str, profile: &Path) -> String {
+    std::fs::create_dir_all(profile).unwrap();
+    let dom_file = profile.join("dom.html");
     let mut child = Command::new(CHROMIUM)
         .args([
             "--headless",
@@ -184,7 +187,7 @@ fn chromium_dom(url: &str, profile: &Path) -> String {
         ])
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(["--dump-dom", url])
-        .stdout(Stdio::piped())
+        .stdout(std::fs::File::create(&dom_file).unwrap())
         .stderr(Stdio::null())
         .spawn()
         .expect("chromium starts");
@@ -196,8 +199,7 @@ fn chromium_dom(url: &str, profile: &Path) -> String {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    let out = child.wait_with_output().unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    String::from_utf8_lossy(&std::fs::read(&dom_file).unwrap()).into_owned()
 }
 
 /// The value of `data-NAME="..."` on the dumped root element.

@@ -263,7 +263,7 @@ function arrow(from, to, label, alpha) {
 function render(s) {
   const W = canvas.width;
   const cols = Math.min(T.nprocs, 4), prow = Math.ceil(T.nprocs / cols);
-  const pw = Math.floor((W - 20) / cols), ph = cols > 2 ? 230 : 290;
+  const pw = Math.floor((W - 20) / cols), ph = cols > 2 ? 200 : 236;
   const mcols = Math.min(T.ncpu, 8), mrows = Math.ceil(T.ncpu / mcols);
   const H = 10 + prow * (ph + 8) + 110 + mrows * 48 + 190;
   if (canvas.height !== H) canvas.height = H;
