@@ -106,7 +106,7 @@ pub fn collect(dir: &Path) -> Result<Collected, TraceError> {
         (
             "trace.html",
             html::write(&dump),
-            "open file://FILE in a browser: the run queues replayed, step by step",
+            "open file://ABS in a browser: the run queues replayed, step by step",
         ),
     ];
     for (name, bytes, open) in outputs {
@@ -115,8 +115,11 @@ pub fn collect(dir: &Path) -> Result<Collected, TraceError> {
             path: path.clone(),
             source,
         })?;
+        let abs = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
         files.push(Written {
-            open: open.replace("FILE", &path.display().to_string()),
+            open: open
+                .replace("FILE", &path.display().to_string())
+                .replace("ABS", &abs.display().to_string()),
             path,
         });
     }
