@@ -155,6 +155,32 @@ fn the_perfetto_json_has_a_track_per_p_and_a_slice_per_run() {
         runs >= starts && starts > 0,
         "{runs} run slices, {starts} starts"
     );
+    // Perfetto needs the slices of one track to nest: none may start
+    // inside another and end after it.
+    let mut tracks: std::collections::BTreeMap<(u64, u64), Vec<(f64, f64)>> = Default::default();
+    for e in ev.iter().filter(|e| e["ph"] == "X") {
+        let ts = e["ts"].as_f64().unwrap();
+        let end = ts + e["dur"].as_f64().unwrap();
+        let key = (e["pid"].as_u64().unwrap(), e["tid"].as_u64().unwrap());
+        tracks.entry(key).or_default().push((ts, end));
+    }
+    for (track, mut slices) in tracks {
+        slices.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.total_cmp(&a.1)));
+        let mut open: Vec<f64> = Vec::new();
+        for (ts, end) in slices {
+            // Times are µs with ns precision: compare at a tenth of a ns.
+            while open.last().is_some_and(|&e| e <= ts + 1e-4) {
+                open.pop();
+            }
+            if let Some(&outer) = open.last() {
+                assert!(
+                    end <= outer + 1e-4,
+                    "track {track:?}: a slice [{ts}, {end}] crosses the end of its outer slice at {outer}"
+                );
+            }
+            open.push(end);
+        }
+    }
     let flows = |ph: &str, name: &str| {
         ev.iter()
             .filter(|e| e["ph"] == ph && e["name"] == name)

@@ -286,6 +286,11 @@ pub fn build(h: &Header, events: &[Event]) -> Value {
                 ));
             }
             Event::ProcStart { p, .. } => {
+                // A parked core takes its P before it records its wake:
+                // the parked span ends here, so the slices nest.
+                if let Some(since) = parked.remove(&m) {
+                    out.push(slice(PID_M, m, "parked".into(), since, t, json!({})));
+                }
                 if let Some(p) = p {
                     held.insert(m, (p, t));
                 }
@@ -307,6 +312,7 @@ pub fn build(h: &Header, events: &[Event]) -> Value {
                 parked.insert(m, t);
             }
             Event::MWake { p, .. } => {
+                out.push(instant(PID_M, m, "wake".into(), t, json!({"p": p})));
                 if let Some(since) = parked.remove(&m) {
                     out.push(slice(
                         PID_M,
@@ -465,6 +471,16 @@ mod tests {
                 goid: 1,
                 reason: StopReason::Preempted,
             },
+            Event::ProcStop {
+                ts: 5_400,
+                m: 1,
+                p: p1,
+            },
+            Event::ProcStart {
+                ts: 7_400,
+                m: 1,
+                p: p1,
+            },
             Event::MWake {
                 ts: 7_500,
                 m: 1,
@@ -588,15 +604,34 @@ mod tests {
         );
         assert_eq!(
             (parked["ts"].as_f64(), parked["dur"].as_f64()),
-            (Some(4.5), Some(2.0))
+            (Some(4.5), Some(1.9))
         );
-        // P held until the end of the trace (99 µs after the start).
-        let held: Vec<f64> = with_ph(&doc, "X")
+        assert!(instants.contains(&"wake"), "{instants:?}");
+        let held: Vec<(u64, f64, f64)> = with_ph(&doc, "X")
             .into_iter()
             .filter(|e| e["name"].as_str().unwrap().starts_with("holds P"))
-            .map(|e| e["dur"].as_f64().unwrap())
+            .map(|e| {
+                let tid = e["tid"].as_u64().unwrap();
+                (tid, e["ts"].as_f64().unwrap(), e["dur"].as_f64().unwrap())
+            })
             .collect();
-        assert_eq!(held, vec![99.0, 99.0]);
+        // M1 held P1 until it parked, and again from 6.4 µs to the end of
+        // the trace (99 µs after the start); M0 all along.
+        assert_eq!(held, vec![(1, 0.0, 4.4), (0, 0.0, 99.0), (1, 6.4, 92.6)]);
+        // Slices on one M track never overlap without nesting.
+        let m_slices: Vec<&Value> = with_ph(&doc, "X")
+            .into_iter()
+            .filter(|e| e["pid"] == 2)
+            .collect();
+        for a in &m_slices {
+            for b in m_slices.iter().filter(|b| b["tid"] == a["tid"]) {
+                let (a0, b0) = (a["ts"].as_f64().unwrap(), b["ts"].as_f64().unwrap());
+                let a1 = a0 + a["dur"].as_f64().unwrap();
+                let b1 = b0 + b["dur"].as_f64().unwrap();
+                let partial = a0 < b0 && b0 < a1 && a1 < b1;
+                assert!(!partial, "{a} and {b} overlap without nesting");
+            }
+        }
         // The whole document is valid JSON text.
         let text = serde_json::to_string(&doc).unwrap();
         let back: Value = serde_json::from_str(&text).unwrap();
