@@ -31,6 +31,7 @@ function fresh() {
     mismatch: 0,
     moves: [], // {i, from, to, label}: what moved, for the arrows
     flash: [], // {i, at, label}: instants
+    touched: new Map(), // goid -> index of the event that last placed it
   };
 }
 
@@ -52,6 +53,7 @@ function apply(s, e) {
   const P = p >= 0 ? s.ps[p] : null;
   const M = s.ms[m];
   const move = (from, to, label) => s.moves.push({ i: s.i, from, to, label });
+  const touch = (gs) => { for (const g of gs) s.touched.set(g, s.i); };
   switch (k) {
     case K.CREATE: s.created++; s.flash.push({ i: s.i, at: where(p, m), label: "go G" + a }); break;
     case K.START:
@@ -59,6 +61,7 @@ function apply(s, e) {
       s.blocked.delete(a);
       if (P) P.cur = a;
       M.g = a;
+      touch([a]);
       break;
     case K.STOP: case K.BLOCK: case K.END: case K.SYSB:
       if (P && P.cur === a) P.cur = 0;
@@ -79,6 +82,7 @@ function apply(s, e) {
     case K.PSTOP: if (P && P.m === m) P.m = -1; M.p = -1; break;
     case K.ENQ:
       unqueue(s, a);
+      touch([a]);
       if (b === 0 && P) {
         if (P.runnext) P.ring.push(P.runnext); // the kick that follows
         P.runnext = a;
@@ -100,13 +104,16 @@ function apply(s, e) {
       const batch = P.ring.splice(0, a - 1);
       if (last !== undefined) batch.push(last);
       s.glob.push(...batch);
+      touch(batch);
       move("P" + p, "G", "overflow " + a);
       break;
     }
     case K.GTAKE: {
       if (!P) break;
       if (s.glob.length < a) s.mismatch++;
-      P.ring.push(...s.glob.splice(0, a));
+      const got = s.glob.splice(0, a);
+      P.ring.push(...got);
+      touch(got);
       move("G", "P" + p, "take " + a);
       break;
     }
@@ -118,6 +125,7 @@ function apply(s, e) {
       else got = V.ring.splice(0, n);
       if (got.length < n) s.mismatch++;
       P.ring.push(...got);
+      touch(got);
       move("P" + a, "P" + p, "steal " + n);
       break;
     }
@@ -167,11 +175,15 @@ const boxes = {}; // name -> {x, y, w, h}: where arrows start and end
 
 function color(g) { return `hsl(${(g * 47) % 360} 65% 55%)`; }
 
+// A G's cell; one placed by the last few events gets a thick outline.
 function cell(x, y, size, g, label) {
   ctx.fillStyle = g ? color(g) : "#fff";
   ctx.fillRect(x, y, size, size);
-  ctx.strokeStyle = "#bbb";
+  const age = g ? state.i - 1 - (state.touched.get(g) ?? -99) : 99;
+  ctx.strokeStyle = age < 3 ? "#000" : "#bbb";
+  ctx.lineWidth = age < 3 ? 3 - age : 1;
   ctx.strokeRect(x + 0.5, y + 0.5, size - 1, size - 1);
+  ctx.lineWidth = 1;
   if (g && label && size >= 14) {
     ctx.fillStyle = "#111";
     ctx.font = `${Math.min(12, size - 4)}px ui-monospace, monospace`;
