@@ -161,3 +161,74 @@ pub fn summary(c: &Collected) -> Vec<String> {
     }
     lines
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gmp_sched::trace::{ChunkHeader, Event, Header, TRAILER, VERSION, encode};
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("gmp-trace-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    /// A one-core dump holding one event, with `dropped` losses.
+    fn one_event_dump(dropped: u64) -> Vec<u8> {
+        let h = Header {
+            version: VERSION,
+            ncpu: 1,
+            nprocs: 1,
+            tsc_hz: 1_000_000,
+            start_tsc: 0,
+            end_tsc: 2_000,
+        };
+        let mut buf = [0u8; 64];
+        let n = encode(&Event::MPark { ts: 5, m: 0 }, 0, &mut buf).unwrap();
+        let c = ChunkHeader {
+            m: 0,
+            events: 1,
+            dropped,
+            base_tsc: 0,
+            len: n as u64,
+        };
+        let mut b = h.to_bytes().to_vec();
+        b.extend_from_slice(&c.to_bytes());
+        b.extend_from_slice(&buf[..n]);
+        b.extend_from_slice(&TRAILER);
+        b
+    }
+
+    #[test]
+    fn collect_writes_every_file_and_reports_drops() {
+        let dir = scratch("collect");
+        prepare_dir(&dir).unwrap();
+        std::fs::write(dump_path(&dir), one_event_dump(3)).unwrap();
+        let c = collect(&dir).unwrap();
+        let names: Vec<String> = c
+            .files
+            .iter()
+            .map(|w| w.path.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["trace.bin", "trace.json", "trace.html"]);
+        for w in &c.files {
+            assert!(std::fs::metadata(&w.path).unwrap().len() > 0);
+        }
+        let lines = summary(&c);
+        assert_eq!(
+            lines[0],
+            "1 events from 1 cores (1 Ps) over 2.000 ms, 3 dropped"
+        );
+        assert!(lines[1].starts_with("3 events dropped on M0"), "{lines:?}");
+        assert!(lines.iter().any(|l| l.contains("file:///")), "{lines:?}");
+        // The next run's preparation clears them all.
+        prepare_dir(&dir).unwrap();
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+        let e = collect(&dir).unwrap_err();
+        assert!(matches!(e, TraceError::Io { .. }), "{e}");
+        std::fs::write(dump_path(&dir), b"").unwrap();
+        let e = collect(&dir).unwrap_err().to_string();
+        assert!(e.ends_with("the trace dump is empty: the kernel did not reach its dump, which it writes when the workload ends"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -11,7 +11,7 @@
 //! wakeup starts at a marker on the waker's track and ends at the woken G's
 //! next run slice. Times are microseconds since tracing started.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use gmp_sched::trace::{Event, Header, Queue, StopReason};
 use serde_json::{Value, json};
@@ -85,12 +85,12 @@ pub fn build(h: &Header, events: &[Event]) -> Value {
         v
     };
 
-    let mut running: HashMap<u32, Run> = HashMap::new();
-    let mut held: HashMap<u32, (u32, f64)> = HashMap::new();
-    let mut parked: HashMap<u32, f64> = HashMap::new();
-    let mut syscall: HashMap<u32, (u64, f64)> = HashMap::new();
+    let mut running: BTreeMap<u32, Run> = BTreeMap::new();
+    let mut held: BTreeMap<u32, (u32, f64)> = BTreeMap::new();
+    let mut parked: BTreeMap<u32, f64> = BTreeMap::new();
+    let mut syscall: BTreeMap<u32, (u64, f64)> = BTreeMap::new();
     // goid -> flow id of a wakeup waiting for the G's next start.
-    let mut woken: HashMap<u64, u64> = HashMap::new();
+    let mut woken: BTreeMap<u64, u64> = BTreeMap::new();
     let mut next_id = 1u64;
 
     for e in events {
@@ -327,10 +327,10 @@ pub fn build(h: &Header, events: &[Event]) -> Value {
         }
     }
     // Whatever is still open ends with the trace.
-    for (_, r) in running.drain() {
+    for r in running.into_values() {
         close(&mut out, &slice, r, end, "still running at the dump");
     }
-    for (m, (p, since)) in held.drain() {
+    for (m, (p, since)) in held {
         out.push(slice(
             PID_M,
             m,
@@ -340,7 +340,7 @@ pub fn build(h: &Header, events: &[Event]) -> Value {
             json!({}),
         ));
     }
-    for (m, since) in parked.drain() {
+    for (m, since) in parked {
         out.push(slice(PID_M, m, "parked".into(), since, end, json!({})));
     }
     json!({"traceEvents": out, "displayTimeUnit": "ns",
@@ -354,7 +354,7 @@ type SliceFn<'a> = dyn Fn(u32, u32, String, f64, f64, Value) -> Value + 'a;
 fn end_run(
     out: &mut Vec<Value>,
     slice: &SliceFn<'_>,
-    running: &mut HashMap<u32, Run>,
+    running: &mut BTreeMap<u32, Run>,
     m: u32,
     goid: u64,
     t: f64,
