@@ -84,7 +84,7 @@ function apply(s, e) {
       unqueue(s, a);
       touch([a]);
       if (b === 0 && P) {
-        if (P.runnext) P.ring.push(P.runnext); // the kick that follows
+        if (P.runnext) { P.ring.push(P.runnext); touch([P.runnext]); } // the kick that follows
         P.runnext = a;
       } else if (b === 1 && P) {
         P.ring.push(a);
