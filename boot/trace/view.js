@@ -23,7 +23,7 @@ function fresh() {
   return {
     i: 0,
     ps: Array.from({ length: T.nprocs }, () => ({ runnext: 0, ring: [], cur: 0, m: -1 })),
-    ms: Array.from({ length: T.ncpu }, () => ({ p: -1, g: 0, parked: false, sys: 0 })),
+    ms: Array.from({ length: T.ncpu }, () => ({ p: -1, g: 0, parked: false, sys: 0, why: "" })),
     glob: [],
     blocked: new Set(),
     created: 0,
@@ -67,7 +67,9 @@ function apply(s, e) {
       if (P && P.cur === a) P.cur = 0;
       if (M.g === a) M.g = 0;
       if (k === K.BLOCK) s.blocked.add(a);
-      if (k === K.END) s.ended++;
+      if (k === K.END) { s.ended++; s.flash.push({ i: s.i, at: where(p, m), label: "G" + a + " done" }); }
+      // Why the G goes to a queue next: labels the arrow of that move.
+      M.why = k === K.STOP ? ["yield ", "preempt ", ""][b] || "" : "";
       if (k === K.SYSB) M.sys = a;
       break;
     case K.SYSE:
@@ -90,7 +92,8 @@ function apply(s, e) {
         P.ring.push(a);
       } else {
         s.glob.push(a);
-        move(where(p, m), "G", "G" + a);
+        move(where(p, m), "G", M.why + "G" + a);
+        M.why = "";
       }
       break;
     case K.KICK:
