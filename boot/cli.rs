@@ -153,7 +153,8 @@ pub struct Cli {
                      takes from the guest's second serial port (COM2), and the files converted \
                      from it for the viewers, each printed with how to open it. The directory's \
                      previous trace files are removed first. Give DIR with `=` (--trace=DIR): \
-                     a word after a bare --trace is a boot option. See docs/TRACE.md."
+                     a word after a bare --trace is a boot option. A run that succeeds \
+                     without a usable trace exits with status 1. See docs/TRACE.md."
     )]
     pub trace: Option<Option<PathBuf>>,
 
