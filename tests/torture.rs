@@ -17,7 +17,10 @@ use gmp_metal::{Outcome, Run, Verdict};
 /// The number after `key=` in `line`.
 fn field(line: &str, key: &str) -> Option<u64> {
     let at = line.find(&format!(" {key}="))? + key.len() + 2;
-    let digits: String = line[at..].chars().take_while(|c| c.is_ascii_digit()).collect();
+    let digits: String = line[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
     digits.parse().ok()
 }
 

@@ -105,7 +105,10 @@ pub fn check_frozen() -> Result<(), String> {
     s.for_each_midle(|mp| {
         midle += 1;
         if err.is_none() && (mp.p().is_some() || mp.curg().is_some()) {
-            err = Some(format!("M{} is on the idle-M list but holds a P or a G", mp.id));
+            err = Some(format!(
+                "M{} is on the idle-M list but holds a P or a G",
+                mp.id
+            ));
         }
     });
     drop(s);
@@ -209,9 +212,7 @@ fn check_gs(seen: &BTreeMap<usize, Seen>, where_: &BTreeMap<usize, String>) -> R
         let ok = match st {
             Gstatus::Grunnable => s.queues == 1 && s.curg_of == 0,
             Gstatus::Grunning | Gstatus::Gsyscall => {
-                s.queues == 0
-                    && s.curg_of == 1
-                    && !gp.m.load(Ordering::Relaxed).is_null()
+                s.queues == 0 && s.curg_of == 1 && !gp.m.load(Ordering::Relaxed).is_null()
             }
             Gstatus::Gwaiting | Gstatus::Gdead | Gstatus::Gidle => s.queues == 0 && s.curg_of == 0,
         };
@@ -223,7 +224,11 @@ fn check_gs(seen: &BTreeMap<usize, Seen>, where_: &BTreeMap<usize, String>) -> R
                 st.name(),
                 s.queues,
                 if place.is_empty() { "" } else { " (" },
-                if place.is_empty() { String::new() } else { format!("{place})") },
+                if place.is_empty() {
+                    String::new()
+                } else {
+                    format!("{place})")
+                },
                 s.curg_of
             ));
         }

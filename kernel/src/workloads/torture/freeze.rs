@@ -53,7 +53,11 @@ pub fn with_world_frozen<R>(timeout_ns: u64, f: impl FnOnce() -> R) -> Option<R>
     let me = percpu::this_m();
     let generation = NEXT_GEN.fetch_add(1, Ordering::Relaxed);
     FREEZE.store(generation, Ordering::Release);
-    let others = || m::all().iter().filter(|mp| mp.id != me.id && mp.online.load(Ordering::Acquire));
+    let others = || {
+        m::all()
+            .iter()
+            .filter(|mp| mp.id != me.id && mp.online.load(Ordering::Acquire))
+    };
     for mp in others() {
         apic::send_ipi(mp.apic(), VECTOR_FREEZE);
     }

@@ -98,7 +98,11 @@ pub fn run() -> Verdict {
         }
         Some(why) => {
             kprintln!("torture: FAILURE: {why}");
-            kprintln!("torture: after {}.{:03}s: {STATS}", secs / 1000, secs % 1000);
+            kprintln!(
+                "torture: after {}.{:03}s: {STATS}",
+                secs / 1000,
+                secs % 1000
+            );
             Err(why)
         }
     }

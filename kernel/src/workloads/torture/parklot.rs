@@ -66,7 +66,12 @@ impl ParkLot {
                 continue;
             }
             if slot
-                .compare_exchange(gp, core::ptr::null_mut(), Ordering::AcqRel, Ordering::Relaxed)
+                .compare_exchange(
+                    gp,
+                    core::ptr::null_mut(),
+                    Ordering::AcqRel,
+                    Ordering::Relaxed,
+                )
                 .is_ok()
             {
                 // SAFETY: Gs are never freed, and this G is parked: its

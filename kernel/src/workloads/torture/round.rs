@@ -140,10 +140,14 @@ impl Round {
         let n = self.number;
         self.created
             .verify_prefix(tokens, &format!("round {n}: Gs created"))?;
-        self.started
-            .verify_prefix(tokens, &format!("round {n}: Gs started (lost or doubled Gs)"))?;
-        self.finished
-            .verify_prefix(tokens, &format!("round {n}: Gs finished (lost or doubled Gs)"))?;
+        self.started.verify_prefix(
+            tokens,
+            &format!("round {n}: Gs started (lost or doubled Gs)"),
+        )?;
+        self.finished.verify_prefix(
+            tokens,
+            &format!("round {n}: Gs finished (lost or doubled Gs)"),
+        )?;
         let msgs = self.next_seq.load(Ordering::Relaxed).min(MAX_MSGS);
         self.received
             .verify_prefix(msgs, &format!("round {n}: messages received"))?;

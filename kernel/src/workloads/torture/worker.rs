@@ -74,7 +74,7 @@ pub fn worker(r: &Arc<Round>, t: Token, depth: u32, ops: u32) {
                 bump(&STATS.syscalls);
                 blocking_call(between(&mut rng, 5_000, 300_000));
             }
-            80..=81 => return, // exit early
+            80..=81 => return,              // exit early
             82 => tsc::spin_ns(15_000_000), // long enough to be preempted
             _ => tsc::spin_ns(between(&mut rng, 1_000, 50_000)),
         }
