@@ -37,7 +37,6 @@ fn torture_ok(smp: &str, seed: &str) -> Outcome {
             format!("the SUCCESS line shows no {key}"),
         );
     }
-    expect_line(&o, &["torture: 1.", "gs="]);
     o
 }
 

@@ -12,8 +12,8 @@
 //! - a `Gwaiting`, `Gdead` or `Gidle` G is on no queue and no M's `curg`;
 //! - a `Prunning` P is held by exactly one M and that M's `p` is it;
 //!   a `Pidle` P has no M and is on the idle list, or is being handed to a
-//!   woken M (`nextp`); a `Psyscall` P has no M and is the old P of the M
-//!   whose G is in the blocking call; the idle lists match their counters.
+//!   woken M (`nextp`); a `Psyscall` P has no M and is the old P of an M
+//!   whose G is in a blocking call; the idle lists match their counters.
 
 use alloc::collections::BTreeMap;
 use alloc::format;
@@ -149,9 +149,15 @@ fn check_ms_and_ps(
             .iter()
             .filter(|mp| core::ptr::eq(mp.nextp.load(Ordering::Relaxed), pp))
             .count() as u32;
+        // Ms in a blocking call that gave up this P. More than one is
+        // fine: sysmon may have handed the P off, and its new M's G may be
+        // in a blocking call too, while the first M has not returned yet.
         let in_syscall: u32 = ms
             .iter()
-            .filter(|mp| syscall::oldp(mp).is_some_and(|p| core::ptr::eq(p, pp)))
+            .filter(|mp| {
+                syscall::oldp(mp).is_some_and(|p| core::ptr::eq(p, pp))
+                    && mp.curg().is_some_and(|g| g.status() == Gstatus::Gsyscall)
+            })
             .count() as u32;
         let owner = pp.m.load(Ordering::Relaxed);
         let idle_listed = pidle.contains_key(&pp.id);
@@ -168,7 +174,7 @@ fn check_ms_and_ps(
                 holders == 0 && owner.is_null() && (u32::from(idle_listed) + handed == 1)
             }
             Pstatus::Psyscall => {
-                holders == 0 && owner.is_null() && !idle_listed && handed == 0 && in_syscall == 1
+                holders == 0 && owner.is_null() && !idle_listed && handed == 0 && in_syscall >= 1
             }
         };
         if !ok {

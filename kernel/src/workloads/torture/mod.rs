@@ -45,7 +45,7 @@ const STALL_NS: u64 = 20 * NS_PER_S;
 /// Consumers per channel.
 const CONSUMERS: usize = 2;
 /// How long the checker waits for the other cores to stop.
-const FREEZE_TIMEOUT_NS: u64 = 200 * NS_PER_MS;
+const FREEZE_TIMEOUT_NS: u64 = 500 * NS_PER_MS;
 
 static STOP: AtomicBool = AtomicBool::new(false);
 
