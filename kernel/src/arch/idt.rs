@@ -14,6 +14,9 @@ pub const VECTOR_TIMER: u8 = 0x20;
 pub const VECTOR_WAKE: u8 = 0xf0;
 /// IPI from sysmon: the G running on the target core should yield.
 pub const VECTOR_PREEMPT: u8 = 0xf1;
+/// IPI from the torture workload's checker: stop here until it has looked
+/// at the scheduler's state (see `workloads::torture::freeze`).
+pub const VECTOR_FREEZE: u8 = 0xf2;
 /// The APIC's spurious-interrupt vector (no EOI for it).
 pub const VECTOR_SPURIOUS: u8 = 0xff;
 
@@ -40,6 +43,7 @@ fn build() -> InterruptDescriptorTable {
     idt[VECTOR_WAKE].set_handler_fn(wake_ipi);
     idt[VECTOR_TIMER].set_handler_fn(timer_tick);
     idt[VECTOR_PREEMPT].set_handler_fn(preempt_ipi);
+    idt[VECTOR_FREEZE].set_handler_fn(freeze_ipi);
     idt[VECTOR_SPURIOUS].set_handler_fn(spurious);
     for v in pic::PIC_BASE..pic::PIC_BASE + 16 {
         idt[v].set_handler_fn(spurious);
@@ -84,4 +88,10 @@ extern "x86-interrupt" fn timer_tick(_frame: InterruptStackFrame) {
 extern "x86-interrupt" fn preempt_ipi(_frame: InterruptStackFrame) {
     apic::eoi();
     crate::runtime::preempt::preempt_from_interrupt();
+}
+
+/// The torture checker freezes this core (it spins here, interrupts off).
+extern "x86-interrupt" fn freeze_ipi(_frame: InterruptStackFrame) {
+    apic::eoi();
+    crate::workloads::torture::freeze::on_ipi();
 }

@@ -33,7 +33,7 @@
 //! same core and what keeps a half-switched G from being preempted.
 
 use core::ptr::NonNull;
-use core::sync::atomic::Ordering;
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use gmp_sched::findrunnable::{self, Sources};
 use gmp_sched::spinning;
@@ -132,6 +132,10 @@ pub(crate) fn releasep(m: &'static M) -> &'static P {
 
 // ----- queues ----------------------------------------------------------------
 
+/// Set by `fault=runq-lose`: `runqput` loses one G of every batch it
+/// spills to the global queue. Read only on that (slow) overflow path.
+pub(crate) static RUNQ_LOSE_ON_OVERFLOW: AtomicBool = AtomicBool::new(false);
+
 /// Put `gp` on `pp`'s local queue (into `runnext` when `next`), spilling
 /// half the ring plus `gp` to the global queue when the ring is full.
 ///
@@ -151,7 +155,13 @@ pub(crate) fn runqput(pp: &P, gp: &'static G, next: bool) {
         // SAFETY: queue entries are live Gs.
         trace::runnext_kick(unsafe { k.as_ref() }.goid());
     }
-    if let Some(batch) = overflow {
+    if let Some(mut batch) = overflow {
+        if RUNQ_LOSE_ON_OVERFLOW.load(Ordering::Relaxed) {
+            // The deliberate bug of `fault=runq-lose` (negative control for
+            // the torture workload): the head of the spilled batch is
+            // dropped, a runnable G on no queue.
+            let _lost = batch.pop();
+        }
         trace::overflow(batch.len());
         pp.stats
             .overflows

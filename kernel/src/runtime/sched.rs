@@ -158,6 +158,29 @@ impl Locked {
         Some(mp)
     }
 
+    /// Visit the idle-P list in order (for the torture checker).
+    pub(crate) fn for_each_pidle(&self, mut f: impl FnMut(&'static P)) {
+        let mut pp = self.pidle;
+        while let Some(p) = NonNull::new(pp) {
+            // SAFETY: idle-list entries are leaked, live Ps; the caller holds
+            // the lock, so the links are stable.
+            let p: &'static P = unsafe { p.as_ref() };
+            f(p);
+            pp = p.link.load(Ordering::Relaxed);
+        }
+    }
+
+    /// Visit the idle-M list in order (for the torture checker).
+    pub(crate) fn for_each_midle(&self, mut f: impl FnMut(&'static M)) {
+        let mut mp = self.midle;
+        while let Some(m) = NonNull::new(mp) {
+            // SAFETY: idle-list entries are static Ms; the lock is held.
+            let m: &'static M = unsafe { m.as_ref() };
+            f(m);
+            mp = m.schedlink.load(Ordering::Relaxed);
+        }
+    }
+
     /// Keep the lock-free length hint in step with the queue.
     pub fn sync_runqsize(&self) {
         SCHED.runqsize.store(self.runq.len(), Ordering::Release);

@@ -22,6 +22,14 @@ use crate::runtime::sched;
 static OLDP: [AtomicPtr<P>; crate::runtime::m::MAX_MS] =
     [const { AtomicPtr::new(core::ptr::null_mut()) }; crate::runtime::m::MAX_MS];
 
+/// The P `m` gave up for its current blocking call, if any (for the
+/// torture checker: a `Psyscall` P must be some M's old P).
+pub(crate) fn oldp(m: &crate::runtime::m::M) -> Option<&'static P> {
+    let pp = OLDP[m.id as usize].load(Ordering::Relaxed);
+    // SAFETY: Ps are leaked and live forever.
+    unsafe { pp.as_ref() }
+}
+
 /// Enter a blocking call: keep the M, release the P (`Psyscall`).
 pub fn entersyscall() {
     let were = cpu::interrupts_disable_save();

@@ -12,6 +12,14 @@ use crate::runtime::{WaitGroup, go, gosched};
 
 /// Run the fault named `name` (from the `FAULTS` table) on a fresh G.
 pub fn run(name: &str) -> Verdict {
+    if name == "runq-lose" {
+        // Not a fault of its own: a scheduler bug switched on for the
+        // workload, which must then find it (see `workloads::torture`).
+        crate::runtime::proc::RUNQ_LOSE_ON_OVERFLOW
+            .store(true, core::sync::atomic::Ordering::Relaxed);
+        crate::kprintln!("fault: runq-lose: runqput now loses a G on every overflow");
+        return super::run(crate::options::get().workload);
+    }
     let name = String::from(name);
     let wg = alloc::sync::Arc::new(WaitGroup::new());
     wg.add(1);

@@ -26,6 +26,17 @@ impl Ledger {
         assert!(before == 0, "ledger: entry {i} recorded twice");
     }
 
+    /// Record event `i`; false (instead of a panic) if it was already
+    /// recorded, for callers that report the first broken rule themselves.
+    pub fn try_mark(&self, i: usize) -> bool {
+        self.slots[i].fetch_add(1, Ordering::AcqRel) == 0
+    }
+
+    /// How many times event `i` was recorded.
+    pub fn recorded_at(&self, i: usize) -> u8 {
+        self.slots[i].load(Ordering::Acquire)
+    }
+
     /// How many events were recorded (each at most once).
     pub fn recorded(&self) -> usize {
         self.slots
@@ -50,6 +61,27 @@ impl Ledger {
                 "{what}: {} of {} entries not recorded exactly once (first: {:?})",
                 missing.len(),
                 self.slots.len(),
+                &missing[..missing.len().min(8)]
+            ))
+        }
+    }
+
+    /// Like [`Ledger::verify`], for the first `n` slots only (a ledger
+    /// sized for the most events, of which `n` were handed out).
+    pub fn verify_prefix(&self, n: usize, what: &str) -> Result<(), String> {
+        let n = n.min(self.slots.len());
+        let missing: Vec<usize> = self.slots[..n]
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.load(Ordering::Acquire) != 1)
+            .map(|(i, _)| i)
+            .collect();
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{what}: {} of {n} entries not recorded exactly once (first: {:?})",
+                missing.len(),
                 &missing[..missing.len().min(8)]
             ))
         }

@@ -16,6 +16,7 @@ pub mod ledger;
 mod producer_consumer;
 mod sched4;
 mod selftest;
+pub mod torture;
 pub mod wait;
 
 /// A workload's verdict.
@@ -48,6 +49,7 @@ pub fn run(name: &str) -> Verdict {
         "test-syscall" => sched4::syscall_handoff(),
         "test-leak" => leak::run(),
         "test-fairness" => experiments::fairness(),
+        "torture" => torture::run(),
         other => Err(alloc::format!(
             "workload {other} is not implemented in this kernel"
         )),

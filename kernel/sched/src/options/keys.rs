@@ -135,6 +135,10 @@ pub static FAULTS: &[(&str, &str)] = &[
     ("write-code", "a G writes to kernel code (read-only)"),
     ("exec-stack", "a G jumps into its stack (not executable)"),
     ("oom", "Gs are spawned and parked until memory runs out"),
+    (
+        "runq-lose",
+        "negative control: runqput drops a G when it spills to the global queue; run with workload=torture, which must fail",
+    ),
 ];
 
 /// One boot option.

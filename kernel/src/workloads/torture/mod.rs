@@ -1,0 +1,202 @@
+//! `workload=torture`: a random mix of everything the scheduler does, on
+//! every core, for `duration=` seconds, proven by ledgers and checked by a
+//! stop-the-world invariant checker while it runs.
+//!
+//! Design note: the run is a sequence of rounds (`round`). Each round
+//! spawns workers doing random operations (`worker`), consumers for its
+//! channels and a waker for its parking lot; while it runs, the main G
+//! stutters it (`stutter`) at random moments. When its workers are done the
+//! channels are closed, the helpers finish, and the round's ledgers must
+//! show every G created, started and finished exactly once and every
+//! message received exactly once. Meanwhile a checker G freezes the other
+//! cores now and then (`freeze`) and checks where every G and P is
+//! (`checker`), and a stats G prints a progress line every second. The
+//! first broken rule ends the run (`failure`): `torture: FAILURE: ...`.
+//! Everything random is seeded from `seed=` (or the TSC, printed).
+
+mod checker;
+mod failure;
+pub mod freeze;
+mod parklot;
+mod round;
+mod stats;
+mod stutter;
+mod worker;
+
+use alloc::format;
+use alloc::string::String;
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use gmp_sched::rand::CheapRand;
+
+use super::Verdict;
+use crate::kprintln;
+use crate::runtime::time::nanotime;
+use crate::runtime::{WaitGroup, go, sleep};
+use failure::{fail, failed};
+use round::{CHAN_CAPS, Round};
+use stats::{STATS, bump};
+
+const NS_PER_MS: u64 = 1_000_000;
+const NS_PER_S: u64 = 1_000_000_000;
+/// A round whose Gs make no progress for this long has lost some.
+const STALL_NS: u64 = 20 * NS_PER_S;
+/// Consumers per channel.
+const CONSUMERS: usize = 2;
+/// How long the checker waits for the other cores to stop.
+const FREEZE_TIMEOUT_NS: u64 = 500 * NS_PER_MS;
+
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Run the torture workload.
+pub fn run() -> Verdict {
+    let opts = crate::options::get();
+    let seed = opts.seed.unwrap_or_else(crate::arch::cpu::rdtsc);
+    let duration_ns = u64::from(opts.duration_secs) * NS_PER_S;
+    let procs = crate::runtime::sched::gomaxprocs();
+    let workers = (procs as usize * 4 + 4).min(64);
+    kprintln!(
+        "torture: seed={seed} duration={}s procs={procs} workers/round={workers} cores={}",
+        opts.duration_secs,
+        crate::runtime::m::mcount()
+    );
+    let start = nanotime();
+    let bg = Arc::new(WaitGroup::new());
+    bg.add(2);
+    let b = bg.clone();
+    go(move || {
+        stats_loop(start);
+        b.done();
+    });
+    let b = bg.clone();
+    go(move || {
+        checker_loop(seed);
+        b.done();
+    });
+
+    let mut rng = CheapRand::new(seed);
+    let mut number = 0;
+    while !failed() && nanotime() - start < duration_ns {
+        run_round(number, seed, workers, &mut rng);
+        number += 1;
+    }
+    STOP.store(true, Ordering::Release);
+    stutter::end();
+    if !wait_for(&bg, 5 * NS_PER_S) {
+        fail(String::from("the stats or checker G did not stop"));
+    }
+    let secs = (nanotime() - start) / NS_PER_MS;
+    match failure::first() {
+        None => {
+            kprintln!(
+                "torture: SUCCESS after {}.{:03}s: {STATS}",
+                secs / 1000,
+                secs % 1000
+            );
+            Ok(())
+        }
+        Some(why) => {
+            kprintln!("torture: FAILURE: {why}");
+            kprintln!(
+                "torture: after {}.{:03}s: {STATS}",
+                secs / 1000,
+                secs % 1000
+            );
+            Err(why)
+        }
+    }
+}
+
+/// One round: spawn, stutter while it runs, close, verify.
+fn run_round(number: u64, seed: u64, workers: usize, rng: &mut CheapRand) {
+    let r = Round::new(number, seed);
+    for c in 0..CHAN_CAPS.len() {
+        for _ in 0..CONSUMERS {
+            r.spawn(true, move |r, t| worker::consumer(r, t, c));
+        }
+    }
+    r.spawn(true, worker::waker);
+    for _ in 0..workers {
+        let ops = 20 + rng.below(60);
+        r.spawn(false, move |r, t| worker::worker(r, t, 0, ops));
+    }
+
+    // Stutter until the workers are done.
+    let mut last = r.progress();
+    let mut last_change = nanotime();
+    while r.workers.count() > 0 && !failed() {
+        sleep(u64::from(1 + rng.below(15)) * NS_PER_MS);
+        if rng.below(3) == 0 && r.workers.count() > 0 {
+            stutter::begin();
+            sleep(u64::from(1 + rng.below(10)) * NS_PER_MS);
+            stutter::end();
+        }
+        let now = r.progress();
+        if now != last {
+            last = now;
+            last_change = nanotime();
+        } else if nanotime() - last_change > STALL_NS {
+            fail(r.lost());
+        }
+    }
+    if failed() {
+        return;
+    }
+    r.workers_done.store(true, Ordering::Release);
+    for c in &r.chans {
+        c.close();
+    }
+    if !wait_for(&r.helpers, STALL_NS) {
+        fail(format!("{} (its consumers or waker)", r.lost()));
+        return;
+    }
+    if let Err(why) = r.verify() {
+        fail(why);
+        return;
+    }
+    bump(&STATS.rounds);
+}
+
+/// Wait (polling, so a lost G cannot hang us) until `wg` is zero; false
+/// after `timeout_ns` or a failure elsewhere.
+fn wait_for(wg: &WaitGroup, timeout_ns: u64) -> bool {
+    let end = nanotime() + timeout_ns;
+    while wg.count() > 0 {
+        if nanotime() > end || failed() {
+            return false;
+        }
+        sleep(NS_PER_MS);
+    }
+    true
+}
+
+/// Print a progress line every second until the run stops.
+fn stats_loop(start: u64) {
+    let mut next = start + NS_PER_S;
+    while !STOP.load(Ordering::Acquire) {
+        sleep(10 * NS_PER_MS);
+        let now = nanotime();
+        if now >= next {
+            next += NS_PER_S;
+            let ms = (now - start) / NS_PER_MS;
+            kprintln!("torture: {}.{:03}s {STATS}", ms / 1000, ms % 1000);
+        }
+    }
+}
+
+/// Freeze the world and check it, every 20–80 ms, until the run stops.
+fn checker_loop(seed: u64) {
+    let mut rng = CheapRand::new(seed ^ 0xc0ff_ee00);
+    while !STOP.load(Ordering::Acquire) && !failed() {
+        sleep(u64::from(20 + rng.below(60)) * NS_PER_MS);
+        match freeze::with_world_frozen(FREEZE_TIMEOUT_NS, checker::check_frozen) {
+            Some(Ok(())) => bump(&STATS.checks),
+            Some(Err(why)) => {
+                bump(&STATS.checks);
+                fail(format!("invariant: {why}"));
+            }
+            None => bump(&STATS.checks_skipped),
+        }
+    }
+}

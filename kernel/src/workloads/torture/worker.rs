@@ -1,0 +1,225 @@
+//! What the round's Gs do: workers draw random operations; consumers drain
+//! the channels; the waker readies parked Gs from another core.
+//!
+//! Design note: every worker has its own generator seeded from the run's
+//! seed, the round and its token, so a run with the same `seed=` repeats
+//! the same operation sequences (the interleaving still varies). Every
+//! operation is one the scheduler must get right under contention: spawn,
+//! yield, sleep, channel send/receive/select, mutex, park/ready, blocking
+//! call, early exit, and now and then a spin long enough to be preempted.
+
+use alloc::sync::Arc;
+use core::sync::atomic::Ordering;
+
+use gmp_sched::rand::CheapRand;
+
+use super::failure::failed;
+use super::round::{Round, Token};
+use super::stats::{STATS, bump};
+use super::stutter;
+use crate::arch::tsc;
+use crate::runtime::syscall::blocking_call;
+use crate::runtime::{RecvCase, SendCase, gosched, select, sleep};
+
+/// Deepest nesting of spawned children.
+const MAX_DEPTH: u32 = 3;
+
+/// A generator for G `t` of round `r`.
+pub fn rng_for(r: &Round, t: Token, salt: u64) -> CheapRand {
+    let mut seeder = CheapRand::new(r.seed ^ r.number.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    let base = seeder.next_u64();
+    CheapRand::new(base ^ (token_index(t) as u64).wrapping_mul(0xbf58_476d_1ce4_e5b9) ^ salt)
+}
+
+fn token_index(t: Token) -> usize {
+    t.0
+}
+
+fn between(rng: &mut CheapRand, lo: u64, hi: u64) -> u64 {
+    lo + u64::from(rng.below((hi - lo) as u32))
+}
+
+/// A worker: `ops` random operations, then exit.
+pub fn worker(r: &Arc<Round>, t: Token, depth: u32, ops: u32) {
+    let mut rng = rng_for(r, t, 1);
+    for _ in 0..ops {
+        if failed() {
+            return;
+        }
+        stutter::maybe_wait(&mut rng);
+        match rng.below(100) {
+            0..=7 => spawn_children(r, &mut rng, depth),
+            8..=17 => {
+                bump(&STATS.yields);
+                gosched();
+            }
+            18..=25 => {
+                bump(&STATS.sleeps);
+                sleep(between(&mut rng, 10_000, 1_000_000));
+            }
+            26..=41 => send_one(r, &mut rng),
+            42..=49 => select_op(r, &mut rng),
+            50..=57 => lock_op(r, &mut rng),
+            58..=65 => {
+                if r.lot.park(rng.below(64) as usize) {
+                    bump(&STATS.parks);
+                }
+            }
+            66..=72 => {
+                if r.lot.ready_one(rng.below(64) as usize) {
+                    bump(&STATS.readies);
+                }
+            }
+            73..=79 => {
+                bump(&STATS.syscalls);
+                blocking_call(between(&mut rng, 5_000, 300_000));
+            }
+            80..=81 => return,              // exit early
+            82 => tsc::spin_ns(15_000_000), // long enough to be preempted
+            _ => tsc::spin_ns(between(&mut rng, 1_000, 50_000)),
+        }
+    }
+}
+
+fn spawn_children(r: &Arc<Round>, rng: &mut CheapRand, depth: u32) {
+    if depth >= MAX_DEPTH {
+        return;
+    }
+    if depth == 0 && rng.below(12) == 0 {
+        // A burst big enough to overflow a local run queue (256 slots) into
+        // the global queue, unless thieves drain it first.
+        let n = between(rng, 260, 400) as u32;
+        for _ in 0..n {
+            if !r.spawn(false, |r, t| {
+                let mut rng = rng_for(r, t, 2);
+                if rng.below(4) == 0 {
+                    gosched();
+                }
+            }) {
+                return;
+            }
+        }
+        return;
+    }
+    for _ in 0..between(rng, 1, 4) {
+        let ops = between(rng, 3, 25) as u32;
+        if !r.spawn(false, move |r, t| worker(r, t, depth + 1, ops)) {
+            return;
+        }
+    }
+}
+
+fn send_one(r: &Round, rng: &mut CheapRand) {
+    let Some(seq) = r.next_seq() else { return };
+    let c = rng.below(r.chans.len() as u32) as usize;
+    if rng.below(4) == 0 {
+        if let Err(v) = r.chans[c].try_send(seq) {
+            r.chans[c].send(v);
+        }
+    } else {
+        r.chans[c].send(seq);
+    }
+}
+
+/// `select` over two sends, or a send and a receive, sometimes with a
+/// default case (then the message is sent by a plain send instead).
+fn select_op(r: &Round, rng: &mut CheapRand) {
+    bump(&STATS.selects);
+    let Some(seq) = r.next_seq() else { return };
+    let n = r.chans.len() as u32;
+    let a = rng.below(n) as usize;
+    let b = (a + 1 + rng.below(n - 1) as usize) % n as usize;
+    let block = rng.below(3) != 0;
+    if rng.below(2) == 0 {
+        let Some(seq2) = r.next_seq() else {
+            r.chans[a].send(seq);
+            return;
+        };
+        let mut sa = SendCase::new(&r.chans[a], seq);
+        let mut sb = SendCase::new(&r.chans[b], seq2);
+        match select(&mut [&mut sa, &mut sb], block) {
+            Some(0) => r.chans[b].send(sb.into_value().expect("unsent value")),
+            Some(_) => r.chans[a].send(sa.into_value().expect("unsent value")),
+            None => {
+                r.chans[a].send(sa.into_value().expect("unsent value"));
+                r.chans[b].send(sb.into_value().expect("unsent value"));
+            }
+        }
+    } else {
+        let mut sa = SendCase::new(&r.chans[a], seq);
+        let mut rb = RecvCase::new(&r.chans[b]);
+        match select(&mut [&mut sa, &mut rb], block) {
+            Some(0) => {}
+            Some(_) => {
+                if let Some(v) = rb.take() {
+                    r.received(v);
+                }
+                r.chans[a].send(sa.into_value().expect("unsent value"));
+            }
+            None => r.chans[a].send(sa.into_value().expect("unsent value")),
+        }
+    }
+}
+
+fn lock_op(r: &Round, rng: &mut CheapRand) {
+    bump(&STATS.locks);
+    let mut g = r.mutex.lock();
+    *g += 1;
+    r.lock_ops.fetch_add(1, Ordering::Relaxed);
+    match rng.below(8) {
+        0 => gosched(), // hold the lock across a switch
+        1 => tsc::spin_ns(between(rng, 1_000, 20_000)),
+        _ => {}
+    }
+    drop(g);
+}
+
+/// A consumer of channel `c`: receives until it is closed and drained,
+/// sometimes through a `select` with another channel.
+pub fn consumer(r: &Arc<Round>, t: Token, c: usize) {
+    let mut rng = rng_for(r, t, 3);
+    let n = r.chans.len();
+    loop {
+        if rng.below(4) == 0 {
+            let other = (c + 1 + rng.below(n as u32 - 1) as usize) % n;
+            let mut ra = RecvCase::new(&r.chans[c]);
+            let mut rb = RecvCase::new(&r.chans[other]);
+            match select(&mut [&mut ra, &mut rb], true) {
+                Some(0) => match ra.take() {
+                    Some(v) => r.received(v),
+                    None => return,
+                },
+                _ => {
+                    if let Some(v) = rb.take() {
+                        r.received(v);
+                    } else {
+                        // The other channel is closed; finish on our own.
+                        while let Some(v) = r.chans[c].recv() {
+                            r.received(v);
+                        }
+                        return;
+                    }
+                }
+            }
+        } else {
+            match r.chans[c].recv() {
+                Some(v) => r.received(v),
+                None => return,
+            }
+        }
+    }
+}
+
+/// The waker: readies parked Gs until every worker is done.
+pub fn waker(r: &Arc<Round>, t: Token) {
+    let mut rng = rng_for(r, t, 4);
+    loop {
+        let done = r.workers_done.load(Ordering::Acquire);
+        let n = r.lot.ready_all();
+        STATS.readies.fetch_add(n as u64, Ordering::Relaxed);
+        if done || failed() {
+            return;
+        }
+        sleep(between(&mut rng, 20_000, 300_000));
+    }
+}

@@ -1,0 +1,102 @@
+//! The torture workload in QEMU: short runs on several core counts and
+//! topologies must end in `torture: SUCCESS`, and the negative control
+//! (a run queue that loses Gs, `fault=runq-lose`) must end in
+//! `torture: FAILURE`.
+//!
+//! Design note: a torture run proves itself (ledgers, invariant checker);
+//! these tests assert its verdict and that the machinery actually ran —
+//! the checker checked, Gs ran, messages moved — never how fast. The runs
+//! are short (2 s of torture each) to keep the suite modest on a small
+//! machine; the long runs are in docs/TORTURE.md.
+
+mod common;
+
+use common::{boot, check, expect_line, line_with, run_ok};
+use gmp_metal::{Outcome, Run, Verdict};
+
+/// The number after `key=` in `line`.
+fn field(line: &str, key: &str) -> Option<u64> {
+    let at = line.find(&format!(" {key}="))? + key.len() + 2;
+    let digits: String = line[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    digits.parse().ok()
+}
+
+/// A successful torture run on `smp`, with the checker and the ledgers
+/// having had something to do.
+fn torture_ok(smp: &str, seed: &str) -> Outcome {
+    let o = run_ok(smp, "torture", &["duration=2", seed]);
+    let l = line_with(&o, "torture: SUCCESS").unwrap_or_default();
+    check(&o, !l.is_empty(), "no SUCCESS line");
+    for key in ["rounds", "gs", "msgs", "parks", "syscalls", "checks"] {
+        check(
+            &o,
+            field(l, key).is_some_and(|n| n > 0),
+            format!("the SUCCESS line shows no {key}"),
+        );
+    }
+    o
+}
+
+#[test]
+fn torture_on_one_core() {
+    torture_ok("1", "seed=11");
+}
+
+#[test]
+fn torture_on_two_cores() {
+    torture_ok("2", "seed=12");
+}
+
+#[test]
+fn torture_on_four_cores() {
+    torture_ok("4", "seed=14");
+}
+
+#[test]
+fn torture_on_eight_cores() {
+    torture_ok("8", "seed=18");
+}
+
+#[test]
+fn torture_on_two_sockets_of_three_cores() {
+    torture_ok("6,sockets=2,cores=3", "seed=16");
+}
+
+#[test]
+fn torture_with_fewer_ps_than_cores() {
+    // Spare Ms: blocking calls hand their P to another core.
+    let o = run_ok("4", "torture", &["duration=2", "seed=7", "procs=2"]);
+    expect_line(&o, &["torture: SUCCESS"]);
+}
+
+#[test]
+fn a_run_queue_that_loses_gs_fails_the_torture_run() {
+    let o = boot(
+        Run::new()
+            .smp("2")
+            .boot_opt("workload=torture")
+            .boot_opt("duration=3")
+            .boot_opt("seed=3")
+            .boot_opt("fault=runq-lose"),
+    );
+    check(
+        &o,
+        o.verdict == Verdict::Failure,
+        "the broken run queue must fail the run",
+    );
+    let l = line_with(&o, "torture: FAILURE: ").unwrap_or_default();
+    check(
+        &o,
+        l.contains("runnable but on 0 run queues") || l.contains("never finished"),
+        "the failure must name the lost G",
+    );
+    check(
+        &o,
+        line_with(&o, "torture: SUCCESS").is_none(),
+        "no SUCCESS line",
+    );
+    expect_line(&o, &["workload torture: FAILED: "]);
+}
