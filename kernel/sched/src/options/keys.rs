@@ -139,6 +139,10 @@ pub static FAULTS: &[(&str, &str)] = &[
         "runq-lose",
         "negative control: runqput loses a G on overflow (with workload=torture, which must fail)",
     ),
+    (
+        "runq-dup",
+        "negative control: runqgrab claims Gs with a plain store (with workload=torture, which must fail)",
+    ),
 ];
 
 /// One boot option.
