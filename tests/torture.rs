@@ -100,3 +100,33 @@ fn a_run_queue_that_loses_gs_fails_the_torture_run() {
     );
     expect_line(&o, &["workload torture: FAILED: "]);
 }
+
+#[test]
+fn a_run_queue_that_hands_out_gs_twice_fails_the_run() {
+    // runqgrab claims without a CAS: two consumers take the same Gs. The
+    // runtime's own hand-off assertions (casgstatus, startm) or the
+    // torture checker must stop the run.
+    let o = boot(
+        Run::new()
+            .smp("4")
+            .boot_opt("workload=torture")
+            .boot_opt("duration=3")
+            .boot_opt("seed=2")
+            .boot_opt("fault=runq-dup"),
+    );
+    check(
+        &o,
+        o.verdict == Verdict::Failure,
+        "the broken run queue must fail the run",
+    );
+    check(
+        &o,
+        line_with(&o, "PANIC on M").is_some() || line_with(&o, "torture: FAILURE: ").is_some(),
+        "the failure must be reported",
+    );
+    check(
+        &o,
+        line_with(&o, "torture: SUCCESS").is_none(),
+        "no SUCCESS line",
+    );
+}

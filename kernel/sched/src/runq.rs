@@ -67,7 +67,7 @@ use crate::glist::{GQueue, SchedLink};
 use crate::sync::{
     AtomicPtr, AtomicU32, BROKEN_RUNQ,
     Ordering::{AcqRel, Acquire, Relaxed, Release},
-    maybe_const_fn, null_ptr_array, spin_loop,
+    maybe_const_fn, null_ptr_array, runq_broken_now, spin_loop,
 };
 use core::ptr::{self, NonNull};
 
@@ -379,9 +379,16 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
                 // docs: the CAS below then fails and the value is dropped.
                 put(i, self.slot(h.wrapping_add(i)).load(Relaxed));
             }
-            if BROKEN_RUNQ {
-                // The deliberate bug of the `broken-runq` feature: claiming
+            if BROKEN_RUNQ || runq_broken_now() {
+                // The deliberate bug of the `broken-runq` feature (or of
+                // the kernel's `fault=runq-dup`): claiming
                 // without checking that nobody claimed these slots first.
+                if runq_broken_now() {
+                    // Widen the window, so that a short run hits the race.
+                    for _ in 0..256 {
+                        spin_loop();
+                    }
+                }
                 self.runqhead.store(h.wrapping_add(n), Release);
                 return (n, false);
             }

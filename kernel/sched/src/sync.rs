@@ -25,6 +25,18 @@ pub(crate) use core::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
 /// that the tests (and the kernel's torture tests) detect a broken queue.
 pub const BROKEN_RUNQ: bool = cfg!(feature = "broken-runq");
 
+/// The same bug, switched on at run time (the kernel's `fault=runq-dup`
+/// sets it before its torture workload starts), so the kernel's negative
+/// control needs no special build. Read by `runqgrab` with one relaxed load.
+pub static RUNQ_BROKEN_AT_RUNTIME: core::sync::atomic::AtomicBool =
+    core::sync::atomic::AtomicBool::new(false);
+
+/// Whether [`RUNQ_BROKEN_AT_RUNTIME`] is set (loom's twin: always false).
+#[inline(always)]
+pub(crate) fn runq_broken_now() -> bool {
+    RUNQ_BROKEN_AT_RUNTIME.load(Ordering::Relaxed)
+}
+
 /// Writes `fn` items as `const fn` (the loom build's twin writes them plain).
 macro_rules! maybe_const_fn {
     ($(#[$attr:meta])* $vis:vis fn $($rest:tt)*) => {

@@ -8,6 +8,10 @@
 mod sync {
     include!("loom_models/sync_loom.rs");
     pub const BROKEN_RUNQ: bool = true;
+    /// The run-time switch of `src/sync.rs`; loom models use the const.
+    pub fn runq_broken_now() -> bool {
+        false
+    }
 }
 
 #[allow(dead_code)]

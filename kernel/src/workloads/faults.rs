@@ -20,6 +20,13 @@ pub fn run(name: &str) -> Verdict {
         crate::kprintln!("fault: runq-lose: runqput now loses a G on every overflow");
         return super::run(crate::options::get().workload);
     }
+    if name == "runq-dup" {
+        // Stealers claim batches with a plain store: two can take the same
+        // Gs, which then run twice (see `gmp_sched::RUNQ_BROKEN_AT_RUNTIME`).
+        gmp_sched::RUNQ_BROKEN_AT_RUNTIME.store(true, core::sync::atomic::Ordering::Relaxed);
+        crate::kprintln!("fault: runq-dup: runqgrab now claims Gs without a CAS");
+        return super::run(crate::options::get().workload);
+    }
     let name = String::from(name);
     let wg = alloc::sync::Arc::new(WaitGroup::new());
     wg.add(1);

@@ -137,7 +137,11 @@ pub static FAULTS: &[(&str, &str)] = &[
     ("oom", "Gs are spawned and parked until memory runs out"),
     (
         "runq-lose",
-        "negative control: runqput drops a G when it spills to the global queue; run with workload=torture, which must fail",
+        "negative control: runqput loses a G on overflow (with workload=torture, which must fail)",
+    ),
+    (
+        "runq-dup",
+        "negative control: runqgrab claims Gs with a plain store (with workload=torture, which must fail)",
     ),
 ];
 
