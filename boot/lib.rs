@@ -37,6 +37,7 @@ pub mod ovmf;
 pub mod qemu;
 pub mod run;
 pub mod smp;
+pub mod trace;
 
 pub use accel::Accel;
 pub use error::RunError;
