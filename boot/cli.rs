@@ -15,6 +15,7 @@
 //! with it to measure Linux threads when `gmp-linux-bench` was not built.
 
 use std::ffi::OsString;
+use std::path::PathBuf;
 
 use clap::Parser;
 use clap::builder::{PossibleValue, PossibleValuesParser};
@@ -24,6 +25,7 @@ use crate::accel::Accel;
 use crate::bench::args::BenchArgs;
 use crate::help;
 use crate::run::{DEFAULT_MEMORY, DEFAULT_QEMU, DEFAULT_SMP, Run};
+use crate::trace::DEFAULT_DIR as TRACE_DIR;
 
 /// Boots the gmp-metal kernel in QEMU: every core an M holding a P,
 /// running Go's scheduler on bare metal.
@@ -139,9 +141,21 @@ pub struct Cli {
     #[arg(long)]
     pub scheddetail: bool,
 
-    /// Record a trace of scheduler events (same as trace=on)
-    #[arg(long)]
-    pub trace: bool,
+    /// Record scheduler events (trace=on) and write viewer files to DIR
+    #[arg(
+        long,
+        value_name = "DIR",
+        num_args = 0..=1,
+        require_equals = true,
+        long_help = "Record the scheduler's events (same as trace=on) and, after the run, \
+                     write them to DIR (default target/gmp-trace, relative to the current \
+                     directory; a bare trace=on uses it too): trace.bin, the raw dump QEMU \
+                     takes from the guest's second serial port (COM2), and the files converted \
+                     from it for the viewers, each printed with how to open it. The directory's \
+                     previous trace files are removed first. Give DIR with `=` (--trace=DIR): \
+                     a word after a bare --trace is a boot option. See docs/TRACE.md."
+    )]
+    pub trace: Option<Option<PathBuf>>,
 
     /// How long the torture workload runs (same as duration=SECS)
     #[arg(long, value_name = "SECS")]
@@ -263,12 +277,17 @@ impl Cli {
             self.seed,
             self.schedtrace,
             self.scheddetail.then(|| "on".to_string()),
-            self.trace.then(|| "on".to_string()),
+            self.trace.as_ref().map(|_| "on".to_string()),
             self.duration,
         ];
+        let trace_dir = self
+            .trace
+            .map(|dir| dir.unwrap_or_else(|| PathBuf::from(TRACE_DIR)));
         for (&(flag, key), value) in SUGAR.iter().zip(values) {
-            if let Some(value) = value {
-                run = run.boot_opt_from_flag(flag, key, &value);
+            match (value, key, &trace_dir) {
+                (Some(_), "trace", Some(dir)) => run = run.trace(dir),
+                (Some(value), _, _) => run = run.boot_opt_from_flag(flag, key, &value),
+                (None, _, _) => {}
             }
         }
         if let Some(raw) = self.raw_boot_options {
@@ -283,6 +302,7 @@ mod tests {
     use super::*;
     use clap::CommandFactory;
     use gmp_sched::options::KEYS;
+    use std::path::Path;
 
     #[test]
     fn clap_definition_is_consistent() {
@@ -325,6 +345,38 @@ mod tests {
             Some("seed=3 workload=fib procs=2 trace=on")
         );
         assert!(prepared.command().to_string().ends_with(" -S"));
+    }
+
+    #[test]
+    fn trace_takes_an_optional_dir_with_equals_only() {
+        let cli = Cli::try_parse_from(["gmp-metal", "--trace", "procs=2"]).unwrap();
+        assert_eq!(cli.trace, Some(None));
+        assert_eq!(cli.boot_options, vec!["procs=2"]);
+        let prepared = cli.into_run().prepare().unwrap();
+        assert_eq!(prepared.boot_string(), Some("procs=2 trace=on"));
+        assert_eq!(prepared.trace_dir(), Some(Path::new(TRACE_DIR)));
+        let line = prepared.command().to_string();
+        assert!(
+            line.contains(
+                " -serial stdio -display none -no-reboot -serial file:target/gmp-trace/trace.bin "
+            ),
+            "{line}"
+        );
+
+        let cli = Cli::try_parse_from(["gmp-metal", "--trace=/tmp/t"]).unwrap();
+        let prepared = cli.into_run().prepare().unwrap();
+        assert_eq!(prepared.trace_dir(), Some(Path::new("/tmp/t")));
+        assert!(prepared.command().has_arg("file:/tmp/t/trace.bin"));
+
+        // A bare trace=on collects into the default directory too.
+        let cli = Cli::try_parse_from(["gmp-metal", "trace=on"]).unwrap();
+        let prepared = cli.into_run().prepare().unwrap();
+        assert_eq!(prepared.trace_dir(), Some(Path::new(TRACE_DIR)));
+
+        let cli = Cli::try_parse_from(["gmp-metal"]).unwrap();
+        let prepared = cli.into_run().prepare().unwrap();
+        assert_eq!(prepared.trace_dir(), None);
+        assert!(!prepared.command().to_string().contains("file:"));
     }
 
     #[test]

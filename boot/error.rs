@@ -41,6 +41,11 @@ pub enum RunError {
     },
     /// The boot image the build produced is gone.
     ImageMissing(PathBuf),
+    /// `--trace`'s directory could not be created or cleared.
+    TraceDir {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl RunError {
@@ -74,6 +79,11 @@ impl fmt::Display for RunError {
                 "the boot image {} is missing: rebuild with `cargo build`",
                 p.display()
             ),
+            RunError::TraceDir { dir, source } => write!(
+                f,
+                "could not prepare the trace directory {}: {source}; give another with --trace=DIR",
+                dir.display()
+            ),
         }
     }
 }
@@ -81,7 +91,7 @@ impl fmt::Display for RunError {
 impl std::error::Error for RunError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            RunError::QemuSpawn { source, .. } => Some(source),
+            RunError::QemuSpawn { source, .. } | RunError::TraceDir { source, .. } => Some(source),
             _ => None,
         }
     }

@@ -30,6 +30,7 @@ pub fn after_long_help() -> String {
          cargo run -- --smp 6,sockets=2,cores=3 --schedtrace 1000\n  \
          cargo run -- --icount --workload pingpong     deterministic instruction counts\n  \
          cargo run -- --gdb                            wait for gdb on :1234\n  \
+         cargo run -- --trace --workload producer-consumer   trace into target/gmp-trace/\n  \
          cargo run -- --print-qemu -- -d int -D qemu.log   extra QEMU arguments\n",
     );
     s.push_str("\nExit statuses:\n");

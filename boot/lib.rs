@@ -16,7 +16,9 @@
 //! - [`qemu`] — the command line; [`exec`] — spawn, serial capture, timeout;
 //! - [`outcome`], [`exit`] — verdicts and exit statuses; [`gdb`] — attaching;
 //! - [`bench`] — `gmp-metal bench`: the in-kernel benchmarks and the host
-//!   comparison with Go and Linux threads.
+//!   comparison with Go and Linux threads;
+//! - [`trace`] — `--trace`: the kernel's scheduler trace, parsed and
+//!   converted for viewers.
 //!
 //! The boot images and the kernel ELF are built by `boot/build.rs` and
 //! named in [`image`].

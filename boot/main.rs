@@ -4,6 +4,7 @@
 //! this file only prints and picks the exit status. Runner messages go to
 //! stderr so that stdout is exactly the kernel's serial console.
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
         return status(gmp_metal::exit::USAGE);
     }
     let print_qemu = cli.print_qemu;
+    let mut trace_dir = None;
     let outcome = cli.into_run().prepare().and_then(|prepared| {
         if print_qemu {
             eprintln!("{}", prepared.command());
@@ -34,12 +36,18 @@ fn main() -> ExitCode {
         if let Some(hint) = prepared.gdb_hint() {
             eprintln!("{hint}");
         }
+        trace_dir = prepared.trace_dir().map(Path::to_path_buf);
         prepared.execute()
     });
     match outcome {
         Ok(outcome) => {
             report(&outcome);
-            status(outcome.exit_code())
+            let code = outcome.exit_code();
+            match trace_dir.map(|dir| collect_trace(&dir)) {
+                // A run that succeeded but left no usable trace fails.
+                Some(false) if code == gmp_metal::exit::SUCCESS => status(gmp_metal::exit::FAILURE),
+                _ => status(code),
+            }
         }
         Err(e) => {
             eprintln!("error: {e}");
@@ -68,6 +76,23 @@ fn report(outcome: &Outcome) {
                 eprintln!();
             }
             eprintln!("--- end of serial output ---");
+        }
+    }
+}
+
+/// Converts the trace in `dir` and says where its files are; false if
+/// there was no usable trace.
+fn collect_trace(dir: &Path) -> bool {
+    match gmp_metal::trace::collect(dir) {
+        Ok(collected) => {
+            for line in gmp_metal::trace::summary(&collected) {
+                eprintln!("trace: {line}");
+            }
+            true
+        }
+        Err(e) => {
+            eprintln!("gmp-metal: no trace: {e}");
+            false
         }
     }
 }

@@ -40,6 +40,8 @@ pub struct Machine<'a> {
     pub icount: bool,
     pub gdb: bool,
     pub boot_string: Option<&'a str>,
+    /// With `--trace`: the file COM2 (the kernel's trace dump) goes to.
+    pub trace_file: Option<&'a Path>,
     pub extra: &'a [OsString],
 }
 
@@ -63,6 +65,13 @@ impl QemuCommand {
         push!("-drive", drive("format=raw,snapshot=on", m.image));
         // Serial on stdout; no window; a triple fault exits instead of rebooting.
         push!("-serial", "stdio", "-display", "none", "-no-reboot");
+        if let Some(path) = m.trace_file {
+            // The second -serial is COM2, where the kernel dumps its trace;
+            // `file:` takes the rest of the word as the path, commas too.
+            let mut s = OsString::from("file:");
+            s.push(path);
+            push!("-serial", s);
+        }
         push!("-device", DEBUG_EXIT_DEVICE);
         push!("-m", m.memory.qemu_arg());
         push!("-smp", m.smp.spec());
@@ -141,6 +150,7 @@ mod tests {
             icount: false,
             gdb: false,
             boot_string: None,
+            trace_file: None,
             extra,
         }
     }
@@ -178,6 +188,20 @@ mod tests {
             "{line}"
         );
         assert!(line.ends_with(" -s -S -S"), "{line}");
+    }
+
+    #[test]
+    fn trace_adds_com2_after_the_stdio_serial() {
+        let smp = Smp::parse("2").unwrap();
+        let mut m = machine(&smp, &[]);
+        m.trace_file = Some(Path::new("/tmp/a,b/trace.bin"));
+        let line = QemuCommand::new(&m).to_string();
+        assert!(
+            line.contains(
+                " -serial stdio -display none -no-reboot -serial file:/tmp/a,b/trace.bin "
+            ),
+            "{line}"
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! print before `execute` starts QEMU.
 
 use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::accel::Accel;
@@ -22,6 +23,7 @@ use crate::outcome::Outcome;
 use crate::ovmf::{Ovmf, TempFile};
 use crate::qemu::{Machine, QemuCommand};
 use crate::smp::Smp;
+use crate::trace;
 
 /// The QEMU binary when neither `--qemu` nor `GMP_QEMU` says otherwise.
 pub const DEFAULT_QEMU: &str = "qemu-system-x86_64";
@@ -70,6 +72,7 @@ pub struct Run {
     boot: BootArgs,
     qemu_args: Vec<OsString>,
     echo: bool,
+    trace_dir: Option<PathBuf>,
 }
 
 impl Default for Run {
@@ -93,6 +96,7 @@ impl Run {
             boot: BootArgs::default(),
             qemu_args: Vec::new(),
             echo: true,
+            trace_dir: None,
         }
     }
 
@@ -182,6 +186,15 @@ impl Run {
         self
     }
 
+    /// Record a scheduler trace (`trace=on`) into `dir`: QEMU writes COM2
+    /// to `<dir>/trace.bin` and [`trace::collect`] converts it after the
+    /// run. The boot option is added as if from `--trace`.
+    pub fn trace(mut self, dir: impl Into<PathBuf>) -> Run {
+        self.trace_dir = Some(dir.into());
+        self.boot.push_from_flag("--trace", "trace", "on");
+        self
+    }
+
     /// Echo the serial output (to stdout) and QEMU's messages (to stderr)
     /// live, line by line.
     pub fn echo(mut self, echo: bool) -> Run {
@@ -230,6 +243,13 @@ impl Run {
                 (Some(ovmf), Some(vars))
             }
         };
+        // A bare `trace=on` collects into the default directory.
+        let trace_dir = match (&self.trace_dir, opts.trace) {
+            (Some(dir), _) => Some(dir.clone()),
+            (None, true) => Some(PathBuf::from(trace::DEFAULT_DIR)),
+            (None, false) => None,
+        };
+        let trace_file = trace_dir.as_deref().map(trace::dump_path);
         let image = self.firmware.image();
         if !image.is_file() {
             return Err(RunError::ImageMissing(image.to_path_buf()));
@@ -253,6 +273,7 @@ impl Run {
             icount: self.icount,
             gdb: self.gdb,
             boot_string: boot_string.as_deref(),
+            trace_file: trace_file.as_deref(),
             extra: &self.qemu_args,
         });
         Ok(Prepared {
@@ -262,6 +283,7 @@ impl Run {
             timeout: self.effective_timeout(),
             gdb_hint: self.gdb.then(|| gdb::hint(KERNEL_ELF, self.accel)),
             echo: self.echo,
+            trace_dir,
             _vars: vars,
         })
     }
@@ -281,6 +303,7 @@ pub struct Prepared {
     timeout: Option<Duration>,
     gdb_hint: Option<String>,
     echo: bool,
+    trace_dir: Option<PathBuf>,
     /// This run's OVMF variable store; removed when the run is dropped.
     _vars: Option<TempFile>,
 }
@@ -310,8 +333,21 @@ impl Prepared {
         self.gdb_hint.as_deref()
     }
 
-    /// Starts QEMU and waits for its end (or the timeout).
+    /// With a trace: the directory its files go to (the dump is
+    /// `trace.bin` there; convert it with [`trace::collect`]).
+    pub fn trace_dir(&self) -> Option<&Path> {
+        self.trace_dir.as_deref()
+    }
+
+    /// Starts QEMU and waits for its end (or the timeout). With a trace,
+    /// first creates its directory and clears the previous run's files.
     pub fn execute(self) -> Result<Outcome, RunError> {
+        if let Some(dir) = &self.trace_dir {
+            trace::prepare_dir(dir).map_err(|source| RunError::TraceDir {
+                dir: dir.clone(),
+                source,
+            })?;
+        }
         exec::execute(&self.command, self.timeout, self.echo)
     }
 }

@@ -1,1 +1,164 @@
+//! `--trace`: collecting the kernel's scheduler trace and converting it.
+//!
+//! Design note: QEMU writes the guest's second serial port (COM2) to
+//! `<DIR>/trace.bin`; the kernel dumps its per-core event buffers there
+//! when the workload ends. After QEMU exits, [`collect`] parses the dump
+//! ([`dump`]) and writes one file per viewer next to it. Each output is one
+//! `(name, bytes, how to open)` line in [`collect`], so adding a format is
+//! adding a line. Nothing here runs while the guest runs: tracing costs the
+//! guest only its recording, never host-side work.
+
+pub mod dump;
 pub mod gotrace;
+pub mod html;
+pub mod perfetto;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use dump::{Dump, DumpError};
+
+/// Where `--trace` without `=DIR` (or a bare `trace=on`) puts its files,
+/// relative to the current directory.
+pub const DEFAULT_DIR: &str = "target/gmp-trace";
+/// The raw dump QEMU writes from COM2.
+pub const DUMP_FILE: &str = "trace.bin";
+
+/// One file written, and how to look at it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Written {
+    pub path: PathBuf,
+    pub open: String,
+}
+
+/// What [`collect`] produced.
+#[derive(Debug)]
+pub struct Collected {
+    pub dump: Dump,
+    pub files: Vec<Written>,
+}
+
+/// Why the trace files could not be produced.
+#[derive(Debug)]
+pub enum TraceError {
+    /// Reading the dump or writing an output failed.
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The dump is not a complete, valid dump.
+    Dump { path: PathBuf, source: DumpError },
+}
+
+impl fmt::Display for TraceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TraceError::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            TraceError::Dump { path, source } => write!(f, "{}: {source}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for TraceError {}
+
+/// The dump's path inside `dir`.
+pub fn dump_path(dir: &Path) -> PathBuf {
+    dir.join(DUMP_FILE)
+}
+
+/// Before a traced run: create `dir` and remove the previous run's files,
+/// so a run that dies before its dump cannot leave stale outputs behind
+/// that look like its own.
+pub fn prepare_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    for name in [DUMP_FILE, "trace.json", "trace.html", "trace.gotrace"] {
+        match std::fs::remove_file(dir.join(name)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// After a traced run: parse `<dir>/trace.bin` and write the viewers'
+/// files next to it.
+pub fn collect(dir: &Path) -> Result<Collected, TraceError> {
+    let path = dump_path(dir);
+    let bytes = std::fs::read(&path).map_err(|source| TraceError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    let dump = Dump::parse(&bytes).map_err(|source| TraceError::Dump {
+        path: path.clone(),
+        source,
+    })?;
+    let mut files = vec![Written {
+        path,
+        open: "the raw dump (format: kernel/sched/src/trace)".into(),
+    }];
+    // One line per output format; the Go execution trace would be
+    // ("trace.gotrace", gotrace::write(&dump.header, &dump.events()), "go tool trace FILE"),
+    let outputs: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "trace.json",
+            perfetto::write(&dump),
+            "open https://ui.perfetto.dev and drag FILE in (or load it in chrome://tracing)",
+        ),
+        (
+            "trace.html",
+            html::write(&dump),
+            "open file://ABS in a browser: the run queues replayed, step by step",
+        ),
+    ];
+    for (name, bytes, open) in outputs {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).map_err(|source| TraceError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let abs = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        files.push(Written {
+            open: open
+                .replace("FILE", &path.display().to_string())
+                .replace("ABS", &abs.display().to_string()),
+            path,
+        });
+    }
+    Ok(Collected { dump, files })
+}
+
+/// The name of the kernel's wait reason `code` (`WaitReason` in
+/// kernel/src/runtime/g.rs), as Go's `waitReason` strings read.
+pub fn wait_reason(code: u8) -> &'static str {
+    match code {
+        1 => "chan receive",
+        2 => "chan send",
+        3 => "select",
+        4 => "select (no cases)",
+        5 => "sleep",
+        6 => "sync.Mutex.Lock",
+        7 => "sync.WaitGroup.Wait",
+        8 => "preempted",
+        9 => "park",
+        _ => "unknown",
+    }
+}
+
+/// The runner's summary lines for a collected trace (without a prefix).
+pub fn summary(c: &Collected) -> Vec<String> {
+    let d = &c.dump;
+    let span_ms = (d.ns_since_start(d.header.end_tsc)) / 1e6;
+    let mut lines = vec![format!(
+        "{} events from {} cores ({} Ps) over {:.3} ms, {} dropped",
+        d.event_count(),
+        d.header.ncpu,
+        d.header.nprocs,
+        span_ms,
+        d.dropped()
+    )];
+    lines.extend(d.drop_warnings());
+    for w in &c.files {
+        lines.push(format!("wrote {} — {}", w.path.display(), w.open));
+    }
+    lines
+}

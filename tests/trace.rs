@@ -1,0 +1,298 @@
+//! `--trace` end to end: the kernel records, QEMU carries COM2 to a file,
+//! the runner parses the dump and writes the viewers' files.
+//!
+//! Design note: one traced boot (producer-consumer on 2 cores) is shared by
+//! the tests through a `OnceLock`, because a boot is the slow part; each
+//! test then checks one product of it: the dump's contents, the Perfetto
+//! JSON, and the HTML page as a real browser runs it. The browser test
+//! loads the page in headless Chromium with `--dump-dom` and reads what
+//! the page's script wrote on the root element after drawing (how many Ps
+//! and Ms it drew, how many script errors it saw); without Chromium it
+//! prints "skipped: chromium not found" and passes. A second boot, with
+//! the CPU held stopped (`-S`) until the timeout, checks that a run which
+//! never reaches its dump says so instead of writing stale files.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use gmp_metal::trace::dump::Dump;
+use gmp_sched::trace::Event;
+
+const BIN: &str = env!("CARGO_BIN_EXE_gmp-metal");
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+struct Traced {
+    dir: PathBuf,
+    out: Output,
+    dump: Dump,
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A fresh directory under the target dir for this test binary.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// The runner binary with `args`, under a QEMU permit and the hard timeout.
+fn gmp(args: &[String]) -> Output {
+    let _slot = common::qemu_slot();
+    Command::new(BIN)
+        .args(args)
+        .arg(format!("--timeout={}", common::boot_timeout().as_secs()))
+        .env_remove("GMP_QEMU")
+        .output()
+        .expect("the gmp-metal binary runs")
+}
+
+/// The shared traced boot.
+fn traced() -> &'static Traced {
+    static RUN: OnceLock<Traced> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let dir = scratch("trace-pc2");
+        let out = gmp(&[
+            "--workload".into(),
+            "producer-consumer".into(),
+            "--smp".into(),
+            "2".into(),
+            format!("--trace={}", dir.display()),
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "stdout:\n{}\nstderr:\n{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        let bytes = std::fs::read(dir.join("trace.bin")).expect("trace.bin written");
+        let dump = Dump::parse(&bytes).unwrap_or_else(|e| panic!("{e}"));
+        Traced { dir, out, dump }
+    })
+}
+
+#[test]
+fn the_dump_holds_every_core_and_its_events() {
+    let t = traced();
+    let err = stderr(&t.out);
+    for f in ["trace.bin", "trace.json", "trace.html"] {
+        let path = t.dir.join(f);
+        assert!(
+            err.contains(&format!("trace: wrote {}", path.display())),
+            "the runner does not say it wrote {f}:\n{err}"
+        );
+        assert!(std::fs::metadata(&path).unwrap().len() > 0, "{f} is empty");
+    }
+    let d = &t.dump;
+    assert_eq!((d.header.ncpu, d.header.nprocs), (2, 2));
+    assert_eq!(d.chunks.len(), 2);
+    for (c, ev) in &d.chunks {
+        assert!(!ev.is_empty(), "M{} recorded nothing", c.m);
+        assert!(ev.iter().all(|e| e.m() == c.m));
+    }
+    // The kernel's own count, printed on COM1, agrees with the dump.
+    let line = format!(
+        "trace: {} events written to COM2, {} dropped",
+        d.event_count(),
+        d.dropped()
+    );
+    assert!(stdout(&t.out).contains(&line), "no `{line}` on the console");
+    if d.dropped() > 0 {
+        assert!(
+            err.contains("events dropped on M"),
+            "drops not reported:\n{err}"
+        );
+    }
+    // producer-consumer runs 2400 Gs: each is created, started and ends.
+    let events = d.events();
+    assert!(events.windows(2).all(|w| w[0].ts() <= w[1].ts()));
+    let count = |f: fn(&Event) -> bool| events.iter().filter(|e| f(e)).count();
+    if d.dropped() == 0 {
+        assert!(count(|e| matches!(e, Event::GoCreate { .. })) >= 2400);
+        assert!(count(|e| matches!(e, Event::GoEnd { .. })) >= 2400);
+        assert!(count(|e| matches!(e, Event::GoStart { .. })) >= 2400);
+        assert!(count(|e| matches!(e, Event::ProcStart { .. })) >= 2);
+    }
+}
+
+#[test]
+fn the_perfetto_json_has_a_track_per_p_and_a_slice_per_run() {
+    let t = traced();
+    let text = std::fs::read_to_string(t.dir.join("trace.json")).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+    let ev = doc["traceEvents"].as_array().expect("traceEvents");
+    let names: Vec<&str> = ev
+        .iter()
+        .filter(|e| e["ph"] == "M" && e["name"] == "thread_name")
+        .filter_map(|e| e["args"]["name"].as_str())
+        .collect();
+    assert_eq!(names, ["P0", "P1", "M0", "M1"]);
+    let starts = t
+        .dump
+        .events()
+        .iter()
+        .filter(|e| matches!(e, Event::GoStart { .. }))
+        .count();
+    let runs = ev
+        .iter()
+        .filter(|e| e["ph"] == "X" && e["pid"] == 1)
+        .filter(|e| e["name"].as_str().is_some_and(|n| n.starts_with('G')))
+        .count();
+    // Every start gives one run slice (a G back from a blocking call with
+    // its P resumes without a new start, so there may be more).
+    assert!(
+        runs >= starts && starts > 0,
+        "{runs} run slices, {starts} starts"
+    );
+    // Perfetto needs the slices of one track to nest: none may start
+    // inside another and end after it.
+    let mut tracks: std::collections::BTreeMap<(u64, u64), Vec<(f64, f64)>> = Default::default();
+    for e in ev.iter().filter(|e| e["ph"] == "X") {
+        let ts = e["ts"].as_f64().unwrap();
+        let end = ts + e["dur"].as_f64().unwrap();
+        let key = (e["pid"].as_u64().unwrap(), e["tid"].as_u64().unwrap());
+        tracks.entry(key).or_default().push((ts, end));
+    }
+    for (track, mut slices) in tracks {
+        slices.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.total_cmp(&a.1)));
+        let mut open: Vec<f64> = Vec::new();
+        for (ts, end) in slices {
+            // Times are µs with ns precision: compare at a tenth of a ns.
+            while open.last().is_some_and(|&e| e <= ts + 1e-4) {
+                open.pop();
+            }
+            if let Some(&outer) = open.last() {
+                assert!(
+                    end <= outer + 1e-4,
+                    "track {track:?}: a slice [{ts}, {end}] crosses the end of its outer slice at {outer}"
+                );
+            }
+            open.push(end);
+        }
+    }
+    let flows = |ph: &str, name: &str| {
+        ev.iter()
+            .filter(|e| e["ph"] == ph && e["name"] == name)
+            .count()
+    };
+    assert_eq!(
+        flows("s", "steal"),
+        flows("f", "steal"),
+        "a steal arrow without both ends"
+    );
+    // A wakeup's arrow ends at the G's next start, if it ran again.
+    assert!(flows("f", "wakeup") <= flows("s", "wakeup"));
+    assert!(flows("s", "wakeup") > 0, "no wakeups in producer-consumer?");
+}
+
+/// Runs headless Chromium on `url` and returns the DOM it dumped (through
+/// a file: the DOM holds the whole trace, more than a pipe buffers).
+fn chromium_dom(url: &str, profile: &Path) -> String {
+    std::fs::create_dir_all(profile).unwrap();
+    let dom_file = profile.join("dom.html");
+    let mut child = Command::new(CHROMIUM)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(["--dump-dom", url])
+        .stdout(std::fs::File::create(&dom_file).unwrap())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromium starts");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("chromium did not finish in 120 s");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    String::from_utf8_lossy(&std::fs::read(&dom_file).unwrap()).into_owned()
+}
+
+/// The value of `data-NAME="..."` on the dumped root element.
+fn data_attr<'a>(dom: &'a str, name: &str) -> Option<&'a str> {
+    let root = &dom[dom.find("<html")?..];
+    let root = &root[..root.find('>')?];
+    let key = format!("data-{name}=\"");
+    let at = root.find(&key)? + key.len();
+    Some(&root[at..at + root[at..].find('"')?])
+}
+
+#[test]
+fn the_html_page_draws_every_p_and_m_without_script_errors() {
+    if !Path::new(CHROMIUM).exists() {
+        println!("skipped: chromium not found");
+        return;
+    }
+    let t = traced();
+    let page = std::fs::canonicalize(t.dir.join("trace.html")).unwrap();
+    let profile = scratch("chromium-profile");
+    let dom = chromium_dom(&format!("file://{}#t=0.5", page.display()), &profile);
+    let _ = std::fs::remove_dir_all(&profile);
+    let attr = |n: &str| {
+        data_attr(&dom, n).unwrap_or_else(|| panic!("no data-{n} on the page's root:\n{dom:.600}"))
+    };
+    assert_eq!(
+        attr("errors"),
+        "0",
+        "script error: {:?}",
+        data_attr(&dom, "last-error")
+    );
+    assert_eq!(attr("ps"), "2");
+    assert_eq!(attr("ms"), "2");
+    let events: usize = attr("events").parse().unwrap();
+    assert_eq!(events as u64, t.dump.event_count());
+    // #t=0.5 opens the page halfway through the events.
+    assert_eq!(
+        attr("frame"),
+        ((events as f64 * 0.5).round() as usize).to_string()
+    );
+}
+
+#[test]
+fn a_run_that_never_reaches_its_dump_says_so() {
+    let dir = scratch("trace-stopped");
+    // Leftovers of an earlier run must not pass for this run's files.
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("trace.json"), "stale").unwrap();
+    // -S keeps the CPU stopped: the kernel never runs, the timeout ends it.
+    let out = {
+        let _slot = common::qemu_slot();
+        Command::new(BIN)
+            .args(["--timeout=3", "--smp=1"])
+            .arg(format!("--trace={}", dir.display()))
+            .args(["--", "-S"])
+            .env_remove("GMP_QEMU")
+            .output()
+            .unwrap()
+    };
+    assert_eq!(out.status.code(), Some(gmp_metal::exit::TIMEOUT));
+    let err = stderr(&out);
+    assert!(
+        err.contains("no trace: ") && err.contains("the trace dump is empty"),
+        "{err}"
+    );
+    assert!(
+        !dir.join("trace.json").exists(),
+        "a stale trace.json survived"
+    );
+}
