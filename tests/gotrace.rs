@@ -127,13 +127,7 @@ impl B {
         self
     }
     fn unblock(&mut self, ts: u64, m: u32, p: Option<u32>, goid: u64, by: u64) -> &mut B {
-        self.0.push(Event::GoUnblock {
-            ts,
-            m,
-            p,
-            goid,
-            by,
-        });
+        self.0.push(Event::GoUnblock { ts, m, p, goid, by });
         self
     }
     fn end(&mut self, ts: u64, m: u32, p: u32, goid: u64) -> &mut B {
@@ -241,7 +235,10 @@ fn create_block_unblock_preempt_across_two_ps() {
     };
     assert!(!c.repairs.any(), "{:?}", c.repairs);
     assert_eq!(c.goroutines, 3);
-    assert_eq!(goroutines(&listing).into_iter().collect::<Vec<_>>(), [1, 2, 3]);
+    assert_eq!(
+        goroutines(&listing).into_iter().collect::<Vec<_>>(),
+        [1, 2, 3]
+    );
 }
 
 /// A blocking call that keeps its P: the kernel records ProcStart of the
@@ -265,7 +262,11 @@ fn syscall_fast_path_keeps_the_p() {
     assert!(!c.repairs.any(), "{:?}", c.repairs);
     assert_eq!(count(&listing, "Running->Syscall"), 2, "{listing}");
     assert_eq!(count(&listing, "Syscall->Running"), 2, "{listing}");
-    assert_eq!(count(&listing, "Idle->Running"), 1, "one ProcStart: {listing}");
+    assert_eq!(
+        count(&listing, "Idle->Running"),
+        1,
+        "one ProcStart: {listing}"
+    );
 }
 
 /// sysmon hands the P of a blocking call to another core; the call
@@ -503,7 +504,11 @@ fn simulate(seed: u64, ncpu: u32, nprocs: u32, steps: u32, jitter: u64) -> Vec<E
                 let cur = &mut cores[c as usize];
                 cur.sys = None;
                 if let Some(q) = back {
-                    out.push(Event::ProcStart { ts, m: c, p: Some(q) });
+                    out.push(Event::ProcStart {
+                        ts,
+                        m: c,
+                        p: Some(q),
+                    });
                     out.push(Event::GoSyscallEnd {
                         ts,
                         m: c,
@@ -539,8 +544,16 @@ fn simulate(seed: u64, ncpu: u32, nprocs: u32, steps: u32, jitter: u64) -> Vec<E
             if let Some(q) = (0..nprocs).find(|&q| ps[q as usize] == SimP::Idle) {
                 ps[q as usize] = SimP::Held(c);
                 cur.p = Some(q);
-                out.push(Event::ProcStart { ts, m: c, p: Some(q) });
-                out.push(Event::MWake { ts, m: c, p: Some(q) });
+                out.push(Event::ProcStart {
+                    ts,
+                    m: c,
+                    p: Some(q),
+                });
+                out.push(Event::MWake {
+                    ts,
+                    m: c,
+                    p: Some(q),
+                });
             }
             continue;
         };

@@ -114,7 +114,11 @@ pub fn write(header: &Header, events: &[Event]) -> Vec<u8> {
 /// Convert `events` (every core's, merged, sorted by TSC) into a Go
 /// execution trace, returning the repairs.
 pub fn convert(header: &Header, events: &[Event]) -> Converted {
-    let first = events.iter().map(Event::ts).min().unwrap_or(header.start_tsc);
+    let first = events
+        .iter()
+        .map(Event::ts)
+        .min()
+        .unwrap_or(header.start_tsc);
     let base = if header.start_tsc == 0 {
         first
     } else {

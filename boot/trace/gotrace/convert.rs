@@ -131,11 +131,31 @@ impl Converter {
             Event::GoStart { m, p, goid, .. } => self.go_start(e, ts, m, p, goid, force),
             Event::GoStop {
                 m, p, goid, reason, ..
-            } => self.go_exec(e, ts, m, p, goid, force, Exec::Stop(reasons::stop(reason)), idx),
+            } => self.go_exec(
+                e,
+                ts,
+                m,
+                p,
+                goid,
+                force,
+                Exec::Stop(reasons::stop(reason)),
+                idx,
+            ),
             Event::GoBlock {
                 m, p, goid, reason, ..
-            } => self.go_exec(e, ts, m, p, goid, force, Exec::Block(reasons::block(reason)), idx),
-            Event::GoEnd { m, p, goid, .. } => self.go_exec(e, ts, m, p, goid, force, Exec::End, idx),
+            } => self.go_exec(
+                e,
+                ts,
+                m,
+                p,
+                goid,
+                force,
+                Exec::Block(reasons::block(reason)),
+                idx,
+            ),
+            Event::GoEnd { m, p, goid, .. } => {
+                self.go_exec(e, ts, m, p, goid, force, Exec::End, idx)
+            }
             Event::GoSyscallBegin { m, p, goid, .. } => {
                 self.go_exec(e, ts, m, p, goid, force, Exec::Syscall, idx)
             }
@@ -179,9 +199,8 @@ impl Converter {
     /// has it, else blocked.
     fn end_syscall(&mut self, m: u32, ts: u64) {
         let ms = self.model.m(m);
-        let keeps = ms
-            .p
-            .is_some_and(|q| self.model.p(q) == Some(PSt::Syscall(m)));
+        let keeps =
+            ms.p.is_some_and(|q| self.model.p(q) == Some(PSt::Syscall(m)));
         if keeps {
             self.model.go_syscall_end(m, ts);
         } else {
@@ -303,7 +322,15 @@ impl Converter {
         Step::Done
     }
 
-    fn go_start(&mut self, e: &Event, ts: u64, m: u32, p: Option<u32>, g: u64, force: bool) -> Step {
+    fn go_start(
+        &mut self,
+        e: &Event,
+        ts: u64,
+        m: u32,
+        p: Option<u32>,
+        g: u64,
+        force: bool,
+    ) -> Step {
         let Some(p) = p else {
             return self.drop_event(e, "GoStart without a P");
         };
@@ -441,12 +468,10 @@ impl Converter {
             return self.drop_event(e, "ProcStart without a P");
         };
         let ms = self.model.m(m);
-        let in_syscall = ms
-            .g
-            .is_some_and(|g| self.model.g(g) == Some(GSt::Syscall(m)));
-        let sys_p = ms
-            .p
-            .filter(|&q| in_syscall && self.model.p(q) == Some(PSt::Syscall(m)));
+        let in_syscall =
+            ms.g.is_some_and(|g| self.model.g(g) == Some(GSt::Syscall(m)));
+        let sys_p =
+            ms.p.filter(|&q| in_syscall && self.model.p(q) == Some(PSt::Syscall(m)));
         let sys = self.sys.get(&m).copied().unwrap_or_default();
         if let Some(q) = sys_p
             && !sys.lost
@@ -513,7 +538,9 @@ impl Converter {
         };
         match self.model.p(p) {
             Some(PSt::Syscall(_)) => {}
-            None => self.model.proc_status(m, ts, p, ProcStatus::SyscallAbandoned),
+            None => self
+                .model
+                .proc_status(m, ts, p, ProcStatus::SyscallAbandoned),
             Some(_) => {
                 if !force {
                     return Step::Wait;
@@ -556,7 +583,9 @@ impl Converter {
                     if !force {
                         return Step::Wait;
                     }
-                    self.fix(|| format!("M{m}: G{g} left its syscall onto a busy P; shown runnable"));
+                    self.fix(|| {
+                        format!("M{m}: G{g} left its syscall onto a busy P; shown runnable")
+                    });
                     p = None;
                 }
                 self.model.go_status(m, ts, g, GoStatus::Syscall);
@@ -564,9 +593,7 @@ impl Converter {
             }
             _ => return self.drop_event(e, "G not in a syscall on this M"),
         }
-        let sys_p = ms
-            .p
-            .filter(|&q| self.model.p(q) == Some(PSt::Syscall(m)));
+        let sys_p = ms.p.filter(|&q| self.model.p(q) == Some(PSt::Syscall(m)));
         let sys = self.sys.get(&m).copied().unwrap_or_default();
         if let Some(q) = sys_p
             && !sys.lost
