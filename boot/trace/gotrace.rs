@@ -39,6 +39,11 @@
 //! buffer, a core's clock read long before the act) is repaired — missing
 //! events synthesized, impossible ones dropped — and counted in
 //! [`Repairs`]; the output is always a trace Go accepts.
+//!
+//! Checking a file with Go's own parser (it replays the state machine and
+//! exits 1 naming the first event it rejects):
+//! `go tool trace -d=parsed FILE > /dev/null`. tests/gotrace.rs does this
+//! for synthetic schedules and for real kernel dumps.
 
 mod convert;
 mod merge;
