@@ -827,3 +827,63 @@ fn kernel_blocking_calls_hand_off_their_p() {
         "a call that lost its P"
     );
 }
+
+/// Events of random kinds about random cores, Ps and Gs — no schedule at
+/// all: the converter neither panics nor writes anything Go rejects.
+#[test]
+fn random_garbage_still_makes_a_valid_trace() {
+    for seed in 31..=38 {
+        let mut r = Rng(seed * 7_919);
+        let mut ts = [1_000u64; 3];
+        let mut ev = Vec::new();
+        for _ in 0..600 {
+            let m = r.below(3) as u32;
+            ts[m as usize] += r.below(20);
+            let t = ts[m as usize];
+            let p = (!r.chance(10)).then(|| r.below(3) as u32);
+            let goid = 1 + r.below(8);
+            ev.push(match r.below(11) {
+                0 => Event::GoCreate {
+                    ts: t,
+                    m,
+                    p,
+                    goid,
+                    parent: r.below(4),
+                },
+                1 => Event::GoStart { ts: t, m, p, goid },
+                2 => Event::GoStop {
+                    ts: t,
+                    m,
+                    p,
+                    goid,
+                    reason: StopReason::Preempted,
+                },
+                3 => Event::GoBlock {
+                    ts: t,
+                    m,
+                    p,
+                    goid,
+                    reason: r.below(12) as u8,
+                },
+                4 => Event::GoUnblock {
+                    ts: t,
+                    m,
+                    p,
+                    goid,
+                    by: 0,
+                },
+                5 => Event::GoEnd { ts: t, m, p, goid },
+                6 => Event::GoSyscallBegin { ts: t, m, p, goid },
+                7 => Event::GoSyscallEnd { ts: t, m, p, goid },
+                8 => Event::ProcStart { ts: t, m, p },
+                9 => Event::ProcStop { ts: t, m, p },
+                _ => Event::Handoff { ts: t, m, p },
+            });
+        }
+        let name = format!("garbage-{seed}");
+        let Some((c, _)) = check(&name, &header(3, 3), &mut ev) else {
+            return;
+        };
+        assert!(c.repairs.any(), "{name}");
+    }
+}

@@ -310,6 +310,7 @@ impl Converter {
         self.pending.remove(&g);
         self.bind_p(m, ts, p);
         if parent != 0
+            && parent != g
             && self.model.m(m).g.is_none()
             && self.model.g(parent).is_none()
             && !self.pending.contains(&parent)

@@ -346,3 +346,22 @@ fn contradictions_are_counted() {
     assert_eq!(c.repairs.notes.len(), 1);
     assert!(c.repairs.notes[0].contains("already exists"));
 }
+
+#[test]
+fn a_g_named_as_its_own_creator_is_created_once() {
+    let evs = [Event::GoCreate {
+        ts: 1_001,
+        m: 0,
+        p: Some(0),
+        goid: 4,
+        parent: 4,
+    }];
+    let c = convert(&hdr(), &evs);
+    let d = decode(&c.bytes);
+    assert_eq!(
+        types(&d, 0),
+        [ev::PROC_STATUS, ev::GO_CREATE],
+        "no GoStatus for the creator: it is the G being created"
+    );
+    assert_eq!(c.goroutines, 1);
+}
