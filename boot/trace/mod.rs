@@ -9,6 +9,7 @@
 //! guest only its recording, never host-side work.
 
 pub mod dump;
+pub mod gotrace;
 pub mod html;
 pub mod perfetto;
 
