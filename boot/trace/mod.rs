@@ -96,9 +96,13 @@ pub fn collect(dir: &Path) -> Result<Collected, TraceError> {
         path,
         open: "the raw dump (format: kernel/sched/src/trace)".into(),
     }];
-    // One line per output format; the Go execution trace would be
-    // ("trace.gotrace", gotrace::write(&dump.header, &dump.events()), "go tool trace FILE"),
+    // One entry per output format.
     let outputs: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "trace.gotrace",
+            gotrace::write(&dump.header, &dump.events()),
+            "go tool trace FILE (Go >= 1.22)",
+        ),
         (
             "trace.json",
             perfetto::write(&dump),
