@@ -215,7 +215,10 @@ mod tests {
             .iter()
             .map(|w| w.path.file_name().unwrap().to_string_lossy().into_owned())
             .collect();
-        assert_eq!(names, ["trace.bin", "trace.json", "trace.html"]);
+        assert_eq!(
+            names,
+            ["trace.bin", "trace.gotrace", "trace.json", "trace.html"]
+        );
         for w in &c.files {
             assert!(std::fs::metadata(&w.path).unwrap().len() > 0);
         }
