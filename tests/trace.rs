@@ -57,25 +57,31 @@ fn gmp(args: &[String]) -> Output {
         .expect("the gmp-metal binary runs")
 }
 
+/// A traced boot of `workload` on `smp` cores into `dir`; it must succeed.
+fn traced_run(workload: &str, smp: &str, dir: &Path) -> Output {
+    let out = gmp(&[
+        "--workload".into(),
+        workload.into(),
+        "--smp".into(),
+        smp.into(),
+        format!("--trace={}", dir.display()),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout:\n{}\nstderr:\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    out
+}
+
 /// The shared traced boot.
 fn traced() -> &'static Traced {
     static RUN: OnceLock<Traced> = OnceLock::new();
     RUN.get_or_init(|| {
         let dir = scratch("trace-pc2");
-        let out = gmp(&[
-            "--workload".into(),
-            "producer-consumer".into(),
-            "--smp".into(),
-            "2".into(),
-            format!("--trace={}", dir.display()),
-        ]);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "stdout:\n{}\nstderr:\n{}",
-            stdout(&out),
-            stderr(&out)
-        );
+        let out = traced_run("producer-consumer", "2", &dir);
         let bytes = std::fs::read(dir.join("trace.bin")).expect("trace.bin written");
         let dump = Dump::parse(&bytes).unwrap_or_else(|e| panic!("{e}"));
         Traced { dir, out, dump }
@@ -302,20 +308,7 @@ fn a_run_that_never_reaches_its_dump_says_so() {
 #[test]
 fn fib_with_trace_writes_every_file_and_go_accepts_its_trace() {
     let dir = scratch("trace-fib4");
-    let out = gmp(&[
-        "--workload".into(),
-        "fib".into(),
-        "--smp".into(),
-        "4".into(),
-        format!("--trace={}", dir.display()),
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stdout:\n{}\nstderr:\n{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    traced_run("fib", "4", &dir);
     for f in ["trace.bin", "trace.gotrace", "trace.json", "trace.html"] {
         let path = dir.join(f);
         assert!(

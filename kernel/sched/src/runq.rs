@@ -379,11 +379,12 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
                 // docs: the CAS below then fails and the value is dropped.
                 put(i, self.slot(h.wrapping_add(i)).load(Relaxed));
             }
-            if BROKEN_RUNQ || runq_broken_now() {
+            let broken_now = runq_broken_now();
+            if BROKEN_RUNQ || broken_now {
                 // The deliberate bug of the `broken-runq` feature (or of
                 // the kernel's `fault=runq-dup`): claiming
                 // without checking that nobody claimed these slots first.
-                if runq_broken_now() {
+                if broken_now {
                     // Widen the window, so that a short run hits the race.
                     for _ in 0..256 {
                         spin_loop();

@@ -47,23 +47,7 @@ impl Ledger {
 
     /// Every event recorded exactly once, or which were not.
     pub fn verify(&self, what: &str) -> Result<(), String> {
-        let missing: Vec<usize> = self
-            .slots
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.load(Ordering::Acquire) != 1)
-            .map(|(i, _)| i)
-            .collect();
-        if missing.is_empty() {
-            Ok(())
-        } else {
-            Err(format!(
-                "{what}: {} of {} entries not recorded exactly once (first: {:?})",
-                missing.len(),
-                self.slots.len(),
-                &missing[..missing.len().min(8)]
-            ))
-        }
+        self.verify_prefix(self.slots.len(), what)
     }
 
     /// Like [`Ledger::verify`], for the first `n` slots only (a ledger
