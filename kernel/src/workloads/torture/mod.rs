@@ -31,9 +31,11 @@ use core::sync::atomic::{AtomicBool, Ordering};
 use gmp_sched::rand::CheapRand;
 
 use super::Verdict;
+use crate::exit::{ExitCode, exit_qemu};
 use crate::kprintln;
 use crate::runtime::time::nanotime;
 use crate::runtime::{WaitGroup, go, sleep};
+use crate::sync::IrqMutex;
 use failure::{fail, failed};
 use round::{CHAN_CAPS, Round};
 use stats::{STATS, bump};
@@ -48,6 +50,9 @@ const CONSUMERS: usize = 2;
 const FREEZE_TIMEOUT_NS: u64 = 500 * NS_PER_MS;
 
 static STOP: AtomicBool = AtomicBool::new(false);
+
+/// The round being run, for the stats G's stall backstop.
+static CURRENT_ROUND: IrqMutex<Option<Arc<Round>>> = IrqMutex::new(None);
 
 /// Run the torture workload.
 pub fn run() -> Verdict {
@@ -111,6 +116,7 @@ pub fn run() -> Verdict {
 /// One round: spawn, stutter while it runs, close, verify.
 fn run_round(number: u64, seed: u64, workers: usize, rng: &mut CheapRand) {
     let r = Round::new(number, seed);
+    *CURRENT_ROUND.lock() = Some(r.clone());
     for c in 0..CHAN_CAPS.len() {
         for _ in 0..CONSUMERS {
             r.spawn(true, move |r, t| worker::consumer(r, t, c));
@@ -172,8 +178,20 @@ fn wait_for(wg: &WaitGroup, timeout_ns: u64) -> bool {
 }
 
 /// Print a progress line every second until the run stops.
+///
+/// This G is also the run's backstop. A broken scheduler can lose any G —
+/// the main G, which watches each round for stalls, and the checker
+/// included — so the stall watch is kept here too: when the current round
+/// has made no progress for longer than the main G's own limit, this G
+/// records its lost Gs; and when a failure has been recorded but the main
+/// G has not ended the run `STALL_NS` later (it was lost too), this G ends
+/// the run itself. Only if this G is lost as well does the runner's
+/// timeout have the last word.
 fn stats_loop(start: u64) {
     let mut next = start + NS_PER_S;
+    let mut last = None;
+    let mut last_change = start;
+    let mut failed_since = None;
     while !STOP.load(Ordering::Acquire) {
         sleep(10 * NS_PER_MS);
         let now = nanotime();
@@ -182,7 +200,36 @@ fn stats_loop(start: u64) {
             let ms = (now - start) / NS_PER_MS;
             kprintln!("torture: {}.{:03}s {STATS}", ms / 1000, ms % 1000);
         }
+        let round = CURRENT_ROUND.lock().clone();
+        let progress = round.as_ref().map(|r| (r.number, r.progress()));
+        if progress != last {
+            last = progress;
+            last_change = now;
+        } else if now - last_change > STALL_NS + 5 * NS_PER_S
+            && let Some(r) = &round
+        {
+            fail(r.lost());
+        }
+        if failed() {
+            let since = *failed_since.get_or_insert(now);
+            if now - since > STALL_NS {
+                end_run_from_here();
+            }
+        }
     }
+}
+
+/// End a failed run from the stats G, because the main G that would have
+/// reported it is gone.
+fn end_run_from_here() -> ! {
+    let why = failure::first().unwrap_or_default();
+    kprintln!("torture: FAILURE: {why}");
+    kprintln!("torture: {STATS}");
+    kprintln!(
+        "torture: the main G did not end the run (a lost G itself); ending it from the stats G"
+    );
+    kprintln!("workload torture: FAILED: {why}");
+    exit_qemu(ExitCode::Failure)
 }
 
 /// Freeze the world and check it, every 20–80 ms, until the run stops.
