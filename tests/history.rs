@@ -84,3 +84,97 @@ fn spinning_off_never_consults_the_limit() {
     let o = run_ok("4", "test-chan", &["spinning=off"]);
     assert_eq!(counter(&o, "spinning refused "), 0);
 }
+
+/// The P hand-overs between the two hogs of `test-timeslice`.
+fn handovers(o: &gmp_metal::Outcome) -> u64 {
+    let line = line_with(o, "timeslice: forcepreempt=").expect("no timeslice line");
+    line.split("handed it over ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|w| w.parse().ok())
+        .unwrap_or_else(|| panic!("no hand-over count in: {line}"))
+}
+
+#[test]
+fn a_shorter_time_slice_hands_the_p_over_more_often() {
+    // Two hogs on one P for the same window: only sysmon's retake moves the
+    // P, after `forcepreempt`. 2 ms vs 50 ms is a 25x shorter slice; allow
+    // a wide margin for tick granularity and a loaded host.
+    let short = handovers(&run_ok(
+        "1",
+        "test-timeslice",
+        &["procs=1", "forcepreempt=2ms"],
+    ));
+    let long = handovers(&run_ok(
+        "1",
+        "test-timeslice",
+        &["procs=1", "forcepreempt=50ms"],
+    ));
+    assert!(long >= 1, "a 50 ms slice in a 400 ms window never ended");
+    assert!(
+        short >= 4 * long,
+        "forcepreempt=2ms handed the P over {short} times, 50ms {long} times"
+    );
+    // Without async preemption nothing takes the P from a hog, whatever
+    // the slice.
+    let off = handovers(&run_ok(
+        "1",
+        "test-timeslice",
+        &["procs=1", "forcepreempt=2ms", "preempt=coop"],
+    ));
+    assert_eq!(off, 0, "preempt=coop still moved the P between hogs");
+}
+
+/// `(M id, Ps in visiting order)` from the summary's first-steal-pass line.
+fn first_steal_passes(o: &gmp_metal::Outcome) -> Vec<(u32, Vec<u32>)> {
+    let line = line_with(o, "first steal pass (seed").expect("no first steal pass line");
+    let list = line.split("): ").nth(1).unwrap_or_default();
+    list.split(", ")
+        .map(|m| {
+            let (id, order) = m
+                .split_once(' ')
+                .unwrap_or_else(|| panic!("bad entry {m:?} in: {line}"));
+            let id = id.trim_start_matches('M').parse().expect("M id");
+            let order = order
+                .split('>')
+                .map(|p| p.trim_start_matches('P').parse().expect("P id"))
+                .collect();
+            (id, order)
+        })
+        .collect()
+}
+
+/// The order M `id` visits `procs` Ps on its first steal pass, computed on
+/// the host from the seed alone: the M's first draw picks start and stride.
+fn expected_pass(seed: u64, procs: u32, id: u32) -> Vec<u32> {
+    let mut order = gmp_sched::stealorder::RandomOrder::new();
+    order.reset(procs);
+    let draw = gmp_sched::rand::CheapRand::for_m(seed, id).next_u32();
+    order.start(draw).collect()
+}
+
+#[test]
+fn the_seed_fixes_each_ms_steal_order() {
+    const PROCS: u32 = 4;
+    // A second seed whose orders differ from seed 1's on every M, so the
+    // two runs must print different passes.
+    let a = 1;
+    let b = (2..)
+        .find(|&s| (0..PROCS).all(|m| expected_pass(s, PROCS, m) != expected_pass(a, PROCS, m)))
+        .unwrap();
+    for seed in [a, b] {
+        let o = run_ok("4", "producer-consumer", &[&format!("seed={seed}")]);
+        let passes = first_steal_passes(&o);
+        assert!(
+            passes.len() >= 2,
+            "seed={seed}: fewer than two Ms stole: {passes:?}"
+        );
+        for (id, order) in passes {
+            assert_eq!(
+                order,
+                expected_pass(seed, PROCS, id),
+                "seed={seed}: M{id}'s first steal pass is not the one the seed gives"
+            );
+        }
+    }
+}

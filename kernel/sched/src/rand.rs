@@ -27,6 +27,14 @@ impl CheapRand {
         Self { state: seed }
     }
 
+    /// M `id`'s generator for the boot seed `seed`: the seed xor the id
+    /// spread by the golden-ratio constant, so that Ms draw different
+    /// sequences from one seed. The kernel seeds every M with this, and a
+    /// host test recomputes an M's steal order from the seed with it.
+    pub const fn for_m(seed: u64, id: u32) -> Self {
+        Self::new(seed ^ (id as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15))
+    }
+
     /// The next 64 random bits: `hi ^ lo` of `s * (s ^ MIX)` after
     /// `s += INC`.
     pub fn next_u64(&mut self) -> u64 {

@@ -65,6 +65,10 @@ pub struct M {
     waitunlock: UnsafeCell<Option<(UnlockFn, *const ())>>,
     /// The M's random source (steal order), seeded at boot.
     rand: UnsafeCell<CheapRand>,
+    /// The random number that chose this M's first steal pass (`u64::MAX`
+    /// until it steals): the summary shows that pass, so a user can see
+    /// which order a `seed` gives.
+    pub first_steal_draw: AtomicU64,
     /// Times this M was parked (`stopm`).
     pub parks: AtomicU64,
     /// Timer interrupts taken.
@@ -93,6 +97,7 @@ impl M {
             locks: AtomicU32::new(0),
             waitunlock: UnsafeCell::new(None),
             rand: UnsafeCell::new(CheapRand::new(0)),
+            first_steal_draw: AtomicU64::new(u64::MAX),
             parks: AtomicU64::new(0),
             ticks: AtomicU64::new(0),
         }

@@ -67,6 +67,11 @@ pub fn init_steal_order(nprocs: u32) {
     });
 }
 
+/// The steal order, once `init_steal_order` ran.
+pub fn steal_order() -> Option<&'static RandomOrder> {
+    STEAL_ORDER.get()
+}
+
 /// Run `f(gp)` on this M's g0 after saving the current G's context.
 ///
 /// Context: on a G, interrupts off. Returns when the G is resumed.
@@ -294,7 +299,11 @@ fn steal_work(m: &'static M, pp: &'static P) -> Option<&'static G> {
     let ps = allp();
     for i in 0..STEAL_TRIES {
         let steal_runnext = i == STEAL_TRIES - 1;
-        let mut e = order.start(m.rand().next_u32());
+        let draw = m.rand().next_u32();
+        if m.first_steal_draw.load(Ordering::Relaxed) == u64::MAX {
+            m.first_steal_draw.store(u64::from(draw), Ordering::Relaxed);
+        }
+        let mut e = order.start(draw);
         while !e.done() {
             let p2 = &ps[e.position() as usize];
             e.advance();

@@ -11,7 +11,7 @@
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use gmp_sched::rand::CheapRand;
 
@@ -24,6 +24,10 @@ use crate::runtime::newproc::go;
 use crate::runtime::p::P;
 use crate::runtime::proc;
 use crate::runtime::sched::{self, SCHED};
+
+/// The seed every M's random source (the steal order) was derived from:
+/// the `seed` option, or the TSC at boot when none was given.
+pub static RAND_SEED: AtomicU64 = AtomicU64::new(0);
 
 /// Released once the Ps exist, so APs can enter the scheduler.
 static SCHED_READY: AtomicBool = AtomicBool::new(false);
@@ -42,9 +46,10 @@ pub fn start_m0() -> ! {
     let (hz, source) = tsc::calibrate();
     let apic_timer_hz = crate::arch::timer::init(opts.tick_ns);
     let seed = opts.seed.unwrap_or_else(cpu::rdtsc);
+    RAND_SEED.store(seed, Ordering::Relaxed);
     gstack::init(opts.stack_size as u64);
     for mp in m::all() {
-        *mp.rand() = CheapRand::new(seed ^ (mp.id as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        *mp.rand() = CheapRand::for_m(seed, mp.id);
     }
     kprintln!(
         "scheduler: gomaxprocs={procs} cores={ncpu} sched={} seed={seed} stack={}K tsc={}MHz ({:?}) timer={} ({} kHz) tick={}us preempt={}",

@@ -69,4 +69,36 @@ pub fn print() {
         crate::runtime::sched::SCHED_LOCKS.load(Ordering::Relaxed),
         crate::runtime::sched::SCHED_LOCK_CONTENDED.load(Ordering::Relaxed)
     );
+    print_first_steal_passes();
+}
+
+/// One line with the order in which each M visited the Ps on its first
+/// steal pass, with the seed that chose it: the same seed gives the same
+/// orders (the only other draw from an M's source is `select`'s poll order).
+fn print_first_steal_passes() {
+    use core::fmt::Write;
+    let Some(order) = super::proc::steal_order() else {
+        return;
+    };
+    let mut line = alloc::string::String::new();
+    for mp in m::all().iter().take(m::mcount()) {
+        let draw = mp.first_steal_draw.load(Ordering::Relaxed);
+        if draw == u64::MAX {
+            continue;
+        }
+        let _ = write!(
+            line,
+            "{}M{}",
+            if line.is_empty() { "" } else { ", " },
+            mp.id
+        );
+        for (i, p) in order.start(draw as u32).enumerate() {
+            let _ = write!(line, "{}P{p}", if i == 0 { " " } else { ">" });
+        }
+    }
+    kprintln!(
+        "  first steal pass (seed {}): {}",
+        super::start::RAND_SEED.load(Ordering::Relaxed),
+        if line.is_empty() { "no M stole" } else { &line }
+    );
 }

@@ -16,6 +16,7 @@ pub mod ledger;
 mod producer_consumer;
 mod sched4;
 mod selftest;
+mod timeslice;
 pub mod torture;
 pub mod wait;
 
@@ -49,6 +50,7 @@ pub fn run(name: &str) -> Verdict {
         "test-syscall" => sched4::syscall_handoff(),
         "test-leak" => leak::run(),
         "test-fairness" => experiments::fairness(),
+        "test-timeslice" => timeslice::run(),
         "torture" => torture::run(),
         other => Err(alloc::format!(
             "workload {other} is not implemented in this kernel"

@@ -109,6 +109,10 @@ pub static WORKLOADS: &[(&str, &str)] = &[
         "test-fairness",
         "experiment: a respawn chain vs a G in the global queue (procs=1 preempt=off runnext=off)",
     ),
+    (
+        "test-timeslice",
+        "experiment: two hogs share one P; counts P hand-overs per forcepreempt (procs=1)",
+    ),
 ];
 
 /// Faults that can be provoked on purpose, for tests: `(name, description)`.

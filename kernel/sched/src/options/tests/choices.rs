@@ -44,7 +44,8 @@ fn workload_table_has_the_documented_demos() {
             "test-closed-send",
             "test-syscall",
             "test-leak",
-            "test-fairness"
+            "test-fairness",
+            "test-timeslice"
         ]
     );
     // Every name after the demos is a self-test, and says so in --help.
