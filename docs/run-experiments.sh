@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Runs every experiment of docs/EXPERIMENTS.md and prints the lines its
 # tables are made from. Usage: bash docs/run-experiments.sh [section...]
-# Sections: gm fairness hog runnext spinning (default: all).
+# Sections: gm fairness hog runnext spinning timeslice seed (default: all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build -q --release
 run() { cargo run -q --release -- "$@" 2>/dev/null; }
 pick() { grep -E "$1" || true; }
-sections=("$@"); [ ${#sections[@]} -eq 0 ] && sections=(gm fairness hog runnext spinning)
+sections=("$@"); [ ${#sections[@]} -eq 0 ] && sections=(gm fairness hog runnext spinning timeslice seed)
 for s in "${sections[@]}"; do
   case "$s" in
     gm)
@@ -29,6 +29,8 @@ for s in "${sections[@]}"; do
       for r in on off; do
         echo "== runnext: --icount --smp 1 workload=bench procs=1 bench=runnext-handoff,chan-pingpong-1p,gosched-pingpong runnext=$r"
         run --icount --smp 1 workload=bench procs=1 bench=runnext-handoff,chan-pingpong-1p,gosched-pingpong "runnext=$r" | pick '^BENCH '
+        echo "== runnext: --icount --smp 1 workload=test-runnext procs=1 preempt=off runnext=$r"
+        run --icount --smp 1 workload=test-runnext procs=1 preempt=off "runnext=$r" | pick '^runnext:'
       done ;;
     spinning)
       for sp in on off; do
@@ -36,6 +38,18 @@ for s in "${sections[@]}"; do
         run --smp 4 workload=producer-consumer "spinning=$sp" | pick 'workload producer-consumer: ok|steal misses|^  all '
         echo "== spinning: --smp 4 workload=bench procs=4 bench=wake-latency,steal-latency spinning=$sp"
         run --smp 4 workload=bench procs=4 bench=wake-latency,steal-latency "spinning=$sp" | pick '^BENCH '
+      done ;;
+    timeslice)
+      for f in 1ms 2ms 5ms 10ms 20ms 50ms 100ms; do
+        echo "== timeslice: --smp 1 workload=test-timeslice procs=1 forcepreempt=$f"
+        run --smp 1 workload=test-timeslice procs=1 "forcepreempt=$f" | pick '^timeslice:|preemptions'
+      done
+      echo "== timeslice: --smp 1 workload=test-timeslice procs=1 forcepreempt=2ms preempt=coop"
+      run --smp 1 workload=test-timeslice procs=1 forcepreempt=2ms preempt=coop | pick '^timeslice:' ;;
+    seed)
+      for seed in 1 2 1; do
+        echo "== seed: --smp 4 workload=producer-consumer seed=$seed"
+        run --smp 4 workload=producer-consumer "seed=$seed" | pick 'first steal pass'
       done ;;
     *) echo "unknown section $s" >&2; exit 2 ;;
   esac

@@ -178,3 +178,18 @@ fn the_seed_fixes_each_ms_steal_order() {
         }
     }
 }
+
+#[test]
+fn runnext_lets_a_readied_g_overtake_the_ring() {
+    let base = ["procs=1", "preempt=off"];
+    let on = run_ok("1", "test-runnext", &base);
+    expect_line(
+        &on,
+        &["runnext: runnext=on: the G readied by a channel send ran after 0 of the 128 Gs"],
+    );
+    let off = run_ok("1", "test-runnext", &[base[0], base[1], "runnext=off"]);
+    expect_line(
+        &off,
+        &["runnext: runnext=off: the G readied by a channel send ran after 128 of the 128 Gs"],
+    );
+}

@@ -14,6 +14,7 @@ pub mod faults;
 mod leak;
 pub mod ledger;
 mod producer_consumer;
+mod runnext_latency;
 mod sched4;
 mod selftest;
 mod timeslice;
@@ -51,6 +52,7 @@ pub fn run(name: &str) -> Verdict {
         "test-leak" => leak::run(),
         "test-fairness" => experiments::fairness(),
         "test-timeslice" => timeslice::run(),
+        "test-runnext" => runnext_latency::run(),
         "torture" => torture::run(),
         other => Err(alloc::format!(
             "workload {other} is not implemented in this kernel"

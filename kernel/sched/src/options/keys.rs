@@ -113,6 +113,10 @@ pub static WORKLOADS: &[(&str, &str)] = &[
         "test-timeslice",
         "experiment: two hogs share one P; counts P hand-overs per forcepreempt (procs=1)",
     ),
+    (
+        "test-runnext",
+        "experiment: how many ring Gs run before a G readied by a send (procs=1 preempt=off)",
+    ),
 ];
 
 /// Faults that can be provoked on purpose, for tests: `(name, description)`.

@@ -45,7 +45,8 @@ fn workload_table_has_the_documented_demos() {
             "test-syscall",
             "test-leak",
             "test-fairness",
-            "test-timeslice"
+            "test-timeslice",
+            "test-runnext"
         ]
     );
     // Every name after the demos is a self-test, and says so in --help.
