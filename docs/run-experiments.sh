@@ -38,6 +38,10 @@ for s in "${sections[@]}"; do
         run --smp 4 workload=producer-consumer "spinning=$sp" | pick 'workload producer-consumer: ok|steal misses|^  all '
         echo "== spinning: --smp 4 workload=bench procs=4 bench=wake-latency,steal-latency spinning=$sp"
         run --smp 4 workload=bench procs=4 bench=wake-latency,steal-latency "spinning=$sp" | pick '^BENCH '
+        for smp in 4 8; do
+          echo "== spinning: --smp $smp workload=test-spinning spinning=$sp"
+          run --smp "$smp" workload=test-spinning "spinning=$sp" | pick '^spinning:|test-spinning: ok'
+        done
       done ;;
     timeslice)
       for f in 1ms 2ms 5ms 10ms 20ms 50ms 100ms; do

@@ -79,10 +79,43 @@ fn without_the_1_in_61_check_the_global_queue_starves() {
     );
 }
 
+/// The spinners refused by the limit in a `test-spinning` run.
+fn spinners_refused(o: &gmp_metal::Outcome) -> u64 {
+    let line = line_with(o, "spinning: spinning=").expect("no spinning line");
+    line.split("together: ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|w| w.parse().ok())
+        .unwrap_or_else(|| panic!("no refusal count in: {line}"))
+}
+
 #[test]
-fn spinning_off_never_consults_the_limit() {
-    let o = run_ok("4", "test-chan", &["spinning=off"]);
-    assert_eq!(counter(&o, "spinning refused "), 0);
+fn the_spinning_limit_refuses_spinners_and_spinning_off_removes_it() {
+    // 500 rounds in which two Ps run dry at once while the others idle:
+    // the second M to look is refused if the first is still looking, which
+    // depends on how the 4 vCPUs share the host's cores (66-307 refusals
+    // per boot measured), so up to three boots are allowed; a limit that
+    // never refuses fails all three.
+    let refused: Vec<u64> = (0..3)
+        .map(|_| spinners_refused(&run_ok("4", "test-spinning", &[])))
+        .scan(false, |done, n| {
+            (!*done).then(|| {
+                *done = n > 0;
+                n
+            })
+        })
+        .collect();
+    assert!(
+        refused.iter().any(|&n| n > 0),
+        "spinning=on never refused a spinner in three boots: {refused:?}"
+    );
+    let off = run_ok("4", "test-spinning", &["spinning=off"]);
+    assert_eq!(
+        spinners_refused(&off),
+        0,
+        "spinning=off still applied the limit"
+    );
+    assert_eq!(counter(&off, "spinning refused "), 0);
 }
 
 /// The P hand-overs between the two hogs of `test-timeslice`.

@@ -17,6 +17,7 @@ mod producer_consumer;
 mod runnext_latency;
 mod sched4;
 mod selftest;
+mod spinning_rounds;
 mod timeslice;
 pub mod torture;
 pub mod wait;
@@ -53,6 +54,7 @@ pub fn run(name: &str) -> Verdict {
         "test-fairness" => experiments::fairness(),
         "test-timeslice" => timeslice::run(),
         "test-runnext" => runnext_latency::run(),
+        "test-spinning" => spinning_rounds::run(),
         "torture" => torture::run(),
         other => Err(alloc::format!(
             "workload {other} is not implemented in this kernel"

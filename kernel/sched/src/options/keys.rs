@@ -117,6 +117,10 @@ pub static WORKLOADS: &[(&str, &str)] = &[
         "test-runnext",
         "experiment: how many ring Gs run before a G readied by a send (procs=1 preempt=off)",
     ),
+    (
+        "test-spinning",
+        "experiment: two Ps run dry at once, 500 times; counts spinners refused (procs>=2)",
+    ),
 ];
 
 /// Faults that can be provoked on purpose, for tests: `(name, description)`.
@@ -317,7 +321,7 @@ pub static KEYS: &[KeySpec] = &[
         name: "spinning",
         default: "on",
         example: "off",
-        help: "an idle M spins looking for work before it parks (off = park at once)",
+        help: "at most half the busy Ps may have a spinning M (off = no limit: every M that runs dry steals)",
         field: Field::Bool(at!(spinning)),
     },
     KeySpec {

@@ -46,7 +46,8 @@ fn workload_table_has_the_documented_demos() {
             "test-leak",
             "test-fairness",
             "test-timeslice",
-            "test-runnext"
+            "test-runnext",
+            "test-spinning"
         ]
     );
     // Every name after the demos is a self-test, and says so in --help.
