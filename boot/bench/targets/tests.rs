@@ -91,3 +91,42 @@ fn real_time_judges_the_fib_speedup() {
         (Status::Met, Some(1000.0 / 520.0))
     );
 }
+
+/// The mem-parked-g note with `gs` Gs really parked and the kernel's
+/// estimate `max` of how many would fit.
+fn parked_note(gs: u32, max: u32) -> KernelReport {
+    parse(&format!(
+        "BENCH mem-parked-g unit=bytes reps=1 median=4330 p99=4330 min=4330 desc=d\n\
+         BENCH-NOTE mem-parked-g gs={gs} frames_per_g=4136.6 heap_per_g=193.6 max_parked_gs={max} (memory free at start: 5109 MiB)\n\
+         BENCH-DONE\n"
+    ))
+    .unwrap()
+}
+
+#[test]
+fn a_million_really_parked_gs_is_measured_and_an_estimate_says_so() {
+    let c = fake_compare();
+    let tb = Timebase::Instructions;
+    let target = |k: &KernelReport| {
+        evaluate(k, &rows(k, &c, tb), Some(&c), tb, "5G")
+            .into_iter()
+            .find(|t| t.id == "million-parked")
+            .unwrap()
+    };
+    let real = target(&parked_note(1_000_000, 1_237_205));
+    assert_eq!((real.status, real.value), (Status::Met, Some(1e6)));
+    assert!(real.detail.contains("(measured)"), "{}", real.detail);
+    let short = target(&parked_note(100_000, 985_364));
+    assert_eq!(
+        (short.status, short.value),
+        (Status::Missed, Some(985_364.0))
+    );
+    assert!(short.detail.contains("estimate"), "{}", short.detail);
+    let estimated = target(&parked_note(100_000, 1_237_205));
+    assert_eq!(estimated.status, Status::Met);
+    assert!(
+        estimated.detail.contains("estimate"),
+        "{}",
+        estimated.detail
+    );
+}

@@ -387,4 +387,15 @@ pub static KEYS: &[KeySpec] = &[
             at: at!(bench),
         },
     },
+    KeySpec {
+        name: "parked",
+        default: "100000",
+        example: "1000000",
+        help: "how many Gs the mem-parked-g benchmark parks (fewer if memory is short)",
+        field: Field::Int {
+            min: 1,
+            max: 100_000_000,
+            at: IntAt::U32(at!(parked_gs)),
+        },
+    },
 ];

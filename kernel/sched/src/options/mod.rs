@@ -60,7 +60,8 @@ pub struct BootOptions {
     pub fairness61: bool,
     /// `steal`: idle Ms steal from other Ps.
     pub steal: bool,
-    /// `spinning`: idle Ms spin before parking.
+    /// `spinning`: the spinning limit (at most half the busy Ps spin);
+    /// off = every M that runs dry may spin and steal.
     pub spinning: bool,
     /// `schedtrace`: period of the scheduler summary in ms; 0 = off.
     pub schedtrace_ms: u32,
@@ -76,6 +77,8 @@ pub struct BootOptions {
     pub fault: &'static str,
     /// `bench`: benchmark names for `workload=bench`; empty = all of them.
     pub bench: Vec<String>,
+    /// `parked`: Gs the `mem-parked-g` benchmark parks, 1..=100,000,000.
+    pub parked_gs: u32,
 }
 
 impl Default for BootOptions {
@@ -102,6 +105,7 @@ impl Default for BootOptions {
             duration_secs: 10,
             fault: "none",
             bench: Vec::new(),
+            parked_gs: 100_000,
         }
     }
 }

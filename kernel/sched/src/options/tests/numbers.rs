@@ -241,3 +241,14 @@ fn duration_refuses_one_past_each_end() {
     bad_value("duration=86401", "duration", "86401", allowed);
     bad_value("duration=10s", "duration", "10s", allowed);
 }
+
+#[test]
+fn parked_accepts_1_to_100_million() {
+    assert_eq!(ok("").parked_gs, 100_000);
+    assert_eq!(ok("parked=1").parked_gs, 1);
+    assert_eq!(ok("parked=1000000").parked_gs, 1_000_000);
+    assert_eq!(ok("parked=100000000").parked_gs, 100_000_000);
+    let allowed = &["an integer from 1 to 100000000"];
+    bad_value("parked=0", "parked", "0", allowed);
+    bad_value("parked=100000001", "parked", "100000001", allowed);
+}

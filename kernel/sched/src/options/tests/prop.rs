@@ -87,11 +87,12 @@ fn any_options() -> impl Strategy<Value = BootOptions> {
         1u32..=86_400,
         select(names(FAULTS)),
         vec(bench_name(), 0..4),
+        1u32..=100_000_000,
     );
     (scheduling, rest).prop_map(
         |(
             (procs, seed, stack_size, workload, preempt, tick_ns, forcepreempt_ns, sched),
-            (flags, schedtrace_ms, duration_secs, fault, bench),
+            (flags, schedtrace_ms, duration_secs, fault, bench, parked_gs),
         )| {
             let [
                 runnext,
@@ -122,6 +123,7 @@ fn any_options() -> impl Strategy<Value = BootOptions> {
                 duration_secs,
                 fault,
                 bench,
+                parked_gs,
             }
         },
     )
