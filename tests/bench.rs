@@ -155,3 +155,37 @@ fn the_bench_refuses_procs_and_misplaced_flags_before_booting() {
     assert_eq!(out.status.code(), Some(gmp_metal::exit::USAGE));
     assert!(text(&out.stderr).contains("`bench` must be the first word"));
 }
+
+#[test]
+fn parked_sets_how_many_gs_mem_parked_g_parks_and_memory_caps_it() {
+    // 3,000 Gs fit easily; 100 million cannot fit in the default guest,
+    // so the kernel parks fewer and says so instead of running out.
+    let timeout = common::boot_timeout().as_secs().to_string();
+    let run = |parked: &str| {
+        let _slot = common::qemu_slot();
+        let out = bench(
+            &[
+                "mem-parked-g",
+                parked,
+                "--memory",
+                "256M",
+                "--timeout",
+                &timeout,
+            ],
+            &[],
+        );
+        let stdout = text(&out.stdout);
+        assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+        stdout
+    };
+    let few = run("parked=3000");
+    assert!(few.contains("note mem-parked-g: gs=3000 "), "{few}");
+    assert!(!few.contains("capped"), "{few}");
+    let many = run("parked=100000000");
+    assert!(
+        many.contains("note mem-parked-g: capped: parking ")
+            && many.contains(" of the 100000000 Gs asked for"),
+        "{many}"
+    );
+    assert!(!many.contains("gs=100000000 "), "{many}");
+}
