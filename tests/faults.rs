@@ -107,6 +107,26 @@ fn the_watchdog_catches_a_core_with_interrupts_off() {
     );
 }
 
+/// Regression: with M1 parked (its timer stopped) nobody watched M0, so an
+/// M0 stuck with interrupts off hung the run until the runner's timeout
+/// (seen in a full `cargo test`). With one P the fault runs on M0 and M1
+/// stays parked for good.
+#[test]
+fn the_watchdog_catches_sysmons_core_while_the_other_core_is_parked() {
+    let o = boot(
+        Run::new()
+            .smp("2")
+            .boot_opt("fault=irqs-off")
+            .boot_opt("procs=1"),
+    );
+    check(
+        &o,
+        o.verdict == Verdict::Failure,
+        "fault=irqs-off procs=1 must fail the run with the kernel's failure status".to_string(),
+    );
+    report_line(&o, &["WATCHDOG: M0", "took no timer tick", "stuck at RIP"]);
+}
+
 #[test]
 fn writing_kernel_code_faults_and_says_it_is_code() {
     let o = provoke("1", "write-code", &[]);

@@ -505,9 +505,11 @@ fn stopm(m: &'static M) {
     // `sti; hlt` is atomic with respect to the wake IPI, and the note is
     // checked with interrupts off: no wakeup can slip between the check
     // and the halt.
-    // Only sysmon's core (M0) keeps ticking while parked: idle cores stay
-    // fully halted until a wake IPI.
-    if m.id != 0 {
+    // Only sysmon's core (M0) and its watchdog (M1, see `watchdog`) keep
+    // ticking while parked: other idle cores stay fully halted until a wake
+    // IPI. Were M1 to stop too, an M0 stuck with interrupts off while every
+    // other core is parked would hang the machine unreported.
+    if !ticks_while_parked(m) {
         crate::arch::timer::stop_this_cpu();
     }
     while !m.park.swap(false, Ordering::Acquire) {
@@ -519,7 +521,7 @@ fn stopm(m: &'static M) {
             super::probe::WAKE.push(cpu::rdtsc().saturating_sub(sent));
         }
     }
-    if m.id != 0 {
+    if !ticks_while_parked(m) {
         crate::arch::timer::start_this_cpu();
     }
     let pp = m.nextp.swap(core::ptr::null_mut(), Ordering::Acquire);
@@ -527,6 +529,12 @@ fn stopm(m: &'static M) {
     // SAFETY: Ps are leaked and live forever.
     acquirep(m, unsafe { &*pp });
     trace::m_wake();
+}
+
+/// Whether `m` keeps its timer tick while parked: M0 runs sysmon, M1
+/// watches M0 (`watchdog::on_tick`).
+fn ticks_while_parked(m: &M) -> bool {
+    m.id <= 1
 }
 
 /// After releasing the P: is there work anywhere? If so, take an idle P back

@@ -14,11 +14,11 @@
 
 use alloc::format;
 use alloc::sync::Arc;
-use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU32, Ordering};
 
 use super::Verdict;
+use super::demos::pstat_sum;
 use crate::kprintln;
-use crate::runtime::p::PStats;
 use crate::runtime::{go, sched, sleep};
 
 /// How often the main G looks whether a round is over.
@@ -27,13 +27,6 @@ const POLL_NS: u64 = 200_000;
 const ROUNDS: u32 = 500;
 /// Gs per round: two, so that two Ps are busy and the rest idle.
 const GS: u32 = 2;
-
-fn pstat_sum(f: fn(&PStats) -> &AtomicU64) -> u64 {
-    sched::allp()
-        .iter()
-        .map(|pp| f(&pp.stats).load(Ordering::Relaxed))
-        .sum()
-}
 
 /// Run the experiment (needs at least two Ps).
 pub fn run() -> Verdict {

@@ -23,7 +23,7 @@ pub mod syscall;
 const MS: u64 = 1_000_000;
 
 /// A per-P counter summed over every P.
-fn pstat_sum(f: fn(&PStats) -> &core::sync::atomic::AtomicU64) -> u64 {
+pub(super) fn pstat_sum(f: fn(&PStats) -> &core::sync::atomic::AtomicU64) -> u64 {
     sched::allp()
         .iter()
         .map(|pp| f(&pp.stats).load(Ordering::Relaxed))
