@@ -9,8 +9,8 @@
 //!   timer's rate against the already-calibrated TSC.
 //!
 //! The tick period is the boot option `tick`. A core can stop its timer
-//! while it is parked (only the sysmon core must keep ticking), which keeps
-//! idle cores fully halted.
+//! while it is parked (only the sysmon core and its watchdog must keep
+//! ticking), which keeps the other idle cores fully halted.
 
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
