@@ -543,9 +543,15 @@ fn find_runnable(m: &'static M) -> (&'static G, bool) {
         // Run due timers first (they may ready Gs into this P). Unlike Go,
         // which runs other Ps' timers only while stealing, every due timer
         // is run here: an idle P's timers then never wait for a spinner.
-        let now = time::nanotime();
+        // The clock is read only when some P has a timer at all.
+        let mut now = 0;
         for p2 in allp() {
-            time::check_timers(p2, now);
+            if p2.timer0_when.load(Ordering::Relaxed) != 0 {
+                if now == 0 {
+                    now = time::nanotime();
+                }
+                time::check_timers(p2, now);
+            }
         }
         if let Some((gp, inherit, source)) = findrunnable::find_runnable(&mut Finder { m, pp }) {
             let _ = source;
@@ -653,10 +659,16 @@ pub(crate) fn execute_now(gp: &'static G) -> ! {
 
 /// Panic if `gp`'s stack canary was overwritten, naming the G and the
 /// likely culprit (the G whose stack sits just above it in memory).
+#[inline]
 pub(crate) fn check_stack(gp: &G) {
-    if gp.canary_ok() {
-        return;
+    if !gp.canary_ok() {
+        stack_smashed(gp);
     }
+}
+
+#[cold]
+#[inline(never)]
+fn stack_smashed(gp: &G) -> ! {
     let addr = gp.canary_addr();
     // SAFETY: the canary word is mapped (top page of the stack).
     let found = unsafe { core::ptr::read_volatile(addr as *const u64) };
@@ -677,6 +689,7 @@ pub(crate) fn check_stack(gp: &G) {
 
 /// Forget the current G (Go's `dropg`): the G is switching out, so its
 /// stack canary is checked here too.
+#[inline]
 pub(crate) fn dropg(m: &M, gp: &G) {
     check_stack(gp);
     gp.m.store(core::ptr::null_mut(), Ordering::Relaxed);

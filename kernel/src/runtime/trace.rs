@@ -118,6 +118,7 @@ fn curgoid() -> u64 {
     percpu::this_m().curg().map_or(0, |g| g.goid())
 }
 
+#[inline]
 pub fn go_create(goid: u64) {
     emit(|ts, m, p| Event::GoCreate {
         ts,
@@ -127,9 +128,11 @@ pub fn go_create(goid: u64) {
         parent: curgoid(),
     });
 }
+#[inline]
 pub fn go_start(goid: u64) {
     emit(|ts, m, p| Event::GoStart { ts, m, p, goid });
 }
+#[inline]
 pub fn go_stop(goid: u64, reason: StopReason) {
     emit(|ts, m, p| Event::GoStop {
         ts,
@@ -139,6 +142,7 @@ pub fn go_stop(goid: u64, reason: StopReason) {
         reason,
     });
 }
+#[inline]
 pub fn go_block(goid: u64, reason: u8) {
     emit(|ts, m, p| Event::GoBlock {
         ts,
@@ -148,6 +152,7 @@ pub fn go_block(goid: u64, reason: u8) {
         reason,
     });
 }
+#[inline]
 pub fn go_unblock(goid: u64) {
     emit(|ts, m, p| Event::GoUnblock {
         ts,
@@ -157,18 +162,23 @@ pub fn go_unblock(goid: u64) {
         by: curgoid(),
     });
 }
+#[inline]
 pub fn go_end(goid: u64) {
     emit(|ts, m, p| Event::GoEnd { ts, m, p, goid });
 }
+#[inline]
 pub fn go_syscall_begin(goid: u64) {
     emit(|ts, m, p| Event::GoSyscallBegin { ts, m, p, goid });
 }
+#[inline]
 pub fn go_syscall_end(goid: u64) {
     emit(|ts, m, p| Event::GoSyscallEnd { ts, m, p, goid });
 }
+#[inline]
 pub fn proc_start() {
     emit(|ts, m, p| Event::ProcStart { ts, m, p });
 }
+#[inline]
 pub fn proc_stop(pid: u32) {
     emit(|ts, m, _| Event::ProcStop {
         ts,
@@ -176,6 +186,7 @@ pub fn proc_stop(pid: u32) {
         p: Some(pid),
     });
 }
+#[inline]
 pub fn enqueue(goid: u64, queue: Queue) {
     emit(|ts, m, p| Event::Enqueue {
         ts,
@@ -185,9 +196,11 @@ pub fn enqueue(goid: u64, queue: Queue) {
         queue,
     });
 }
+#[inline]
 pub fn runnext_kick(goid: u64) {
     emit(|ts, m, p| Event::RunnextKick { ts, m, p, goid });
 }
+#[inline]
 pub fn steal(victim: u32, count: u32, runnext: bool) {
     emit(|ts, m, p| Event::Steal {
         ts,
@@ -198,21 +211,27 @@ pub fn steal(victim: u32, count: u32, runnext: bool) {
         runnext,
     });
 }
+#[inline]
 pub fn overflow(count: u32) {
     emit(|ts, m, p| Event::Overflow { ts, m, p, count });
 }
+#[inline]
 pub fn global_take(count: u32) {
     emit(|ts, m, p| Event::GlobalTake { ts, m, p, count });
 }
+#[inline]
 pub fn m_park() {
     emit(|ts, m, _| Event::MPark { ts, m });
 }
+#[inline]
 pub fn m_wake() {
     emit(|ts, m, p| Event::MWake { ts, m, p });
 }
+#[inline]
 pub fn timer_fire(goid: u64) {
     emit(|ts, m, p| Event::TimerFire { ts, m, p, goid });
 }
+#[inline]
 pub fn handoff(pid: u32) {
     emit(|ts, m, _| Event::Handoff {
         ts,
