@@ -232,12 +232,29 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
     /// # Safety
     /// The owner rule (module docs): only the queue's owner calls this.
     pub unsafe fn runqputbatch(&self, q: &mut GQueue<T>) {
-        if q.is_empty() {
+        // SAFETY: forwarded from this function's contract.
+        unsafe { self.runqputbatch_n(q, u32::MAX) }
+    }
+
+    /// Moves up to `n` Gs from the head of `q` to the tail of the ring, in
+    /// order, as many as fit; the rest stay at the head of `q`, in order.
+    /// (The global queue's batch goes straight into the ring this way, with
+    /// no intermediate list.)
+    ///
+    /// Context: owner P only.
+    ///
+    /// # Safety
+    /// The owner rule (module docs): only the queue's owner calls this.
+    #[inline]
+    pub unsafe fn runqputbatch_n(&self, q: &mut GQueue<T>, n: u32) {
+        if n == 0 || q.is_empty() {
             return;
         }
         let h = self.runqhead.load(Acquire);
-        let mut t = self.runqtail.load(Relaxed);
-        while t.wrapping_sub(h) < Self::CAP {
+        let t0 = self.runqtail.load(Relaxed);
+        let room = Self::CAP - t0.wrapping_sub(h);
+        let mut t = t0;
+        for _ in 0..n.min(room) {
             let Some(gp) = q.pop() else { break };
             self.slot(t).store(gp.as_ptr(), Relaxed);
             t = t.wrapping_add(1);
