@@ -543,13 +543,10 @@ fn find_runnable(m: &'static M) -> (&'static G, bool) {
         // Run due timers first (they may ready Gs into this P). Unlike Go,
         // which runs other Ps' timers only while stealing, every due timer
         // is run here: an idle P's timers then never wait for a spinner.
-        // The clock is read only when some P has a timer at all.
-        let mut now = 0;
-        for p2 in allp() {
-            if p2.timer0_when.load(Ordering::Relaxed) != 0 {
-                if now == 0 {
-                    now = time::nanotime();
-                }
+        // The Ps (and the clock) are looked at only when some P has a timer.
+        if time::any_timers() {
+            let now = time::nanotime();
+            for p2 in allp() {
                 time::check_timers(p2, now);
             }
         }

@@ -120,7 +120,7 @@ fn curgoid() -> u64 {
 
 #[inline]
 pub fn go_create(goid: u64) {
-    emit(|ts, m, p| Event::GoCreate {
+    emit(move |ts, m, p| Event::GoCreate {
         ts,
         m,
         p,
@@ -130,11 +130,11 @@ pub fn go_create(goid: u64) {
 }
 #[inline]
 pub fn go_start(goid: u64) {
-    emit(|ts, m, p| Event::GoStart { ts, m, p, goid });
+    emit(move |ts, m, p| Event::GoStart { ts, m, p, goid });
 }
 #[inline]
 pub fn go_stop(goid: u64, reason: StopReason) {
-    emit(|ts, m, p| Event::GoStop {
+    emit(move |ts, m, p| Event::GoStop {
         ts,
         m,
         p,
@@ -144,7 +144,7 @@ pub fn go_stop(goid: u64, reason: StopReason) {
 }
 #[inline]
 pub fn go_block(goid: u64, reason: u8) {
-    emit(|ts, m, p| Event::GoBlock {
+    emit(move |ts, m, p| Event::GoBlock {
         ts,
         m,
         p,
@@ -154,7 +154,7 @@ pub fn go_block(goid: u64, reason: u8) {
 }
 #[inline]
 pub fn go_unblock(goid: u64) {
-    emit(|ts, m, p| Event::GoUnblock {
+    emit(move |ts, m, p| Event::GoUnblock {
         ts,
         m,
         p,
@@ -164,23 +164,23 @@ pub fn go_unblock(goid: u64) {
 }
 #[inline]
 pub fn go_end(goid: u64) {
-    emit(|ts, m, p| Event::GoEnd { ts, m, p, goid });
+    emit(move |ts, m, p| Event::GoEnd { ts, m, p, goid });
 }
 #[inline]
 pub fn go_syscall_begin(goid: u64) {
-    emit(|ts, m, p| Event::GoSyscallBegin { ts, m, p, goid });
+    emit(move |ts, m, p| Event::GoSyscallBegin { ts, m, p, goid });
 }
 #[inline]
 pub fn go_syscall_end(goid: u64) {
-    emit(|ts, m, p| Event::GoSyscallEnd { ts, m, p, goid });
+    emit(move |ts, m, p| Event::GoSyscallEnd { ts, m, p, goid });
 }
 #[inline]
 pub fn proc_start() {
-    emit(|ts, m, p| Event::ProcStart { ts, m, p });
+    emit(move |ts, m, p| Event::ProcStart { ts, m, p });
 }
 #[inline]
 pub fn proc_stop(pid: u32) {
-    emit(|ts, m, _| Event::ProcStop {
+    emit(move |ts, m, _| Event::ProcStop {
         ts,
         m,
         p: Some(pid),
@@ -188,7 +188,7 @@ pub fn proc_stop(pid: u32) {
 }
 #[inline]
 pub fn enqueue(goid: u64, queue: Queue) {
-    emit(|ts, m, p| Event::Enqueue {
+    emit(move |ts, m, p| Event::Enqueue {
         ts,
         m,
         p,
@@ -198,11 +198,11 @@ pub fn enqueue(goid: u64, queue: Queue) {
 }
 #[inline]
 pub fn runnext_kick(goid: u64) {
-    emit(|ts, m, p| Event::RunnextKick { ts, m, p, goid });
+    emit(move |ts, m, p| Event::RunnextKick { ts, m, p, goid });
 }
 #[inline]
 pub fn steal(victim: u32, count: u32, runnext: bool) {
-    emit(|ts, m, p| Event::Steal {
+    emit(move |ts, m, p| Event::Steal {
         ts,
         m,
         p,
@@ -213,27 +213,27 @@ pub fn steal(victim: u32, count: u32, runnext: bool) {
 }
 #[inline]
 pub fn overflow(count: u32) {
-    emit(|ts, m, p| Event::Overflow { ts, m, p, count });
+    emit(move |ts, m, p| Event::Overflow { ts, m, p, count });
 }
 #[inline]
 pub fn global_take(count: u32) {
-    emit(|ts, m, p| Event::GlobalTake { ts, m, p, count });
+    emit(move |ts, m, p| Event::GlobalTake { ts, m, p, count });
 }
 #[inline]
 pub fn m_park() {
-    emit(|ts, m, _| Event::MPark { ts, m });
+    emit(move |ts, m, _| Event::MPark { ts, m });
 }
 #[inline]
 pub fn m_wake() {
-    emit(|ts, m, p| Event::MWake { ts, m, p });
+    emit(move |ts, m, p| Event::MWake { ts, m, p });
 }
 #[inline]
 pub fn timer_fire(goid: u64) {
-    emit(|ts, m, p| Event::TimerFire { ts, m, p, goid });
+    emit(move |ts, m, p| Event::TimerFire { ts, m, p, goid });
 }
 #[inline]
 pub fn handoff(pid: u32) {
-    emit(|ts, m, _| Event::Handoff {
+    emit(move |ts, m, _| Event::Handoff {
         ts,
         m,
         p: Some(pid),
