@@ -141,12 +141,11 @@ pub(crate) static RUNQ_LOSE_ON_OVERFLOW: AtomicBool = AtomicBool::new(false);
 ///
 /// Context: interrupts off; the caller holds `pp`.
 pub(crate) fn runqput(pp: &P, gp: &'static G, next: bool) {
-    let opts = crate::options::get();
-    if opts.gm_model() {
+    if crate::options::gm_model() {
         globrunqput(gp);
         return;
     }
-    let next = next && opts.runnext;
+    let next = next && crate::options::hot::RUNNEXT.load(Ordering::Relaxed);
     trace::enqueue(gp.goid(), if next { Queue::Runnext } else { Queue::Ring });
     // SAFETY: the caller holds `pp` (its runq's only producer) and `gp` is
     // on no queue.
@@ -173,9 +172,11 @@ pub(crate) fn runqput(pp: &P, gp: &'static G, next: bool) {
 }
 
 /// Put `gp` at the tail of the global queue.
+///
+/// Context: interrupts off.
 pub(crate) fn globrunqput(gp: &'static G) {
     trace::enqueue(gp.goid(), Queue::Global);
-    let mut s = sched::lock();
+    let mut s = sched::lock_irqs_off();
     // SAFETY: `gp` is on no queue (the caller just made it runnable).
     unsafe { s.runq.globrunqput(NonNull::from(gp)) };
     s.sync_runqsize();
@@ -195,7 +196,7 @@ impl Sources for Finder {
     }
 
     fn fairness_enabled(&self) -> bool {
-        crate::options::get().fairness61
+        crate::options::hot::FAIRNESS61.load(Ordering::Relaxed)
     }
 
     fn global_nonempty(&self) -> bool {
@@ -262,7 +263,7 @@ impl Sources for Finder {
 /// The cap on a global-queue batch: none in the G/M/P model (Go's formula
 /// applies), one in the Go 1.0 model, which had no local queues at all.
 fn glob_batch_max() -> u32 {
-    if crate::options::get().gm_model() {
+    if crate::options::gm_model() {
         1
     } else {
         u32::MAX
@@ -273,7 +274,7 @@ fn glob_batch_max() -> u32 {
 /// ring. The batch is Go's `min(size, size/gomaxprocs + 1, ring/2)`, further
 /// capped by `max` (1 for the fairness check, `u32::MAX` for no extra cap).
 fn globrunqget(pp: &'static P, max: u32) -> Option<&'static G> {
-    let mut s = sched::lock();
+    let mut s = sched::lock_irqs_off();
     let before = s.runq.len();
     // SAFETY: this M holds `pp` (its ring's owner) and `sched.lock`.
     let gp = unsafe { s.runq.globrunqget(&pp.runq, max, gomaxprocs()) };
@@ -351,7 +352,7 @@ fn resetspinning(m: &M) {
 ///
 /// Context: interrupts off.
 pub(crate) fn wakep() {
-    if crate::options::get().gm_model() {
+    if crate::options::gm_model() {
         // Go 1.0 had no spinning: any idle M with any idle P is started.
         let pp = sched::lock().pidleget();
         if let Some(pp) = pp {
@@ -367,7 +368,7 @@ pub(crate) fn wakep() {
     {
         return;
     }
-    let pp = sched::lock().pidleget_spinning();
+    let pp = sched::lock_irqs_off().pidleget_spinning();
     match pp {
         Some(pp) => startm(Some(pp), true),
         None => {

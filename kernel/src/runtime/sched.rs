@@ -211,6 +211,19 @@ pub fn lock() -> IrqMutexGuard<'static, Locked> {
     SCHED.lock.lock()
 }
 
+/// Take `sched.lock` on a core whose interrupts are already off (the
+/// scheduler's own paths on g0): as [`lock`] without saving and restoring
+/// the interrupt flag.
+#[inline]
+pub fn lock_irqs_off() -> IrqMutexGuard<'static, Locked> {
+    SCHED_LOCKS.fetch_add(1, Ordering::Relaxed);
+    if let Some(g) = SCHED.lock.try_lock_irqs_off() {
+        return g;
+    }
+    SCHED_LOCK_CONTENDED.fetch_add(1, Ordering::Relaxed);
+    SCHED.lock.lock_irqs_off()
+}
+
 /// Acquisitions of `sched.lock`, and how many found it held (the Go 1.0
 /// model's bottleneck, compared in the experiments).
 pub static SCHED_LOCKS: AtomicU64 = AtomicU64::new(0);

@@ -38,6 +38,36 @@ impl<T> IrqMutex<T> {
         }
     }
 
+    /// Take the lock on a core whose interrupts are already off (g0, or a G
+    /// that disabled them): the flag is neither saved nor restored, which
+    /// saves the `pushf`/`cli` and the check on release. Calling it with
+    /// interrupts on is a bug (caught by the debug assertion in tests).
+    #[inline]
+    pub fn try_lock_irqs_off(&self) -> Option<IrqMutexGuard<'_, T>> {
+        debug_assert!(
+            !cpu::interrupts_enabled(),
+            "IrqMutex::try_lock_irqs_off with interrupts on"
+        );
+        self.inner.try_lock().map(|guard| IrqMutexGuard {
+            guard: Some(guard),
+            were_enabled: false,
+        })
+    }
+
+    /// [`IrqMutex::lock`] for a core whose interrupts are already off; see
+    /// [`IrqMutex::try_lock_irqs_off`].
+    #[inline]
+    pub fn lock_irqs_off(&self) -> IrqMutexGuard<'_, T> {
+        debug_assert!(
+            !cpu::interrupts_enabled(),
+            "IrqMutex::lock_irqs_off with interrupts on"
+        );
+        IrqMutexGuard {
+            guard: Some(self.inner.lock()),
+            were_enabled: false,
+        }
+    }
+
     /// Take the lock if it is free; interrupts stay as they were on failure.
     #[inline]
     pub fn try_lock(&self) -> Option<IrqMutexGuard<'_, T>> {
