@@ -142,6 +142,7 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
     /// And `gp` must obey the ownership rule of [`crate::glist`]: valid,
     /// and on no other queue or list, until this crate hands it back out.
     #[must_use = "a returned batch must be put on the global run queue"]
+    #[inline]
     pub unsafe fn runqput(&self, gp: NonNull<T>, next: bool) -> Option<GQueue<T>> {
         // SAFETY: forwarded contract.
         unsafe { self.runqput_kick(gp, next) }.0
@@ -153,6 +154,7 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
     /// # Safety
     /// As for [`Self::runqput`].
     #[must_use = "a returned batch must be put on the global run queue"]
+    #[inline]
     pub unsafe fn runqput_kick(
         &self,
         gp: NonNull<T>,
@@ -200,6 +202,8 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
     /// claim them, so the slots are stable and ours (the same argument as
     /// Go's `runqdrain`). It also needs no `[_; N/2 + 1]` array, which Rust
     /// cannot size from a const generic yet.
+    #[cold]
+    #[inline(never)]
     fn runqputslow(&self, gp: NonNull<T>, h: u32, t: u32) -> Option<GQueue<T>> {
         let n = t.wrapping_sub(h) / 2;
         assert!(n == Self::CAP / 2, "runqputslow: queue is not full");
@@ -270,6 +274,7 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
     ///
     /// # Safety
     /// The owner rule (module docs): only the queue's owner calls this.
+    #[inline]
     pub unsafe fn runqget(&self) -> Option<(NonNull<T>, bool)> {
         let next = self.runnext.load(Relaxed); // a guess; the CAS acquires
         // If the CAS fails, a stealer took runnext (only the owner sets it

@@ -123,6 +123,7 @@ pub fn goready(gp: &'static G) {
 }
 
 /// Go's `ready`. Context: interrupts off, holding a P.
+#[inline]
 pub(crate) fn ready(gp: &'static G, next: bool) {
     let pp = percpu::this_m().p().expect("ready: this M holds no P");
     trace::go_unblock(gp.goid());

@@ -81,6 +81,7 @@ pub(crate) fn mcall(f: extern "C" fn(*mut Gobuf) -> !) {
 }
 
 /// Current G, from the caller's perspective.
+#[inline]
 pub(crate) fn getg() -> Option<&'static G> {
     percpu::this_m().curg()
 }
@@ -140,6 +141,7 @@ pub(crate) static RUNQ_LOSE_ON_OVERFLOW: AtomicBool = AtomicBool::new(false);
 /// half the ring plus `gp` to the global queue when the ring is full.
 ///
 /// Context: interrupts off; the caller holds `pp`.
+#[inline]
 pub(crate) fn runqput(pp: &P, gp: &'static G, next: bool) {
     if crate::options::gm_model() {
         globrunqput(gp);
@@ -154,21 +156,29 @@ pub(crate) fn runqput(pp: &P, gp: &'static G, next: bool) {
         // SAFETY: queue entries are live Gs.
         trace::runnext_kick(unsafe { k.as_ref() }.goid());
     }
-    if let Some(mut batch) = overflow {
-        if RUNQ_LOSE_ON_OVERFLOW.load(Ordering::Relaxed) {
-            // The deliberate bug of `fault=runq-lose` (negative control for
-            // the torture workload): the head of the spilled batch is
-            // dropped, a runnable G on no queue.
-            let _lost = batch.pop();
-        }
-        trace::overflow(batch.len());
-        pp.stats
-            .overflows
-            .fetch_add(batch.len() as u64, Ordering::Relaxed);
-        let mut s = sched::lock();
-        s.runq.globrunqputbatch(batch);
-        s.sync_runqsize();
+    if let Some(batch) = overflow {
+        runqput_overflow(pp, batch);
     }
+}
+
+/// The ring was full: `batch` (half of it plus the new G) goes to the
+/// global queue (the slow half of Go's `runqputslow`).
+#[cold]
+#[inline(never)]
+fn runqput_overflow(pp: &P, mut batch: gmp_sched::glist::GQueue<G>) {
+    if RUNQ_LOSE_ON_OVERFLOW.load(Ordering::Relaxed) {
+        // The deliberate bug of `fault=runq-lose` (negative control for
+        // the torture workload): the head of the spilled batch is
+        // dropped, a runnable G on no queue.
+        let _lost = batch.pop();
+    }
+    trace::overflow(batch.len());
+    pp.stats
+        .overflows
+        .fetch_add(batch.len() as u64, Ordering::Relaxed);
+    let mut s = sched::lock();
+    s.runq.globrunqputbatch(batch);
+    s.sync_runqsize();
 }
 
 /// Put `gp` at the tail of the global queue.
