@@ -116,6 +116,7 @@ extern "C" fn goyield_m(gp: *mut Gobuf) -> ! {
 /// inheriting the time slice), then `wakep` (Go's `goready`).
 ///
 /// Context: any G, or g0/interrupt context of an M holding a P.
+#[inline]
 pub fn goready(gp: &'static G) {
     let were = cpu::interrupts_disable_save();
     ready(gp, true);

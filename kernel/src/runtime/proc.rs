@@ -141,7 +141,7 @@ pub(crate) static RUNQ_LOSE_ON_OVERFLOW: AtomicBool = AtomicBool::new(false);
 /// half the ring plus `gp` to the global queue when the ring is full.
 ///
 /// Context: interrupts off; the caller holds `pp`.
-#[inline]
+#[inline(always)]
 pub(crate) fn runqput(pp: &P, gp: &'static G, next: bool) {
     if crate::options::gm_model() {
         globrunqput(gp);
