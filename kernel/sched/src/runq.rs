@@ -163,12 +163,8 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
         let mut gp = gp;
         let mut kicked = None;
         if next {
-            // Go loops on a CAS of runnext; an atomic swap is the same
-            // operation without the loop. AcqRel: publishes gp's contents to
-            // whoever takes it, and acquires the old G's.
-            let old = self.runnext.swap(gp.as_ptr(), AcqRel);
-            // An empty runnext: done. Otherwise kick the old G to the ring.
-            match NonNull::new(old) {
+            // SAFETY: forwarded contract.
+            match unsafe { self.runqput_runnext(gp) } {
                 None => return (None, None),
                 Some(old) => {
                     gp = old;
@@ -191,6 +187,22 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
             }
             // The queue is not full any more: the put above must succeed.
         }
+    }
+
+    /// The `runnext` half of `runqput(gp, true)`: `gp` goes into `runnext`
+    /// and the G it displaced, if any, is returned; the caller must then put
+    /// that G at the tail of the ring (`runqput(old, false)`), which is what
+    /// [`Self::runqput_kick`] does.
+    ///
+    /// # Safety
+    /// As for [`Self::runqput`].
+    #[must_use = "a displaced G must be put on the ring"]
+    #[inline]
+    pub unsafe fn runqput_runnext(&self, gp: NonNull<T>) -> Option<NonNull<T>> {
+        // Go loops on a CAS of runnext; an atomic swap is the same operation
+        // without the loop. AcqRel: publishes gp's contents to whoever takes
+        // it, and acquires the old G's.
+        NonNull::new(self.runnext.swap(gp.as_ptr(), AcqRel))
     }
 
     /// Takes `N/2` Gs from the head of the (full) ring plus `gp`, linked in

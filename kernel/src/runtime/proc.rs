@@ -149,14 +149,26 @@ pub(crate) fn runqput(pp: &P, gp: &'static G, next: bool) {
     }
     let next = next && crate::options::hot::RUNNEXT.load(Ordering::Relaxed);
     trace::enqueue(gp.goid(), if next { Queue::Runnext } else { Queue::Ring });
+    if !next {
+        runqput_ring(pp, NonNull::from(gp));
+        return;
+    }
     // SAFETY: the caller holds `pp` (its runq's only producer) and `gp` is
     // on no queue.
-    let (overflow, kicked) = unsafe { pp.runq.runqput_kick(NonNull::from(gp), next) };
-    if let Some(k) = kicked {
+    if let Some(kicked) = unsafe { pp.runq.runqput_runnext(NonNull::from(gp)) } {
         // SAFETY: queue entries are live Gs.
-        trace::runnext_kick(unsafe { k.as_ref() }.goid());
+        trace::runnext_kick(unsafe { kicked.as_ref() }.goid());
+        runqput_ring(pp, kicked);
     }
-    if let Some(batch) = overflow {
+}
+
+/// `runqput(gp, false)`: the tail of the ring, spilling to the global queue
+/// when it is full. Out of line, so the common `runnext` put stays small.
+#[inline(never)]
+fn runqput_ring(pp: &P, gp: NonNull<G>) {
+    // SAFETY: the caller holds `pp` (its runq's only producer) and `gp` is
+    // on no queue (a new runnable G, or the one just kicked out of runnext).
+    if let Some(batch) = unsafe { pp.runq.runqput(gp, false) } {
         runqput_overflow(pp, batch);
     }
 }
