@@ -6,6 +6,8 @@
 //! `--raw-boot-options`, a hand-written QEMU command line, or a mismatch
 //! between runner and kernel versions).
 
+use core::sync::atomic::Ordering;
+
 use gmp_sched::options::{BootOptions, SchedModel, parse};
 
 use crate::arch::fwcfg;
@@ -21,6 +23,9 @@ pub fn init() {
     match parse(&text) {
         Ok(opts) => {
             kprintln!("boot options: {opts}");
+            hot::GM_MODEL.store(opts.gm_model(), Ordering::Relaxed);
+            hot::RUNNEXT.store(opts.runnext, Ordering::Relaxed);
+            hot::FAIRNESS61.store(opts.fairness61, Ordering::Relaxed);
             OPTIONS.call_once(|| opts);
         }
         Err(e) => {
@@ -28,6 +33,27 @@ pub fn init() {
             exit_qemu(ExitCode::Failure)
         }
     }
+}
+
+/// Copies of the options read on every switch, set by [`init`] before any
+/// scheduler code runs (the `Once` in [`get`] publishes them to the other
+/// cores): one plain load each on the hot paths, instead of the `Once`
+/// state check plus the field.
+pub mod hot {
+    use core::sync::atomic::AtomicBool;
+
+    /// `sched=gm` (see [`super::OptionsExt::gm_model`]).
+    pub static GM_MODEL: AtomicBool = AtomicBool::new(false);
+    /// `runnext`.
+    pub static RUNNEXT: AtomicBool = AtomicBool::new(true);
+    /// `fairness61`.
+    pub static FAIRNESS61: AtomicBool = AtomicBool::new(true);
+}
+
+/// `sched=gm`, from [`hot`].
+#[inline]
+pub fn gm_model() -> bool {
+    hot::GM_MODEL.load(Ordering::Relaxed)
 }
 
 /// The options in force.

@@ -67,6 +67,7 @@ pub trait Sources {
 
 /// Steps 1–5. `Some((g, inherit_time, source))` or `None` when the caller
 /// must go idle (step 6).
+#[inline]
 pub fn find_runnable<S: Sources>(s: &mut S) -> Option<(S::G, bool, Source)> {
     if s.fairness_enabled()
         && s.schedtick().is_multiple_of(GLOBAL_FAIRNESS_TICKS)

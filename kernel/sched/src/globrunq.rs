@@ -19,7 +19,6 @@
 use crate::glist::{GQueue, SchedLink};
 use crate::runq::LocalRunQueue;
 use crate::sync::maybe_const_fn;
-use core::mem;
 use core::ptr::NonNull;
 
 /// How many Gs a P takes from a global queue of `sched_runqsize` Gs:
@@ -27,6 +26,7 @@ use core::ptr::NonNull;
 /// half the local ring's capacity for a batch, 1 for the 1-in-61 check.
 ///
 /// Panics if `gomaxprocs` is 0.
+#[inline]
 pub fn globrunqget_count(sched_runqsize: u32, gomaxprocs: u32, max: u32) -> u32 {
     assert!(gomaxprocs > 0, "globrunqget: gomaxprocs is 0");
     sched_runqsize.min(sched_runqsize / gomaxprocs + 1).min(max)
@@ -141,14 +141,15 @@ impl<T: SchedLink> GlobalRunQueue<T> {
         gomaxprocs: u32,
     ) -> Option<NonNull<T>> {
         let max = max.min(local.capacity() / 2);
-        let (gp, mut rest) = self.globrunqgetbatch(max, gomaxprocs)?;
-        // SAFETY: forwarded from this function's contract (owner of `local`).
-        unsafe { local.runqputbatch(&mut rest) };
-        if !rest.is_empty() {
-            let tail = mem::take(&mut self.runq);
-            rest.push_back_all(tail);
-            self.runq = rest;
+        let n = globrunqget_count(self.runq.len(), gomaxprocs, max);
+        if n == 0 {
+            return None;
         }
+        let gp = self.runq.pop()?;
+        // The other `n - 1` go from the head of the global queue straight
+        // into the ring; any that do not fit are simply left at the head.
+        // SAFETY: forwarded from this function's contract (owner of `local`).
+        unsafe { local.runqputbatch_n(&mut self.runq, n - 1) };
         Some(gp)
     }
 }

@@ -142,6 +142,7 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
     /// And `gp` must obey the ownership rule of [`crate::glist`]: valid,
     /// and on no other queue or list, until this crate hands it back out.
     #[must_use = "a returned batch must be put on the global run queue"]
+    #[inline]
     pub unsafe fn runqput(&self, gp: NonNull<T>, next: bool) -> Option<GQueue<T>> {
         // SAFETY: forwarded contract.
         unsafe { self.runqput_kick(gp, next) }.0
@@ -153,6 +154,7 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
     /// # Safety
     /// As for [`Self::runqput`].
     #[must_use = "a returned batch must be put on the global run queue"]
+    #[inline]
     pub unsafe fn runqput_kick(
         &self,
         gp: NonNull<T>,
@@ -161,12 +163,8 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
         let mut gp = gp;
         let mut kicked = None;
         if next {
-            // Go loops on a CAS of runnext; an atomic swap is the same
-            // operation without the loop. AcqRel: publishes gp's contents to
-            // whoever takes it, and acquires the old G's.
-            let old = self.runnext.swap(gp.as_ptr(), AcqRel);
-            // An empty runnext: done. Otherwise kick the old G to the ring.
-            match NonNull::new(old) {
+            // SAFETY: forwarded contract.
+            match unsafe { self.runqput_runnext(gp) } {
                 None => return (None, None),
                 Some(old) => {
                     gp = old;
@@ -191,6 +189,22 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
         }
     }
 
+    /// The `runnext` half of `runqput(gp, true)`: `gp` goes into `runnext`
+    /// and the G it displaced, if any, is returned; the caller must then put
+    /// that G at the tail of the ring (`runqput(old, false)`), which is what
+    /// [`Self::runqput_kick`] does.
+    ///
+    /// # Safety
+    /// As for [`Self::runqput`].
+    #[must_use = "a displaced G must be put on the ring"]
+    #[inline]
+    pub unsafe fn runqput_runnext(&self, gp: NonNull<T>) -> Option<NonNull<T>> {
+        // Go loops on a CAS of runnext; an atomic swap is the same operation
+        // without the loop. AcqRel: publishes gp's contents to whoever takes
+        // it, and acquires the old G's.
+        NonNull::new(self.runnext.swap(gp.as_ptr(), AcqRel))
+    }
+
     /// Takes `N/2` Gs from the head of the (full) ring plus `gp`, linked in
     /// order. `None` if a consumer moved `runqhead` first.
     ///
@@ -200,6 +214,8 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
     /// claim them, so the slots are stable and ours (the same argument as
     /// Go's `runqdrain`). It also needs no `[_; N/2 + 1]` array, which Rust
     /// cannot size from a const generic yet.
+    #[cold]
+    #[inline(never)]
     fn runqputslow(&self, gp: NonNull<T>, h: u32, t: u32) -> Option<GQueue<T>> {
         let n = t.wrapping_sub(h) / 2;
         assert!(n == Self::CAP / 2, "runqputslow: queue is not full");
@@ -232,12 +248,29 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
     /// # Safety
     /// The owner rule (module docs): only the queue's owner calls this.
     pub unsafe fn runqputbatch(&self, q: &mut GQueue<T>) {
-        if q.is_empty() {
+        // SAFETY: forwarded from this function's contract.
+        unsafe { self.runqputbatch_n(q, u32::MAX) }
+    }
+
+    /// Moves up to `n` Gs from the head of `q` to the tail of the ring, in
+    /// order, as many as fit; the rest stay at the head of `q`, in order.
+    /// (The global queue's batch goes straight into the ring this way, with
+    /// no intermediate list.)
+    ///
+    /// Context: owner P only.
+    ///
+    /// # Safety
+    /// The owner rule (module docs): only the queue's owner calls this.
+    #[inline]
+    pub unsafe fn runqputbatch_n(&self, q: &mut GQueue<T>, n: u32) {
+        if n == 0 || q.is_empty() {
             return;
         }
         let h = self.runqhead.load(Acquire);
-        let mut t = self.runqtail.load(Relaxed);
-        while t.wrapping_sub(h) < Self::CAP {
+        let t0 = self.runqtail.load(Relaxed);
+        let room = Self::CAP - t0.wrapping_sub(h);
+        let mut t = t0;
+        for _ in 0..n.min(room) {
             let Some(gp) = q.pop() else { break };
             self.slot(t).store(gp.as_ptr(), Relaxed);
             t = t.wrapping_add(1);
@@ -253,6 +286,7 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
     ///
     /// # Safety
     /// The owner rule (module docs): only the queue's owner calls this.
+    #[inline]
     pub unsafe fn runqget(&self) -> Option<(NonNull<T>, bool)> {
         let next = self.runnext.load(Relaxed); // a guess; the CAS acquires
         // If the CAS fails, a stealer took runnext (only the owner sets it

@@ -82,6 +82,7 @@ impl<W> WaitQ<W> {
     }
 
     /// Queues `w` at the tail. O(1) amortised.
+    #[inline]
     pub fn enqueue(&mut self, w: W) -> WaitId {
         let slot = self.alloc(w);
         let n = &mut self.nodes[slot as usize];
@@ -98,6 +99,7 @@ impl<W> WaitQ<W> {
     }
 
     /// Takes the waiter at the head. O(1).
+    #[inline]
     pub fn dequeue(&mut self) -> Option<W> {
         match self.first {
             NIL => None,
@@ -108,6 +110,7 @@ impl<W> WaitQ<W> {
     /// Takes waiters from the head until `claim` accepts one, and returns
     /// it; every waiter `claim` rejects leaves the queue too (Go's
     /// `dequeue` dropping a select sudog whose `selectDone` CAS failed).
+    #[inline]
     pub fn dequeue_claim(&mut self, mut claim: impl FnMut(&W) -> bool) -> Option<W> {
         while let Some(w) = self.dequeue() {
             if claim(&w) {
@@ -155,6 +158,7 @@ impl<W> WaitQ<W> {
         })
     }
 
+    #[inline]
     fn alloc(&mut self, w: W) -> u32 {
         if self.free != NIL {
             let slot = self.free;
@@ -177,6 +181,7 @@ impl<W> WaitQ<W> {
     }
 
     /// Unlinks a live node, puts it on the free list, returns its waiter.
+    #[inline]
     fn unlink(&mut self, slot: u32) -> W {
         let (prev, next) = {
             let n = &self.nodes[slot as usize];

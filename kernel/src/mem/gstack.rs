@@ -179,6 +179,8 @@ static RESERVES: [Reserve; MAX_MS] = [const {
 /// Top up this core's reserve of zeroed frames.
 ///
 /// Context: g0 (or boot), interrupts off, no lock held.
+/// The check is inline (it runs on every `schedule`); the refill is not.
+#[inline]
 pub fn refill_this_cpu() {
     // On a G with interrupts on, the G could be preempted and moved between
     // reading `n` and storing it, racing its old M's own refill; a stack
@@ -188,7 +190,14 @@ pub fn refill_this_cpu() {
         "refill_this_cpu: called with interrupts on (only g0 may refill)"
     );
     let r = &RESERVES[crate::arch::percpu::this_m_id() as usize];
-    let mut n = r.n.load(Ordering::Relaxed);
+    let n = r.n.load(Ordering::Relaxed);
+    if n < RESERVE {
+        refill(r, n);
+    }
+}
+
+#[inline(never)]
+fn refill(r: &Reserve, mut n: usize) {
     while n < RESERVE {
         let Some(f) = frame::alloc_zeroed() else {
             break;

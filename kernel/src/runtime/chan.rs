@@ -23,7 +23,7 @@ use gmp_sched::chanbuf::ChanBuf;
 use gmp_sched::waitq::{WaitId, WaitQ};
 
 use crate::runtime::g::{G, WaitReason};
-use crate::runtime::park::{goparkunlock, goready};
+use crate::runtime::park::{goparkunlock, ready};
 use crate::runtime::preempt::check_preempt;
 use crate::runtime::proc::getg;
 use crate::sync::IrqMutex;
@@ -122,7 +122,9 @@ pub(crate) unsafe fn complete<T>(sg: SudogPtr<T>, success: bool) {
         (*sg.0).id = None;
         let g = &*(*sg.0).g;
         g.param.store(sg.0 as u64, Ordering::Release);
-        goready(g);
+        // The channel's lock is held, so interrupts are already off: Go's
+        // `ready` directly (what `goready` does after disabling them).
+        ready(g, true);
     }
 }
 

@@ -233,6 +233,7 @@ impl G {
     /// Move from `old` to `new`, or panic naming the G and both states:
     /// a failed hand-off is a scheduler bug, never a case to handle.
     #[track_caller]
+    #[inline]
     pub fn casgstatus(&self, old: Gstatus, new: Gstatus) {
         if let Err(actual) = self.atomicstatus.compare_exchange(
             old as u32,
@@ -240,14 +241,21 @@ impl G {
             Ordering::AcqRel,
             Ordering::Acquire,
         ) {
-            panic!(
-                "casgstatus: G{} is {}, expected {} for the move to {}",
-                self.goid(),
-                Gstatus::from_u32(actual).name(),
-                old.name(),
-                new.name()
-            );
+            self.bad_casgstatus(actual, old, new);
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    #[track_caller]
+    fn bad_casgstatus(&self, actual: u32, old: Gstatus, new: Gstatus) -> ! {
+        panic!(
+            "casgstatus: G{} is {}, expected {} for the move to {}",
+            self.goid(),
+            Gstatus::from_u32(actual).name(),
+            old.name(),
+            new.name()
+        );
     }
 
     /// Why the G waits (meaningful while `Gwaiting`).

@@ -47,12 +47,18 @@ extern "C" fn gosched_m(gp: *mut Gobuf) -> ! {
 /// G resumes at once. Someone must later [`goready`] the G.
 pub fn gopark(unlockf: Option<UnlockFn>, lock: *const (), reason: WaitReason) {
     let were = cpu::interrupts_disable_save();
+    park_irqs_off(unlockf, lock, reason);
+    cpu::interrupts_restore(were);
+}
+
+/// [`gopark`] with interrupts already off (they stay off).
+#[inline]
+fn park_irqs_off(unlockf: Option<UnlockFn>, lock: *const (), reason: WaitReason) {
     let m = percpu::this_m();
     let gp = m.curg().expect("gopark on g0");
     gp.set_waitreason(reason);
     m.set_waitunlock(unlockf.map(|f| (f, lock)));
-    proc::mcall(park_m);
-    cpu::interrupts_restore(were);
+    proc::mcall_on(m, gp, park_m);
 }
 
 extern "C" fn park_m(gp: *mut Gobuf) -> ! {
@@ -76,7 +82,8 @@ extern "C" fn park_m(gp: *mut Gobuf) -> ! {
 /// that needs the lock therefore always finds the G fully parked.
 pub fn goparkunlock<T>(lock: &IrqMutex<T>, guard: IrqMutexGuard<'_, T>, reason: WaitReason) {
     let were = guard.keep_locked_for_park();
-    gopark(
+    // The kept lock holds interrupts off: park without saving the flag again.
+    park_irqs_off(
         Some(unlock_irqmutex::<T>),
         lock as *const IrqMutex<T> as *const (),
         reason,
@@ -116,6 +123,7 @@ extern "C" fn goyield_m(gp: *mut Gobuf) -> ! {
 /// inheriting the time slice), then `wakep` (Go's `goready`).
 ///
 /// Context: any G, or g0/interrupt context of an M holding a P.
+#[inline]
 pub fn goready(gp: &'static G) {
     let were = cpu::interrupts_disable_save();
     ready(gp, true);
@@ -123,6 +131,7 @@ pub fn goready(gp: &'static G) {
 }
 
 /// Go's `ready`. Context: interrupts off, holding a P.
+#[inline]
 pub(crate) fn ready(gp: &'static G, next: bool) {
     let pp = percpu::this_m().p().expect("ready: this M holds no P");
     trace::go_unblock(gp.goid());

@@ -85,7 +85,25 @@ pub(crate) fn mcall(f: extern "C" fn(*mut Gobuf) -> !) {
     unsafe { context::mcall(gp.gobuf(), f, g0) };
 }
 
+/// [`mcall`] for a caller that already holds its M and G (`gp` must be
+/// `m`'s running G): saves the two loads and the check.
+///
+/// Context: on `gp`, interrupts off. Returns when the G is resumed.
+#[inline]
+pub(crate) fn mcall_on(m: &M, gp: &G, f: extern "C" fn(*mut Gobuf) -> !) {
+    debug_assert!(!cpu::interrupts_enabled(), "mcall with interrupts on");
+    debug_assert!(
+        core::ptr::eq(m.curg.load(Ordering::Relaxed), gp),
+        "mcall_on: not the running G"
+    );
+    let g0 = m.g0_stack_top.load(Ordering::Relaxed);
+    // SAFETY: as in `mcall`: interrupts are off, `gp` is this M's running G
+    // (the caller took it from `m.curg`), g0's stack is free.
+    unsafe { context::mcall(gp.gobuf(), f, g0) };
+}
+
 /// Current G, from the caller's perspective.
+#[inline]
 pub(crate) fn getg() -> Option<&'static G> {
     percpu::this_m().curg()
 }
@@ -145,42 +163,64 @@ pub(crate) static RUNQ_LOSE_ON_OVERFLOW: AtomicBool = AtomicBool::new(false);
 /// half the ring plus `gp` to the global queue when the ring is full.
 ///
 /// Context: interrupts off; the caller holds `pp`.
+#[inline(always)]
 pub(crate) fn runqput(pp: &P, gp: &'static G, next: bool) {
-    let opts = crate::options::get();
-    if opts.gm_model() {
+    if crate::options::gm_model() {
         globrunqput(gp);
         return;
     }
-    let next = next && opts.runnext;
+    let next = next && crate::options::hot::RUNNEXT.load(Ordering::Relaxed);
     trace::enqueue(gp.goid(), if next { Queue::Runnext } else { Queue::Ring });
+    if !next {
+        runqput_ring(pp, NonNull::from(gp));
+        return;
+    }
     // SAFETY: the caller holds `pp` (its runq's only producer) and `gp` is
     // on no queue.
-    let (overflow, kicked) = unsafe { pp.runq.runqput_kick(NonNull::from(gp), next) };
-    if let Some(k) = kicked {
+    if let Some(kicked) = unsafe { pp.runq.runqput_runnext(NonNull::from(gp)) } {
         // SAFETY: queue entries are live Gs.
-        trace::runnext_kick(unsafe { k.as_ref() }.goid());
-    }
-    if let Some(mut batch) = overflow {
-        if RUNQ_LOSE_ON_OVERFLOW.load(Ordering::Relaxed) {
-            // The deliberate bug of `fault=runq-lose` (negative control for
-            // the torture workload): the head of the spilled batch is
-            // dropped, a runnable G on no queue.
-            let _lost = batch.pop();
-        }
-        trace::overflow(batch.len());
-        pp.stats
-            .overflows
-            .fetch_add(batch.len() as u64, Ordering::Relaxed);
-        let mut s = sched::lock();
-        s.runq.globrunqputbatch(batch);
-        s.sync_runqsize();
+        trace::runnext_kick(unsafe { kicked.as_ref() }.goid());
+        runqput_ring(pp, kicked);
     }
 }
 
+/// `runqput(gp, false)`: the tail of the ring, spilling to the global queue
+/// when it is full. Out of line, so the common `runnext` put stays small.
+#[inline(never)]
+fn runqput_ring(pp: &P, gp: NonNull<G>) {
+    // SAFETY: the caller holds `pp` (its runq's only producer) and `gp` is
+    // on no queue (a new runnable G, or the one just kicked out of runnext).
+    if let Some(batch) = unsafe { pp.runq.runqput(gp, false) } {
+        runqput_overflow(pp, batch);
+    }
+}
+
+/// The ring was full: `batch` (half of it plus the new G) goes to the
+/// global queue (the slow half of Go's `runqputslow`).
+#[cold]
+#[inline(never)]
+fn runqput_overflow(pp: &P, mut batch: gmp_sched::glist::GQueue<G>) {
+    if RUNQ_LOSE_ON_OVERFLOW.load(Ordering::Relaxed) {
+        // The deliberate bug of `fault=runq-lose` (negative control for
+        // the torture workload): the head of the spilled batch is
+        // dropped, a runnable G on no queue.
+        let _lost = batch.pop();
+    }
+    trace::overflow(batch.len());
+    pp.stats
+        .overflows
+        .fetch_add(batch.len() as u64, Ordering::Relaxed);
+    let mut s = sched::lock();
+    s.runq.globrunqputbatch(batch);
+    s.sync_runqsize();
+}
+
 /// Put `gp` at the tail of the global queue.
+///
+/// Context: interrupts off.
 pub(crate) fn globrunqput(gp: &'static G) {
     trace::enqueue(gp.goid(), Queue::Global);
-    let mut s = sched::lock();
+    let mut s = sched::lock_irqs_off();
     // SAFETY: `gp` is on no queue (the caller just made it runnable).
     unsafe { s.runq.globrunqput(NonNull::from(gp)) };
     s.sync_runqsize();
@@ -200,7 +240,7 @@ impl Sources for Finder {
     }
 
     fn fairness_enabled(&self) -> bool {
-        crate::options::get().fairness61
+        crate::options::hot::FAIRNESS61.load(Ordering::Relaxed)
     }
 
     fn global_nonempty(&self) -> bool {
@@ -267,7 +307,7 @@ impl Sources for Finder {
 /// The cap on a global-queue batch: none in the G/M/P model (Go's formula
 /// applies), one in the Go 1.0 model, which had no local queues at all.
 fn glob_batch_max() -> u32 {
-    if crate::options::get().gm_model() {
+    if crate::options::gm_model() {
         1
     } else {
         u32::MAX
@@ -278,7 +318,7 @@ fn glob_batch_max() -> u32 {
 /// ring. The batch is Go's `min(size, size/gomaxprocs + 1, ring/2)`, further
 /// capped by `max` (1 for the fairness check, `u32::MAX` for no extra cap).
 fn globrunqget(pp: &'static P, max: u32) -> Option<&'static G> {
-    let mut s = sched::lock();
+    let mut s = sched::lock_irqs_off();
     let before = s.runq.len();
     // SAFETY: this M holds `pp` (its ring's owner) and `sched.lock`.
     let gp = unsafe { s.runq.globrunqget(&pp.runq, max, gomaxprocs()) };
@@ -360,7 +400,7 @@ fn resetspinning(m: &M) {
 ///
 /// Context: interrupts off.
 pub(crate) fn wakep() {
-    if crate::options::get().gm_model() {
+    if crate::options::gm_model() {
         // Go 1.0 had no spinning: any idle M with any idle P is started.
         let pp = sched::lock().pidleget();
         if let Some(pp) = pp {
@@ -376,7 +416,7 @@ pub(crate) fn wakep() {
     {
         return;
     }
-    let pp = sched::lock().pidleget_spinning();
+    let pp = sched::lock_irqs_off().pidleget_spinning();
     match pp {
         Some(pp) => startm(Some(pp), true),
         None => {
@@ -560,9 +600,12 @@ fn find_runnable(m: &'static M) -> (&'static G, bool) {
         // Run due timers first (they may ready Gs into this P). Unlike Go,
         // which runs other Ps' timers only while stealing, every due timer
         // is run here: an idle P's timers then never wait for a spinner.
-        let now = time::nanotime();
-        for p2 in allp() {
-            time::check_timers(p2, now);
+        // The Ps (and the clock) are looked at only when some P has a timer.
+        if time::any_timers() {
+            let now = time::nanotime();
+            for p2 in allp() {
+                time::check_timers(p2, now);
+            }
         }
         if let Some((gp, inherit, source)) = findrunnable::find_runnable(&mut Finder { m, pp }) {
             let _ = source;
@@ -670,10 +713,16 @@ pub(crate) fn execute_now(gp: &'static G) -> ! {
 
 /// Panic if `gp`'s stack canary was overwritten, naming the G and the
 /// likely culprit (the G whose stack sits just above it in memory).
+#[inline]
 pub(crate) fn check_stack(gp: &G) {
-    if gp.canary_ok() {
-        return;
+    if !gp.canary_ok() {
+        stack_smashed(gp);
     }
+}
+
+#[cold]
+#[inline(never)]
+fn stack_smashed(gp: &G) -> ! {
     let addr = gp.canary_addr();
     // SAFETY: the canary word is mapped (top page of the stack).
     let found = unsafe { core::ptr::read_volatile(addr as *const u64) };
@@ -694,6 +743,7 @@ pub(crate) fn check_stack(gp: &G) {
 
 /// Forget the current G (Go's `dropg`): the G is switching out, so its
 /// stack canary is checked here too.
+#[inline]
 pub(crate) fn dropg(m: &M, gp: &G) {
     check_stack(gp);
     gp.m.store(core::ptr::null_mut(), Ordering::Relaxed);

@@ -12,7 +12,7 @@
 //! held together with `sched.lock`.
 
 use core::ptr::{NonNull, null_mut};
-use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 use gmp_sched::gfree::GlobalGFree;
 use gmp_sched::globrunq::GlobalRunQueue;
@@ -83,16 +83,30 @@ pub static SCHED: Sched = Sched {
     main_started: AtomicBool::new(false),
 };
 
-static ALLP: spin::Once<&'static [P]> = spin::Once::new();
+// `allp` as a raw slice: read on every schedule (timers), so two plain
+// loads instead of a `Once` state check. The length is published last.
+static ALLP_PTR: AtomicPtr<P> = AtomicPtr::new(null_mut());
+static ALLP_LEN: AtomicUsize = AtomicUsize::new(0);
 
 /// Every P (Go's `allp`); fixed after `procresize` at boot.
+#[inline]
 pub fn allp() -> &'static [P] {
-    ALLP.get().copied().unwrap_or(&[])
+    let len = ALLP_LEN.load(Ordering::Acquire);
+    if len == 0 {
+        return &[];
+    }
+    // SAFETY: `set_allp` stored the pointer of a leaked `'static` slice of
+    // `len` Ps before publishing `len` (Release/Acquire), and never again.
+    unsafe { core::slice::from_raw_parts(ALLP_PTR.load(Ordering::Relaxed), len) }
 }
 
-/// Install the Ps (once, at boot).
+/// Install the Ps (once, at boot; later calls are ignored).
 pub fn set_allp(ps: &'static [P]) {
-    ALLP.call_once(|| ps);
+    if ps.is_empty() || ALLP_LEN.load(Ordering::Acquire) != 0 {
+        return;
+    }
+    ALLP_PTR.store(ps.as_ptr() as *mut P, Ordering::Relaxed);
+    ALLP_LEN.store(ps.len(), Ordering::Release);
 }
 
 /// GOMAXPROCS.
@@ -195,6 +209,19 @@ pub fn lock() -> IrqMutexGuard<'static, Locked> {
     }
     SCHED_LOCK_CONTENDED.fetch_add(1, Ordering::Relaxed);
     SCHED.lock.lock()
+}
+
+/// Take `sched.lock` on a core whose interrupts are already off (the
+/// scheduler's own paths on g0): as [`lock`] without saving and restoring
+/// the interrupt flag.
+#[inline]
+pub fn lock_irqs_off() -> IrqMutexGuard<'static, Locked> {
+    SCHED_LOCKS.fetch_add(1, Ordering::Relaxed);
+    if let Some(g) = SCHED.lock.try_lock_irqs_off() {
+        return g;
+    }
+    SCHED_LOCK_CONTENDED.fetch_add(1, Ordering::Relaxed);
+    SCHED.lock.lock_irqs_off()
 }
 
 /// Acquisitions of `sched.lock`, and how many found it held (the Go 1.0

@@ -11,7 +11,7 @@
 //! A timer never fires early: it runs at the first check at or after its
 //! `when`.
 
-use core::sync::atomic::Ordering;
+use core::sync::atomic::{AtomicU32, Ordering};
 
 use crate::arch::tsc;
 use crate::runtime::g::{G, WaitReason};
@@ -35,10 +35,31 @@ pub fn nanotime() -> u64 {
     tsc::nanotime()
 }
 
-/// Refresh the lock-free copy of the earliest `when` (lock held).
+/// How many Ps have a timer (`timer0_when != 0`): `findRunnable` looks at
+/// the Ps' timers, and reads the clock, only when this is non-zero.
+static PS_WITH_TIMERS: AtomicU32 = AtomicU32::new(0);
+
+/// Whether any P has a timer (a hint: exact only under the timer locks).
+#[inline]
+pub fn any_timers() -> bool {
+    PS_WITH_TIMERS.load(Ordering::Acquire) != 0
+}
+
+/// Refresh the lock-free copy of the earliest `when` (lock held) and the
+/// count of Ps with timers. Under the P's timer lock, so each P's
+/// transitions between "no timers" and "some" are counted in order.
 fn update_timer0(pp: &P, heap: &gmp_sched::timerheap::TimerHeap<TimerAction>) {
-    pp.timer0_when
-        .store(heap.peek_when().unwrap_or(0), Ordering::Release);
+    let when = heap.peek_when().unwrap_or(0);
+    let was = pp.timer0_when.swap(when, Ordering::AcqRel);
+    match (was == 0, when == 0) {
+        (true, false) => {
+            PS_WITH_TIMERS.fetch_add(1, Ordering::AcqRel);
+        }
+        (false, true) => {
+            PS_WITH_TIMERS.fetch_sub(1, Ordering::AcqRel);
+        }
+        _ => {}
+    }
 }
 
 /// Add a timer to `pp`. Context: interrupts off or on; takes `pp.timers`.

@@ -118,8 +118,9 @@ fn curgoid() -> u64 {
     percpu::this_m().curg().map_or(0, |g| g.goid())
 }
 
+#[inline]
 pub fn go_create(goid: u64) {
-    emit(|ts, m, p| Event::GoCreate {
+    emit(move |ts, m, p| Event::GoCreate {
         ts,
         m,
         p,
@@ -127,11 +128,13 @@ pub fn go_create(goid: u64) {
         parent: curgoid(),
     });
 }
+#[inline]
 pub fn go_start(goid: u64) {
-    emit(|ts, m, p| Event::GoStart { ts, m, p, goid });
+    emit(move |ts, m, p| Event::GoStart { ts, m, p, goid });
 }
+#[inline]
 pub fn go_stop(goid: u64, reason: StopReason) {
-    emit(|ts, m, p| Event::GoStop {
+    emit(move |ts, m, p| Event::GoStop {
         ts,
         m,
         p,
@@ -139,8 +142,9 @@ pub fn go_stop(goid: u64, reason: StopReason) {
         reason,
     });
 }
+#[inline]
 pub fn go_block(goid: u64, reason: u8) {
-    emit(|ts, m, p| Event::GoBlock {
+    emit(move |ts, m, p| Event::GoBlock {
         ts,
         m,
         p,
@@ -148,8 +152,9 @@ pub fn go_block(goid: u64, reason: u8) {
         reason,
     });
 }
+#[inline]
 pub fn go_unblock(goid: u64) {
-    emit(|ts, m, p| Event::GoUnblock {
+    emit(move |ts, m, p| Event::GoUnblock {
         ts,
         m,
         p,
@@ -157,27 +162,33 @@ pub fn go_unblock(goid: u64) {
         by: curgoid(),
     });
 }
+#[inline]
 pub fn go_end(goid: u64) {
-    emit(|ts, m, p| Event::GoEnd { ts, m, p, goid });
+    emit(move |ts, m, p| Event::GoEnd { ts, m, p, goid });
 }
+#[inline]
 pub fn go_syscall_begin(goid: u64) {
-    emit(|ts, m, p| Event::GoSyscallBegin { ts, m, p, goid });
+    emit(move |ts, m, p| Event::GoSyscallBegin { ts, m, p, goid });
 }
+#[inline]
 pub fn go_syscall_end(goid: u64) {
-    emit(|ts, m, p| Event::GoSyscallEnd { ts, m, p, goid });
+    emit(move |ts, m, p| Event::GoSyscallEnd { ts, m, p, goid });
 }
+#[inline]
 pub fn proc_start() {
-    emit(|ts, m, p| Event::ProcStart { ts, m, p });
+    emit(move |ts, m, p| Event::ProcStart { ts, m, p });
 }
+#[inline]
 pub fn proc_stop(pid: u32) {
-    emit(|ts, m, _| Event::ProcStop {
+    emit(move |ts, m, _| Event::ProcStop {
         ts,
         m,
         p: Some(pid),
     });
 }
+#[inline]
 pub fn enqueue(goid: u64, queue: Queue) {
-    emit(|ts, m, p| Event::Enqueue {
+    emit(move |ts, m, p| Event::Enqueue {
         ts,
         m,
         p,
@@ -185,11 +196,13 @@ pub fn enqueue(goid: u64, queue: Queue) {
         queue,
     });
 }
+#[inline]
 pub fn runnext_kick(goid: u64) {
-    emit(|ts, m, p| Event::RunnextKick { ts, m, p, goid });
+    emit(move |ts, m, p| Event::RunnextKick { ts, m, p, goid });
 }
+#[inline]
 pub fn steal(victim: u32, count: u32, runnext: bool) {
-    emit(|ts, m, p| Event::Steal {
+    emit(move |ts, m, p| Event::Steal {
         ts,
         m,
         p,
@@ -198,23 +211,29 @@ pub fn steal(victim: u32, count: u32, runnext: bool) {
         runnext,
     });
 }
+#[inline]
 pub fn overflow(count: u32) {
-    emit(|ts, m, p| Event::Overflow { ts, m, p, count });
+    emit(move |ts, m, p| Event::Overflow { ts, m, p, count });
 }
+#[inline]
 pub fn global_take(count: u32) {
-    emit(|ts, m, p| Event::GlobalTake { ts, m, p, count });
+    emit(move |ts, m, p| Event::GlobalTake { ts, m, p, count });
 }
+#[inline]
 pub fn m_park() {
-    emit(|ts, m, _| Event::MPark { ts, m });
+    emit(move |ts, m, _| Event::MPark { ts, m });
 }
+#[inline]
 pub fn m_wake() {
-    emit(|ts, m, p| Event::MWake { ts, m, p });
+    emit(move |ts, m, p| Event::MWake { ts, m, p });
 }
+#[inline]
 pub fn timer_fire(goid: u64) {
-    emit(|ts, m, p| Event::TimerFire { ts, m, p, goid });
+    emit(move |ts, m, p| Event::TimerFire { ts, m, p, goid });
 }
+#[inline]
 pub fn handoff(pid: u32) {
-    emit(|ts, m, _| Event::Handoff {
+    emit(move |ts, m, _| Event::Handoff {
         ts,
         m,
         p: Some(pid),

@@ -29,6 +29,7 @@ impl<T> IrqMutex<T> {
     }
 
     /// Disable interrupts on this core, then take the lock.
+    #[inline]
     pub fn lock(&self) -> IrqMutexGuard<'_, T> {
         let were_enabled = cpu::interrupts_disable_save();
         IrqMutexGuard {
@@ -37,7 +38,38 @@ impl<T> IrqMutex<T> {
         }
     }
 
+    /// Take the lock on a core whose interrupts are already off (g0, or a G
+    /// that disabled them): the flag is neither saved nor restored, which
+    /// saves the `pushf`/`cli` and the check on release. Calling it with
+    /// interrupts on is a bug (caught by the debug assertion in tests).
+    #[inline]
+    pub fn try_lock_irqs_off(&self) -> Option<IrqMutexGuard<'_, T>> {
+        debug_assert!(
+            !cpu::interrupts_enabled(),
+            "IrqMutex::try_lock_irqs_off with interrupts on"
+        );
+        self.inner.try_lock().map(|guard| IrqMutexGuard {
+            guard: Some(guard),
+            were_enabled: false,
+        })
+    }
+
+    /// [`IrqMutex::lock`] for a core whose interrupts are already off; see
+    /// [`IrqMutex::try_lock_irqs_off`].
+    #[inline]
+    pub fn lock_irqs_off(&self) -> IrqMutexGuard<'_, T> {
+        debug_assert!(
+            !cpu::interrupts_enabled(),
+            "IrqMutex::lock_irqs_off with interrupts on"
+        );
+        IrqMutexGuard {
+            guard: Some(self.inner.lock()),
+            were_enabled: false,
+        }
+    }
+
     /// Take the lock if it is free; interrupts stay as they were on failure.
+    #[inline]
     pub fn try_lock(&self) -> Option<IrqMutexGuard<'_, T>> {
         let were_enabled = cpu::interrupts_disable_save();
         match self.inner.try_lock() {
@@ -65,6 +97,7 @@ impl<T> IrqMutex<T> {
     /// Interrupts must be off, and the caller must pair this with
     /// [`IrqMutex::raw_unlock`] and not use the data except through
     /// [`IrqMutex::raw_data`] while holding it.
+    #[inline]
     pub unsafe fn raw_lock(&self) {
         core::mem::forget(self.inner.lock());
     }
@@ -73,6 +106,7 @@ impl<T> IrqMutex<T> {
     ///
     /// # Safety
     /// This core must hold the lock through `raw_lock`.
+    #[inline]
     pub unsafe fn raw_unlock(&self) {
         // SAFETY: the caller holds the lock through `raw_lock`.
         unsafe { self.inner.force_unlock() };
@@ -95,6 +129,7 @@ impl<T> IrqMutex<T> {
     /// # Safety
     /// The lock must be held by a guard that was kept locked for a park, and
     /// nothing may use that guard's data any more.
+    #[inline]
     pub unsafe fn unlock_after_park(&self) {
         // SAFETY: the caller guarantees the lock is held and its guard gone.
         unsafe { self.inner.force_unlock() };
@@ -106,6 +141,7 @@ impl<'a, T> IrqMutexGuard<'a, T> {
     /// to release on g0 after the G is switched out. Returns whether
     /// interrupts were enabled before the lock was taken, which the parking
     /// G restores when it resumes.
+    #[inline]
     pub fn keep_locked_for_park(mut self) -> bool {
         let were = self.were_enabled;
         if let Some(g) = self.guard.take() {
@@ -118,18 +154,21 @@ impl<'a, T> IrqMutexGuard<'a, T> {
 
 impl<T> Deref for IrqMutexGuard<'_, T> {
     type Target = T;
+    #[inline]
     fn deref(&self) -> &T {
         self.guard.as_ref().expect("guard present until drop")
     }
 }
 
 impl<T> DerefMut for IrqMutexGuard<'_, T> {
+    #[inline]
     fn deref_mut(&mut self) -> &mut T {
         self.guard.as_mut().expect("guard present until drop")
     }
 }
 
 impl<T> Drop for IrqMutexGuard<'_, T> {
+    #[inline]
     fn drop(&mut self) {
         // Release the lock first, then restore interrupts: the other order
         // would let an interrupt on this core find the lock still held.
