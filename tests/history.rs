@@ -10,9 +10,9 @@ mod common;
 
 use common::{expect_line, line_with, run_ok, summary_totals};
 
-/// The number after `label` in the summary's counter line.
-fn counter(o: &gmp_metal::Outcome, label: &str) -> u64 {
-    let line = line_with(o, "runnext runs").unwrap_or_default();
+/// The number after `label` on the first line containing `line_needle`.
+fn number_after(o: &gmp_metal::Outcome, line_needle: &str, label: &str) -> u64 {
+    let line = line_with(o, line_needle).unwrap_or_default();
     line.split(label)
         .nth(1)
         .and_then(|s| {
@@ -20,7 +20,12 @@ fn counter(o: &gmp_metal::Outcome, label: &str) -> u64 {
                 .find(|w| !w.is_empty())
         })
         .and_then(|w| w.parse().ok())
-        .unwrap_or_else(|| panic!("no `{label}` in the summary: {line}"))
+        .unwrap_or_else(|| panic!("no `{label}` on a `{line_needle}` line: {line}"))
+}
+
+/// The number after `label` in the summary's counter line.
+fn counter(o: &gmp_metal::Outcome, label: &str) -> u64 {
+    number_after(o, "runnext runs", label)
 }
 
 #[test]
@@ -81,12 +86,7 @@ fn without_the_1_in_61_check_the_global_queue_starves() {
 
 /// The spinners refused by the limit in a `test-spinning` run.
 fn spinners_refused(o: &gmp_metal::Outcome) -> u64 {
-    let line = line_with(o, "spinning: spinning=").expect("no spinning line");
-    line.split("together: ")
-        .nth(1)
-        .and_then(|s| s.split(' ').next())
-        .and_then(|w| w.parse().ok())
-        .unwrap_or_else(|| panic!("no refusal count in: {line}"))
+    number_after(o, "spinning: spinning=", "together: ")
 }
 
 #[test]
@@ -120,12 +120,7 @@ fn the_spinning_limit_refuses_spinners_and_spinning_off_removes_it() {
 
 /// The P hand-overs between the two hogs of `test-timeslice`.
 fn handovers(o: &gmp_metal::Outcome) -> u64 {
-    let line = line_with(o, "timeslice: forcepreempt=").expect("no timeslice line");
-    line.split("handed it over ")
-        .nth(1)
-        .and_then(|s| s.split(' ').next())
-        .and_then(|w| w.parse().ok())
-        .unwrap_or_else(|| panic!("no hand-over count in: {line}"))
+    number_after(o, "timeslice: forcepreempt=", "handed it over ")
 }
 
 #[test]

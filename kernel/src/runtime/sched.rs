@@ -203,12 +203,7 @@ impl Locked {
 
 /// Take `sched.lock`.
 pub fn lock() -> IrqMutexGuard<'static, Locked> {
-    SCHED_LOCKS.fetch_add(1, Ordering::Relaxed);
-    if let Some(g) = SCHED.lock.try_lock() {
-        return g;
-    }
-    SCHED_LOCK_CONTENDED.fetch_add(1, Ordering::Relaxed);
-    SCHED.lock.lock()
+    lock_counted(|| SCHED.lock.try_lock(), || SCHED.lock.lock())
 }
 
 /// Take `sched.lock` on a core whose interrupts are already off (the
@@ -216,12 +211,25 @@ pub fn lock() -> IrqMutexGuard<'static, Locked> {
 /// the interrupt flag.
 #[inline]
 pub fn lock_irqs_off() -> IrqMutexGuard<'static, Locked> {
+    lock_counted(
+        || SCHED.lock.try_lock_irqs_off(),
+        || SCHED.lock.lock_irqs_off(),
+    )
+}
+
+/// Take `sched.lock` with `try_lock`, or wait for it with `lock`, counting
+/// the acquisition and whether it had to wait.
+#[inline(always)]
+fn lock_counted(
+    try_lock: impl FnOnce() -> Option<IrqMutexGuard<'static, Locked>>,
+    lock: impl FnOnce() -> IrqMutexGuard<'static, Locked>,
+) -> IrqMutexGuard<'static, Locked> {
     SCHED_LOCKS.fetch_add(1, Ordering::Relaxed);
-    if let Some(g) = SCHED.lock.try_lock_irqs_off() {
+    if let Some(g) = try_lock() {
         return g;
     }
     SCHED_LOCK_CONTENDED.fetch_add(1, Ordering::Relaxed);
-    SCHED.lock.lock_irqs_off()
+    lock()
 }
 
 /// Acquisitions of `sched.lock`, and how many found it held (the Go 1.0

@@ -1,13 +1,12 @@
 //! Workloads behind `docs/EXPERIMENTS.md`: each isolates one mechanism of
 //! Go's scheduler so that switching it off shows what it is for.
 
-use alloc::format;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use super::Verdict;
+use super::{Verdict, need_procs};
 use crate::kprintln;
-use crate::runtime::{WaitGroup, go, gosched, sched};
+use crate::runtime::{WaitGroup, go, gosched};
 
 const RESPAWNS: u64 = 20_000;
 
@@ -29,12 +28,7 @@ fn link(n: u64, victim_ran: Arc<AtomicBool>, ran_after: Arc<AtomicU64>, wg: Arc<
 /// taken from `runnext` inherits its time slice, so the schedule tick would
 /// not advance.)
 pub fn fairness() -> Verdict {
-    if sched::gomaxprocs() != 1 {
-        return Err(format!(
-            "this experiment needs procs=1 (got {})",
-            sched::gomaxprocs()
-        ));
-    }
+    need_procs(1)?;
     let opts = crate::options::get();
     let victim_ran = Arc::new(AtomicBool::new(false));
     let ran_after = Arc::new(AtomicU64::new(0));

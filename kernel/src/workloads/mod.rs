@@ -25,6 +25,15 @@ pub mod wait;
 /// A workload's verdict.
 pub type Verdict = Result<(), String>;
 
+/// Fails a workload that only makes sense with exactly `n` Ps.
+fn need_procs(n: u32) -> Verdict {
+    let p = crate::runtime::sched::gomaxprocs();
+    if p != n {
+        return Err(alloc::format!("this workload needs procs={n} (got {p})"));
+    }
+    Ok(())
+}
+
 /// Run the workload called `name` on the main G.
 pub fn run(name: &str) -> Verdict {
     match name {

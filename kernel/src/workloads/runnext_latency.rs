@@ -15,10 +15,10 @@ use alloc::format;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use super::Verdict;
+use super::{Verdict, need_procs};
 use crate::arch::cpu::rdtsc;
 use crate::kprintln;
-use crate::runtime::{Chan, WaitGroup, go, gosched, sched};
+use crate::runtime::{Chan, WaitGroup, go, gosched};
 
 /// Gs waiting in the ring when the receiver is readied (fewer than the
 /// ring's 256 slots, so none overflows to the global queue).
@@ -27,10 +27,10 @@ const FILLERS: u64 = 128;
 /// Run the experiment (procs=1 preempt=off).
 pub fn run() -> Verdict {
     let opts = crate::options::get();
-    if sched::gomaxprocs() != 1 || opts.preempt != gmp_sched::options::Preempt::Off {
+    need_procs(1)?;
+    if opts.preempt != gmp_sched::options::Preempt::Off {
         return Err(format!(
-            "this experiment needs procs=1 preempt=off (got procs={} preempt={})",
-            sched::gomaxprocs(),
+            "this experiment needs preempt=off (got preempt={})",
             opts.preempt.as_str()
         ));
     }

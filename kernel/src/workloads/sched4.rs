@@ -8,7 +8,7 @@ use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use gmp_sched::options::Preempt;
 
-use super::Verdict;
+use super::{Verdict, need_procs};
 use crate::arch::percpu;
 use crate::kprintln;
 use crate::runtime::syscall::blocking_call_until;
@@ -18,14 +18,6 @@ use crate::runtime::{
 };
 
 const MS: u64 = 1_000_000;
-
-fn need_procs(n: u32) -> Result<(), alloc::string::String> {
-    let p = sched::gomaxprocs();
-    if p != n {
-        return Err(format!("this test needs procs={n} (got {p})"));
-    }
-    Ok(())
-}
 
 /// With one P, a G spinning without ever calling the runtime must not keep
 /// another G from running — unless preemption is `coop` or `off`.

@@ -11,14 +11,13 @@
 //! window (both hogs stop at the same deadline), and the slice lengths are
 //! printed for the reader, never judged here.
 
-use alloc::format;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU64, Ordering};
 
-use super::Verdict;
+use super::{Verdict, need_procs};
 use crate::kprintln;
 use crate::runtime::time::nanotime;
-use crate::runtime::{WaitGroup, go, sched};
+use crate::runtime::{WaitGroup, go};
 
 /// How long the two hogs compete for the P.
 const WINDOW_NS: u64 = 400_000_000;
@@ -68,12 +67,7 @@ fn hog(me: u64, deadline: u64, sh: &Shared) {
 
 /// Run the experiment (needs procs=1: with more Ps each hog has its own).
 pub fn run() -> Verdict {
-    if sched::gomaxprocs() != 1 {
-        return Err(format!(
-            "this experiment needs procs=1 (got {})",
-            sched::gomaxprocs()
-        ));
-    }
+    need_procs(1)?;
     let opts = crate::options::get();
     let sh = Arc::new(Shared {
         last: AtomicU64::new(0),
