@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use crate::error::RunError;
 use crate::outcome::{Outcome, Verdict};
 use crate::qemu::QemuCommand;
+use crate::symbolize::{BACKTRACE_PREFIX, Symbolizer};
 
 /// How often the main thread looks for QEMU's end.
 const POLL: Duration = Duration::from_millis(10);
@@ -72,10 +73,12 @@ pub fn execute(
     let serial = reader(
         child.stdout.take(),
         if echo { Echo::Stdout } else { Echo::None },
+        true,
     );
     let stderr = reader(
         child.stderr.take(),
         if echo { Echo::Stderr } else { Echo::None },
+        false,
     );
     let mut reaper = Reaper(Some(child));
 
@@ -122,9 +125,16 @@ fn wait(reaper: &mut Reaper, started: Instant, timeout: Option<Duration>) -> Ver
 }
 
 /// A thread that reads `pipe` line by line to its end, echoing each line
-/// as it arrives, and returns all of it (invalid UTF-8 replaced).
-fn reader<R: Read + Send + 'static>(pipe: Option<R>, echo: Echo) -> JoinHandle<String> {
+/// as it arrives, and returns all of it (invalid UTF-8 replaced). With
+/// `symbolize`, a kernel backtrace line is followed by its frames, named
+/// from the kernel's debug info (loaded at the first such line).
+fn reader<R: Read + Send + 'static>(
+    pipe: Option<R>,
+    echo: Echo,
+    symbolize: bool,
+) -> JoinHandle<String> {
     thread::spawn(move || {
+        let mut symbolizer: Option<Symbolizer> = None;
         let mut all = String::new();
         let Some(pipe) = pipe else { return all };
         let mut pipe = BufReader::new(pipe);
@@ -135,7 +145,16 @@ fn reader<R: Read + Send + 'static>(pipe: Option<R>, echo: Echo) -> JoinHandle<S
                 Ok(0) | Err(_) => break,
                 Ok(_) => {}
             }
-            let text = String::from_utf8_lossy(&line);
+            let mut text = String::from_utf8_lossy(&line).into_owned();
+            if symbolize && text.starts_with(BACKTRACE_PREFIX) {
+                let sym = symbolizer.get_or_insert_with(Symbolizer::kernel);
+                if let Some(frames) = sym.expand(&text) {
+                    if !text.ends_with('\n') {
+                        text.push('\n');
+                    }
+                    text.push_str(&frames);
+                }
+            }
             match echo {
                 Echo::None => {}
                 Echo::Stdout => {

@@ -15,6 +15,7 @@
 //! - [`smp`], [`memory`], [`accel`], [`ovmf`], [`bootopts`] — the checks;
 //! - [`qemu`] — the command line; [`exec`] — spawn, serial capture, timeout;
 //! - [`outcome`], [`exit`] — verdicts and exit statuses; [`gdb`] — attaching;
+//! - [`symbolize`] — naming the functions of the kernel's panic backtraces;
 //! - [`bench`] — `gmp-metal bench`: the in-kernel benchmarks and the host
 //!   comparison with Go and Linux threads;
 //! - [`trace`] — `--trace`: the kernel's scheduler trace, parsed and
@@ -39,6 +40,7 @@ pub mod ovmf;
 pub mod qemu;
 pub mod run;
 pub mod smp;
+pub mod symbolize;
 pub mod trace;
 
 pub use accel::Accel;

@@ -50,6 +50,84 @@ fn a_panic_in_a_g_names_the_g_and_the_core() {
     );
 }
 
+/// The frames the runner named under the kernel's `backtrace:` line.
+fn frames(o: &Outcome) -> Vec<&str> {
+    o.lines()
+        .skip_while(|l| !l.starts_with("backtrace:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .collect()
+}
+
+#[test]
+fn a_panic_prints_a_backtrace_named_from_the_kernel_elf() {
+    let o = provoke("2", "panic-g", &[]);
+    let f = frames(&o);
+    check(
+        &o,
+        f.iter().any(|l| {
+            l.contains("gmp_kernel::workloads::faults::provoke")
+                && l.contains("kernel/src/workloads/faults.rs:")
+        }),
+        "the backtrace must name the panicking function and its file",
+    );
+    check(
+        &o,
+        f.iter()
+            .any(|l| l.contains("gmp_kernel::runtime::newproc::gostart")),
+        "the backtrace must reach the G's entry (gostart)",
+    );
+}
+
+#[test]
+fn a_g_readied_after_it_exited_names_the_stale_waker_and_its_history() {
+    // The bug class of the 8-core torture failure: a wake-up for a G that
+    // already ran and exited. casgstatus must refuse it, the backtrace must
+    // name who called goready, and the G's history must show how it got
+    // there (parked, readied, ran, exited).
+    let o = provoke("2", "ready-twice", &[]);
+    report_line(
+        &o,
+        &[
+            "PANIC on M",
+            "casgstatus: G0 is dead, expected waiting for the move to runnable",
+        ],
+    );
+    let history: Vec<&str> = o
+        .lines()
+        .skip_while(|l| !l.contains("its last status changes"))
+        .skip(1)
+        .take_while(|l| l.trim_start().starts_with("->"))
+        .collect();
+    let states: Vec<&str> = history
+        .iter()
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .collect();
+    check(
+        &o,
+        states == ["waiting", "runnable", "running", "dead"],
+        format!("the history must show park, ready, run, exit: {history:?}"),
+    );
+    check(
+        &o,
+        history[1].contains("kernel/src/workloads/faults.rs:"),
+        "the first wake-up must name its caller",
+    );
+    let f = frames(&o);
+    check(
+        &o,
+        f.iter()
+            .any(|l| l.contains("gmp_kernel::workloads::faults::stale_waker")),
+        "the backtrace must name the function that called goready",
+    );
+    check(
+        &o,
+        f.iter()
+            .any(|l| l.contains("gmp_kernel::runtime::park::goready")),
+        "the backtrace must show goready",
+    );
+}
+
 #[test]
 fn a_stack_overflow_hits_the_guard_page_and_names_the_g() {
     let o = provoke("2", "stack-overflow", &[]);
@@ -69,6 +147,18 @@ fn a_stack_overflow_hits_the_guard_page_and_names_the_g() {
         .and_then(|s| s.split(':').next())
         .unwrap_or("");
     assert!(l.contains(&format!("stack overflow of G{running}:")), "{l}");
+    let f = frames(&o);
+    check(
+        &o,
+        f.first()
+            .is_some_and(|l| l.contains("gmp_kernel::workloads::faults::recurse")),
+        "the backtrace must start at the faulting function",
+    );
+    check(
+        &o,
+        f.iter().any(|l| l.contains("the same frame")),
+        "the recursion must be folded into one line",
+    );
 }
 
 #[test]

@@ -129,6 +129,18 @@ pub fn eoi() {
 
 fn send_icr(apic_id: u32, low: u32) {
     if is_x2apic() {
+        // In x2APIC mode the ICR is an MSR, and `wrmsr` to the x2APIC MSRs
+        // is *not* serializing (Intel SDM vol. 3A, "MSR Access in x2APIC
+        // Mode": a WRMSR to an APIC register may complete before all
+        // preceding stores are globally visible; software inserts a
+        // serializing instruction or MFENCE;LFENCE before it). Without a
+        // fence, the stores that motivate the IPI — a G put on a run queue,
+        // a P handed over in `nextp`, the `park` note, a preempt request —
+        // may still sit in this core's store buffer when the target takes
+        // the interrupt, and it would find nothing to do. Linux's
+        // `weak_wrmsr_fence` issues `mfence; lfence` before such writes;
+        // so do we. (TCG cannot show the reordering; real hardware can.)
+        cpu::wrmsr_fence();
         // SAFETY: the x2APIC ICR MSR takes destination and command at once.
         unsafe { cpu::wrmsr(0x830, ((apic_id as u64) << 32) | low as u64) }
     } else {

@@ -60,6 +60,16 @@ pub fn halt_forever() -> ! {
     }
 }
 
+/// Order every earlier load and store before a following non-serializing
+/// `wrmsr` (the x2APIC registers): `mfence; lfence`, as Linux's
+/// `weak_wrmsr_fence`. `mfence` drains the store buffer; `lfence` keeps the
+/// `wrmsr` from starting before the `mfence` has completed.
+#[inline]
+pub fn wrmsr_fence() {
+    // SAFETY: fences only order memory operations; no other effect.
+    unsafe { asm!("mfence", "lfence", options(nostack, preserves_flags)) };
+}
+
 /// Read the time-stamp counter.
 #[inline]
 pub fn rdtsc() -> u64 {

@@ -10,6 +10,7 @@ use core::fmt;
 
 use x86_64::structures::idt::{InterruptDescriptorTable, InterruptStackFrame, PageFaultErrorCode};
 
+use super::backtrace::Backtrace;
 use super::{cpu, percpu};
 use crate::exit::{ExitCode, exit_qemu};
 use crate::mem::gstack::Fault;
@@ -27,7 +28,7 @@ fn report(
         None => ErrorCode(None),
     };
     crate::console::print_for_panic(format_args!(
-        "EXCEPTION on M{} (apic {}) {}: {} (vector {}){}, RIP {:#x}, RSP {:#x}{}\n",
+        "EXCEPTION on M{} (apic {}) {}: {} (vector {}){}, RIP {:#x}, RSP {:#x}{}\n{}\n",
         m.id,
         m.apic(),
         m.whereabouts(),
@@ -37,6 +38,10 @@ fn report(
         frame.instruction_pointer.as_u64(),
         frame.stack_pointer.as_u64(),
         extra,
+        Backtrace {
+            first: Some(frame.instruction_pointer.as_u64()),
+            rbp: super::backtrace::current_rbp(),
+        },
     ));
     exit_qemu(ExitCode::Failure)
 }

@@ -9,6 +9,7 @@
 use core::arch::asm;
 use core::mem::offset_of;
 
+use crate::runtime::g::G;
 use crate::runtime::m::M;
 
 const IA32_GS_BASE: u32 = 0xC000_0101;
@@ -33,6 +34,28 @@ pub fn this_m() -> &'static M {
         asm!("mov {}, gs:[{off}]", out(reg) ptr, off = const offset_of!(M, self_ptr), options(nostack, readonly, preserves_flags));
         &*ptr
     }
+}
+
+/// The running G of this core's M (`M::curg`), null on g0, read with one
+/// instruction.
+///
+/// Why one instruction: code on a G runs with interrupts on, so it can be
+/// preempted and resumed on another core between any two instructions.
+/// `this_m().curg` is two loads — this core's M, then that M's `curg` — and
+/// a preemption between them makes the second load read the *old* core's
+/// `curg`: some other G, or none (the race that readied dead Gs, see
+/// `runtime::proc::getg`). A single `mov reg, gs:[curg]` reads the `curg`
+/// of the core the instruction executes on, which is the core running this
+/// G, whenever the preemption happens.
+#[inline]
+pub fn this_curg() -> *mut G {
+    let ptr: *mut G;
+    // SAFETY: gs:[0] is this core's M (see `this_m`); `curg` is an
+    // `AtomicPtr<G>` field of it, and an aligned 8-byte load is atomic.
+    unsafe {
+        asm!("mov {}, gs:[{off}]", out(reg) ptr, off = const offset_of!(M, curg), options(nostack, readonly, preserves_flags));
+    }
+    ptr
 }
 
 /// The id of the M running on this core (0 for the bootstrap core).

@@ -84,6 +84,35 @@ pub fn translate(va: VirtAddr) -> Option<PhysAddr> {
         .translate_addr(va)
 }
 
+/// Whether `va` is mapped, read straight from the active page tables
+/// without the mapper's lock: for the panic and fault paths (a backtrace
+/// walk must not deadlock on a lock the failing core may hold). The tables
+/// may be edited meanwhile by another core; a torn answer only makes the
+/// walk stop early, since the walker also checks what it reads.
+pub fn is_mapped_lockless(va: u64) -> bool {
+    let Ok(va) = VirtAddr::try_new(va) else {
+        return false;
+    };
+    let mut table = Cr3::read().0.start_address();
+    let indices = [va.p4_index(), va.p3_index(), va.p2_index(), va.p1_index()];
+    for (level, index) in indices.into_iter().enumerate() {
+        let entry_va = phys_to_virt(table).as_u64() + u64::from(u16::from(index)) * 8;
+        // SAFETY: every page-table frame lies in physical memory, all of
+        // which is mapped at PHYS_OFFSET; an aligned u64 read of an entry
+        // cannot fault.
+        let entry = unsafe { core::ptr::read_volatile(entry_va as *const u64) };
+        let flags = Flags::from_bits_truncate(entry);
+        if !flags.contains(Flags::PRESENT) {
+            return false;
+        }
+        if level > 0 && flags.contains(Flags::HUGE_PAGE) {
+            return true; // a 1 GiB or 2 MiB page
+        }
+        table = PhysAddr::new(entry & 0x000f_ffff_ffff_f000);
+    }
+    true
+}
+
 /// The frame and flags of the 4 KiB page containing `va`, if it is mapped
 /// with a 4 KiB page.
 pub fn lookup(va: VirtAddr) -> Option<(PhysFrame, Flags)> {

@@ -115,6 +115,7 @@ pub(crate) fn claim<T>(sg: &SudogPtr<T>) -> bool {
 ///
 /// # Safety
 /// `sg` was dequeued (and claimed) under its channel's lock, held now.
+#[track_caller]
 pub(crate) unsafe fn complete<T>(sg: SudogPtr<T>, success: bool) {
     // SAFETY: the caller's contract; the G stays parked until goready.
     unsafe {

@@ -24,6 +24,7 @@
 
 use core::cell::UnsafeCell;
 use core::fmt;
+use core::panic::Location;
 use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU32, AtomicU64, Ordering};
 
 use gmp_sched::glist::SchedLink;
@@ -31,6 +32,8 @@ use gmp_sched::glist::SchedLink;
 use crate::arch::context::Gobuf;
 use crate::mem::stack::Stack;
 use crate::runtime::m::M;
+
+pub use super::ghistory::History;
 
 /// Go's G status values (the numbers match `runtime2.go`, so schedtrace
 /// detail lines read the same).
@@ -46,7 +49,7 @@ pub enum Gstatus {
 }
 
 impl Gstatus {
-    fn from_u32(v: u32) -> Gstatus {
+    pub(crate) fn from_u32(v: u32) -> Gstatus {
         match v {
             0 => Gstatus::Gidle,
             1 => Gstatus::Grunnable,
@@ -157,6 +160,11 @@ pub struct G {
     /// Set by the one waker that wins a blocked `select` (Go's
     /// `selectDone`); the others leave the G alone.
     pub select_done: AtomicBool,
+    /// Where the G's current park was asked for (the `gopark` caller),
+    /// recorded by `park_m` as the site of the move to `Gwaiting`.
+    park_site: AtomicPtr<Location<'static>>,
+    /// The last status changes (see [`History`]).
+    history: History,
 }
 
 // SAFETY: every field is either atomic or (`sched`, `entry`) touched only by
@@ -191,6 +199,8 @@ impl G {
             entry: UnsafeCell::new(None),
             param: AtomicU64::new(0),
             select_done: AtomicBool::new(false),
+            park_site: AtomicPtr::new(core::ptr::null_mut()),
+            history: History::new(),
         }
     }
 
@@ -232,30 +242,78 @@ impl G {
 
     /// Move from `old` to `new`, or panic naming the G and both states:
     /// a failed hand-off is a scheduler bug, never a case to handle.
+    ///
+    /// The move is recorded in the G's [`History`] with the caller's source
+    /// location: the entry points that hand a G over (`goready`, `ready`,
+    /// the park functions) are `#[track_caller]`, so the location names
+    /// who readied or parked the G, not the scheduler line that did it.
     #[track_caller]
     #[inline]
     pub fn casgstatus(&self, old: Gstatus, new: Gstatus) {
+        self.casgstatus_at(old, new, Location::caller());
+    }
+
+    /// [`casgstatus`](Self::casgstatus) recording `site` as the place that
+    /// asked for the move.
+    #[track_caller]
+    #[inline]
+    pub fn casgstatus_at(&self, old: Gstatus, new: Gstatus, site: &'static Location<'static>) {
         if let Err(actual) = self.atomicstatus.compare_exchange(
             old as u32,
             new as u32,
             Ordering::AcqRel,
             Ordering::Acquire,
         ) {
-            self.bad_casgstatus(actual, old, new);
+            self.bad_casgstatus(actual, old, new, site);
         }
+        self.history.record(new, site);
     }
 
     #[cold]
     #[inline(never)]
     #[track_caller]
-    fn bad_casgstatus(&self, actual: u32, old: Gstatus, new: Gstatus) -> ! {
+    fn bad_casgstatus(
+        &self,
+        actual: u32,
+        old: Gstatus,
+        new: Gstatus,
+        site: &'static Location<'static>,
+    ) -> ! {
         panic!(
-            "casgstatus: G{} is {}, expected {} for the move to {}",
+            "casgstatus: G{} is {}, expected {} for the move to {} (asked at {}:{})\n{}",
             self.goid(),
             Gstatus::from_u32(actual).name(),
             old.name(),
-            new.name()
+            new.name(),
+            site.file(),
+            site.line(),
+            self.history
         );
+    }
+
+    /// Remember where the park being entered was asked for (see
+    /// [`G::park_site`]).
+    #[inline]
+    pub(crate) fn set_park_site(&self, site: &'static Location<'static>) {
+        self.park_site.store(
+            site as *const Location<'static> as *mut _,
+            Ordering::Relaxed,
+        );
+    }
+
+    /// Where the current park was asked for.
+    #[inline]
+    #[track_caller]
+    pub(crate) fn park_site(&self) -> &'static Location<'static> {
+        let site = self.park_site.load(Ordering::Relaxed);
+        // SAFETY: only `&'static Location`s are stored; null before the
+        // first park, when the caller's own location stands in.
+        unsafe { site.as_ref() }.unwrap_or(Location::caller())
+    }
+
+    /// The G's last status changes.
+    pub fn history(&self) -> &History {
+        &self.history
     }
 
     /// Why the G waits (meaningful while `Gwaiting`).

@@ -12,6 +12,7 @@
 pub mod allg;
 pub mod chan;
 pub mod g;
+pub mod ghistory;
 pub mod m;
 pub mod mutex;
 pub mod newproc;

@@ -68,7 +68,7 @@ impl Semaphore {
         if let Some(w) = woken {
             w.waiter.param.store(w.ticket as u64, Ordering::Release);
             goready(w.waiter);
-            if w.ticket && percpu::this_m().locks.load(Ordering::Relaxed) == 0 {
+            if w.ticket && !crate::runtime::preempt::this_m_locked() {
                 goyield();
             }
         }
@@ -94,7 +94,11 @@ pub struct MutexGuard<'a, T> {
 }
 
 fn spin_env() -> SpinEnv {
+    // Interrupts off while reading this M's P: with them on, the G could
+    // move to another core between the two loads (see `proc::getg`).
+    let were = crate::arch::cpu::interrupts_disable_save();
     let runq_empty = percpu::this_m().p().is_none_or(|pp| pp.runq.runqempty());
+    crate::arch::cpu::interrupts_restore(were);
     SpinEnv {
         ncpu: m::mcount() as u32,
         gomaxprocs: gomaxprocs(),

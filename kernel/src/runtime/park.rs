@@ -9,6 +9,7 @@
 //! readied on another core therefore can never be resumed while its own M is
 //! still running on its stack.
 
+use core::panic::Location;
 use core::sync::atomic::Ordering;
 
 use crate::arch::context::Gobuf;
@@ -45,18 +46,22 @@ extern "C" fn gosched_m(gp: *mut Gobuf) -> ! {
 /// Park the current G with `reason`. After the G is switched out, on g0,
 /// `unlockf(gp, lock)` runs; if it returns false the park is aborted and the
 /// G resumes at once. Someone must later [`goready`] the G.
+#[track_caller]
 pub fn gopark(unlockf: Option<UnlockFn>, lock: *const (), reason: WaitReason) {
     let were = cpu::interrupts_disable_save();
     park_irqs_off(unlockf, lock, reason);
     cpu::interrupts_restore(were);
 }
 
-/// [`gopark`] with interrupts already off (they stay off).
+/// [`gopark`] with interrupts already off (they stay off). The caller's
+/// location is kept as the G's park site, for its history.
 #[inline]
+#[track_caller]
 fn park_irqs_off(unlockf: Option<UnlockFn>, lock: *const (), reason: WaitReason) {
     let m = percpu::this_m();
     let gp = m.curg().expect("gopark on g0");
     gp.set_waitreason(reason);
+    gp.set_park_site(Location::caller());
     m.set_waitunlock(unlockf.map(|f| (f, lock)));
     proc::mcall_on(m, gp, park_m);
 }
@@ -66,7 +71,7 @@ extern "C" fn park_m(gp: *mut Gobuf) -> ! {
     let gp: &'static G = unsafe { &*(gp as *mut G) };
     let m = percpu::this_m();
     trace::go_block(gp.goid(), gp.waitreason() as u8);
-    gp.casgstatus(Gstatus::Grunning, Gstatus::Gwaiting);
+    gp.casgstatus_at(Gstatus::Grunning, Gstatus::Gwaiting, gp.park_site());
     proc::dropg(m, gp);
     if let Some((unlockf, lock)) = m.take_waitunlock()
         && !unlockf(gp, lock)
@@ -80,6 +85,7 @@ extern "C" fn park_m(gp: *mut Gobuf) -> ! {
 /// Park the current G while `guard` (of `lock`) is held; the lock is
 /// released on g0 once the G is switched out (Go's `goparkunlock`). A waker
 /// that needs the lock therefore always finds the G fully parked.
+#[track_caller]
 pub fn goparkunlock<T>(lock: &IrqMutex<T>, guard: IrqMutexGuard<'_, T>, reason: WaitReason) {
     let were = guard.keep_locked_for_park();
     // The kept lock holds interrupts off: park without saving the flag again.
@@ -124,14 +130,17 @@ extern "C" fn goyield_m(gp: *mut Gobuf) -> ! {
 ///
 /// Context: any G, or g0/interrupt context of an M holding a P.
 #[inline]
+#[track_caller]
 pub fn goready(gp: &'static G) {
     let were = cpu::interrupts_disable_save();
     ready(gp, true);
     cpu::interrupts_restore(were);
 }
 
-/// Go's `ready`. Context: interrupts off, holding a P.
+/// Go's `ready`. Context: interrupts off, holding a P. The caller's
+/// location goes into the G's history as the one who readied it.
 #[inline]
+#[track_caller]
 pub(crate) fn ready(gp: &'static G, next: bool) {
     let pp = percpu::this_m().p().expect("ready: this M holds no P");
     trace::go_unblock(gp.goid());

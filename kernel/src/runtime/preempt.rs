@@ -87,21 +87,26 @@ pub fn preempt_from_interrupt() {
 }
 
 /// A safe point: yield if sysmon asked (every mode except `off`, which
-/// never asks). Called by runtime entry points on a G.
+/// never asks). Called by runtime entry points on a G, interrupts on.
+///
+/// The flag is read through [`getg`](proc::getg), and the M only once
+/// interrupts are off: with them on, this G may move to another core at any
+/// instruction, so an M read earlier may no longer be this G's M (the race
+/// explained at `proc::getg`).
 pub fn check_preempt() {
+    let Some(gp) = proc::getg() else { return };
+    if !gp.preempt.load(Ordering::Acquire) {
+        return;
+    }
+    let were = cpu::interrupts_disable_save();
     let m = percpu::this_m();
-    if let Some(gp) = m.curg()
-        && gp.preempt.load(Ordering::Acquire)
-        && m.locks.load(Ordering::Relaxed) == 0
-    {
-        gp.preempt.store(false, Ordering::Relaxed);
+    if m.locks.load(Ordering::Relaxed) == 0 && gp.preempt.swap(false, Ordering::Relaxed) {
         if let Some(pp) = m.p() {
             pp.stats.preemptions.fetch_add(1, Ordering::Relaxed);
         }
-        let were = cpu::interrupts_disable_save();
-        proc::mcall(gopreempt_m);
-        cpu::interrupts_restore(were);
+        proc::mcall_on(m, gp, gopreempt_m);
     }
+    cpu::interrupts_restore(were);
 }
 
 /// Keep this M (no preemption) until [`releasem`] (Go's `acquirem`).
@@ -109,6 +114,15 @@ pub fn acquirem() -> &'static M {
     let m = percpu::this_m();
     m.locks.fetch_add(1, Ordering::Relaxed);
     m
+}
+
+/// Whether this G's M has preemption disabled ([`acquirem`]), read with
+/// interrupts off so the answer is about the M actually running the caller.
+pub fn this_m_locked() -> bool {
+    let were = cpu::interrupts_disable_save();
+    let locked = percpu::this_m().locks.load(Ordering::Relaxed) != 0;
+    cpu::interrupts_restore(were);
+    locked
 }
 
 /// Undo [`acquirem`]; a preemption request that arrived meanwhile is

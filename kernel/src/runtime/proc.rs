@@ -102,10 +102,37 @@ pub(crate) fn mcall_on(m: &M, gp: &G, f: extern "C" fn(*mut Gobuf) -> !) {
     unsafe { context::mcall(gp.gobuf(), f, g0) };
 }
 
-/// Current G, from the caller's perspective.
+/// The running G (Go's `getg()`), `None` on g0. Safe with interrupts on:
+/// the answer is right even if the G is preempted and moved to another core
+/// while it asks.
+///
+/// # The race this must not have (torture, 2026-12-02)
+/// `getg` used to be `this_m().curg()`: load this core's M, then load that
+/// M's `curg`. Step by step, with G1 running on M3 with interrupts on:
+/// 1. G1 loads `gs:[0]`: M3.
+/// 2. The APIC timer (sysmon's `preemptone`) interrupts M3 between the two
+///    loads; `gopreempt_m` puts G1 on the global queue; M3 goes on to run
+///    G2 (M3.curg = G2).
+/// 3. M5 takes G1 from the global queue and resumes it.
+/// 4. G1, now on M5, loads M3.curg: **G2**.
+///
+/// `Semaphore::acquire` (under every contended `Mutex`) asked `getg` for
+/// the waiter to queue, so it queued G2 and then parked G1 — G1 was lost,
+/// and the unlock that followed readied G2 wherever G2 was: running
+/// ("casgstatus: G is running, expected waiting"), waiting on a channel (a
+/// spurious wake-up that left its sudog queued, so it was readied again
+/// later), or dead ("G0 is dead, expected waiting"). When step 2 left M3
+/// on g0, `getg` answered "none": "semacquire on g0". Only asynchronous
+/// preemption can stop a G between two instructions, which is why
+/// `preempt=coop` never failed. The fix reads `curg` with one instruction
+/// (`percpu::this_curg`): a preemption then falls before or after it, and
+/// either way the load runs on the core that is running this G. The
+/// regression test is the `test-getg` workload (tests/runtime.rs), which
+/// failed within a second before the fix.
 #[inline]
 pub(crate) fn getg() -> Option<&'static G> {
-    percpu::this_m().curg()
+    // SAFETY: a non-null `curg` is a live G (Gs are never freed).
+    unsafe { percpu::this_curg().as_ref() }
 }
 
 // ----- P ownership -----------------------------------------------------------

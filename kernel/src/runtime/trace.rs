@@ -115,7 +115,7 @@ fn emit_slow(make: impl FnOnce(u64, u32, Option<u32>) -> Event) {
 }
 
 fn curgoid() -> u64 {
-    percpu::this_m().curg().map_or(0, |g| g.goid())
+    super::proc::getg().map_or(0, |g| g.goid())
 }
 
 #[inline]

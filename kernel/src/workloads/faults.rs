@@ -91,6 +91,54 @@ fn provoke(name: &str) {
                 let _ = hold.recv();
             });
         },
+        "ready-twice" => ready_twice(),
         other => panic!("{}", format!("fault={other} is not implemented")),
     }
+}
+
+/// `fault=ready-twice`: the bug class of the torture failure of
+/// 2026-12-02, on purpose. A G parks and is readied, runs and exits; then a
+/// stale waker readies it again. `casgstatus` must refuse ("G0 is dead,
+/// expected waiting") and the report must name the stale waker (the
+/// backtrace) and show the G's last transitions (its history).
+fn ready_twice() {
+    use alloc::sync::Arc;
+    use core::sync::atomic::{AtomicPtr, Ordering};
+
+    use crate::runtime::g::{G, Gstatus, WaitReason};
+
+    fn publish(gp: &G, slot: *const ()) -> bool {
+        // SAFETY: `slot` is the `AtomicPtr` kept alive by `ready_twice`.
+        let slot = unsafe { &*(slot as *const AtomicPtr<G>) };
+        slot.store(gp as *const G as *mut G, Ordering::Release);
+        true
+    }
+    let slot = Arc::new(AtomicPtr::<G>::new(core::ptr::null_mut()));
+    let s = slot.clone();
+    go(move || {
+        crate::runtime::gopark(
+            Some(publish),
+            &*s as *const AtomicPtr<G> as *const (),
+            WaitReason::Park,
+        );
+    });
+    let victim = loop {
+        let gp = slot.load(Ordering::Acquire);
+        if !gp.is_null() {
+            // SAFETY: Gs are never freed.
+            break unsafe { &*gp };
+        }
+        gosched();
+    };
+    crate::runtime::goready(victim);
+    while victim.status() != Gstatus::Gdead {
+        gosched();
+    }
+    stale_waker(victim);
+}
+
+/// The second, stale wake-up (a named frame for the backtrace).
+#[inline(never)]
+fn stale_waker(victim: &'static crate::runtime::g::G) {
+    crate::runtime::goready(black_box(victim));
 }

@@ -11,6 +11,7 @@ mod bench;
 mod demos;
 mod experiments;
 pub mod faults;
+mod getg_migration;
 mod leak;
 pub mod ledger;
 mod producer_consumer;
@@ -64,6 +65,7 @@ pub fn run(name: &str) -> Verdict {
         "test-timeslice" => timeslice::run(),
         "test-runnext" => runnext_latency::run(),
         "test-spinning" => spinning_rounds::run(),
+        "test-getg" => getg_migration::run(),
         "torture" => torture::run(),
         other => Err(alloc::format!(
             "workload {other} is not implemented in this kernel"

@@ -118,6 +118,10 @@ pub static WORKLOADS: &[(&str, &str)] = &[
         "experiment: how many ring Gs run before a G readied by a send (procs=1 preempt=off)",
     ),
     (
+        "test-getg",
+        "test: Gs preempted and moved between cores always get themselves from getg (procs>=2)",
+    ),
+    (
         "test-spinning",
         "experiment: two Ps run dry at once, 500 times; counts spinners refused (procs>=2)",
     ),
@@ -147,6 +151,10 @@ pub static FAULTS: &[(&str, &str)] = &[
     ("write-code", "a G writes to kernel code (read-only)"),
     ("exec-stack", "a G jumps into its stack (not executable)"),
     ("oom", "Gs are spawned and parked until memory runs out"),
+    (
+        "ready-twice",
+        "a G that exited is readied again: casgstatus must name the stale waker",
+    ),
     (
         "runq-lose",
         "negative control: runqput loses a G on overflow (with workload=torture, which must fail)",

@@ -74,9 +74,31 @@ pub fn worker(r: &Arc<Round>, t: Token, depth: u32, ops: u32) {
                 bump(&STATS.syscalls);
                 blocking_call(between(&mut rng, 5_000, 300_000));
             }
-            80..=81 => return,              // exit early
-            82 => tsc::spin_ns(15_000_000), // long enough to be preempted
-            _ => tsc::spin_ns(between(&mut rng, 1_000, 50_000)),
+            80..=81 => return,                   // exit early
+            82 => spin_as_myself(r, 15_000_000), // long enough to be preempted
+            _ => spin_as_myself(r, between(&mut rng, 1_000, 50_000)),
+        }
+    }
+}
+
+/// Spin for `ns` with interrupts on, asking `getg` who we are all along:
+/// an asynchronous preemption may stop this G at any instruction and
+/// resume it on another core, and the answer must still be this G. (The
+/// 8-core failure of 2026-12-02 was a `getg` that, preempted between its
+/// two loads, answered with the old core's G; see `runtime::proc::getg`.)
+fn spin_as_myself(r: &Round, ns: u64) {
+    let me = crate::runtime::proc::getg().map(|g| g as *const _);
+    let end = tsc::nanotime().saturating_add(ns);
+    while tsc::nanotime() < end {
+        for _ in 0..64 {
+            let now = crate::runtime::proc::getg().map(|g| g as *const _);
+            if core::hint::black_box(now) != me {
+                super::failure::fail(alloc::format!(
+                    "round {}: getg answered another G (or none) while this G spun: G identity lost across a preemption",
+                    r.number
+                ));
+                return;
+            }
         }
     }
 }

@@ -47,6 +47,7 @@ fn workload_table_has_the_documented_demos() {
             "test-fairness",
             "test-timeslice",
             "test-runnext",
+            "test-getg",
             "test-spinning"
         ]
     );
