@@ -15,7 +15,7 @@ use std::fmt;
 use gmp_sched::options::{self, BootOptions, OptionError};
 
 /// The fw_cfg file the kernel reads its boot options from.
-pub const FW_CFG_NAME: &str = "opt/gmp-metal/cmdline";
+pub use gmp_sched::options::FW_CFG_FILE as FW_CFG_NAME;
 
 /// One `key=value` token and the runner flag that produced it, if any.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -220,13 +220,9 @@ impl Run {
         let smp = Smp::parse(&self.smp).map_err(RunError::Smp)?;
         let memory = Memory::parse(&self.memory).map_err(RunError::Memory)?;
         let opts = self.boot.validate().map_err(RunError::BootOption)?;
-        if let Some(procs) = opts.procs
-            && procs > smp.cpus
-        {
-            return Err(RunError::Conflict(format!(
-                "procs={procs} is more than the {} cores given by --smp: use --smp {procs} or more, or a smaller procs",
-                smp.cpus
-            )));
+        if let Some(procs) = opts.procs {
+            gmp_sched::options::check_procs(procs, smp.cpus)
+                .map_err(|e| RunError::Conflict(e.to_string()))?;
         }
         if self.icount && self.accel == Accel::Kvm {
             return Err(RunError::Conflict(

@@ -388,7 +388,7 @@ fn procs_above_the_core_count_is_refused_on_the_host() {
     let msg = assert_refused(&gmp(&["--qemu", "/nonexistent", "--smp", "2", "procs=4"]));
     assert_eq!(
         msg,
-        "procs=4 is more than the 2 cores given by --smp: use --smp 4 or more, or a smaller procs"
+        "procs=4 is more than the 2 cores given by --smp (every P needs an M, and an M is a core): use --smp 4 or more, or a smaller procs"
     );
 }
 

@@ -1,5 +1,10 @@
 //! From the bootloader's hand-over to every core online — the counterpart of
-//! Go's `rt0_go` → `schedinit` → `mstart`.
+//! Go's `rt0_go` → `schedinit` → `mstart` — and on to the main G.
+//!
+//! Layer: `boot` is at the top with the workloads. It is the one place that
+//! ties the layers together: it gives the machine layer what it needs from
+//! memory (stacks, mappings), installs the runtime's trap entry into
+//! `arch::trap`, and hands the runtime the workload to run on its main G.
 //!
 //! Order matters and each step needs the one before: GS base (so every
 //! print can name its M), console, memory (frames, page tables, heap,
@@ -11,12 +16,18 @@ use core::sync::atomic::{AtomicBool, Ordering};
 
 use bootloader_api::BootInfo;
 use gmp_sched::cpus;
+use gmp_sched::options::Fault;
+use x86_64::structures::paging::{Page, PageTableFlags as Flags, PhysFrame};
+use x86_64::{PhysAddr, VirtAddr};
 
-use crate::arch::{acpi, apic, gdt, idt, percpu, smp};
-use crate::exit::{ExitCode, exit_qemu};
+use crate::arch::exit::{ExitCode, exit_qemu};
+use crate::arch::percpu::PerCpu;
+use crate::arch::{acpi, apic, cpu, gdt, idt, percpu, smp};
 use crate::kprintln;
-use crate::mem;
+use crate::mem::{self, paging, stack};
+use crate::runtime::debug::{knobs, options};
 use crate::runtime::m::{self, ALLM, M, MAX_MS};
+use crate::runtime::start::{self, MainG};
 
 /// Set once every core that will come up is online.
 static ALL_ONLINE: AtomicBool = AtomicBool::new(false);
@@ -26,17 +37,18 @@ pub fn kmain(boot_info: &'static mut BootInfo) -> ! {
     let m0 = &ALLM[0];
     m0.bind_self();
     // SAFETY: ALLM[0] is the bootstrap core's M and lives forever.
-    unsafe { percpu::set_this_m(m0) };
-    crate::console::init();
+    unsafe { percpu::set_this_cpu(m0) };
+    crate::arch::console::init();
     mem::init(boot_info);
-    crate::options::init();
+    crate::runtime::debug::init();
     mem::check_wx();
+    crate::arch::trap::install(crate::runtime::trap::trap);
 
-    gdt::init_this_cpu();
+    gdt::init_this_cpu(ist_stacks());
     idt::load();
     crate::arch::pic::disable();
     // M0's g0 stack: the scheduler leaves the bootloader's stack behind.
-    let g0 = mem::stack::alloc_system_stack(smp::G0_STACK_SIZE);
+    let g0 = stack::alloc_system_stack(smp::G0_STACK_SIZE);
     m0.g0_stack_top.store(g0.top.as_u64(), Ordering::Relaxed);
 
     let rsdp = boot_info
@@ -44,8 +56,8 @@ pub fn kmain(boot_info: &'static mut BootInfo) -> ! {
         .into_option()
         .unwrap_or_else(|| fail("the bootloader found no ACPI RSDP"));
     let platform = acpi::read_platform(rsdp).unwrap_or_else(|e| fail(e));
-    let apic_base = mem::paging::reserve_pml4_slot();
-    apic::init_bsp(apic_base);
+    let xapic_page = (!apic::cpu_has_x2apic()).then(map_xapic);
+    apic::init_bsp(xapic_page);
     apic::init_this_cpu();
     let bsp_apic = apic::id();
     let cores = cpus::core_list(bsp_apic, &platform.madt_cpus, MAX_MS).unwrap_or_else(|e| {
@@ -66,24 +78,70 @@ pub fn kmain(boot_info: &'static mut BootInfo) -> ! {
     m0.online.store(true, Ordering::Release);
     kprintln!("M0 online (apic {bsp_apic})");
 
-    let missing = smp::start_aps(&boot_info.memory_regions, ap_entry).unwrap_or_else(|e| fail(e));
+    let cpus: alloc::vec::Vec<&'static PerCpu> = m::all().iter().map(|m| &m.cpu).collect();
+    let missing = smp::start_aps(&boot_info.memory_regions, &cpus, &mut ApStacks, ap_entry)
+        .unwrap_or_else(|e| fail(e));
     if !missing.is_empty() {
-        for m in &missing {
-            kprintln!("M{} (apic {}) never came online", m.id, m.apic());
+        for cpu in &missing {
+            kprintln!("M{} (apic {}) never came online", cpu.id, cpu.apic());
         }
         exit_qemu(ExitCode::Failure);
     }
     ALL_ONLINE.store(true, Ordering::Release);
     kprintln!("all {} Ms online", m::mcount());
-    crate::main_m0()
+    main_m0()
+}
+
+/// The bootstrap core after every core is online: start the runtime with
+/// the selected workload (or the provoked fault) on its main G.
+fn main_m0() -> ! {
+    let opts = options();
+    let fault = knobs().fault;
+    if fault == Fault::PanicAp {
+        if m::mcount() < 2 {
+            kprintln!(
+                "boot option error: fault=panic-ap needs at least 2 cores (use --smp 2 or more)"
+            );
+            exit_qemu(ExitCode::Failure);
+        }
+        // The last AP panics; its report ends the run.
+        cpu::halt_forever();
+    }
+    let main = if fault == Fault::None || fault.is_negative_control() {
+        MainG {
+            name: opts.workload,
+            run: crate::workloads::entry(opts.workload)
+                .expect("the boot-option parser accepts only registered workloads"),
+        }
+    } else {
+        MainG {
+            name: opts.workload,
+            run: provoke_fault,
+        }
+    };
+    start::start_m0(main)
+}
+
+/// The main G of a `fault=` run: provoke the fault on a G of its own.
+fn provoke_fault() -> crate::runtime::api::Verdict {
+    crate::workloads::faults::run(knobs().fault)
+}
+
+/// An application processor after every core is online.
+fn main_ap(m: &'static M) -> ! {
+    if knobs().fault == Fault::PanicAp && m.id as usize == m::mcount() - 1 {
+        panic!("deliberate panic (fault=panic-ap)");
+    }
+    start::start_ap()
 }
 
 /// Where each application processor lands from the trampoline, on its own
 /// g0 stack with interrupts off.
-extern "C" fn ap_entry(m: &'static M) -> ! {
-    // SAFETY: the bootstrap core handed this M to this core alone.
-    unsafe { percpu::set_this_m(m) };
-    gdt::init_this_cpu();
+extern "C" fn ap_entry(cpu: &'static PerCpu) -> ! {
+    // SAFETY: the bootstrap core handed this record to this core alone.
+    unsafe { percpu::set_this_cpu(cpu) };
+    let m = M::from_cpu(cpu);
+    gdt::init_this_cpu(ist_stacks());
     idt::load();
     apic::init_this_cpu();
     let apic_id = apic::id();
@@ -99,7 +157,46 @@ extern "C" fn ap_entry(m: &'static M) -> ! {
     while !ALL_ONLINE.load(Ordering::Acquire) {
         core::hint::spin_loop();
     }
-    crate::main_ap(m)
+    main_ap(m)
+}
+
+/// Guarded stacks for this core's IST slots.
+fn ist_stacks() -> [u64; gdt::IST_STACKS] {
+    core::array::from_fn(|_| stack::alloc_system_stack(gdt::IST_STACK_SIZE).top.as_u64())
+}
+
+/// Map the xAPIC register page (uncached) in a slot of its own.
+fn map_xapic() -> VirtAddr {
+    let va = paging::reserve_pml4_slot();
+    let frame = PhysFrame::containing_address(PhysAddr::new(apic::xapic_phys_base()));
+    let flags = Flags::PRESENT
+        | Flags::WRITABLE
+        | Flags::NO_CACHE
+        | Flags::WRITE_THROUGH
+        | Flags::NO_EXECUTE;
+    paging::map_to(Page::containing_address(va), frame, flags)
+        .unwrap_or_else(|_| fail("cannot map the local APIC registers"));
+    va
+}
+
+/// What `smp` needs from memory to start the APs.
+struct ApStacks;
+
+impl smp::ApMemory for ApStacks {
+    fn g0_stack(&mut self) -> u64 {
+        stack::alloc_system_stack(smp::G0_STACK_SIZE).top.as_u64()
+    }
+
+    fn map_identity(&mut self, phys: u64) -> Result<(), &'static str> {
+        let frame = PhysFrame::containing_address(PhysAddr::new(phys));
+        let page = Page::containing_address(VirtAddr::new(phys));
+        paging::map_to(page, frame, Flags::PRESENT | Flags::WRITABLE)
+            .map_err(|_| "cannot identity-map the AP trampoline page")
+    }
+
+    fn unmap_identity(&mut self, phys: u64) {
+        paging::unmap(Page::containing_address(VirtAddr::new(phys)));
+    }
 }
 
 fn fail(why: &str) -> ! {

@@ -3,6 +3,29 @@
 //! Every core is an M holding its own P; Gs (goroutines) are switched by raw
 //! register context switches; the APIC timer plays sysmon. See `boot` for
 //! the start-up path and `runtime` for the scheduler.
+//!
+//! # Layers (arrows point down only)
+//!
+//! ```text
+//! boot, panic        ties the layers together; the panic handler
+//! workloads          what the main G runs: one file + one registry row each
+//!    |                 (uses the runtime through `prelude`)
+//! runtime            G, M, P, schedule/findRunnable, sysmon, channels, ...
+//!    |                 owns `runtime::trap::trap`, the one entry point up
+//! mem                frames, page tables, heap, guarded stacks
+//! sync               interrupt-safe locks
+//! arch               the machine: CPU, APIC, interrupts, per-core data, console
+//! ```
+//!
+//! A module may use the layers below it, never those above: `arch` names
+//! nothing of `sync`, `mem`, `runtime` or `workloads`; `sync` only `arch`;
+//! `mem` only `sync` and `arch`; the runtime never names a workload. When
+//! the machine needs the runtime — a timer tick, a preempt or stop IPI, a
+//! page fault on a G stack, an NMI — it calls the runtime's trap entry
+//! through the function pointer `boot` installed in `arch::trap` (the way
+//! xv6's trap code only calls `yield()`). Per-core data the machine needs
+//! (`arch::percpu::PerCpu`) is defined in `arch`; the runtime's M embeds
+//! it. `tests/layers.rs` scans the source and fails on an upward import.
 #![no_std]
 #![no_main]
 #![feature(abi_x86_interrupt)]
@@ -12,14 +35,18 @@ extern crate alloc;
 
 pub mod arch;
 pub mod boot;
-pub mod console;
-pub mod exit;
 pub mod mem;
-pub mod options;
 pub mod panic;
 pub mod runtime;
 pub mod sync;
 pub mod workloads;
+
+/// What a workload needs, in one `use crate::prelude::*;` (see
+/// `runtime::api` and docs/WORKLOADS.md).
+pub mod prelude {
+    pub use crate::runtime::api::*;
+    pub use crate::workloads::common::ledger::Ledger;
+}
 
 use bootloader_api::config::{BootloaderConfig, Mapping};
 use bootloader_api::{BootInfo, entry_point};
@@ -38,29 +65,4 @@ entry_point!(entry, config = &BOOTLOADER_CONFIG);
 
 fn entry(boot_info: &'static mut BootInfo) -> ! {
     boot::kmain(boot_info)
-}
-
-/// The bootstrap core after every core is online.
-pub fn main_m0() -> ! {
-    let opts = options::get();
-    if opts.fault == "panic-ap" && runtime::m::mcount() < 2 {
-        kprintln!("boot option error: fault=panic-ap needs at least 2 cores (use --smp 2 or more)");
-        exit::exit_qemu(exit::ExitCode::Failure);
-    }
-    if opts.fault == "panic-ap" {
-        // The last AP panics; its report ends the run.
-        arch::cpu::halt_forever();
-    }
-    if opts.workload == "boot" && opts.fault == "none" {
-        exit::exit_qemu(exit::ExitCode::Success);
-    }
-    runtime::start::start_m0()
-}
-
-/// An application processor after every core is online.
-pub fn main_ap(m: &'static runtime::m::M) -> ! {
-    if options::get().fault == "panic-ap" && m.id as usize == runtime::m::mcount() - 1 {
-        panic!("deliberate panic (fault=panic-ap)");
-    }
-    runtime::start::start_ap()
 }

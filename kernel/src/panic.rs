@@ -14,15 +14,14 @@
 use core::panic::PanicInfo;
 
 use crate::arch::backtrace::Backtrace;
-use crate::arch::percpu;
-use crate::exit::{ExitCode, exit_qemu};
+use crate::arch::exit::{ExitCode, exit_qemu};
 
 #[panic_handler]
 fn panic(info: &PanicInfo) -> ! {
     crate::arch::cpu::interrupts_disable();
-    let m = percpu::this_m();
+    let m = crate::runtime::m::this_m();
     match info.location() {
-        Some(loc) => crate::console::print_for_panic(format_args!(
+        Some(loc) => crate::arch::console::print_for_panic(format_args!(
             "PANIC on M{} (apic {}) {} at {}:{}: {}\n{}\n",
             m.id,
             m.apic(),
@@ -32,7 +31,7 @@ fn panic(info: &PanicInfo) -> ! {
             info.message(),
             Backtrace::here(),
         )),
-        None => crate::console::print_for_panic(format_args!(
+        None => crate::arch::console::print_for_panic(format_args!(
             "PANIC on M{} (apic {}) {}: {}\n{}\n",
             m.id,
             m.apic(),

@@ -34,4 +34,4 @@ pub use globrunq::{GlobalRunQueue, globrunqget_count};
 pub use rand::CheapRand;
 pub use runq::LocalRunQueue;
 pub use stealorder::{RandomEnum, RandomOrder};
-pub use sync::{BROKEN_RUNQ, RUNQ_BROKEN_AT_RUNTIME};
+pub use sync::BROKEN_RUNQ;

@@ -67,7 +67,7 @@ use crate::glist::{GQueue, SchedLink};
 use crate::sync::{
     AtomicPtr, AtomicU32, BROKEN_RUNQ,
     Ordering::{AcqRel, Acquire, Relaxed, Release},
-    maybe_const_fn, null_ptr_array, runq_broken_now, spin_loop,
+    maybe_const_fn, null_ptr_array, spin_loop,
 };
 use core::ptr::{self, NonNull};
 
@@ -373,7 +373,12 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
     /// [`Self::runqsteal`]; `put(i, g)` stores the `i`-th grabbed G into the
     /// caller's buffer. It may be called again for the same `i` on a retry;
     /// only the values of the final, successful attempt count.
-    fn grab(
+    ///
+    /// `BROKEN` is the deliberate bug of the negative controls (claiming
+    /// without a CAS); `WIDEN` widens its window so that a short run hits
+    /// it. Both are constants, so the correct queue carries no trace of
+    /// the bug.
+    fn grab<const BROKEN: bool, const WIDEN: bool>(
         &self,
         steal_runnext: bool,
         mut pause: impl FnMut(),
@@ -413,12 +418,11 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
                 // docs: the CAS below then fails and the value is dropped.
                 put(i, self.slot(h.wrapping_add(i)).load(Relaxed));
             }
-            let broken_now = runq_broken_now();
-            if BROKEN_RUNQ || broken_now {
+            if BROKEN {
                 // The deliberate bug of the `broken-runq` feature (or of
                 // the kernel's `fault=runq-dup`): claiming
                 // without checking that nobody claimed these slots first.
-                if broken_now {
+                if WIDEN {
                     // Widen the window, so that a short run hits the race.
                     for _ in 0..256 {
                         spin_loop();
@@ -454,7 +458,7 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
             batch.len() >= (Self::CAP / 2) as usize,
             "runqgrab: batch shorter than N/2"
         );
-        self.grab(steal_runnext, pause, |i, g| {
+        self.grab::<BROKEN_RUNQ, false>(steal_runnext, pause, |i, g| {
             batch[i as usize] = NonNull::new(g)
         })
         .0
@@ -496,6 +500,35 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
         steal_runnext: bool,
         pause: impl FnMut(),
     ) -> Option<(NonNull<T>, u32, bool)> {
+        // SAFETY: forwarded contract.
+        unsafe { self.steal::<BROKEN_RUNQ, false>(victim, steal_runnext, pause) }
+    }
+
+    /// [`Self::runqsteal_runnext`] with the deliberate bug of the kernel's
+    /// `fault=runq-dup` negative control: the victim's batch is claimed
+    /// with a plain store, so two thieves can take the same Gs. Only the
+    /// kernel's fault injection calls it.
+    ///
+    /// # Safety
+    /// As for [`Self::runqsteal`].
+    pub unsafe fn runqsteal_broken(
+        &self,
+        victim: &Self,
+        steal_runnext: bool,
+        pause: impl FnMut(),
+    ) -> Option<(NonNull<T>, u32, bool)> {
+        // SAFETY: forwarded contract.
+        unsafe { self.steal::<true, true>(victim, steal_runnext, pause) }
+    }
+
+    /// # Safety
+    /// As for [`Self::runqsteal`].
+    unsafe fn steal<const BROKEN: bool, const WIDEN: bool>(
+        &self,
+        victim: &Self,
+        steal_runnext: bool,
+        pause: impl FnMut(),
+    ) -> Option<(NonNull<T>, u32, bool)> {
         assert!(
             !ptr::eq(self, victim),
             "runqsteal: a P cannot steal from itself"
@@ -506,7 +539,7 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
             t.wrapping_sub(h) <= Self::CAP / 2,
             "runqsteal: runq overflow"
         );
-        let (n, from_runnext) = victim.grab(steal_runnext, pause, |i, g| {
+        let (n, from_runnext) = victim.grab::<BROKEN, WIDEN>(steal_runnext, pause, |i, g| {
             self.slot(t.wrapping_add(i)).store(g, Relaxed);
         });
         if n == 0 {

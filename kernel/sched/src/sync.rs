@@ -13,8 +13,9 @@
 //! slots (an inline-const array here, `array::from_fn` under loom).
 //!
 //! `BROKEN_RUNQ` is the switch for the deliberately broken queue (cargo
-//! feature `broken-runq`): a negative control proving that the torture tests
-//! can tell a correct queue from a wrong one.
+//! feature `broken-runq`): a negative control proving that the host tests
+//! can tell a correct queue from a wrong one. (The kernel's `fault=runq-dup`
+//! reaches the same bug through `runqsteal_broken`, chosen at the call.)
 
 pub(crate) use core::hint::spin_loop;
 pub(crate) use core::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
@@ -24,18 +25,6 @@ pub(crate) use core::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
 /// compare-and-swap, so two consumers can take the same Gs. Only for proving
 /// that the tests (and the kernel's torture tests) detect a broken queue.
 pub const BROKEN_RUNQ: bool = cfg!(feature = "broken-runq");
-
-/// The same bug, switched on at run time (the kernel's `fault=runq-dup`
-/// sets it before its torture workload starts), so the kernel's negative
-/// control needs no special build. Read by `runqgrab` with one relaxed load.
-pub static RUNQ_BROKEN_AT_RUNTIME: core::sync::atomic::AtomicBool =
-    core::sync::atomic::AtomicBool::new(false);
-
-/// Whether [`RUNQ_BROKEN_AT_RUNTIME`] is set (loom's twin: always false).
-#[inline(always)]
-pub(crate) fn runq_broken_now() -> bool {
-    RUNQ_BROKEN_AT_RUNTIME.load(Ordering::Relaxed)
-}
 
 /// Writes `fn` items as `const fn` (the loom build's twin writes them plain).
 macro_rules! maybe_const_fn {

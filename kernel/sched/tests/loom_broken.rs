@@ -8,10 +8,6 @@
 mod sync {
     include!("loom_models/sync_loom.rs");
     pub const BROKEN_RUNQ: bool = true;
-    /// The run-time switch of `src/sync.rs`; loom models use the const.
-    pub fn runq_broken_now() -> bool {
-        false
-    }
 }
 
 #[allow(dead_code)]

@@ -11,7 +11,7 @@ use acpi::{AcpiHandler, AcpiTables, PhysicalMapping, platform::ProcessorState};
 use gmp_sched::cpus::MadtCpu;
 use x86_64::PhysAddr;
 
-use crate::mem::paging::phys_to_virt;
+use super::physmap::phys_to_virt;
 
 #[derive(Clone, Copy)]
 struct PhysMap;

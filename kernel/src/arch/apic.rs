@@ -8,8 +8,7 @@
 
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use x86_64::structures::paging::{Page, PageTableFlags as Flags, PhysFrame};
-use x86_64::{PhysAddr, VirtAddr};
+use x86_64::VirtAddr;
 
 use super::cpu;
 use super::idt::VECTOR_SPURIOUS;
@@ -48,25 +47,29 @@ pub fn is_x2apic() -> bool {
     X2APIC.load(Ordering::Relaxed)
 }
 
-/// Choose the mode and, for xAPIC, map the register page. Bootstrap core
-/// only, before [`init_this_cpu`] on any core.
-pub fn init_bsp(mmio_base: VirtAddr) {
-    let x2 = raw_cpuid::CpuId::new()
+/// Whether this CPU offers x2APIC mode (CPUID.1:ECX bit 21).
+pub fn cpu_has_x2apic() -> bool {
+    raw_cpuid::CpuId::new()
         .get_feature_info()
-        .is_some_and(|f| f.has_x2apic());
+        .is_some_and(|f| f.has_x2apic())
+}
+
+/// The physical address of the xAPIC register page (IA32_APIC_BASE).
+pub fn xapic_phys_base() -> u64 {
+    // SAFETY: IA32_APIC_BASE exists on every x86_64 CPU.
+    unsafe { cpu::rdmsr(IA32_APIC_BASE) & 0x000f_ffff_ffff_f000 }
+}
+
+/// Choose the mode: x2APIC when the CPU has it, else xAPIC through its
+/// register page, which the caller has mapped (uncached) at `xapic_page`
+/// (`None` when the CPU has x2APIC). Bootstrap core only, before
+/// [`init_this_cpu`] on any core.
+pub fn init_bsp(xapic_page: Option<VirtAddr>) {
+    let x2 = cpu_has_x2apic();
     X2APIC.store(x2, Ordering::Relaxed);
     if !x2 {
-        // SAFETY: IA32_APIC_BASE exists on every x86_64 CPU.
-        let base = unsafe { cpu::rdmsr(IA32_APIC_BASE) } & 0x000f_ffff_ffff_f000;
-        let page = Page::containing_address(mmio_base);
-        let frame = PhysFrame::containing_address(PhysAddr::new(base));
-        let flags = Flags::PRESENT
-            | Flags::WRITABLE
-            | Flags::NO_CACHE
-            | Flags::WRITE_THROUGH
-            | Flags::NO_EXECUTE;
-        crate::mem::paging::map_to(page, frame, flags).expect("map the local APIC registers");
-        XAPIC_VIRT.store(mmio_base.as_u64(), Ordering::Relaxed);
+        let page = xapic_page.expect("xAPIC mode needs its register page mapped");
+        XAPIC_VIRT.store(page.as_u64(), Ordering::Relaxed);
     }
 }
 

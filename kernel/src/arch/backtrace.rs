@@ -47,8 +47,7 @@ pub fn current_rbp() -> u64 {
 pub fn walk(mut rbp: u64, mut f: impl FnMut(u64)) {
     let mut n = 0;
     while n < MAX_FRAMES && rbp != 0 && rbp.is_multiple_of(8) {
-        if !crate::mem::paging::is_mapped_lockless(rbp)
-            || !crate::mem::paging::is_mapped_lockless(rbp + 8)
+        if !super::physmap::is_mapped_lockless(rbp) || !super::physmap::is_mapped_lockless(rbp + 8)
         {
             break;
         }

@@ -11,27 +11,30 @@ use core::fmt;
 use x86_64::structures::idt::{InterruptDescriptorTable, InterruptStackFrame, PageFaultErrorCode};
 
 use super::backtrace::Backtrace;
+use super::exit::{ExitCode, exit_qemu};
+use super::trap::{self, Handled, Trap, Whereabouts};
 use super::{cpu, percpu};
-use crate::exit::{ExitCode, exit_qemu};
-use crate::mem::gstack::Fault;
 
-fn report(
+/// Report an exception (or a fault the runtime explains) on this core and
+/// stop the run: vector, mnemonic, error code, RIP, RSP, `extra`, the core,
+/// where it was running (asked of the runtime) and a backtrace.
+pub fn report(
     vector: u8,
     name: &str,
     frame: &InterruptStackFrame,
     error: Option<u64>,
     extra: fmt::Arguments,
 ) -> ! {
-    let m = percpu::this_m();
+    let cpu = percpu::this_cpu();
     let code = match error {
         Some(e) => ErrorCode(Some(e)),
         None => ErrorCode(None),
     };
-    crate::console::print_for_panic(format_args!(
-        "EXCEPTION on M{} (apic {}) {}: {} (vector {}){}, RIP {:#x}, RSP {:#x}{}\n{}\n",
-        m.id,
-        m.apic(),
-        m.whereabouts(),
+    crate::arch::console::print_for_panic(format_args!(
+        "EXCEPTION on M{} (apic {}){}: {} (vector {}){}, RIP {:#x}, RSP {:#x}{}\n{}\n",
+        cpu.id,
+        cpu.apic(),
+        Whereabouts,
         name,
         vector,
         code,
@@ -94,66 +97,41 @@ with_code!(vmm_communication, 29, "#VC VMM communication");
 with_code!(security, 30, "#SX security exception");
 
 /// #PF runs on its own IST stack: a G's stack may need a page mapped (the
-/// common case, handled and retried) or may have overflowed into its guard
-/// page (reported, naming the G).
+/// common case, which the runtime handles and the G retries) or may have
+/// overflowed into its guard page; the runtime explains every page fault it
+/// recognises. Without the runtime (early boot) the fault is reported here.
 pub extern "x86-interrupt" fn page_fault(frame: InterruptStackFrame, code: PageFaultErrorCode) {
     let addr = cpu::cr2();
-    match crate::mem::gstack::on_page_fault(addr, code.bits()) {
-        Fault::Mapped => return,
-        Fault::Overflow { slot, stack } => {
-            let owner = crate::runtime::allg::by_stack_slot(slot).map_or(0, |g| g.goid());
-            report(
-                14,
-                "#PF page fault",
-                &frame,
-                Some(code.bits()),
-                format_args!(
-                    ", CR2 {addr:#x}: stack overflow of G{owner}: hit the guard page [{:#x}, {:#x}) below its stack [{:#x}, {:#x})",
-                    stack.guard().as_u64(),
-                    stack.bottom.as_u64(),
-                    stack.bottom.as_u64(),
-                    stack.top.as_u64()
-                ),
-            )
-        }
-        Fault::OutOfMemory { slot, stack } => {
-            let owner = crate::runtime::allg::by_stack_slot(slot).map_or(0, |g| g.goid());
-            report(
-                14,
-                "#PF page fault",
-                &frame,
-                Some(code.bits()),
-                format_args!(
-                    ", CR2 {addr:#x}: out of memory: no frame left to grow the stack [{:#x}, {:#x}) of G{owner}",
-                    stack.bottom.as_u64(),
-                    stack.top.as_u64()
-                ),
-            )
-        }
-        Fault::NotOurs => {}
+    let t = Trap::PageFault {
+        addr,
+        code: code.bits(),
+        frame: &frame,
+    };
+    if trap::dispatch(t) == Handled::Yes {
+        return;
     }
-    let access = if code.contains(PageFaultErrorCode::INSTRUCTION_FETCH) {
-        "instruction fetch"
-    } else if code.contains(PageFaultErrorCode::CAUSED_BY_WRITE) {
-        "write"
-    } else {
-        "read"
-    };
-    let why = if code.contains(PageFaultErrorCode::PROTECTION_VIOLATION) {
-        "protection violation"
-    } else {
-        "page not present"
-    };
     report(
         14,
         "#PF page fault",
         &frame,
         Some(code.bits()),
-        format_args!(
-            ", CR2 {addr:#x} ({access}, {why}): hit {}",
-            crate::mem::describe::region(addr)
-        ),
+        format_args!(", CR2 {addr:#x} ({})", access(code)),
     )
+}
+
+/// What a page-fault error code says, in words: `write, page not present`.
+pub fn access(code: PageFaultErrorCode) -> &'static str {
+    let write = code.contains(PageFaultErrorCode::CAUSED_BY_WRITE);
+    let fetch = code.contains(PageFaultErrorCode::INSTRUCTION_FETCH);
+    let prot = code.contains(PageFaultErrorCode::PROTECTION_VIOLATION);
+    match (fetch, write, prot) {
+        (true, _, true) => "instruction fetch, protection violation",
+        (true, _, false) => "instruction fetch, page not present",
+        (false, true, true) => "write, protection violation",
+        (false, true, false) => "write, page not present",
+        (false, false, true) => "read, protection violation",
+        (false, false, false) => "read, page not present",
+    }
 }
 
 /// #DF runs on its own IST stack: the interrupted stack may be the problem.
@@ -167,42 +145,22 @@ pub extern "x86-interrupt" fn double_fault(frame: InterruptStackFrame, code: u64
     )
 }
 
-/// NMI: an outside request for a snapshot (QEMU's monitor `nmi` reaches
-/// every core). Each core reports where it was; M0 adds the scheduler's
-/// state (scheddetail), then stops the run as failed.
+/// NMI: the watchdog's (a stuck core) or an outside request for a
+/// snapshot (QEMU's monitor `nmi` reaches every core); the runtime says
+/// which and reports. Without the runtime, the core says where it was and
+/// stops.
 pub extern "x86-interrupt" fn nmi(frame: InterruptStackFrame) {
-    let m = percpu::this_m();
-    if crate::runtime::watchdog::REQUESTED[m.id as usize]
-        .load(core::sync::atomic::Ordering::Acquire)
-    {
-        let rip = frame.instruction_pointer.as_u64();
-        crate::console::print_for_panic(format_args!(
-            "WATCHDOG: M{} (apic {}) {} took no timer tick for {} ticks of its watcher (interrupts off too long?); stuck at RIP {rip:#x} in {}\n",
-            m.id,
-            m.apic(),
-            m.whereabouts(),
-            crate::runtime::watchdog::STALLED_FOR[m.id as usize]
-                .load(core::sync::atomic::Ordering::Relaxed),
-            crate::mem::describe::region(rip),
-        ));
-        exit_qemu(ExitCode::Failure);
+    if trap::dispatch(Trap::Nmi { frame: &frame }) == Handled::Yes {
+        return;
     }
-    crate::console::print_for_panic(format_args!(
-        "NMI on M{} (apic {}) {}: RIP {:#x}\n",
-        m.id,
-        m.apic(),
-        m.whereabouts(),
+    let cpu = percpu::this_cpu();
+    crate::arch::console::print_for_panic(format_args!(
+        "NMI on M{} (apic {}){}: RIP {:#x}\n",
+        cpu.id,
+        cpu.apic(),
+        Whereabouts,
         frame.instruction_pointer.as_u64()
     ));
-    if m.id == 0 {
-        // Give the other cores a moment to print their lines first.
-        for _ in 0..20_000_000 {
-            core::hint::spin_loop();
-        }
-        let state = crate::runtime::schedtrace::schedtrace(true);
-        crate::console::print_for_panic(format_args!("{state}"));
-        exit_qemu(ExitCode::Failure);
-    }
     cpu::halt_forever()
 }
 

@@ -16,8 +16,9 @@ const DATA: u16 = 0x511;
 const KEY_SIGNATURE: u16 = 0x0000;
 const KEY_FILE_DIR: u16 = 0x0019;
 
-/// The fw_cfg file holding the kernel's boot options.
-pub const CMDLINE_FILE: &str = "opt/gmp-metal/cmdline";
+/// The fw_cfg file holding the kernel's boot options (named once, in the
+/// options parser the runner shares).
+pub const CMDLINE_FILE: &str = gmp_sched::options::FW_CFG_FILE;
 
 fn select(key: u16) {
     // SAFETY: 0x510 is fw_cfg's selector port; selecting has no other effect.

@@ -16,8 +16,6 @@ use x86_64::instructions::tables::load_tss;
 use x86_64::structures::gdt::{Descriptor, GlobalDescriptorTable, SegmentSelector};
 use x86_64::structures::tss::TaskStateSegment;
 
-use crate::mem::stack;
-
 /// IST slot (0-based, as `set_stack_index` takes it) for #DF.
 pub const IST_DOUBLE_FAULT: u16 = 0;
 /// IST slot for NMI.
@@ -28,14 +26,18 @@ pub const IST_MACHINE_CHECK: u16 = 2;
 /// overflow into the guard page) cannot be handled on that same stack.
 pub const IST_PAGE_FAULT: u16 = 3;
 
-const IST_STACK_SIZE: u64 = 16 * 1024;
+/// Size of each IST stack.
+pub const IST_STACK_SIZE: u64 = 16 * 1024;
+/// The IST stacks a core needs, one per slot above.
+pub const IST_STACKS: usize = 4;
 
-/// Build and load this core's GDT and TSS. Needs the heap and stacks.
-pub fn init_this_cpu() {
+/// Build and load this core's GDT and TSS, with `ist_tops[i]` the top of
+/// the stack for IST slot `i` (the caller allocates them, guarded). Needs
+/// the heap.
+pub fn init_this_cpu(ist_tops: [u64; IST_STACKS]) {
     let mut tss = TaskStateSegment::new();
     for ist in [IST_DOUBLE_FAULT, IST_NMI, IST_MACHINE_CHECK, IST_PAGE_FAULT] {
-        let stack = stack::alloc_system_stack(IST_STACK_SIZE);
-        tss.interrupt_stack_table[ist as usize] = VirtAddr::new(stack.top.as_u64());
+        tss.interrupt_stack_table[ist as usize] = VirtAddr::new(ist_tops[ist as usize]);
     }
     let tss: &'static TaskStateSegment = Box::leak(Box::new(tss));
     let mut gdt = GlobalDescriptorTable::new();

@@ -2,9 +2,12 @@
 //!
 //! Vectors 0–31 are CPU exceptions (see `exceptions`); above them the
 //! kernel's own vectors, named here so that every user agrees on them.
+//! Every vector that concerns the scheduler hands over to the runtime
+//! through `trap::dispatch`, the one entry point up (see `trap`).
 
 use x86_64::structures::idt::{InterruptDescriptorTable, InterruptStackFrame};
 
+use super::trap::{self, Trap};
 use super::{apic, exceptions, gdt, pic};
 
 /// The per-core APIC timer (sysmon's tick).
@@ -14,9 +17,8 @@ pub const VECTOR_TIMER: u8 = 0x20;
 pub const VECTOR_WAKE: u8 = 0xf0;
 /// IPI from sysmon: the G running on the target core should yield.
 pub const VECTOR_PREEMPT: u8 = 0xf1;
-/// IPI from the torture workload's checker: stop here until it has looked
-/// at the scheduler's state (see `workloads::torture::freeze`).
-pub const VECTOR_FREEZE: u8 = 0xf2;
+/// IPI of a stop-the-world: stop here until the runtime releases the core.
+pub const VECTOR_STOP: u8 = 0xf2;
 /// The APIC's spurious-interrupt vector (no EOI for it).
 pub const VECTOR_SPURIOUS: u8 = 0xff;
 
@@ -43,7 +45,7 @@ fn build() -> InterruptDescriptorTable {
     idt[VECTOR_WAKE].set_handler_fn(wake_ipi);
     idt[VECTOR_TIMER].set_handler_fn(timer_tick);
     idt[VECTOR_PREEMPT].set_handler_fn(preempt_ipi);
-    idt[VECTOR_FREEZE].set_handler_fn(freeze_ipi);
+    idt[VECTOR_STOP].set_handler_fn(stop_ipi);
     idt[VECTOR_SPURIOUS].set_handler_fn(spurious);
     for v in pic::PIC_BASE..pic::PIC_BASE + 16 {
         idt[v].set_handler_fn(spurious);
@@ -81,17 +83,18 @@ extern "x86-interrupt" fn spurious(_frame: InterruptStackFrame) {}
 /// preemption); it then returns here only when the G is resumed.
 extern "x86-interrupt" fn timer_tick(_frame: InterruptStackFrame) {
     apic::eoi();
-    crate::runtime::sysmon::on_tick();
+    trap::dispatch(Trap::Timer);
 }
 
 /// Sysmon asks this core's G to yield.
 extern "x86-interrupt" fn preempt_ipi(_frame: InterruptStackFrame) {
     apic::eoi();
-    crate::runtime::preempt::preempt_from_interrupt();
+    trap::dispatch(Trap::Preempt);
 }
 
-/// The torture checker freezes this core (it spins here, interrupts off).
-extern "x86-interrupt" fn freeze_ipi(_frame: InterruptStackFrame) {
+/// Another core stops the world: this core waits in the runtime (with
+/// interrupts off) until it is released.
+extern "x86-interrupt" fn stop_ipi(_frame: InterruptStackFrame) {
     apic::eoi();
-    crate::workloads::torture::freeze::on_ipi();
+    trap::dispatch(Trap::Stop);
 }

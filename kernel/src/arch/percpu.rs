@@ -1,70 +1,128 @@
 //! Per-core data through the GS base.
 //!
-//! Each core's `IA32_GS_BASE` points at its own [`M`]; the M's first field
-//! is its own address, so `mov rax, gs:[0]` yields the current M in one load
-//! and without any lookup by APIC ID. The bootstrap core sets its GS base
-//! before anything else runs (even before the console prints), and each
-//! application processor sets its own as the first step of its Rust entry.
+//! Each core's `IA32_GS_BASE` points at its own [`PerCpu`] record, whose
+//! first field is its own address, so `mov rax, gs:[0]` yields it in one
+//! load without any lookup by APIC ID. The record holds only what the
+//! machine layer needs — the core's id, APIC id, g0 stack and whether it is
+//! online — plus one word it keeps for the layer above without knowing its
+//! type: the running G (`curg`), which must be readable in one instruction
+//! (see [`this_curg`]). The runtime's M embeds a `PerCpu` as its first field
+//! (`#[repr(C)]`), so the runtime reaches its M from the same pointer; this
+//! module never needs to know what an M is.
+//!
+//! The bootstrap core sets its GS base before anything else runs (even
+//! before the console prints), and each application processor sets its own
+//! as the first step of its Rust entry.
 
 use core::arch::asm;
 use core::mem::offset_of;
-
-use crate::runtime::g::G;
-use crate::runtime::m::M;
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
 
 const IA32_GS_BASE: u32 = 0xC000_0101;
 
-/// Point this core's GS base at `m`.
-///
-/// # Safety
-/// `m` must live forever and belong to this core alone as its M.
-pub unsafe fn set_this_m(m: &'static M) {
-    // SAFETY: writing IA32_GS_BASE only changes what `gs:` addresses; the
-    // caller guarantees `m` is this core's M.
-    unsafe { crate::arch::cpu::wrmsr(IA32_GS_BASE, m as *const M as u64) };
+/// Most cores the kernel supports (the size of every per-core table).
+pub const MAX_CPUS: usize = 256;
+
+/// What the machine layer keeps per core.
+#[repr(C)]
+pub struct PerCpu {
+    /// This record's own address; must be the first field (read as `gs:[0]`).
+    self_ptr: AtomicPtr<PerCpu>,
+    /// Core index: 0 is the bootstrap core, the others follow the MADT.
+    pub id: u32,
+    /// Local APIC id of this core.
+    pub apic_id: AtomicU32,
+    /// Set by the core itself once it runs kernel code on its own stacks.
+    pub online: AtomicBool,
+    /// Top of the g0 stack (the scheduler's stack on this core).
+    pub g0_stack_top: AtomicU64,
+    /// The G this core runs, null on g0: owned and typed by the runtime
+    /// (`M::curg`); kept here so [`this_curg`] reads it in one instruction.
+    pub curg: AtomicPtr<()>,
 }
 
-/// The M running on this core.
+impl PerCpu {
+    /// The record of core `id`, not yet bound to a core.
+    pub const fn new(id: u32) -> PerCpu {
+        PerCpu {
+            self_ptr: AtomicPtr::new(core::ptr::null_mut()),
+            id,
+            apic_id: AtomicU32::new(u32::MAX),
+            online: AtomicBool::new(false),
+            g0_stack_top: AtomicU64::new(0),
+            curg: AtomicPtr::new(core::ptr::null_mut()),
+        }
+    }
+
+    /// Make `self_ptr` point at this record (before installing it in GS).
+    pub fn bind_self(&'static self) {
+        self.self_ptr
+            .store(self as *const PerCpu as *mut PerCpu, Ordering::Relaxed);
+    }
+
+    /// This core's APIC id.
+    pub fn apic(&self) -> u32 {
+        self.apic_id.load(Ordering::Relaxed)
+    }
+}
+
+/// Point this core's GS base at `cpu`.
+///
+/// # Safety
+/// `cpu` must live forever, be bound ([`PerCpu::bind_self`]) and belong to
+/// this core alone.
+pub unsafe fn set_this_cpu(cpu: &'static PerCpu) {
+    // SAFETY: writing IA32_GS_BASE only changes what `gs:` addresses; the
+    // caller guarantees `cpu` is this core's record.
+    unsafe { crate::arch::cpu::wrmsr(IA32_GS_BASE, cpu as *const PerCpu as u64) };
+}
+
+/// The record of the core running this instruction.
+///
+/// With interrupts on, code on a G may be moved to another core at any
+/// instruction, so the answer may be stale by the time it is used: read it
+/// with interrupts off when it matters (the race explained at
+/// `runtime::proc::getg`).
 #[inline]
-pub fn this_m() -> &'static M {
-    let ptr: *const M;
-    // SAFETY: gs:[0] holds the current M's self pointer, set at boot on every
-    // core before any code that calls this runs; M lives forever.
+pub fn this_cpu() -> &'static PerCpu {
+    let ptr: *const PerCpu;
+    // SAFETY: gs:[0] holds the current core's self pointer, set at boot on
+    // every core before any code that calls this runs; records live forever.
     unsafe {
-        asm!("mov {}, gs:[{off}]", out(reg) ptr, off = const offset_of!(M, self_ptr), options(nostack, readonly, preserves_flags));
+        asm!("mov {}, gs:[{off}]", out(reg) ptr, off = const offset_of!(PerCpu, self_ptr), options(nostack, readonly, preserves_flags));
         &*ptr
     }
 }
 
-/// The running G of this core's M (`M::curg`), null on g0, read with one
-/// instruction.
+/// The index of the core running this instruction (0 for the bootstrap
+/// core); one load, so it is never a mix of two cores' records.
+#[inline]
+pub fn this_cpu_id() -> u32 {
+    let id: u32;
+    // SAFETY: as in `this_cpu`; `id` never changes after boot.
+    unsafe {
+        asm!("mov {:e}, gs:[{off}]", out(reg) id, off = const offset_of!(PerCpu, id), options(nostack, readonly, preserves_flags));
+    }
+    id
+}
+
+/// This core's `curg` word (null on g0), read with one instruction.
 ///
 /// Why one instruction: code on a G runs with interrupts on, so it can be
 /// preempted and resumed on another core between any two instructions.
-/// `this_m().curg` is two loads — this core's M, then that M's `curg` — and
-/// a preemption between them makes the second load read the *old* core's
-/// `curg`: some other G, or none (the race that readied dead Gs, see
+/// `this_cpu().curg` is two loads — this core's record, then its `curg` —
+/// and a preemption between them makes the second load read the *old*
+/// core's `curg`: some other G, or none (the race that readied dead Gs, see
 /// `runtime::proc::getg`). A single `mov reg, gs:[curg]` reads the `curg`
 /// of the core the instruction executes on, which is the core running this
 /// G, whenever the preemption happens.
 #[inline]
-pub fn this_curg() -> *mut G {
-    let ptr: *mut G;
-    // SAFETY: gs:[0] is this core's M (see `this_m`); `curg` is an
-    // `AtomicPtr<G>` field of it, and an aligned 8-byte load is atomic.
+pub fn this_curg() -> *mut () {
+    let ptr: *mut ();
+    // SAFETY: gs:[0] is this core's record (see `this_cpu`); `curg` is an
+    // `AtomicPtr` field of it, and an aligned 8-byte load is atomic.
     unsafe {
-        asm!("mov {}, gs:[{off}]", out(reg) ptr, off = const offset_of!(M, curg), options(nostack, readonly, preserves_flags));
+        asm!("mov {}, gs:[{off}]", out(reg) ptr, off = const offset_of!(PerCpu, curg), options(nostack, readonly, preserves_flags));
     }
     ptr
-}
-
-/// The id of the M running on this core (0 for the bootstrap core).
-#[inline]
-pub fn this_m_id() -> u32 {
-    let id: u32;
-    // SAFETY: as in `this_m`; `id` never changes after boot.
-    unsafe {
-        asm!("mov {:e}, gs:[{off}]", out(reg) id, off = const offset_of!(M, id), options(nostack, readonly, preserves_flags));
-    }
-    id
 }

@@ -4,17 +4,18 @@
 //! INIT–SIPI–SIPI sequence asks for 10 ms and 200 µs pauses. PIT channel 2
 //! counts at a fixed 1.193182 MHz, can be polled through port 0x61 without
 //! interrupts, and exists on every PC and in QEMU. Used by one core at a time
-//! (the bootstrap core at boot), serialised by a lock anyway.
+//! (the bootstrap core at boot), serialised by a lock anyway (a plain spin
+//! lock with interrupts off: this module sits below `sync`).
 
 use x86_64::instructions::port::Port;
 
-use crate::sync::IrqMutex;
+use super::cpu;
 
 /// The PIT's input clock in Hz.
 pub const PIT_HZ: u64 = 1_193_182;
 const MAX_COUNT: u64 = 0xffff;
 
-static PIT: IrqMutex<()> = IrqMutex::new(());
+static PIT: spin::Mutex<()> = spin::Mutex::new(());
 
 /// Busy-wait at least `us` microseconds.
 pub fn delay_us(us: u64) {
@@ -28,7 +29,8 @@ pub fn delay_us(us: u64) {
 
 /// Count `ticks` PIT ticks on channel 2 in mode 0 and wait for terminal count.
 pub fn wait_ticks(ticks: u16) {
-    let _guard = PIT.lock();
+    let were = cpu::interrupts_disable_save();
+    let guard = PIT.lock();
     let mut gate = Port::<u8>::new(0x61);
     let mut command = Port::<u8>::new(0x43);
     let mut channel2 = Port::<u8>::new(0x42);
@@ -47,4 +49,6 @@ pub fn wait_ticks(ticks: u16) {
             core::hint::spin_loop();
         }
     }
+    drop(guard);
+    cpu::interrupts_restore(were);
 }

@@ -12,13 +12,24 @@ use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
 
 use bootloader_api::info::{MemoryRegionKind, MemoryRegions};
-use x86_64::structures::paging::{Page, PageTableFlags as Flags, PhysFrame};
-use x86_64::{PhysAddr, VirtAddr};
+use x86_64::PhysAddr;
+use x86_64::registers::control::Cr3;
 
+use super::percpu::PerCpu;
+use super::physmap::phys_to_virt;
 use super::{apic, pit, trampoline};
-use crate::mem::paging::{self, phys_to_virt};
-use crate::mem::stack;
-use crate::runtime::m::{self, M};
+
+/// What starting the APs needs from the memory layer, which sits above
+/// this one: `boot` implements it.
+pub trait ApMemory {
+    /// A fresh, guarded g0 stack of [`G0_STACK_SIZE`] bytes: its top.
+    fn g0_stack(&mut self) -> u64;
+    /// Identity-map the physical page at `phys` (writable, executable) in
+    /// the kernel's page table, for the trampoline's switch to long mode.
+    fn map_identity(&mut self, phys: u64) -> Result<(), &'static str>;
+    /// Remove that mapping again.
+    fn unmap_identity(&mut self, phys: u64);
+}
 
 /// Size of each AP's g0 stack (the scheduler's stack on that core).
 pub const G0_STACK_SIZE: u64 = 64 * 1024;
@@ -41,21 +52,22 @@ fn pick_low_pages(map: &MemoryRegions) -> Option<u64> {
     best
 }
 
-/// Start every AP in `m::all()` (M1..). Returns the Ms that never came online.
+/// Start every AP of `cpus` (the bootstrap core's record first, skipped),
+/// each entering `ap_entry` with its own record on its own g0 stack.
+/// Returns the records of the cores that never came online.
 pub fn start_aps(
     map: &MemoryRegions,
-    ap_entry: extern "C" fn(&'static M) -> !,
-) -> Result<Vec<&'static M>, &'static str> {
-    let ms = m::all();
-    if ms.len() == 1 {
+    cpus: &[&'static PerCpu],
+    mem: &mut dyn ApMemory,
+    ap_entry: extern "C" fn(&'static PerCpu) -> !,
+) -> Result<Vec<&'static PerCpu>, &'static str> {
+    if cpus.len() <= 1 {
         return Ok(Vec::new());
     }
     let low =
         pick_low_pages(map).ok_or("no usable pair of pages below 1 MiB for the AP trampoline")?;
-    let tramp_frame = PhysFrame::containing_address(PhysAddr::new(low));
-    let tramp_page = Page::containing_address(VirtAddr::new(low));
     // Identity-map the trampoline page (executable) for the CR3 switch.
-    paging::map_to(tramp_page, tramp_frame, Flags::PRESENT | Flags::WRITABLE)
+    mem.map_identity(low)
         .map_err(|_| "cannot identity-map the AP trampoline page")?;
 
     let copy = phys_to_virt(PhysAddr::new(low)).as_mut_ptr::<u8>();
@@ -69,7 +81,7 @@ pub fn start_aps(
     // The PML4 copy goes in the second page, *after* the identity mapping
     // exists, so the copy contains it too.
     let low_pml4 = low + 4096;
-    let cr3 = paging::pml4_frame().start_address().as_u64();
+    let cr3 = Cr3::read().0.start_address().as_u64();
     // SAFETY: both are whole pages of mapped physical memory; the second low
     // page is ours.
     unsafe {
@@ -81,31 +93,31 @@ pub fn start_aps(
     }
 
     let mut missing = Vec::new();
-    for m in &ms[1..] {
-        let g0 = stack::alloc_system_stack(G0_STACK_SIZE);
-        m.g0_stack_top.store(g0.top.as_u64(), Ordering::Relaxed);
+    for &cpu in &cpus[1..] {
+        let g0 = mem.g0_stack();
+        cpu.g0_stack_top.store(g0, Ordering::Relaxed);
         let boot = trampoline::ApBoot {
             low_cr3: low_pml4,
             cr3,
-            stack_top: g0.top.as_u64(),
-            arg: m as *const M as u64,
+            stack_top: g0,
+            arg: cpu as *const PerCpu as u64,
             entry: ap_entry as usize as u64,
         };
         // SAFETY: no AP is running trampoline code now (the previous one is
         // online or was sent INIT again).
         unsafe { trampoline::patch_ap(copy, &boot) };
         core::sync::atomic::fence(Ordering::SeqCst);
-        if !start_one(m, (low >> 12) as u8) {
-            apic::send_init(m.apic());
-            missing.push(m);
+        if !start_one(cpu, (low >> 12) as u8) {
+            apic::send_init(cpu.apic());
+            missing.push(cpu);
         }
     }
 
-    paging::unmap(tramp_page);
+    mem.unmap_identity(low);
     Ok(missing)
 }
 
-fn start_one(m: &M, vector: u8) -> bool {
+fn start_one(m: &PerCpu, vector: u8) -> bool {
     let apic_id = m.apic();
     apic::send_init(apic_id);
     pit::delay_us(10_000);

@@ -1,5 +1,5 @@
 //! Naming an address for fault reports: which kernel region it is in and,
-//! for a G stack, whose.
+//! for a G stack, whose (the caller says whose: memory does not know Gs).
 //!
 //! Every region the kernel owns has a known place (see `mem`), so a fault
 //! address can be told apart without symbols: the kernel image (its code is
@@ -25,16 +25,20 @@ pub fn init(image_offset: u64, image_len: u64) {
 }
 
 /// What an address is, for a report.
-pub struct Region(u64);
+pub struct Region {
+    addr: u64,
+    /// The goid owning G-stack slot `n` (0: none).
+    owner: fn(usize) -> u64,
+}
 
-/// Describe `addr`.
-pub fn region(addr: u64) -> Region {
-    Region(addr)
+/// Describe `addr`; `owner(slot)` names the G whose stack is in a slot.
+pub fn region(addr: u64, owner: fn(usize) -> u64) -> Region {
+    Region { addr, owner }
 }
 
 impl fmt::Display for Region {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let a = self.0;
+        let a = self.addr;
         let flags = VirtAddr::try_new(a).ok().and_then(paging::flags_of);
         let rights = |f: &mut fmt::Formatter<'_>| match flags {
             Some(fl) => write!(
@@ -54,7 +58,7 @@ impl fmt::Display for Region {
             None => write!(f, " (not mapped)"),
         };
         if let Some((slot, st, guard)) = gstack::slot_of(a) {
-            let goid = crate::runtime::allg::by_stack_slot(slot).map_or(0, |g| g.goid());
+            let goid = (self.owner)(slot);
             if guard {
                 return write!(f, "the guard page below the stack of G{goid}");
             }

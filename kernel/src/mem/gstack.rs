@@ -25,7 +25,7 @@ use x86_64::{PhysAddr, VirtAddr};
 
 use super::stack::Stack;
 use super::{frame, paging};
-use crate::runtime::m::MAX_MS;
+use crate::arch::percpu::MAX_CPUS as MAX_MS;
 
 const PAGE: u64 = 4096;
 const TWO_MIB: u64 = 2 << 20;
@@ -189,7 +189,7 @@ pub fn refill_this_cpu() {
         !x86_64::instructions::interrupts::are_enabled(),
         "refill_this_cpu: called with interrupts on (only g0 may refill)"
     );
-    let r = &RESERVES[crate::arch::percpu::this_m_id() as usize];
+    let r = &RESERVES[crate::arch::percpu::this_cpu_id() as usize];
     let n = r.n.load(Ordering::Relaxed);
     if n < RESERVE {
         refill(r, n);
@@ -210,7 +210,7 @@ fn refill(r: &Reserve, mut n: usize) {
 }
 
 fn take_reserved() -> Option<u64> {
-    let r = &RESERVES[crate::arch::percpu::this_m_id() as usize];
+    let r = &RESERVES[crate::arch::percpu::this_cpu_id() as usize];
     let n = r.n.load(Ordering::Relaxed);
     if n == 0 {
         return None;

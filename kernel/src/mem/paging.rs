@@ -6,8 +6,6 @@
 //! have touched (the AP trampoline after start-up is the one case, and its
 //! low addresses are never mapped again).
 
-use core::sync::atomic::{AtomicU64, Ordering};
-
 use x86_64::registers::control::Cr3;
 use x86_64::structures::paging::mapper::{MapToError, TranslateResult};
 use x86_64::structures::paging::{
@@ -17,9 +15,9 @@ use x86_64::structures::paging::{
 use x86_64::{PhysAddr, VirtAddr};
 
 use super::frame::{self, PageTableFrames};
+use crate::arch::physmap;
 use crate::sync::IrqMutex;
 
-static PHYS_OFFSET: AtomicU64 = AtomicU64::new(0);
 static MAPPER: IrqMutex<Option<OffsetPageTable<'static>>> = IrqMutex::new(None);
 
 /// Bytes covered by one PML4 entry.
@@ -27,7 +25,7 @@ pub const PML4_SLOT_SIZE: u64 = 512 << 30;
 
 /// Remember where physical memory is mapped and wrap the active page table.
 pub fn init(phys_offset: u64) {
-    PHYS_OFFSET.store(phys_offset, Ordering::Relaxed);
+    physmap::set_offset(phys_offset);
     let (l4_frame, _) = Cr3::read();
     let l4 = phys_to_virt(l4_frame.start_address()).as_mut_ptr::<PageTable>();
     // SAFETY: CR3 points at the active PML4, mapped at `phys_offset` like all
@@ -39,7 +37,7 @@ pub fn init(phys_offset: u64) {
 
 /// The virtual address at which physical address `pa` is mapped.
 pub fn phys_to_virt(pa: PhysAddr) -> VirtAddr {
-    VirtAddr::new(PHYS_OFFSET.load(Ordering::Relaxed) + pa.as_u64())
+    physmap::phys_to_virt(pa)
 }
 
 /// The physical frame of the active top-level page table.
@@ -82,35 +80,6 @@ pub fn translate(va: VirtAddr) -> Option<PhysAddr> {
         .as_ref()
         .expect("paging initialised")
         .translate_addr(va)
-}
-
-/// Whether `va` is mapped, read straight from the active page tables
-/// without the mapper's lock: for the panic and fault paths (a backtrace
-/// walk must not deadlock on a lock the failing core may hold). The tables
-/// may be edited meanwhile by another core; a torn answer only makes the
-/// walk stop early, since the walker also checks what it reads.
-pub fn is_mapped_lockless(va: u64) -> bool {
-    let Ok(va) = VirtAddr::try_new(va) else {
-        return false;
-    };
-    let mut table = Cr3::read().0.start_address();
-    let indices = [va.p4_index(), va.p3_index(), va.p2_index(), va.p1_index()];
-    for (level, index) in indices.into_iter().enumerate() {
-        let entry_va = phys_to_virt(table).as_u64() + u64::from(u16::from(index)) * 8;
-        // SAFETY: every page-table frame lies in physical memory, all of
-        // which is mapped at PHYS_OFFSET; an aligned u64 read of an entry
-        // cannot fault.
-        let entry = unsafe { core::ptr::read_volatile(entry_va as *const u64) };
-        let flags = Flags::from_bits_truncate(entry);
-        if !flags.contains(Flags::PRESENT) {
-            return false;
-        }
-        if level > 0 && flags.contains(Flags::HUGE_PAGE) {
-            return true; // a 1 GiB or 2 MiB page
-        }
-        table = PhysAddr::new(entry & 0x000f_ffff_ffff_f000);
-    }
-    true
 }
 
 /// The frame and flags of the 4 KiB page containing `va`, if it is mapped

@@ -52,7 +52,7 @@ impl History {
         let addr = site as *const Location<'static> as u64;
         let word = (addr & ADDR_MASK & !STATUS_MASK)
             | new as u64
-            | (u64::from(percpu::this_m_id()) << M_SHIFT);
+            | (u64::from(percpu::this_cpu_id()) << M_SHIFT);
         let slot = usize::from(i) % DEPTH;
         self.words[slot].store(word, Ordering::Relaxed);
         self.tscs[slot].store(cpu::rdtsc(), Ordering::Relaxed);

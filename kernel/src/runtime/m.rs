@@ -22,6 +22,7 @@ use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
 
 use gmp_sched::rand::CheapRand;
 
+use crate::arch::percpu::{self, PerCpu};
 use crate::runtime::g::G;
 use crate::runtime::p::P;
 
@@ -30,23 +31,15 @@ use crate::runtime::p::P;
 pub type UnlockFn = fn(gp: &G, lock: *const ()) -> bool;
 
 /// Most Ms (cores) the kernel supports; also the largest `procs`.
-pub const MAX_MS: usize = 256;
+pub const MAX_MS: usize = percpu::MAX_CPUS;
 
 /// One core's runtime record.
 #[repr(C)]
 pub struct M {
-    /// This M's own address; must be the first field (read as `gs:[0]`).
-    pub(crate) self_ptr: AtomicPtr<M>,
-    /// M id: 0 is the bootstrap core.
-    pub id: u32,
-    /// Local APIC id of the core this M runs on.
-    pub apic_id: AtomicU32,
-    /// Set by the M itself once it runs kernel code on its own stacks.
-    pub online: AtomicBool,
-    /// Top of the g0 stack (the scheduler's stack on this core).
-    pub g0_stack_top: AtomicU64,
-    /// The G running on this M (null while on g0).
-    pub curg: AtomicPtr<G>,
+    /// What the machine layer keeps per core (id, APIC id, g0 stack,
+    /// online, and the raw `curg` word); must be the first field: the GS
+    /// base points at it, and [`this_m`] casts it back to the M.
+    pub cpu: PerCpu,
     /// The P this M holds (null when it holds none).
     pub p: AtomicPtr<P>,
     /// The P handed over by `startm`, taken when the M wakes.
@@ -82,12 +75,7 @@ unsafe impl Sync for M {}
 impl M {
     const fn empty(id: u32) -> Self {
         M {
-            self_ptr: AtomicPtr::new(core::ptr::null_mut()),
-            id,
-            apic_id: AtomicU32::new(u32::MAX),
-            online: AtomicBool::new(false),
-            g0_stack_top: AtomicU64::new(0),
-            curg: AtomicPtr::new(core::ptr::null_mut()),
+            cpu: PerCpu::new(id),
             p: AtomicPtr::new(core::ptr::null_mut()),
             nextp: AtomicPtr::new(core::ptr::null_mut()),
             spinning: AtomicBool::new(false),
@@ -103,23 +91,50 @@ impl M {
         }
     }
 
-    /// Make `self_ptr` point at this record (call before installing it in GS).
-    pub fn bind_self(&'static self) {
-        self.self_ptr
-            .store(self as *const M as *mut M, Ordering::Relaxed);
+    /// The M whose [`PerCpu`] record `cpu` is.
+    pub fn from_cpu(cpu: &'static PerCpu) -> &'static M {
+        // SAFETY: every PerCpu the kernel hands out is the first field of an
+        // M in ALLM (`#[repr(C)]`), so the address is the M's.
+        unsafe { &*(cpu as *const PerCpu as *const M) }
     }
 
-    /// This M's APIC id.
-    pub fn apic(&self) -> u32 {
-        self.apic_id.load(Ordering::Relaxed)
+    /// Record `gp` (or none: g0) as the G this M runs.
+    #[inline]
+    pub(crate) fn set_curg(&self, gp: Option<&G>) {
+        let raw = gp.map_or(core::ptr::null_mut(), |g| g as *const G as *mut ());
+        self.cpu.curg.store(raw, Ordering::Relaxed);
     }
+
+    /// Whether `gp` is the G this M runs.
+    #[inline]
+    pub(crate) fn runs(&self, gp: &G) -> bool {
+        core::ptr::eq(
+            self.cpu.curg.load(Ordering::Relaxed),
+            gp as *const G as *const (),
+        )
+    }
+}
+
+impl core::ops::Deref for M {
+    type Target = PerCpu;
+    fn deref(&self) -> &PerCpu {
+        &self.cpu
+    }
+}
+
+/// The M running on this core. With interrupts on, a G may move to another
+/// core right after: read it with interrupts off when it matters (see
+/// `proc::getg`).
+#[inline]
+pub fn this_m() -> &'static M {
+    M::from_cpu(percpu::this_cpu())
 }
 
 const fn allm() -> [M; MAX_MS] {
     let mut all = [const { M::empty(0) }; MAX_MS];
     let mut i = 0;
     while i < MAX_MS {
-        all[i].id = i as u32;
+        all[i].cpu.id = i as u32;
         i += 1;
     }
     all
@@ -165,16 +180,14 @@ impl core::fmt::Display for Whereabouts {
 impl M {
     /// Where this M is running right now.
     pub fn whereabouts(&self) -> Whereabouts {
-        let gp = self.curg.load(Ordering::Relaxed);
-        // SAFETY: Gs are never freed, so a stale pointer still reads a goid.
-        Whereabouts((!gp.is_null()).then(|| unsafe { (*gp).goid() }))
+        Whereabouts(self.curg().map(|g| g.goid()))
     }
 
     /// The G running on this M, if any.
     pub fn curg(&self) -> Option<&'static G> {
-        let gp = self.curg.load(Ordering::Relaxed);
-        // SAFETY: Gs are never freed.
-        (!gp.is_null()).then(|| unsafe { &*gp })
+        let gp = self.cpu.curg.load(Ordering::Relaxed) as *const G;
+        // SAFETY: only Gs are stored there (`set_curg`); Gs are never freed.
+        unsafe { gp.as_ref() }
     }
 
     /// The P this M holds, if any.

@@ -10,7 +10,10 @@
 //! - [`start`]: from boot to the main G; [`summary`]: the end-of-run report.
 
 pub mod allg;
+pub mod api;
 pub mod chan;
+pub mod debug;
+pub mod freeze;
 pub mod g;
 pub mod ghistory;
 pub mod m;
@@ -30,6 +33,7 @@ pub mod syscall;
 pub mod sysmon;
 pub mod time;
 pub mod trace;
+pub mod trap;
 pub mod waitgroup;
 pub mod watchdog;
 

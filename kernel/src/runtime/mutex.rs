@@ -17,7 +17,6 @@ use gmp_sched::mutexstate::{
 };
 use gmp_sched::sema::Sema;
 
-use crate::arch::percpu;
 use crate::runtime::g::{G, WaitReason};
 use crate::runtime::park::{goparkunlock, goready, goyield};
 use crate::runtime::proc::getg;
@@ -97,7 +96,9 @@ fn spin_env() -> SpinEnv {
     // Interrupts off while reading this M's P: with them on, the G could
     // move to another core between the two loads (see `proc::getg`).
     let were = crate::arch::cpu::interrupts_disable_save();
-    let runq_empty = percpu::this_m().p().is_none_or(|pp| pp.runq.runqempty());
+    let runq_empty = crate::runtime::m::this_m()
+        .p()
+        .is_none_or(|pp| pp.runq.runqempty());
     crate::arch::cpu::interrupts_restore(were);
     SpinEnv {
         ncpu: m::mcount() as u32,

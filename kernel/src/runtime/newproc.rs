@@ -13,7 +13,7 @@ use core::ptr::NonNull;
 use core::sync::atomic::Ordering;
 
 use crate::arch::context::Gobuf;
-use crate::arch::{cpu, percpu};
+use crate::arch::cpu;
 use crate::mem::gstack;
 use crate::runtime::g::{Entry, G, Gstatus};
 use crate::runtime::p::P;
@@ -29,7 +29,7 @@ where
     F: FnOnce() + Send + 'static,
 {
     let were = cpu::interrupts_disable_save();
-    let m = percpu::this_m();
+    let m = crate::runtime::m::this_m();
     let pp = m.p().expect("go: this M holds no P");
     let newg = newproc1(pp, f);
     trace::go_create(newg.goid());
@@ -169,7 +169,7 @@ pub fn goexit1() -> ! {
 extern "C" fn goexit0(gp: *mut Gobuf) -> ! {
     // SAFETY: mcall passes the G that was running (Gobuf is its first field).
     let gp: &'static G = unsafe { &*(gp as *mut G) };
-    let m = percpu::this_m();
+    let m = crate::runtime::m::this_m();
     trace::go_end(gp.goid());
     gp.casgstatus(Gstatus::Grunning, Gstatus::Gdead);
     proc::dropg(m, gp);

@@ -13,7 +13,7 @@ use core::panic::Location;
 use core::sync::atomic::Ordering;
 
 use crate::arch::context::Gobuf;
-use crate::arch::{cpu, percpu};
+use crate::arch::cpu;
 use crate::runtime::g::{G, Gstatus, WaitReason};
 use crate::runtime::m::UnlockFn;
 use crate::runtime::sched::SCHED;
@@ -32,7 +32,7 @@ pub fn gosched() {
 extern "C" fn gosched_m(gp: *mut Gobuf) -> ! {
     // SAFETY: mcall passes the running G (Gobuf first).
     let gp: &'static G = unsafe { &*(gp as *mut G) };
-    let m = percpu::this_m();
+    let m = crate::runtime::m::this_m();
     trace::go_stop(gp.goid(), StopReason::Yield);
     gp.casgstatus(Gstatus::Grunning, Gstatus::Grunnable);
     proc::dropg(m, gp);
@@ -58,7 +58,7 @@ pub fn gopark(unlockf: Option<UnlockFn>, lock: *const (), reason: WaitReason) {
 #[inline]
 #[track_caller]
 fn park_irqs_off(unlockf: Option<UnlockFn>, lock: *const (), reason: WaitReason) {
-    let m = percpu::this_m();
+    let m = crate::runtime::m::this_m();
     let gp = m.curg().expect("gopark on g0");
     gp.set_waitreason(reason);
     gp.set_park_site(Location::caller());
@@ -69,7 +69,7 @@ fn park_irqs_off(unlockf: Option<UnlockFn>, lock: *const (), reason: WaitReason)
 extern "C" fn park_m(gp: *mut Gobuf) -> ! {
     // SAFETY: mcall passes the running G (Gobuf first).
     let gp: &'static G = unsafe { &*(gp as *mut G) };
-    let m = percpu::this_m();
+    let m = crate::runtime::m::this_m();
     trace::go_block(gp.goid(), gp.waitreason() as u8);
     gp.casgstatus_at(Gstatus::Grunning, Gstatus::Gwaiting, gp.park_site());
     proc::dropg(m, gp);
@@ -116,7 +116,7 @@ pub fn goyield() {
 extern "C" fn goyield_m(gp: *mut Gobuf) -> ! {
     // SAFETY: mcall passes the running G (Gobuf first).
     let gp: &'static G = unsafe { &*(gp as *mut G) };
-    let m = percpu::this_m();
+    let m = crate::runtime::m::this_m();
     trace::go_stop(gp.goid(), StopReason::YieldLocal);
     gp.casgstatus(Gstatus::Grunning, Gstatus::Grunnable);
     proc::dropg(m, gp);
@@ -142,7 +142,9 @@ pub fn goready(gp: &'static G) {
 #[inline]
 #[track_caller]
 pub(crate) fn ready(gp: &'static G, next: bool) {
-    let pp = percpu::this_m().p().expect("ready: this M holds no P");
+    let pp = crate::runtime::m::this_m()
+        .p()
+        .expect("ready: this M holds no P");
     trace::go_unblock(gp.goid());
     gp.casgstatus(Gstatus::Gwaiting, Gstatus::Grunnable);
     proc::runqput(pp, gp, next);

@@ -20,7 +20,7 @@
 //! raises the M's `locks` count (`acquirem`); a request that arrives then is
 //! kept and honoured at `releasem`.
 
-use core::sync::atomic::Ordering;
+use core::sync::atomic::{AtomicU8, Ordering};
 
 use gmp_sched::options::Preempt;
 
@@ -32,9 +32,24 @@ use crate::runtime::m::M;
 use crate::runtime::p::P;
 use crate::runtime::proc;
 
+/// The preemption mode in force: set at boot from `preempt=`, and the one
+/// knob that may change while the machine runs (so an atomic, not a field
+/// of `debug::Knobs`).
+static MODE: AtomicU8 = AtomicU8::new(0);
+
 /// The preemption mode in force.
+#[inline]
 pub fn mode() -> Preempt {
-    crate::options::get().preempt
+    Preempt::ALL[MODE.load(Ordering::Relaxed) as usize]
+}
+
+/// Change the preemption mode (at boot, and from a running system).
+pub fn set_mode(mode: Preempt) {
+    let i = Preempt::ALL
+        .iter()
+        .position(|&m| m == mode)
+        .expect("every mode is in Preempt::ALL");
+    MODE.store(i as u8, Ordering::Relaxed);
 }
 
 /// Ask the G running on `pp` to yield (Go's `preemptone`). Returns whether
@@ -52,7 +67,7 @@ pub fn preemptone(pp: &P) -> bool {
     }
     gp.preempt.store(true, Ordering::Release);
     pp.stats.preempt_requests.fetch_add(1, Ordering::Relaxed);
-    if mode() == Preempt::Async && mp.id != percpu::this_m_id() {
+    if mode() == Preempt::Async && mp.id != percpu::this_cpu_id() {
         apic::send_ipi(mp.apic(), VECTOR_PREEMPT);
     }
     true
@@ -67,7 +82,7 @@ pub fn preempt_from_interrupt() {
     if mode() != Preempt::Async {
         return;
     }
-    let m = percpu::this_m();
+    let m = crate::runtime::m::this_m();
     let Some(gp) = m.curg() else { return };
     if !gp.preempt.load(Ordering::Acquire) || gp.status() != Gstatus::Grunning {
         return;
@@ -99,7 +114,7 @@ pub fn check_preempt() {
         return;
     }
     let were = cpu::interrupts_disable_save();
-    let m = percpu::this_m();
+    let m = crate::runtime::m::this_m();
     if m.locks.load(Ordering::Relaxed) == 0 && gp.preempt.swap(false, Ordering::Relaxed) {
         if let Some(pp) = m.p() {
             pp.stats.preemptions.fetch_add(1, Ordering::Relaxed);
@@ -111,7 +126,7 @@ pub fn check_preempt() {
 
 /// Keep this M (no preemption) until [`releasem`] (Go's `acquirem`).
 pub fn acquirem() -> &'static M {
-    let m = percpu::this_m();
+    let m = crate::runtime::m::this_m();
     m.locks.fetch_add(1, Ordering::Relaxed);
     m
 }
@@ -120,7 +135,7 @@ pub fn acquirem() -> &'static M {
 /// interrupts off so the answer is about the M actually running the caller.
 pub fn this_m_locked() -> bool {
     let were = cpu::interrupts_disable_save();
-    let locked = percpu::this_m().locks.load(Ordering::Relaxed) != 0;
+    let locked = crate::runtime::m::this_m().locks.load(Ordering::Relaxed) != 0;
     cpu::interrupts_restore(were);
     locked
 }
@@ -139,7 +154,7 @@ pub fn releasem(m: &'static M) {
 extern "C" fn gopreempt_m(gp: *mut Gobuf) -> ! {
     // SAFETY: mcall passes the running G (Gobuf first).
     let gp: &'static G = unsafe { &*(gp as *mut G) };
-    let m = percpu::this_m();
+    let m = crate::runtime::m::this_m();
     crate::runtime::trace::go_stop(gp.goid(), gmp_sched::trace::StopReason::Preempted);
     gp.casgstatus(Gstatus::Grunning, Gstatus::Grunnable);
     proc::dropg(m, gp);

@@ -33,16 +33,17 @@
 //! same core and what keeps a half-switched G from being preempted.
 
 use core::ptr::NonNull;
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::Ordering;
 
 use gmp_sched::findrunnable::{self, Sources};
+use gmp_sched::options::Fault;
 use gmp_sched::spinning;
 use gmp_sched::stealorder::RandomOrder;
 
 use crate::arch::context::{self, Gobuf};
 use crate::arch::idt::VECTOR_WAKE;
 use crate::arch::{apic, cpu, percpu, tsc};
-use crate::options::OptionsExt;
+use crate::runtime::debug::knobs;
 use crate::runtime::g::{G, Gstatus};
 use crate::runtime::m::M;
 use crate::runtime::p::{P, Pstatus};
@@ -77,7 +78,7 @@ pub fn steal_order() -> Option<&'static RandomOrder> {
 /// Context: on a G, interrupts off. Returns when the G is resumed.
 pub(crate) fn mcall(f: extern "C" fn(*mut Gobuf) -> !) {
     debug_assert!(!cpu::interrupts_enabled(), "mcall with interrupts on");
-    let m = percpu::this_m();
+    let m = crate::runtime::m::this_m();
     let gp = m.curg().expect("mcall on g0");
     let g0 = m.g0_stack_top.load(Ordering::Relaxed);
     // SAFETY: interrupts are off; `gp` is this M's running G (so we own its
@@ -92,10 +93,7 @@ pub(crate) fn mcall(f: extern "C" fn(*mut Gobuf) -> !) {
 #[inline]
 pub(crate) fn mcall_on(m: &M, gp: &G, f: extern "C" fn(*mut Gobuf) -> !) {
     debug_assert!(!cpu::interrupts_enabled(), "mcall with interrupts on");
-    debug_assert!(
-        core::ptr::eq(m.curg.load(Ordering::Relaxed), gp),
-        "mcall_on: not the running G"
-    );
+    debug_assert!(m.runs(gp), "mcall_on: not the running G");
     let g0 = m.g0_stack_top.load(Ordering::Relaxed);
     // SAFETY: as in `mcall`: interrupts are off, `gp` is this M's running G
     // (the caller took it from `m.curg`), g0's stack is free.
@@ -132,7 +130,7 @@ pub(crate) fn mcall_on(m: &M, gp: &G, f: extern "C" fn(*mut Gobuf) -> !) {
 #[inline]
 pub(crate) fn getg() -> Option<&'static G> {
     // SAFETY: a non-null `curg` is a live G (Gs are never freed).
-    unsafe { percpu::this_curg().as_ref() }
+    unsafe { (percpu::this_curg() as *const G).as_ref() }
 }
 
 // ----- P ownership -----------------------------------------------------------
@@ -182,21 +180,18 @@ pub(crate) fn releasep(m: &'static M) -> &'static P {
 
 // ----- queues ----------------------------------------------------------------
 
-/// Set by `fault=runq-lose`: `runqput` loses one G of every batch it
-/// spills to the global queue. Read only on that (slow) overflow path.
-pub(crate) static RUNQ_LOSE_ON_OVERFLOW: AtomicBool = AtomicBool::new(false);
-
 /// Put `gp` on `pp`'s local queue (into `runnext` when `next`), spilling
 /// half the ring plus `gp` to the global queue when the ring is full.
 ///
 /// Context: interrupts off; the caller holds `pp`.
 #[inline(always)]
 pub(crate) fn runqput(pp: &P, gp: &'static G, next: bool) {
-    if crate::options::gm_model() {
+    let knobs = knobs();
+    if knobs.gm_model {
         globrunqput(gp);
         return;
     }
-    let next = next && crate::options::hot::RUNNEXT.load(Ordering::Relaxed);
+    let next = next && knobs.runnext;
     trace::enqueue(gp.goid(), if next { Queue::Runnext } else { Queue::Ring });
     if !next {
         runqput_ring(pp, NonNull::from(gp));
@@ -227,7 +222,7 @@ fn runqput_ring(pp: &P, gp: NonNull<G>) {
 #[cold]
 #[inline(never)]
 fn runqput_overflow(pp: &P, mut batch: gmp_sched::glist::GQueue<G>) {
-    if RUNQ_LOSE_ON_OVERFLOW.load(Ordering::Relaxed) {
+    if knobs().fault == Fault::RunqLose {
         // The deliberate bug of `fault=runq-lose` (negative control for
         // the torture workload): the head of the spilled batch is
         // dropped, a runnable G on no queue.
@@ -267,7 +262,7 @@ impl Sources for Finder {
     }
 
     fn fairness_enabled(&self) -> bool {
-        crate::options::hot::FAIRNESS61.load(Ordering::Relaxed)
+        knobs().fairness61
     }
 
     fn global_nonempty(&self) -> bool {
@@ -297,11 +292,11 @@ impl Sources for Finder {
     }
 
     fn may_start_spinning(&self) -> bool {
-        let opts = crate::options::get();
-        if !opts.steal || opts.gm_model() {
+        let knobs = knobs();
+        if !knobs.steal || knobs.gm_model {
             return false;
         }
-        if !opts.spinning {
+        if !knobs.spinning {
             // Without the spinning limit every M that runs dry may steal.
             return true;
         }
@@ -321,8 +316,8 @@ impl Sources for Finder {
     }
 
     fn steal_work(&mut self) -> Option<(&'static G, bool)> {
-        let opts = crate::options::get();
-        if !opts.steal || opts.gm_model() {
+        let knobs = knobs();
+        if !knobs.steal || knobs.gm_model {
             // An M started as a spinner (wakep) still spins, but takes
             // nothing from other Ps: it looks at the global queue only.
             return None;
@@ -334,11 +329,7 @@ impl Sources for Finder {
 /// The cap on a global-queue batch: none in the G/M/P model (Go's formula
 /// applies), one in the Go 1.0 model, which had no local queues at all.
 fn glob_batch_max() -> u32 {
-    if crate::options::gm_model() {
-        1
-    } else {
-        u32::MAX
-    }
+    if knobs().gm_model { 1 } else { u32::MAX }
 }
 
 /// Take a batch from the global queue: one to run, the rest into `pp`'s
@@ -382,11 +373,17 @@ fn steal_work(m: &'static M, pp: &'static P) -> Option<&'static G> {
                     tsc::spin_ns(RUNNEXT_STEAL_PAUSE_NS);
                 }
             };
-            // SAFETY: this M holds `pp`, the thief's queue; its ring is
-            // empty (findRunnable steals only after runqget failed).
-            if let Some((gp, n, from_next)) =
+            let stolen = if knobs().fault == Fault::RunqDup {
+                // The deliberate bug of `fault=runq-dup` (a negative
+                // control): claim the victim's Gs without a CAS.
+                // SAFETY: as below.
+                unsafe { pp.runq.runqsteal_broken(&p2.runq, steal_runnext, pause) }
+            } else {
+                // SAFETY: this M holds `pp`, the thief's queue; its ring is
+                // empty (findRunnable steals only after runqget failed).
                 unsafe { pp.runq.runqsteal_runnext(&p2.runq, steal_runnext, pause) }
-            {
+            };
+            if let Some((gp, n, from_next)) = stolen {
                 trace::steal(p2.id, n, from_next);
                 pp.stats.steals_in.fetch_add(n as u64, Ordering::Relaxed);
                 p2.stats.steals_out.fetch_add(n as u64, Ordering::Relaxed);
@@ -427,7 +424,7 @@ fn resetspinning(m: &M) {
 ///
 /// Context: interrupts off.
 pub(crate) fn wakep() {
-    if crate::options::gm_model() {
+    if knobs().gm_model {
         // Go 1.0 had no spinning: any idle M with any idle P is started.
         let pp = sched::lock().pidleget();
         if let Some(pp) = pp {
@@ -686,14 +683,14 @@ fn find_runnable(m: &'static M) -> (&'static G, bool) {
 ///
 /// Context: g0, interrupts off, holding a P.
 pub fn schedule() -> ! {
-    let m = percpu::this_m();
+    let m = crate::runtime::m::this_m();
     assert!(
         m.locks.load(Ordering::Relaxed) == 0,
         "schedule: M{} holding locks",
         m.id
     );
     assert!(
-        m.curg.load(Ordering::Relaxed).is_null(),
+        m.curg().is_none(),
         "schedule: M{} still has a current G",
         m.id
     );
@@ -718,7 +715,7 @@ pub fn schedule() -> ! {
 fn execute(m: &'static M, gp: &'static G, inherit_time: bool) -> ! {
     let pp = m.p().expect("execute without a P");
     check_stack(gp);
-    m.curg.store(gp as *const G as *mut G, Ordering::Relaxed);
+    m.set_curg(Some(gp));
     gp.m.store(m as *const M as *mut M, Ordering::Relaxed);
     gp.casgstatus(Gstatus::Grunnable, Gstatus::Grunning);
     gp.preempt.store(false, Ordering::Relaxed);
@@ -735,7 +732,7 @@ fn execute(m: &'static M, gp: &'static G, inherit_time: bool) -> ! {
 /// Resume `gp` immediately, keeping the time slice (used when a park is
 /// aborted by its unlock function).
 pub(crate) fn execute_now(gp: &'static G) -> ! {
-    execute(percpu::this_m(), gp, true)
+    execute(crate::runtime::m::this_m(), gp, true)
 }
 
 /// Panic if `gp`'s stack canary was overwritten, naming the G and the
@@ -774,14 +771,14 @@ fn stack_smashed(gp: &G) -> ! {
 pub(crate) fn dropg(m: &M, gp: &G) {
     check_stack(gp);
     gp.m.store(core::ptr::null_mut(), Ordering::Relaxed);
-    m.curg.store(core::ptr::null_mut(), Ordering::Relaxed);
+    m.set_curg(None);
 }
 
 /// Enter the scheduler on this M for the first time, at the top of its g0
 /// stack (Go's `mstart`). An M with a P schedules; one without parks.
 pub fn mstart() -> ! {
     cpu::interrupts_disable();
-    let m = percpu::this_m();
+    let m = crate::runtime::m::this_m();
     let mut discard = Gobuf::default();
     let g0 = m.g0_stack_top.load(Ordering::Relaxed);
     // SAFETY: interrupts are off; `discard` is never resumed (mstart0 never
@@ -791,7 +788,7 @@ pub fn mstart() -> ! {
 }
 
 extern "C" fn mstart0(_discard: *mut Gobuf) -> ! {
-    let m = percpu::this_m();
+    let m = crate::runtime::m::this_m();
     crate::arch::timer::start_this_cpu();
     if m.p.load(Ordering::Relaxed).is_null() {
         stopm(m);

@@ -53,7 +53,7 @@ pub fn schedtrace(detailed: bool) -> String {
                 let _ = write!(out, "nil");
             } else {
                 // SAFETY: Ms are static.
-                let _ = write!(out, "{}", unsafe { (*mid).id });
+                let _ = write!(out, "{}", unsafe { (*mid).cpu.id });
             }
             let _ = writeln!(
                 out,
@@ -104,7 +104,7 @@ pub fn schedtrace(detailed: bool) -> String {
                 out.push_str("nil");
             } else {
                 // SAFETY: Ms are static.
-                let _ = write!(out, "{}", unsafe { (*mp).id });
+                let _ = write!(out, "{}", unsafe { (*mp).cpu.id });
             }
             let _ = writeln!(out, " lockedm=nil");
         });

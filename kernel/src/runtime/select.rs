@@ -19,7 +19,7 @@ use core::sync::atomic::Ordering;
 
 use gmp_sched::selectorder::{lockorder_from, pollorder};
 
-use crate::arch::{cpu, percpu};
+use crate::arch::cpu;
 use crate::runtime::chan::{Chan, HChan, Sudog, SudogPtr};
 use crate::runtime::g::{G, WaitReason};
 use crate::runtime::park::gopark;
@@ -280,7 +280,7 @@ pub fn select(cases: &mut [&mut dyn SelectCase], block: bool) -> Option<usize> {
         return None;
     }
     let were = cpu::interrupts_disable_save();
-    let m = percpu::this_m();
+    let m = crate::runtime::m::this_m();
     let poll = pollorder(cases.len(), |n| m.rand().below(n));
     let addrs: Vec<usize> = cases.iter().map(|c| c.chan_addr()).collect();
     let order = lockorder_from(&addrs, &poll);

@@ -15,10 +15,11 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use gmp_sched::rand::CheapRand;
 
+use crate::arch::exit::{ExitCode, exit_qemu};
 use crate::arch::{cpu, tsc};
-use crate::exit::{ExitCode, exit_qemu};
 use crate::kprintln;
 use crate::mem::gstack;
+use crate::runtime::api::Verdict;
 use crate::runtime::m::{self, ALLM};
 use crate::runtime::newproc::go;
 use crate::runtime::p::P;
@@ -32,15 +33,26 @@ pub static RAND_SEED: AtomicU64 = AtomicU64::new(0);
 /// Released once the Ps exist, so APs can enter the scheduler.
 static SCHED_READY: AtomicBool = AtomicBool::new(false);
 
-/// Bootstrap core: set the scheduler up and run the main G. Never returns.
-pub fn start_m0() -> ! {
-    let opts = crate::options::get();
+/// What the main G runs (Go's `main.main`): a name for the verdict line
+/// and the function. Handed in by `boot`, so the runtime never names a
+/// workload.
+#[derive(Clone, Copy)]
+pub struct MainG {
+    pub name: &'static str,
+    pub run: fn() -> Verdict,
+}
+
+static MAIN: spin::Once<MainG> = spin::Once::new();
+
+/// Bootstrap core: set the scheduler up and run `main` on the main G.
+/// Never returns.
+pub fn start_m0(main: MainG) -> ! {
+    MAIN.call_once(|| main);
+    let opts = crate::runtime::debug::options();
     let ncpu = m::mcount() as u32;
     let procs = opts.procs.unwrap_or(ncpu);
-    if procs > ncpu {
-        kprintln!(
-            "boot option error: procs={procs} is more than the {ncpu} cores of this machine (use --smp or a smaller procs)"
-        );
+    if let Err(e) = gmp_sched::options::check_procs(procs, ncpu) {
+        kprintln!("boot option error: {e}");
         exit_qemu(ExitCode::Failure);
     }
     let (hz, source) = tsc::calibrate();
@@ -102,20 +114,16 @@ fn procresize(nprocs: u32) {
 /// The main G (Go's `runtime.main`): run the workload, report, exit.
 fn runtime_main() {
     SCHED.main_started.store(true, Ordering::Release);
-    let name = crate::options::get().workload;
-    let fault = crate::options::get().fault;
+    let main = *MAIN.get().expect("start_m0 sets the main G first");
     let t0 = crate::arch::tsc::nanotime();
-    let verdict = if fault != "none" {
-        crate::workloads::faults::run(fault)
-    } else {
-        crate::workloads::run(name)
-    };
+    let verdict = (main.run)();
     let elapsed_ms = (crate::arch::tsc::nanotime() - t0) / 1_000_000;
     super::summary::print();
     let (events, dropped) = crate::runtime::trace::dump();
     if events + dropped > 0 {
         kprintln!("trace: {events} events written to COM2, {dropped} dropped (buffers full)");
     }
+    let name = main.name;
     match verdict {
         Ok(()) => {
             kprintln!("workload {name}: ok ({elapsed_ms} ms)");

@@ -12,7 +12,7 @@
 use core::sync::atomic::{AtomicPtr, Ordering};
 
 use crate::arch::context::Gobuf;
-use crate::arch::{cpu, percpu, tsc};
+use crate::arch::{cpu, tsc};
 use crate::runtime::g::{G, Gstatus};
 use crate::runtime::p::{P, Pstatus};
 use crate::runtime::proc;
@@ -33,7 +33,7 @@ pub(crate) fn oldp(m: &crate::runtime::m::M) -> Option<&'static P> {
 /// Enter a blocking call: keep the M, release the P (`Psyscall`).
 pub fn entersyscall() {
     let were = cpu::interrupts_disable_save();
-    let m = percpu::this_m();
+    let m = crate::runtime::m::this_m();
     let gp = m.curg().expect("entersyscall on g0");
     let pp = m.p().expect("entersyscall without a P");
     crate::runtime::trace::go_syscall_begin(gp.goid());
@@ -48,7 +48,7 @@ pub fn entersyscall() {
 /// Leave a blocking call: get a P back, or queue the G and park the M.
 pub fn exitsyscall() {
     let were = cpu::interrupts_disable_save();
-    let m = percpu::this_m();
+    let m = crate::runtime::m::this_m();
     let gp = m.curg().expect("exitsyscall on g0");
     let oldp = OLDP[m.id as usize].swap(core::ptr::null_mut(), Ordering::Relaxed);
     // SAFETY: Ps are leaked and live forever.
@@ -78,7 +78,7 @@ pub fn exitsyscall() {
 extern "C" fn exitsyscall0(gp: *mut Gobuf) -> ! {
     // SAFETY: mcall passes the running G (Gobuf first).
     let gp: &'static G = unsafe { &*(gp as *mut G) };
-    let m = percpu::this_m();
+    let m = crate::runtime::m::this_m();
     crate::runtime::trace::go_syscall_end(gp.goid());
     gp.casgstatus(Gstatus::Gsyscall, Gstatus::Grunnable);
     proc::dropg(m, gp);

@@ -19,8 +19,8 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 use gmp_sched::options::Preempt;
 
-use crate::arch::{percpu, timer};
-use crate::exit::{ExitCode, exit_qemu};
+use crate::arch::exit::{ExitCode, exit_qemu};
+use crate::arch::timer;
 use crate::runtime::g::Gstatus;
 use crate::runtime::p::{P, Pstatus};
 use crate::runtime::sched::{self, SCHED, allp, gomaxprocs};
@@ -39,7 +39,7 @@ static LAST_SCHEDTRACE: AtomicU64 = AtomicU64::new(0);
 pub fn on_tick() {
     let entry = crate::arch::cpu::rdtsc();
     timer::on_tick();
-    let m = percpu::this_m();
+    let m = crate::runtime::m::this_m();
     m.ticks.fetch_add(1, Ordering::Relaxed);
     let probing = probe::on();
     if probing {
@@ -73,17 +73,19 @@ fn sysmon(now: u64) {
         proc::wakep_for_timers();
     }
     checkdead();
-    let every = crate::options::get().schedtrace_ms as u64 * 1_000_000;
+    let every = crate::runtime::debug::options().schedtrace_ms as u64 * 1_000_000;
     if every > 0 && now >= LAST_SCHEDTRACE.load(Ordering::Relaxed) + every {
         LAST_SCHEDTRACE.store(now, Ordering::Relaxed);
-        let line = crate::runtime::schedtrace::schedtrace(crate::options::get().scheddetail);
+        let line =
+            crate::runtime::schedtrace::schedtrace(crate::runtime::debug::options().scheddetail);
         crate::kprint!("{line}");
     }
 }
 
 /// Go's `retake`.
 fn retake(now: u64) {
-    let opts = crate::options::get();
+    let mode = preempt::mode();
+    let forcepreempt_ns = crate::runtime::debug::knobs().forcepreempt_ns;
     for pp in allp() {
         let pd = &pp.sysmontick;
         let s = pp.status();
@@ -93,8 +95,8 @@ fn retake(now: u64) {
             if pd.schedtick.load(Ordering::Relaxed) != t {
                 pd.schedtick.store(t, Ordering::Relaxed);
                 pd.schedwhen.store(now, Ordering::Relaxed);
-            } else if opts.preempt != Preempt::Off
-                && pd.schedwhen.load(Ordering::Relaxed) + opts.forcepreempt_ns <= now
+            } else if mode != Preempt::Off
+                && pd.schedwhen.load(Ordering::Relaxed) + forcepreempt_ns <= now
             {
                 preempt::preemptone(pp);
                 // In a blocking call there is no M to preempt: retake below.
@@ -178,6 +180,6 @@ fn checkdead() {
     if waiting == 0 {
         return;
     }
-    crate::console::print_for_panic(format_args!("{report}"));
+    crate::arch::console::print_for_panic(format_args!("{report}"));
     exit_qemu(ExitCode::Failure);
 }

@@ -113,7 +113,7 @@ pub fn sleep(ns: u64) {
         return;
     }
     let were = crate::arch::cpu::interrupts_disable_save();
-    let m = crate::arch::percpu::this_m();
+    let m = crate::runtime::m::this_m();
     let gp = getg().expect("sleep on g0");
     let pp = m.p().expect("sleep: this M holds no P");
     let when = nanotime().saturating_add(ns);

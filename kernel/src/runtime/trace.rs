@@ -18,7 +18,7 @@ use gmp_sched::trace::{ChunkHeader, Event, Header, Queue, StopReason, TRAILER, V
 use uart_16550::backend::PioBackend;
 use uart_16550::{Config, Uart16550};
 
-use crate::arch::{cpu, percpu};
+use crate::arch::cpu;
 use crate::runtime::m::{self, MAX_MS};
 
 /// Whether events are being recorded.
@@ -89,7 +89,7 @@ fn emit(make: impl FnOnce(u64, u32, Option<u32>) -> Event) {
 #[inline(never)]
 fn emit_slow(make: impl FnOnce(u64, u32, Option<u32>) -> Event) {
     let were = cpu::interrupts_disable_save();
-    let mp = percpu::this_m();
+    let mp = crate::runtime::m::this_m();
     let p = mp.p().map(|pp| pp.id);
     let b = &BUFS[mp.id as usize];
     let ts = cpu::rdtsc().max(b.last_ts.load(Ordering::Relaxed));

@@ -3,36 +3,23 @@
 //! G and what was hit, and the run fails cleanly (no triple fault, no hang).
 //! None of these returns normally.
 
-use alloc::format;
 use alloc::string::String;
 use core::hint::black_box;
+
+use gmp_sched::options::Fault;
 
 use super::Verdict;
 use crate::runtime::{WaitGroup, go, gosched};
 
-/// Run the fault named `name` (from the `FAULTS` table) on a fresh G.
-pub fn run(name: &str) -> Verdict {
-    if name == "runq-lose" {
-        // Not a fault of its own: a scheduler bug switched on for the
-        // workload, which must then find it (see `workloads::torture`).
-        crate::runtime::proc::RUNQ_LOSE_ON_OVERFLOW
-            .store(true, core::sync::atomic::Ordering::Relaxed);
-        crate::kprintln!("fault: runq-lose: runqput now loses a G on every overflow");
-        return super::run(crate::options::get().workload);
-    }
-    if name == "runq-dup" {
-        // Stealers claim batches with a plain store: two can take the same
-        // Gs, which then run twice (see `gmp_sched::RUNQ_BROKEN_AT_RUNTIME`).
-        gmp_sched::RUNQ_BROKEN_AT_RUNTIME.store(true, core::sync::atomic::Ordering::Relaxed);
-        crate::kprintln!("fault: runq-dup: runqgrab now claims Gs without a CAS");
-        return super::run(crate::options::get().workload);
-    }
-    let name = String::from(name);
+/// Provoke `fault` on a fresh G (the faults that are not negative
+/// controls: those are scheduler bugs switched on in `debug::Knobs` for
+/// the selected workload, which must find them).
+pub fn run(fault: Fault) -> Verdict {
     let wg = alloc::sync::Arc::new(WaitGroup::new());
     wg.add(1);
     let w = wg.clone();
     go(move || {
-        provoke(&name);
+        provoke(fault);
         w.done();
     });
     wg.wait();
@@ -53,46 +40,48 @@ fn victim_code() -> u64 {
     black_box(42)
 }
 
-fn provoke(name: &str) {
-    match name {
-        "panic-g" => panic!("deliberate panic in a G (fault=panic-g)"),
-        "stack-overflow" => {
+fn provoke(fault: Fault) {
+    match fault {
+        Fault::PanicG => panic!("deliberate panic in a G (fault=panic-g)"),
+        Fault::StackOverflow => {
             black_box(recurse(0));
         }
-        "canary" => {
+        Fault::Canary => {
             let gp = crate::runtime::proc::getg().expect("on a G");
             // SAFETY: deliberately corrupts this G's own canary word (mapped,
             // reserved) to show that schedule() notices.
             unsafe { core::ptr::write_volatile(gp.canary_addr() as *mut u64, 0xdead_beef) };
             gosched();
         }
-        "double-fault" => crate::arch::idt::provoke_double_fault(),
-        "irqs-off" => {
+        Fault::DoubleFault => crate::arch::idt::provoke_double_fault(),
+        Fault::IrqsOff => {
             crate::arch::cpu::interrupts_disable();
             loop {
                 core::hint::spin_loop();
             }
         }
-        "write-code" => {
+        Fault::WriteCode => {
             let target = victim_code as *const () as *mut u8;
             // SAFETY: none — this write must fault (kernel code is read-only).
             unsafe { core::ptr::write_volatile(target, 0xc3) };
         }
-        "exec-stack" => {
+        Fault::ExecStack => {
             let code = black_box([0xc3u8; 16]);
             // SAFETY: none — this call must fault (stacks are not executable).
             let f: extern "C" fn() = unsafe { core::mem::transmute(code.as_ptr()) };
             f();
         }
-        "oom" => loop {
+        Fault::Oom => loop {
             // Park Gs forever until memory runs out; malg reports it.
             let hold: crate::runtime::Chan<()> = crate::runtime::Chan::new(0);
             go(move || {
                 let _ = hold.recv();
             });
         },
-        "ready-twice" => ready_twice(),
-        other => panic!("{}", format!("fault={other} is not implemented")),
+        Fault::ReadyTwice => ready_twice(),
+        Fault::None | Fault::PanicAp | Fault::RunqLose | Fault::RunqDup => {
+            panic!("fault={fault} is not provoked on a G")
+        }
     }
 }
 

@@ -1,30 +1,30 @@
 //! Workloads: what the main G runs, chosen by the boot option `workload=`.
 //!
-//! Demo workloads show the scheduler at work; `test-*` workloads are the
-//! kernel side of the QEMU tests in `tests/`: each checks its own result
-//! (ledgers, not counts) and returns an error naming the first thing that
-//! went wrong.
+//! Layer: workloads sit on top. They use the runtime's API
+//! ([`crate::prelude`]) and never reach below it into the machine, and
+//! nothing below them names them: the runtime starts the main G with
+//! whatever entry `boot` hands it from [`entry`].
+//!
+//! Every workload is one file with `pub fn run() -> Verdict` and one row of
+//! `registry.rs`; the registry macro below turns the rows into the table
+//! of entries, declaring each file as a module of its own (a `#[path]`
+//! module inside the row's expression), so a row without its file — or a
+//! file without its `run` — is a compile error, not a surprise at boot.
+//! The same rows give the boot-option parser its choices and the runner
+//! its `--help` (`gmp_sched::options::WORKLOADS` includes `registry.rs`).
+//!
+//! Folders say what is inside: `demos/` (what `cargo run -- --workload`
+//! shows a reader), `checks/` (the kernel halves of the QEMU tests in
+//! `tests/`: each checks its own result — ledgers, not counts — and returns
+//! an error naming the first thing that went wrong), `experiments/` (the
+//! history of Go's scheduler replayed, docs/EXPERIMENTS.md), `bench/`,
+//! `torture/`, and `common/` (what several of them share). `faults.rs`
+//! provokes the faults of `fault=`.
 
-use alloc::string::String;
-
-mod bench;
-mod demos;
-mod experiments;
+pub mod common;
 pub mod faults;
-mod getg_migration;
-mod leak;
-pub mod ledger;
-mod producer_consumer;
-mod runnext_latency;
-mod sched4;
-mod selftest;
-mod spinning_rounds;
-mod timeslice;
-pub mod torture;
-pub mod wait;
 
-/// A workload's verdict.
-pub type Verdict = Result<(), String>;
+pub use crate::runtime::api::Verdict;
 
 /// Fails a workload that only makes sense with exactly `n` Ps.
 fn need_procs(n: u32) -> Verdict {
@@ -35,40 +35,24 @@ fn need_procs(n: u32) -> Verdict {
     Ok(())
 }
 
-/// Run the workload called `name` on the main G.
-pub fn run(name: &str) -> Verdict {
-    match name {
-        "boot" => Ok(()),
-        "producer-consumer" => producer_consumer::run(),
-        "sieve" => demos::sieve::run(),
-        "fib" => demos::fib::run(),
-        "pingpong" => demos::pingpong::run(),
-        "hog" => demos::hog::run(),
-        "sleepers" => demos::sleepers::run(),
-        "syscall" => demos::syscall::run(),
-        "mutex" => demos::mutex::run(),
-        "bench" => bench::run(),
-        "test-ledger" => selftest::ledger_waves_and_trees(),
-        "test-parallelism" => selftest::parallelism(),
-        "test-yield" => selftest::yield_heavy(),
-        "test-procs" => selftest::procs_below_cores(),
-        "test-hog" => sched4::hog(),
-        "test-pingponghog" => sched4::ping_pong_hog(),
-        "test-sleep" => sched4::sleepers(),
-        "test-chan" => sched4::channels(),
-        "test-mutex" => sched4::mutex_counter(),
-        "test-deadlock" => sched4::deadlock(),
-        "test-closed-send" => sched4::closed_send(),
-        "test-syscall" => sched4::syscall_handoff(),
-        "test-leak" => leak::run(),
-        "test-fairness" => experiments::fairness(),
-        "test-timeslice" => timeslice::run(),
-        "test-runnext" => runnext_latency::run(),
-        "test-spinning" => spinning_rounds::run(),
-        "test-getg" => getg_migration::run(),
-        "torture" => torture::run(),
-        other => Err(alloc::format!(
-            "workload {other} is not implemented in this kernel"
-        )),
-    }
+/// Builds [`ENTRIES`] from the rows of `registry.rs`.
+macro_rules! registry {
+    ($( $name:literal => $file:literal : $help:literal; )*) => {
+        /// Every workload: its name and its entry, in registry order.
+        pub static ENTRIES: &[(&str, fn() -> Verdict)] = &[
+            $( ($name, {
+                #[path = $file]
+                mod workload;
+                workload::run
+            }), )*
+        ];
+    };
+}
+
+include!("registry.rs");
+
+/// The entry of the workload called `name` (a name the boot-option parser
+/// accepted, so always one of [`ENTRIES`]).
+pub fn entry(name: &str) -> Option<fn() -> Verdict> {
+    ENTRIES.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
 }

@@ -9,7 +9,7 @@
 //! one enum, which is why adding a key is a table row plus a struct field.
 
 use super::value::{self, Duration, List, Size};
-use super::{BootOptions, Preempt, SchedModel};
+use super::{BootOptions, Fault, Preempt, SchedModel};
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
@@ -61,6 +61,7 @@ pub(crate) enum ChoiceAt {
     Name(Access<&'static str>),
     Preempt(Access<Preempt>),
     Sched(Access<SchedModel>),
+    Fault(Access<Fault>),
 }
 
 /// What a row's value looks like and which field it lands in.
@@ -149,6 +150,7 @@ impl Field {
                     ChoiceAt::Name(a) => *(a.get_mut)(o) = name,
                     ChoiceAt::Preempt(a) => *(a.get_mut)(o) = Preempt::from_name(name)?,
                     ChoiceAt::Sched(a) => *(a.get_mut)(o) = SchedModel::from_name(name)?,
+                    ChoiceAt::Fault(a) => *(a.get_mut)(o) = Fault::from_name(name)?,
                 }
             }
             Field::List { at, .. } => *(at.get_mut)(o) = value::parse_list(text)?,
@@ -177,6 +179,7 @@ impl Field {
                 ChoiceAt::Name(a) => (a.get)(o),
                 ChoiceAt::Preempt(a) => (a.get)(o).as_str(),
                 ChoiceAt::Sched(a) => (a.get)(o).as_str(),
+                ChoiceAt::Fault(a) => (a.get)(o).as_str(),
             }),
             Field::List { at, .. } => write!(f, "{}", List((at.get)(o))),
         }
@@ -197,6 +200,7 @@ impl Field {
                 ChoiceAt::Name(x) => x.same(a, b),
                 ChoiceAt::Preempt(x) => x.same(a, b),
                 ChoiceAt::Sched(x) => x.same(a, b),
+                ChoiceAt::Fault(x) => x.same(a, b),
             },
             Field::List { at, .. } => at.same(a, b),
         }

@@ -9,161 +9,9 @@
 //! equals what the `default` column parses to.
 
 use super::field::{AUTO, ChoiceAt, Field, IntAt, at};
-use super::{Preempt, SchedModel};
+use super::workloads::WORKLOADS;
+use super::{Fault, Preempt, SchedModel};
 use core::fmt;
-
-/// The demo workloads: `(name, one-line description)`. `workload=` accepts
-/// exactly these names; the kernel dispatches on them.
-pub static WORKLOADS: &[(&str, &str)] = &[
-    (
-        "boot",
-        "bring every core online, each M with its P, and exit",
-    ),
-    (
-        "producer-consumer",
-        "producers spawn G bursts that overflow to the global queue; consumers drain; idle Ms steal",
-    ),
-    (
-        "sieve",
-        "concurrent prime sieve: a chain of filter Gs joined by channels",
-    ),
-    (
-        "fib",
-        "recursive Fibonacci spawning a G per call: a spawn tree over all cores",
-    ),
-    (
-        "pingpong",
-        "two Gs handing a token back and forth over channels",
-    ),
-    (
-        "hog",
-        "a G spinning in loop {} and the Gs it would starve: the preemption story",
-    ),
-    ("sleepers", "many Gs sleeping on timers and waking up"),
-    (
-        "syscall",
-        "a G in a blocking call hands its P off so the other Gs keep running",
-    ),
-    ("mutex", "many Gs contending for one mutex"),
-    (
-        "torture",
-        "random mix of spawns, channels, sleeps and locks for duration=SECS, checked by a ledger",
-    ),
-    (
-        "bench",
-        "in-kernel benchmarks (pick them with bench=LIST; one-P ones need procs=1)",
-    ),
-    (
-        "test-ledger",
-        "test: 100,000 Gs in waves plus nested spawn trees, each must run exactly once",
-    ),
-    (
-        "test-parallelism",
-        "test: gomaxprocs Gs spin in lock-step, which only finishes if all Ps run at once",
-    ),
-    (
-        "test-yield",
-        "test: many Gs yielding in loops; every yield returns, counts exact",
-    ),
-    (
-        "test-procs",
-        "test: with procs below the core count, never more Ms hold Ps than procs",
-    ),
-    (
-        "test-hog",
-        "test: with procs=1 a loop {} G does not starve another, unless preempt=coop|off",
-    ),
-    (
-        "test-pingponghog",
-        "test: Go's TestPingPongHog, a light and a heavy ping-pong pair share one P fairly",
-    ),
-    (
-        "test-sleep",
-        "test: sleeps never wake early; many sleepers all wake; timers fire with Ms parked",
-    ),
-    (
-        "test-chan",
-        "test: channels (ping-pong, FIFO, close, select, sieve) and a Mutex counter",
-    ),
-    (
-        "test-mutex",
-        "test: a Mutex-protected counter incremented from every P ends exact",
-    ),
-    (
-        "test-deadlock",
-        "test: a deliberate deadlock must be reported as Go does",
-    ),
-    (
-        "test-closed-send",
-        "test: a send on a closed channel panics the G",
-    ),
-    (
-        "test-syscall",
-        "test: a G in a blocking call hands its P to another M (needs procs < cores)",
-    ),
-    (
-        "test-leak",
-        "test: after 100,000 Gs every frame, heap byte and G is accounted for",
-    ),
-    (
-        "test-fairness",
-        "experiment: a respawn chain vs a G in the global queue (procs=1 preempt=off runnext=off)",
-    ),
-    (
-        "test-timeslice",
-        "experiment: two hogs share one P; counts P hand-overs per forcepreempt (procs=1)",
-    ),
-    (
-        "test-runnext",
-        "experiment: how many ring Gs run before a G readied by a send (procs=1 preempt=off)",
-    ),
-    (
-        "test-getg",
-        "test: Gs preempted and moved between cores always get themselves from getg (procs>=2)",
-    ),
-    (
-        "test-spinning",
-        "experiment: two Ps run dry at once, 500 times; counts spinners refused (procs>=2)",
-    ),
-];
-
-/// Faults that can be provoked on purpose, for tests: `(name, description)`.
-pub static FAULTS: &[(&str, &str)] = &[
-    ("none", "no fault"),
-    ("panic-ap", "an application processor panics on purpose"),
-    ("panic-g", "a G panics"),
-    (
-        "stack-overflow",
-        "a G recurses until it hits its stack's guard page",
-    ),
-    (
-        "canary",
-        "a G overwrites its stack canary, which schedule() checks",
-    ),
-    (
-        "double-fault",
-        "a #GP whose handler is missing: a double fault on its IST stack",
-    ),
-    (
-        "irqs-off",
-        "a G disables interrupts and spins: the watchdog must catch the core",
-    ),
-    ("write-code", "a G writes to kernel code (read-only)"),
-    ("exec-stack", "a G jumps into its stack (not executable)"),
-    ("oom", "Gs are spawned and parked until memory runs out"),
-    (
-        "ready-twice",
-        "a G that exited is readied again: casgstatus must name the stale waker",
-    ),
-    (
-        "runq-lose",
-        "negative control: runqput loses a G on overflow (with workload=torture, which must fail)",
-    ),
-    (
-        "runq-dup",
-        "negative control: runqgrab claims Gs with a plain store (with workload=torture, which must fail)",
-    ),
-];
 
 /// One boot option.
 #[derive(Debug)]
@@ -381,8 +229,8 @@ pub static KEYS: &[KeySpec] = &[
         example: "panic-ap",
         help: "provoke a fault on purpose, for tests",
         field: Field::Choice {
-            choices: FAULTS,
-            at: ChoiceAt::Name(at!(fault)),
+            choices: &Fault::CHOICES,
+            at: ChoiceAt::Fault(at!(fault)),
         },
     },
     KeySpec {

@@ -20,20 +20,55 @@ mod help;
 mod keys;
 mod modes;
 mod value;
+mod workloads;
 
 #[cfg(test)]
 mod tests;
 
 pub use error::OptionError;
 pub use help::boot_options_help;
-pub use keys::{FAULTS, KEYS, KeySpec, WORKLOADS, spec};
-pub use modes::{Preempt, SchedModel};
+pub use keys::{KEYS, KeySpec, spec};
+pub use modes::{Fault, Preempt, SchedModel};
+pub use workloads::WORKLOADS;
 
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 use core::str::FromStr;
+
+/// The fw_cfg file that carries the boot-option string from the runner
+/// (`-fw_cfg name=...,string=...`) to the kernel, which reads it at boot.
+pub const FW_CFG_FILE: &str = "opt/gmp-metal/cmdline";
+
+/// The one rule between GOMAXPROCS and the machine: Ps can never outnumber
+/// Ms here, because every M is a core and there is no other M to create
+/// (Go would start another thread). `procs` above `cores` is refused at
+/// boot (by the runner, and by the kernel for raw options) with this
+/// error's sentence, and clamped by `gomaxprocs(n)` at run time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TooManyProcs {
+    pub procs: u32,
+    pub cores: u32,
+}
+
+impl fmt::Display for TooManyProcs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let TooManyProcs { procs, cores } = *self;
+        write!(
+            f,
+            "procs={procs} is more than the {cores} cores given by --smp (every P needs an M, and an M is a core): use --smp {procs} or more, or a smaller procs"
+        )
+    }
+}
+
+/// Whether `procs` Ps fit on `cores` cores (see [`TooManyProcs`]).
+pub fn check_procs(procs: u32, cores: u32) -> Result<(), TooManyProcs> {
+    if procs > cores {
+        return Err(TooManyProcs { procs, cores });
+    }
+    Ok(())
+}
 
 /// Every boot option, with its value. `Default` gives the `KEYS` defaults.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,8 +108,8 @@ pub struct BootOptions {
     pub icount: bool,
     /// `duration`: torture run length in seconds, 1..=86400.
     pub duration_secs: u32,
-    /// `fault`: a name from [`FAULTS`]; `"none"` = no fault.
-    pub fault: &'static str,
+    /// `fault`: a fault to provoke, or a negative control; `None` = none.
+    pub fault: Fault,
     /// `bench`: benchmark names for `workload=bench`; empty = all of them.
     pub bench: Vec<String>,
     /// `parked`: Gs the `mem-parked-g` benchmark parks, 1..=100,000,000.
@@ -103,7 +138,7 @@ impl Default for BootOptions {
             trace: false,
             icount: false,
             duration_secs: 10,
-            fault: "none",
+            fault: Fault::None,
             bench: Vec::new(),
             parked_gs: 100_000,
         }

@@ -1,120 +1,116 @@
-//! The two option values that the scheduler branches on: how a running G is
-//! preempted, and which scheduler model runs.
+//! The option values the kernel branches on: how a running G is preempted,
+//! which scheduler model runs, and which fault (if any) is provoked.
 //!
 //! Design note: these are enums rather than names because the kernel
-//! `match`es on them in hot paths and a new mode must be handled everywhere
-//! (the compiler checks that). Each enum's `CHOICES` table is built from
-//! `ALL` at compile time, so the names the parser accepts, the names it
-//! prints and the `--help` descriptions cannot drift apart.
+//! `match`es on them (some in hot paths) and a new value must be handled
+//! everywhere (the compiler checks that); nothing compares option strings
+//! at run time. Each enum is declared with its names and `--help` lines in
+//! one table by [`choice_enum!`], which derives `ALL`, the parser's
+//! `CHOICES`, `as_str`, `describe`, `from_name` and `Display` from it, so
+//! the names the parser accepts, the names it prints and the descriptions
+//! cannot drift apart.
 
 use core::fmt;
 
-/// How sysmon stops a G that has run longer than `forcepreempt`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Preempt {
-    /// The timer interrupt switches the G out wherever it is (Go's async
-    /// preemption, which Go does with a signal).
-    Async,
-    /// Sysmon only sets the G's preempt flag; the G yields when it next
-    /// checks the flag at a safe point (Go before 1.14).
-    Coop,
-    /// Never preempt: a G runs until it blocks, yields or exits.
-    Off,
-}
-
-impl Preempt {
-    /// Every mode, in the order `--help` lists them.
-    pub const ALL: [Preempt; 3] = [Preempt::Async, Preempt::Coop, Preempt::Off];
-    /// `(name, description)` for every mode: the `preempt=` choice table.
-    pub const CHOICES: [(&'static str, &'static str); 3] = {
-        let mut table = [("", ""); 3];
-        let mut i = 0;
-        while i < table.len() {
-            table[i] = (Self::ALL[i].as_str(), Self::ALL[i].describe());
-            i += 1;
+/// Declares a choice enum: one row per value, `Variant = "name": "help"`.
+macro_rules! choice_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $text:literal : $help:literal, )*
         }
-        table
-    };
-
-    /// The option value: `async`, `coop` or `off`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Preempt::Async => "async",
-            Preempt::Coop => "coop",
-            Preempt::Off => "off",
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )*
         }
-    }
 
-    /// One line for `--help`.
-    pub const fn describe(self) -> &'static str {
-        match self {
-            Preempt::Async => "the timer interrupt switches a G out wherever it is running",
-            Preempt::Coop => {
-                "sysmon sets the G's preempt flag; the G yields at its next safe point"
+        impl $name {
+            /// Every value, in the order `--help` lists them.
+            pub const ALL: [$name; [$($name::$variant),*].len()] = [$($name::$variant),*];
+            /// `(name, description)` for every value: the choice table.
+            pub const CHOICES: [(&'static str, &'static str); Self::ALL.len()] =
+                [$(($text, $help)),*];
+
+            /// The option value as written.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $( $name::$variant => $text, )*
+                }
             }
-            Preempt::Off => "no preemption: a G runs until it blocks, yields or exits",
+
+            /// One line for `--help`.
+            pub const fn describe(self) -> &'static str {
+                match self {
+                    $( $name::$variant => $help, )*
+                }
+            }
+
+            /// The value named `name`, if any.
+            pub fn from_name(name: &str) -> Option<Self> {
+                Self::ALL.into_iter().find(|m| m.as_str() == name)
+            }
         }
-    }
 
-    /// The mode named `name`, if any.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|m| m.as_str() == name)
-    }
-}
-
-impl fmt::Display for Preempt {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Which scheduler runs the Gs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum SchedModel {
-    /// Go 1.1 and later: a P per core with its own run queue, work stealing.
-    Gmp,
-    /// Go 1.0: no Ps, one global run queue behind one lock.
-    Gm,
-}
-
-impl SchedModel {
-    /// Every model, in the order `--help` lists them.
-    pub const ALL: [SchedModel; 2] = [SchedModel::Gmp, SchedModel::Gm];
-    /// `(name, description)` for every model: the `sched=` choice table.
-    pub const CHOICES: [(&'static str, &'static str); 2] = {
-        let mut table = [("", ""); 2];
-        let mut i = 0;
-        while i < table.len() {
-            table[i] = (Self::ALL[i].as_str(), Self::ALL[i].describe());
-            i += 1;
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
         }
-        table
     };
+}
 
-    /// The option value: `gmp` or `gm`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            SchedModel::Gmp => "gmp",
-            SchedModel::Gm => "gm",
-        }
-    }
-
-    /// One line for `--help`.
-    pub const fn describe(self) -> &'static str {
-        match self {
-            SchedModel::Gmp => "Go 1.1+: per-P local run queues, runnext, work stealing",
-            SchedModel::Gm => "Go 1.0: one global run queue behind one lock, no Ps",
-        }
-    }
-
-    /// The model named `name`, if any.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|m| m.as_str() == name)
+choice_enum! {
+    /// How sysmon stops a G that has run longer than `forcepreempt`.
+    pub enum Preempt {
+        /// The timer interrupt switches the G out wherever it is (Go's async
+        /// preemption, which Go does with a signal).
+        Async = "async": "the timer interrupt switches a G out wherever it is running",
+        /// Sysmon only sets the G's preempt flag; the G yields when it next
+        /// checks the flag at a safe point (Go before 1.14).
+        Coop = "coop": "sysmon sets the G's preempt flag; the G yields at its next safe point",
+        /// Never preempt: a G runs until it blocks, yields or exits.
+        Off = "off": "no preemption: a G runs until it blocks, yields or exits",
     }
 }
 
-impl fmt::Display for SchedModel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+choice_enum! {
+    /// Which scheduler runs the Gs.
+    pub enum SchedModel {
+        /// Go 1.1 and later: a P per core with its own run queue, work stealing.
+        Gmp = "gmp": "Go 1.1+: per-P local run queues and work stealing (runnext since Go 1.5)",
+        /// Go 1.0: no Ps, one global run queue behind one lock.
+        Gm = "gm": "Go 1.0: one global run queue behind one lock, no Ps",
+    }
+}
+
+choice_enum! {
+    /// A fault provoked on purpose (`fault=`), so tests can check that every
+    /// failure explains itself — and negative controls, deliberate
+    /// scheduler bugs that the torture workload must catch.
+    pub enum Fault {
+        None = "none": "no fault",
+        PanicAp = "panic-ap": "an application processor panics on purpose",
+        PanicG = "panic-g": "a G panics",
+        StackOverflow = "stack-overflow": "a G recurses until it hits its stack's guard page",
+        Canary = "canary": "a G overwrites its stack canary, which schedule() checks",
+        DoubleFault = "double-fault": "a #GP whose handler is missing: a double fault on its IST stack",
+        IrqsOff = "irqs-off": "a G disables interrupts and spins: the watchdog must catch the core",
+        WriteCode = "write-code": "a G writes to kernel code (read-only)",
+        ExecStack = "exec-stack": "a G jumps into its stack (not executable)",
+        Oom = "oom": "Gs are spawned and parked until memory runs out",
+        ReadyTwice = "ready-twice": "a G that exited is readied again: casgstatus must name the stale waker",
+        RunqLose = "runq-lose": "negative control: runqput loses a G on overflow (with workload=torture, which must fail)",
+        RunqDup = "runq-dup": "negative control: runqgrab claims Gs with a plain store (with workload=torture, which must fail)",
+    }
+}
+
+impl Fault {
+    /// Whether this is a deliberate scheduler bug switched on for the
+    /// selected workload (which must then find it), rather than a fault
+    /// provoked on a G of its own.
+    pub const fn is_negative_control(self) -> bool {
+        matches!(self, Fault::RunqLose | Fault::RunqDup)
     }
 }

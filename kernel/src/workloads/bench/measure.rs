@@ -19,7 +19,7 @@ pub enum Unit {
 impl Unit {
     /// The unit of time-like figures in this boot.
     pub fn time() -> Unit {
-        if crate::options::get().icount {
+        if crate::runtime::debug::options().icount {
             Unit::Insn
         } else {
             Unit::Ns

@@ -120,7 +120,7 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 
 /// Run the benchmarks named by the `bench` boot option (all if empty).
 pub fn run() -> Result<(), String> {
-    let opts = crate::options::get();
+    let opts = crate::runtime::debug::options();
     for name in &opts.bench {
         if !BENCHES.iter().any(|b| b.name == name.as_str()) {
             let known: alloc::vec::Vec<&str> = names().collect();

@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use super::measure::{Unit, report, ticks_to_unit};
-use crate::arch::{cpu, percpu, tsc};
+use crate::arch::{cpu, tsc};
 use crate::kprintln;
 use crate::runtime::{Chan, go, probe, sched, sleep};
 
@@ -18,7 +18,7 @@ const MS: u64 = 1_000_000;
 const ROUNDS: usize = 40;
 
 fn note_realtime(name: &str) {
-    if crate::options::get().icount {
+    if crate::runtime::debug::options().icount {
         kprintln!(
             "BENCH-NOTE {name} meaningful only in real time: under -icount the vCPUs run round-robin in one host thread"
         );
@@ -42,7 +42,7 @@ pub fn chan_pingpong_2p() -> Result<(), String> {
             (ping.clone(), pong.clone(), crossed.clone(), total.clone());
         go(move || {
             while let Some(p) = ping.recv() {
-                let me = percpu::this_m().p().map_or(u32::MAX, |pp| pp.id);
+                let me = crate::runtime::m::this_m().p().map_or(u32::MAX, |pp| pp.id);
                 total.fetch_add(1, Ordering::Relaxed);
                 if me != p {
                     crossed.fetch_add(1, Ordering::Relaxed);
@@ -56,7 +56,7 @@ pub fn chan_pingpong_2p() -> Result<(), String> {
         go(move || {
             let mut v = Vec::with_capacity(2_000);
             for _ in 0..2_000 {
-                let me = percpu::this_m().p().map_or(u32::MAX, |pp| pp.id);
+                let me = crate::runtime::m::this_m().p().map_or(u32::MAX, |pp| pp.id);
                 let t0 = cpu::rdtsc();
                 ping.send(me);
                 let _ = pong.recv();

@@ -279,7 +279,7 @@ pub fn spawn_cold() -> Result<(), String> {
 
 /// Timer interrupt until the next G runs, for preemptions of spinning Gs.
 pub fn preempt_latency() -> Result<(), String> {
-    if crate::options::get().preempt != gmp_sched::options::Preempt::Async {
+    if crate::runtime::debug::options().preempt != gmp_sched::options::Preempt::Async {
         kprintln!("BENCH-SKIP preempt-latency needs preempt=async");
         return Ok(());
     }
@@ -356,7 +356,7 @@ pub fn tick_idle() -> Result<(), String> {
 /// one channel.
 pub fn mem_parked_g() -> Result<(), String> {
     let avail0 = crate::mem::frame::available() * 4096;
-    let asked = crate::options::get().parked_gs as usize;
+    let asked = crate::runtime::debug::options().parked_gs as usize;
     // At most what fits at 5 KiB per G (measured ~4.3 KiB), so the
     // benchmark reports a shortage instead of running out of memory.
     let n = asked.min((avail0 / PARKED_G_BUDGET) as usize);

@@ -13,8 +13,8 @@ use alloc::format;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU64, Ordering};
 
-use super::super::Verdict;
-use super::id_set;
+use crate::prelude::Verdict;
+use crate::workloads::common::id_set;
 use crate::arch::percpu;
 use crate::kprintln;
 use crate::runtime::{Chan, go};
@@ -41,7 +41,7 @@ fn fib_serial(n: u32) -> u64 {
 fn fib_go(n: u32, counts: Arc<Counts>) -> u64 {
     counts
         .ms
-        .fetch_or(1 << (percpu::this_m_id() % 64), Ordering::Relaxed);
+        .fetch_or(1 << (percpu::this_cpu_id() % 64), Ordering::Relaxed);
     if n < CUTOFF {
         return fib_serial(n);
     }

@@ -23,8 +23,8 @@ use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use gmp_sched::options::Preempt;
 
-use super::super::Verdict;
-use super::{MS, pstat_sum};
+use crate::prelude::Verdict;
+use crate::workloads::common::{MS, pstat_sum};
 use crate::kprintln;
 use crate::runtime::time::nanotime;
 use crate::runtime::{WaitGroup, go, gosched, sched, sleep};
@@ -45,7 +45,7 @@ struct Shared {
 
 /// Run the demo.
 pub fn run() -> Verdict {
-    let mode = crate::options::get().preempt;
+    let mode = crate::runtime::debug::options().preempt;
     let hogs = sched::gomaxprocs() as usize;
     let victims = hogs * VICTIMS_PER_P;
     let sh = Arc::new(Shared {

@@ -15,8 +15,8 @@ use alloc::format;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
-use super::super::Verdict;
-use super::MS;
+use crate::prelude::Verdict;
+use crate::workloads::common::MS;
 use crate::kprintln;
 use crate::runtime::g::{Gstatus, WaitReason};
 use crate::runtime::{Mutex, WaitGroup, allg, go, gosched, sched, sleep};

@@ -16,8 +16,9 @@ use alloc::format;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
-use super::super::Verdict;
-use super::{id_set, this_p};
+use crate::prelude::Verdict;
+use crate::prelude::this_p;
+use crate::workloads::common::id_set;
 use crate::kprintln;
 use crate::runtime::{Chan, go};
 

@@ -12,8 +12,8 @@
 use alloc::format;
 use alloc::vec::Vec;
 
-use super::super::Verdict;
-use super::super::sched4::{check_primes, sieve_primes};
+use crate::prelude::Verdict;
+use crate::workloads::common::sieve::{check_primes, sieve_primes};
 use crate::kprintln;
 use crate::runtime::allg;
 

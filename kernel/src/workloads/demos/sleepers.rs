@@ -18,9 +18,9 @@ use alloc::vec::Vec;
 
 use gmp_sched::rand::CheapRand;
 
-use super::super::Verdict;
-use super::super::sched4::sleep_crowd;
-use super::MS;
+use crate::prelude::Verdict;
+use crate::workloads::common::sleep_crowd::sleep_crowd;
+use crate::workloads::common::MS;
 use crate::kprintln;
 
 /// Sleepers.
@@ -30,7 +30,7 @@ const MAX_MS: u32 = 50;
 
 /// Run the demo.
 pub fn run() -> Verdict {
-    let seed = crate::options::get()
+    let seed = crate::runtime::debug::options()
         .seed
         .unwrap_or_else(crate::arch::cpu::rdtsc);
     let mut rand = CheapRand::new(seed);

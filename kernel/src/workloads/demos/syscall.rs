@@ -18,8 +18,8 @@ use alloc::format;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
-use super::super::Verdict;
-use super::{MS, id_set, pstat_sum};
+use crate::prelude::Verdict;
+use crate::workloads::common::{MS, id_set, pstat_sum};
 use crate::arch::percpu;
 use crate::kprintln;
 use crate::runtime::syscall::blocking_call;
@@ -58,7 +58,7 @@ pub fn run() -> Verdict {
             while !stop.load(Ordering::Relaxed) {
                 if in_call.load(Ordering::Relaxed) > 0 {
                     turns.fetch_add(1, Ordering::Relaxed);
-                    ms.fetch_or(1 << (percpu::this_m_id() % 64), Ordering::Relaxed);
+                    ms.fetch_or(1 << (percpu::this_cpu_id() % 64), Ordering::Relaxed);
                 }
                 gosched();
             }

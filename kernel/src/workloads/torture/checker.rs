@@ -1,4 +1,4 @@
-//! The invariant checker: with the world frozen (see `freeze`), every G is
+//! The invariant checker: with the world frozen (see `runtime::freeze`), every G is
 //! in exactly one place and every P has exactly one owner.
 //!
 //! Design note: the checks follow the ownership tables in `runtime::g` and

@@ -9,14 +9,13 @@
 //! channels are closed, the helpers finish, and the round's ledgers must
 //! show every G created, started and finished exactly once and every
 //! message received exactly once. Meanwhile a checker G freezes the other
-//! cores now and then (`freeze`) and checks where every G and P is
+//! cores now and then (`runtime::freeze`) and checks where every G and P is
 //! (`checker`), and a stats G prints a progress line every second. The
 //! first broken rule ends the run (`failure`): `torture: FAILURE: ...`.
 //! Everything random is seeded from `seed=` (or the TSC, printed).
 
 mod checker;
 mod failure;
-pub mod freeze;
 mod parklot;
 mod round;
 mod stats;
@@ -31,7 +30,7 @@ use core::sync::atomic::{AtomicBool, Ordering};
 use gmp_sched::rand::CheapRand;
 
 use super::Verdict;
-use crate::exit::{ExitCode, exit_qemu};
+use crate::arch::exit::{ExitCode, exit_qemu};
 use crate::kprintln;
 use crate::runtime::time::nanotime;
 use crate::runtime::{WaitGroup, go, sleep};
@@ -56,7 +55,7 @@ static CURRENT_ROUND: IrqMutex<Option<Arc<Round>>> = IrqMutex::new(None);
 
 /// Run the torture workload.
 pub fn run() -> Verdict {
-    let opts = crate::options::get();
+    let opts = crate::runtime::debug::options();
     let seed = opts.seed.unwrap_or_else(crate::arch::cpu::rdtsc);
     let duration_ns = u64::from(opts.duration_secs) * NS_PER_S;
     let procs = crate::runtime::sched::gomaxprocs();
@@ -237,7 +236,7 @@ fn checker_loop(seed: u64) {
     let mut rng = CheapRand::new(seed ^ 0xc0ff_ee00);
     while !STOP.load(Ordering::Acquire) && !failed() {
         sleep(u64::from(20 + rng.below(60)) * NS_PER_MS);
-        match freeze::with_world_frozen(FREEZE_TIMEOUT_NS, checker::check_frozen) {
+        match crate::runtime::freeze::with_world_frozen(FREEZE_TIMEOUT_NS, checker::check_frozen) {
             Some(Ok(())) => bump(&STATS.checks),
             Some(Err(why)) => {
                 bump(&STATS.checks);

@@ -18,7 +18,7 @@ use super::failure::fail;
 use super::parklot::ParkLot;
 use super::stats::{STATS, bump};
 use crate::runtime::{Chan, Mutex, WaitGroup, go};
-use crate::workloads::ledger::Ledger;
+use crate::workloads::common::ledger::Ledger;
 
 /// Most Gs one round may create.
 pub const MAX_TOKENS: usize = 16 * 1024;

@@ -3,7 +3,7 @@
 //! random inputs (arbitrary text and structured near-misses) never panic
 //! the parser and always get an error that points at a real token.
 
-use super::{BootOptions, FAULTS, KEYS, OptionError, Preempt, SchedModel, WORKLOADS, parse, spec};
+use super::{BootOptions, Fault, KEYS, OptionError, Preempt, SchedModel, WORKLOADS, parse, spec};
 use crate::options::field::{Field, IntAt};
 use crate::options::tokens;
 use alloc::format;
@@ -85,7 +85,7 @@ fn any_options() -> impl Strategy<Value = BootOptions> {
         any::<[bool; 7]>(),
         any::<u32>(),
         1u32..=86_400,
-        select(names(FAULTS)),
+        select(Fault::ALL.to_vec()),
         vec(bench_name(), 0..4),
         1u32..=100_000_000,
     );
@@ -227,7 +227,7 @@ fn garbage_value() -> BoxedStrategy<String> {
     let words: Vec<String> = KEYS
         .iter()
         .flat_map(|k| [k.default, k.example])
-        .chain(WORKLOADS.iter().chain(FAULTS).map(|(n, _)| *n))
+        .chain(WORKLOADS.iter().chain(&Fault::CHOICES).map(|(n, _)| *n))
         .chain([
             "auto", "all", "on", "yes", "-1", "+1", "0x10", "1.5ms", "µs", "", "=",
         ])

@@ -17,7 +17,7 @@ use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU32, Ordering};
 
 use super::Verdict;
-use super::demos::pstat_sum;
+use crate::workloads::common::pstat_sum;
 use crate::kprintln;
 use crate::runtime::{go, sched, sleep};
 
@@ -55,7 +55,7 @@ pub fn run() -> Verdict {
     }
     let refused = pstat_sum(|s| &s.spin_refused) - refused0;
     let misses = pstat_sum(|s| &s.steal_misses) - misses0;
-    let opts = crate::options::get();
+    let opts = crate::runtime::debug::options();
     kprintln!(
         "spinning: spinning={}: {ROUNDS} rounds of {GS} of {procs} Ps running dry together: {refused} spinners refused by the limit, {misses} steal passes found nothing",
         if opts.spinning { "on" } else { "off" }

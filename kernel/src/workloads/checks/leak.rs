@@ -21,7 +21,7 @@ use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 
 use super::Verdict;
-use super::ledger::Ledger;
+use crate::workloads::common::ledger::Ledger;
 use crate::kprintln;
 use crate::mem::{frame, gstack, heap};
 use crate::runtime::g::{G, Gstatus};

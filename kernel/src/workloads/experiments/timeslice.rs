@@ -68,7 +68,7 @@ fn hog(me: u64, deadline: u64, sh: &Shared) {
 /// Run the experiment (needs procs=1: with more Ps each hog has its own).
 pub fn run() -> Verdict {
     need_procs(1)?;
-    let opts = crate::options::get();
+    let opts = crate::runtime::debug::options();
     let sh = Arc::new(Shared {
         last: AtomicU64::new(0),
         handovers: AtomicU64::new(0),

@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use super::Verdict;
-use super::ledger::Ledger;
+use crate::workloads::common::ledger::Ledger;
 use crate::arch::percpu;
 use crate::kprintln;
 use crate::runtime::{WaitGroup, go, m, sched};
@@ -53,7 +53,7 @@ pub fn run() -> Verdict {
                         (ledger.clone(), wg.clone(), per_m.clone(), sink.clone());
                     go(move || {
                         sink.fetch_xor(work(id as u64), Ordering::Relaxed);
-                        per_m[percpu::this_m_id() as usize].fetch_add(1, Ordering::Relaxed);
+                        per_m[percpu::this_cpu_id() as usize].fetch_add(1, Ordering::Relaxed);
                         ledger.mark(id);
                         wg.done();
                     });

@@ -26,7 +26,7 @@ const FILLERS: u64 = 128;
 
 /// Run the experiment (procs=1 preempt=off).
 pub fn run() -> Verdict {
-    let opts = crate::options::get();
+    let opts = crate::runtime::debug::options();
     need_procs(1)?;
     if opts.preempt != gmp_sched::options::Preempt::Off {
         return Err(format!(

@@ -1,5 +1,6 @@
-//! Freezing every other core, so the checker sees the scheduler's state at
-//! one instant.
+//! Freezing every other core, so a checker sees the scheduler's state at
+//! one instant (the torture workload's invariant checker uses it; a real
+//! stop-the-world with Go's semantics is `stw`'s job).
 //!
 //! Design note: the local run queues are lock-free, so `sched.lock` alone
 //! cannot give a consistent picture: a G may be seen on two queues, or on
@@ -15,8 +16,8 @@
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
-use crate::arch::idt::VECTOR_FREEZE;
-use crate::arch::{apic, cpu, percpu, tsc};
+use crate::arch::idt::VECTOR_STOP;
+use crate::arch::{apic, cpu, tsc};
 use crate::runtime::m::{self, MAX_MS};
 
 /// The generation being frozen, 0 when none.
@@ -25,7 +26,7 @@ static NEXT_GEN: AtomicU64 = AtomicU64::new(1);
 /// The generation each M last acknowledged.
 static ACKED: [AtomicU64; MAX_MS] = [const { AtomicU64::new(0) }; MAX_MS];
 
-/// The freeze IPI: acknowledge, then wait until the checker is done.
+/// The stop IPI: acknowledge, then wait until the checker is done.
 ///
 /// Context: interrupt handler (interrupts off).
 pub fn on_ipi() {
@@ -33,7 +34,7 @@ pub fn on_ipi() {
     if generation_is_none(generation) {
         return; // a late IPI of a freeze that was given up
     }
-    let me = percpu::this_m();
+    let me = crate::runtime::m::this_m();
     ACKED[me.id as usize].store(generation, Ordering::Release);
     while FREEZE.load(Ordering::Acquire) == generation {
         core::hint::spin_loop();
@@ -50,7 +51,7 @@ fn generation_is_none(generation: u64) -> bool {
 /// Context: a G; one caller at a time (the checker G).
 pub fn with_world_frozen<R>(timeout_ns: u64, f: impl FnOnce() -> R) -> Option<R> {
     let were = cpu::interrupts_disable_save();
-    let me = percpu::this_m();
+    let me = crate::runtime::m::this_m();
     let generation = NEXT_GEN.fetch_add(1, Ordering::Relaxed);
     FREEZE.store(generation, Ordering::Release);
     let others = || {
@@ -59,7 +60,7 @@ pub fn with_world_frozen<R>(timeout_ns: u64, f: impl FnOnce() -> R) -> Option<R>
             .filter(|mp| mp.id != me.id && mp.online.load(Ordering::Acquire))
     };
     for mp in others() {
-        apic::send_ipi(mp.apic(), VECTOR_FREEZE);
+        apic::send_ipi(mp.apic(), VECTOR_STOP);
     }
     let deadline = tsc::nanotime().saturating_add(timeout_ns);
     let all_stopped = loop {

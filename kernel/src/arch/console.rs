@@ -58,7 +58,7 @@ struct ConsoleGuard {
 impl ConsoleGuard {
     fn acquire() -> Self {
         let were_enabled = cpu::interrupts_disable_save();
-        let me = percpu::this_m_id();
+        let me = percpu::this_cpu_id();
         loop {
             match CONSOLE.owner.compare_exchange_weak(
                 FREE,
@@ -88,7 +88,7 @@ impl ConsoleGuard {
     /// Take the console for a panic or fault report: never blocks forever.
     fn acquire_for_panic() -> Self {
         let were_enabled = cpu::interrupts_disable_save();
-        let me = percpu::this_m_id();
+        let me = percpu::this_cpu_id();
         let mut spins = 0u64;
         loop {
             match CONSOLE.owner.compare_exchange_weak(
@@ -161,7 +161,7 @@ pub fn print_for_panic(args: fmt::Arguments) {
 /// Print to the serial console.
 #[macro_export]
 macro_rules! kprint {
-    ($($arg:tt)*) => ($crate::console::_print(format_args!($($arg)*)));
+    ($($arg:tt)*) => ($crate::arch::console::_print(format_args!($($arg)*)));
 }
 
 /// Print a line to the serial console; the whole line is written under one
@@ -169,5 +169,5 @@ macro_rules! kprint {
 #[macro_export]
 macro_rules! kprintln {
     () => ($crate::kprint!("\n"));
-    ($($arg:tt)*) => ($crate::console::_print(format_args!("{}\n", format_args!($($arg)*))));
+    ($($arg:tt)*) => ($crate::arch::console::_print(format_args!("{}\n", format_args!($($arg)*))));
 }

@@ -54,7 +54,7 @@ fn me() -> *const G {
 
 fn spin_checking(counts: &Counts, end: u64) {
     let me = me();
-    let mut core = percpu::this_m_id();
+    let mut core = percpu::this_cpu_id();
     while nanotime() < end {
         let mut wrong = 0u64;
         for _ in 0..BATCH {
@@ -75,7 +75,7 @@ fn spin_checking(counts: &Counts, end: u64) {
                     .first_wrong
                     .compare_exchange(0, goid, Ordering::Relaxed, Ordering::Relaxed);
         }
-        let now_core = percpu::this_m_id();
+        let now_core = percpu::this_cpu_id();
         if now_core != core {
             counts.migrations.fetch_add(1, Ordering::Relaxed);
             core = now_core;

@@ -27,9 +27,9 @@ fn link(n: u64, victim_ran: Arc<AtomicBool>, ran_after: Arc<AtomicU64>, wg: Arc<
 /// `preempt=off runnext=off`: preemption would also rescue it, and a G
 /// taken from `runnext` inherits its time slice, so the schedule tick would
 /// not advance.)
-pub fn fairness() -> Verdict {
+pub fn run() -> Verdict {
     need_procs(1)?;
-    let opts = crate::options::get();
+    let opts = crate::runtime::debug::options();
     let victim_ran = Arc::new(AtomicBool::new(false));
     let ran_after = Arc::new(AtomicU64::new(0));
     let respawns_seen = Arc::new(AtomicU64::new(u64::MAX));

@@ -1,0 +1,131 @@
+//! The runtime API a workload is written against (re-exported as
+//! [`crate::prelude`]): Go's concurrency in Rust clothes.
+//!
+//! | Go | here |
+//! |---|---|
+//! | `go f()` | [`go`]`(move \|\| f())` |
+//! | `runtime.Gosched()` | [`gosched`]`()` |
+//! | `make(chan T, n)` | [`Chan::new`]`(n)`; `send`, `recv` (`None` once closed and drained), `try_send`, `try_recv`, `close` |
+//! | `select { case v := <-a: ...; case b <- x: ...; default: ... }` | [`select!`](crate::select)`{ recv(a) -> v => ..., send(b, x) => ..., default => ... }` |
+//! | `time.Sleep(d)` | [`sleep`]`(ns)`; [`nanotime`]`()` |
+//! | `sync.Mutex`, `sync.WaitGroup`, `sync.Once` | [`Mutex`], [`WaitGroup`], [`Once`] |
+//! | a blocking system call | [`blocking_call`]`(ns)` (the P is handed off meanwhile) |
+//! | `runtime.GOMAXPROCS(0)`, `runtime.NumCPU()` | [`gomaxprocs`]`()`, [`ncpu`]`()` |
+//!
+//! A workload is `pub fn run() -> Verdict`: `Ok(())` when everything it
+//! checked held, `Err(why)` naming the first thing that did not (see
+//! docs/WORKLOADS.md). Two things a workload must not do: block with
+//! interrupts off (there is no API for that — and `kernel/src/arch` is not
+//! for workloads), and spin forever without yielding under `preempt=off`,
+//! which nothing can interrupt (under `coop` a spinning G is preempted only
+//! at the calls above).
+
+pub use alloc::format;
+pub use alloc::string::{String, ToString};
+pub use alloc::sync::Arc;
+pub use alloc::vec;
+pub use alloc::vec::Vec;
+
+pub use super::chan::Chan;
+pub use super::debug::options;
+pub use super::mutex::{Mutex, MutexGuard, Once};
+pub use super::newproc::go;
+pub use super::park::gosched;
+pub use super::select::{RecvCase, SelectCase, SendCase, select};
+pub use super::syscall::blocking_call;
+pub use super::time::{nanotime, sleep};
+pub use super::waitgroup::WaitGroup;
+pub use crate::{kprint, kprintln, select};
+
+/// What a workload returns: `Ok(())`, or the first thing that went wrong.
+pub type Verdict = Result<(), String>;
+
+/// A millisecond, in the nanoseconds [`sleep`] and [`nanotime`] use.
+pub const MS: u64 = 1_000_000;
+
+/// The id of the P the calling G runs on (`u32::MAX` in a blocking call,
+/// which holds no P). Read with interrupts off: the G may move to another
+/// P right after, so the answer is where it *was*.
+pub fn this_p() -> u32 {
+    let were = crate::arch::cpu::interrupts_disable_save();
+    let p = super::m::this_m().p().map_or(u32::MAX, |pp| pp.id);
+    crate::arch::cpu::interrupts_restore(were);
+    p
+}
+
+/// The id of the M (core) the calling G runs on; as [`this_p`], where it
+/// was when asked.
+pub fn this_m() -> u32 {
+    crate::arch::percpu::this_cpu_id()
+}
+
+/// GOMAXPROCS: the number of Ps.
+pub fn gomaxprocs() -> u32 {
+    super::sched::gomaxprocs()
+}
+
+/// The number of cores (Ms) of this machine.
+pub fn ncpu() -> u32 {
+    super::m::mcount() as u32
+}
+
+/// Go's `select` statement over channel cases, with an optional `default`
+/// (then it never blocks). Cases are tried in a random order, as Go does.
+///
+/// ```ignore
+/// select! {
+///     recv(jobs) -> job => match job {
+///         Some(j) => work(j),
+///         None => return, // closed and drained
+///     },
+///     send(results, r) => {}
+///     default => idle(),
+/// }
+/// ```
+///
+/// A `recv` case binds `Option<T>` (`None`: the channel is closed and
+/// drained). A `send` case's value is dropped if another case fires. Each
+/// case body is an expression; the `select!` is an expression too.
+#[macro_export]
+macro_rules! select {
+    ($($cases:tt)*) => {
+        $crate::__select!(@acc [] @idx (0) $($cases)*)
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __select {
+    // Every case parsed, no default: block until one fires.
+    (@acc [$($case:tt)*] @idx ($($i:tt)*) $(,)?) => {
+        $crate::__select!(@emit [$($case)*] true { unreachable!("a blocking select returned without a case") })
+    };
+    // A default case, last: never block.
+    (@acc [$($case:tt)*] @idx ($($i:tt)*) default => $body:expr $(,)?) => {
+        $crate::__select!(@emit [$($case)*] false $body)
+    };
+    (@acc [$($case:tt)*] @idx ($($i:tt)*) recv($ch:expr) -> $v:pat => $body:expr $(, $($rest:tt)*)?) => {
+        $crate::__select!(
+            @acc [$($case)* (c ($($i)*) { $crate::runtime::select::RecvCase::new(&$ch) } { let $v = c.take(); $body })]
+            @idx ($($i)* + 1) $($($rest)*)?
+        )
+    };
+    (@acc [$($case:tt)*] @idx ($($i:tt)*) send($ch:expr, $val:expr) => $body:expr $(, $($rest:tt)*)?) => {
+        $crate::__select!(
+            @acc [$($case)* (c ($($i)*) { $crate::runtime::select::SendCase::new(&$ch, $val) } { $body })]
+            @idx ($($i)* + 1) $($($rest)*)?
+        )
+    };
+    (@emit [$( ($c:ident ($($i:tt)*) { $make:expr } { $fire:expr }) )*] $block:tt $default:expr) => {{
+        $( #[allow(unused_mut)] let mut $c = $make; )*
+        let fired = $crate::runtime::select::select(
+            &mut [$( &mut $c as &mut dyn $crate::runtime::select::SelectCase ),*],
+            $block,
+        );
+        match fired {
+            $( Some(i) if i == ($($i)*) => $fire, )*
+            None => $default,
+            Some(_) => unreachable!("select fired a case it was not given"),
+        }
+    }};
+}

@@ -1,0 +1,84 @@
+//! `test-hog`: with one P, a G spinning without ever calling the runtime
+//! must not keep another G from running — unless preemption is `coop` or
+//! `off` (the kernel half of `tests/runtime.rs`).
+
+use alloc::format;
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use gmp_sched::options::Preempt;
+
+use super::{Verdict, need_procs};
+use crate::kprintln;
+use crate::runtime::time::nanotime;
+use crate::runtime::{
+    WaitGroup, go, sleep,
+};
+
+const MS: u64 = 1_000_000;
+
+/// With one P, a G spinning without ever calling the runtime must not keep
+/// another G from running — unless preemption is `coop` or `off`.
+pub fn run() -> Verdict {
+    need_procs(1)?;
+    let mode = crate::runtime::debug::options().preempt;
+    let victim_ran = Arc::new(AtomicBool::new(false));
+    let hog_saw_victim = Arc::new(AtomicBool::new(false));
+    let spins = Arc::new(AtomicU64::new(0));
+    let hog_started = Arc::new(AtomicBool::new(false));
+    let wg = Arc::new(WaitGroup::new());
+    wg.add(2);
+    {
+        let (victim_ran, hog_saw_victim, spins, wg, hog_started) = (
+            victim_ran.clone(),
+            hog_saw_victim.clone(),
+            spins.clone(),
+            wg.clone(),
+            hog_started.clone(),
+        );
+        go(move || {
+            // The hog: no runtime calls at all, like `for {}` in Go. It gives
+            // up after 2 s so that the starving modes still finish.
+            hog_started.store(true, Ordering::Release);
+            let start = nanotime();
+            let mut n = 0u64;
+            while !victim_ran.load(Ordering::Relaxed) && nanotime() - start < 2_000 * MS {
+                n += 1;
+            }
+            spins.store(n, Ordering::Relaxed);
+            hog_saw_victim.store(victim_ran.load(Ordering::Relaxed), Ordering::Relaxed);
+            wg.done();
+        });
+    }
+    // Let the hog take the P; we come back only if someone preempts it (or
+    // once it gives up). Sleep until it has really started, however slowly
+    // the host runs us.
+    while !hog_started.load(Ordering::Acquire) {
+        sleep(MS);
+    }
+    {
+        let (victim_ran, wg) = (victim_ran.clone(), wg.clone());
+        go(move || {
+            victim_ran.store(true, Ordering::Relaxed);
+            wg.done();
+        });
+    }
+    wg.wait();
+    let saw = hog_saw_victim.load(Ordering::Relaxed);
+    kprintln!(
+        "hog: preempt={} victim ran while the hog was spinning: {} (hog spun {} times)",
+        mode.as_str(),
+        if saw { "yes" } else { "no" },
+        spins.load(Ordering::Relaxed)
+    );
+    match (mode, saw) {
+        (Preempt::Async, true) | (Preempt::Coop, false) | (Preempt::Off, false) => Ok(()),
+        (Preempt::Async, false) => {
+            Err("the hog starved its victim despite async preemption".into())
+        }
+        (_, true) => Err(format!(
+            "the victim ran during the hog with preempt={}",
+            mode.as_str()
+        )),
+    }
+}

@@ -1,0 +1,91 @@
+//! `test-syscall`: a G in a long blocking call loses its P; the other Gs
+//! keep running on it.
+
+use alloc::format;
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+
+use super::Verdict;
+use crate::kprintln;
+use crate::runtime::syscall::blocking_call_until;
+use crate::runtime::{
+    WaitGroup, go, gosched, sched,
+};
+
+const MS: u64 = 1_000_000;
+
+/// A G in a long blocking call loses its P; the other Gs keep running on it.
+pub fn run() -> Verdict {
+    let procs = sched::gomaxprocs();
+    if procs as usize >= crate::runtime::m::mcount() {
+        return Err(format!(
+            "this test needs procs below the core count (procs={procs})"
+        ));
+    }
+    let in_call = Arc::new(AtomicBool::new(false));
+    let blocker_p = Arc::new(AtomicU64::new(u64::MAX));
+    let ran_on_blocker_p = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let wg = Arc::new(WaitGroup::new());
+    const WORKERS: usize = 8;
+    wg.add(WORKERS as i64 + 1);
+    for _ in 0..WORKERS {
+        let (in_call, blocker_p, ran, stop, wg) = (
+            in_call.clone(),
+            blocker_p.clone(),
+            ran_on_blocker_p.clone(),
+            stop.clone(),
+            wg.clone(),
+        );
+        go(move || {
+            while !stop.load(Ordering::Relaxed) {
+                let my_p = crate::runtime::m::this_m().p().map_or(u64::MAX, |pp| pp.id as u64);
+                if in_call.load(Ordering::Relaxed) && my_p == blocker_p.load(Ordering::Relaxed) {
+                    ran.fetch_add(1, Ordering::Relaxed);
+                }
+                gosched();
+            }
+            wg.done();
+        });
+    }
+    let handoffs_before: u64 = sched::allp()
+        .iter()
+        .map(|pp| pp.stats.handoffs.load(Ordering::Relaxed))
+        .sum();
+    {
+        let (in_call, blocker_p, stop, wg, ran_probe) = (
+            in_call.clone(),
+            blocker_p.clone(),
+            stop.clone(),
+            wg.clone(),
+            ran_on_blocker_p.clone(),
+        );
+        go(move || {
+            let my_p = crate::runtime::m::this_m().p().map_or(u64::MAX, |pp| pp.id as u64);
+            blocker_p.store(my_p, Ordering::Relaxed);
+            in_call.store(true, Ordering::Release);
+            // Block until other Gs have been seen running on our P (the
+            // evidence of the hand-off), or give up after 10 s.
+            blocking_call_until(|| ran_probe.load(Ordering::Relaxed) > 100, 10_000 * MS);
+            in_call.store(false, Ordering::Release);
+            stop.store(true, Ordering::Relaxed);
+            wg.done();
+        });
+    }
+    wg.wait();
+    let handoffs: u64 = sched::allp()
+        .iter()
+        .map(|pp| pp.stats.handoffs.load(Ordering::Relaxed))
+        .sum::<u64>()
+        - handoffs_before;
+    let ran = ran_on_blocker_p.load(Ordering::Relaxed);
+    kprintln!(
+        "syscall: a blocking call on P{}; sysmon handed off {handoffs} P(s); other Gs ran {ran} times on that P meanwhile",
+        blocker_p.load(Ordering::Relaxed)
+    );
+    if handoffs == 0 || ran == 0 {
+        return Err("the blocked G's P was not handed to other Gs".into());
+    }
+    Ok(())
+}

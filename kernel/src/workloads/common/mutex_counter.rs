@@ -1,0 +1,44 @@
+//! A Mutex-protected counter incremented from every P: `test-mutex`, and
+//! part of `test-chan`.
+
+use alloc::format;
+use alloc::sync::Arc;
+
+use crate::kprintln;
+use crate::prelude::Verdict;
+use crate::runtime::{Mutex, WaitGroup, go, gosched, sched};
+
+/// A Mutex-protected counter incremented from Gs on every P ends exact.
+pub fn mutex_counter() -> Verdict {
+    let procs = sched::gomaxprocs() as usize;
+    let gs = procs * 4;
+    const INCS: u64 = 2_000;
+    let counter = Arc::new(Mutex::new(0u64));
+    let wg = Arc::new(WaitGroup::new());
+    wg.add(gs as i64);
+    for _ in 0..gs {
+        let (counter, wg) = (counter.clone(), wg.clone());
+        go(move || {
+            for i in 0..INCS {
+                let mut c = counter.lock();
+                *c += 1;
+                if i % 64 == 0 {
+                    // Hold the lock across a yield now and then: contention.
+                    gosched();
+                }
+                drop(c);
+            }
+            wg.done();
+        });
+    }
+    wg.wait();
+    let total = *counter.lock();
+    if total != gs as u64 * INCS {
+        return Err(format!(
+            "mutex counter is {total}, expected {}",
+            gs as u64 * INCS
+        ));
+    }
+    kprintln!("mutex: {gs} Gs incremented a shared counter {INCS} times each: {total}, exact");
+    Ok(())
+}

@@ -1,0 +1,73 @@
+// The one list of workloads: `workload=NAME` (and `--workload NAME`)
+// accepts exactly these names. One row per workload — the name, the file
+// that holds it (relative to this folder; it must define
+// `pub fn run() -> Verdict`) and one line for `--help` — and nothing else
+// to edit: the kernel's dispatch (`workloads/mod.rs`), the boot-option
+// parser's choices and the runner's `--help` (`gmp_sched::options`, which
+// includes this very file) are all generated from these rows, so a row
+// whose file or `run` is missing does not compile. Demos first (the order
+// `--help` lists them in), then the kernel halves of the QEMU tests
+// (`test: ...`) and the history experiments (`experiment: ...`). See
+// docs/WORKLOADS.md for writing one.
+registry! {
+    "boot" => "demos/boot.rs":
+        "bring every core online, each M with its P, and exit";
+    "producer-consumer" => "demos/producer_consumer.rs":
+        "producers spawn G bursts that overflow to the global queue; consumers drain; idle Ms steal";
+    "bounded-buffer" => "demos/bounded_buffer.rs":
+        "producers and consumers on one buffered channel, checked by a ledger (docs/WORKLOADS.md)";
+    "sieve" => "demos/sieve.rs":
+        "concurrent prime sieve: a chain of filter Gs joined by channels";
+    "fib" => "demos/fib.rs":
+        "recursive Fibonacci spawning a G per call: a spawn tree over all cores";
+    "pingpong" => "demos/pingpong.rs":
+        "two Gs handing a token back and forth over channels";
+    "hog" => "demos/hog.rs":
+        "a G spinning in loop {} and the Gs it would starve: the preemption story";
+    "sleepers" => "demos/sleepers.rs":
+        "many Gs sleeping on timers and waking up";
+    "syscall" => "demos/syscall.rs":
+        "a G in a blocking call hands its P off so the other Gs keep running";
+    "mutex" => "demos/mutex.rs":
+        "many Gs contending for one mutex";
+    "torture" => "torture/mod.rs":
+        "random mix of spawns, channels, sleeps and locks for duration=SECS, checked by a ledger";
+    "bench" => "bench/mod.rs":
+        "in-kernel benchmarks (pick them with bench=LIST; one-P ones need procs=1)";
+    "test-ledger" => "checks/ledger_waves.rs":
+        "test: 100,000 Gs in waves plus nested spawn trees, each must run exactly once";
+    "test-parallelism" => "checks/parallelism.rs":
+        "test: gomaxprocs Gs spin in lock-step, which only finishes if all Ps run at once";
+    "test-yield" => "checks/yield_loops.rs":
+        "test: many Gs yielding in loops; every yield returns, counts exact";
+    "test-procs" => "checks/procs_below_cores.rs":
+        "test: with procs below the core count, never more Ms hold Ps than procs";
+    "test-hog" => "checks/preempt_hog.rs":
+        "test: with procs=1 a loop {} G does not starve another, unless preempt=coop|off";
+    "test-pingponghog" => "checks/pingpong_hog.rs":
+        "test: Go's TestPingPongHog, a light and a heavy ping-pong pair share one P fairly";
+    "test-sleep" => "checks/sleep.rs":
+        "test: sleeps never wake early; many sleepers all wake; timers fire with Ms parked";
+    "test-chan" => "checks/channels.rs":
+        "test: channels (ping-pong, FIFO, close, select), the sieve and a Mutex counter";
+    "test-mutex" => "checks/mutex_counter.rs":
+        "test: a Mutex-protected counter incremented from every P ends exact";
+    "test-deadlock" => "checks/deadlock.rs":
+        "test: a deliberate deadlock must be reported as Go does";
+    "test-closed-send" => "checks/closed_send.rs":
+        "test: a send on a closed channel panics the G";
+    "test-syscall" => "checks/syscall_handoff.rs":
+        "test: a G in a blocking call hands its P to another M (needs procs < cores)";
+    "test-leak" => "checks/leak.rs":
+        "test: after 100,000 Gs every frame, heap byte and G is accounted for";
+    "test-getg" => "checks/getg.rs":
+        "test: Gs preempted and moved between cores always get themselves from getg (procs>=2)";
+    "test-fairness" => "experiments/fairness61.rs":
+        "experiment: a respawn chain vs a G in the global queue (procs=1 preempt=off runnext=off)";
+    "test-timeslice" => "experiments/timeslice.rs":
+        "experiment: two hogs share one P; counts P hand-offs per forcepreempt (procs=1)";
+    "test-runnext" => "experiments/runnext.rs":
+        "experiment: how many ring Gs run before a G readied by a send (procs=1 preempt=off)";
+    "test-spinning" => "experiments/spinning.rs":
+        "experiment: two Ps run dry at once, 500 times; counts spinners refused (procs>=2)";
+}
