@@ -147,3 +147,19 @@ fn mutex_counter_is_exact_under_contention_from_every_core() {
         &["lock() calls found it held", "Gs seen parked on it at once"],
     );
 }
+
+/// The example of docs/WORKLOADS.md: N producers, M consumers, one buffered
+/// channel, and a ledger that proves every item was consumed exactly once.
+#[test]
+fn the_bounded_buffer_example_consumes_every_item_exactly_once() {
+    for smp in ["1", "4"] {
+        let o = run_ok(smp, "bounded-buffer", &[]);
+        expect_line(
+            &o,
+            &[
+                "bounded-buffer: 4 producers, 3 consumers, 8000 items through a buffer of 16",
+                "each consumed exactly once",
+            ],
+        );
+    }
+}

@@ -148,7 +148,9 @@ fn machine_and_memory_never_name_the_scheduler() {
 #[test]
 fn the_scan_sees_an_upward_import() {
     // The checker itself must catch what it is for.
-    let c = code("use crate::{arch::cpu, runtime::m};\n// crate::workloads in a comment\nlet x = crate::mem::paging::f();");
+    let c = code(
+        "use crate::{arch::cpu, runtime::m};\n// crate::workloads in a comment\nlet x = crate::mem::paging::f();",
+    );
     let named = named_modules(&c);
     assert!(named.contains("arch") && named.contains("runtime") && named.contains("mem"));
     assert!(!named.contains("workloads"), "comments are not code");

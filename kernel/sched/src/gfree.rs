@@ -28,18 +28,18 @@ pub const GFREE_KEEP_BELOW: u32 = 32;
 /// `gfget` refills an empty local list up to this many Gs (Go: 32).
 pub const GFREE_REFILL: u32 = 32;
 
-/// The global free list (Go: `sched.gFree`). Keep it behind a lock.
-pub struct GlobalGFree<T: SchedLink> {
+/// A list of dead Gs: the body of both the global list and a P's list.
+pub struct GFreeList<T: SchedLink> {
     list: GList<T>,
 }
 
-impl<T: SchedLink> Default for GlobalGFree<T> {
+impl<T: SchedLink> Default for GFreeList<T> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<T: SchedLink> GlobalGFree<T> {
+impl<T: SchedLink> GFreeList<T> {
     maybe_const_fn! {
         /// An empty list.
         pub fn new() -> Self {
@@ -57,16 +57,20 @@ impl<T: SchedLink> GlobalGFree<T> {
         self.list.is_empty()
     }
 
-    /// The free Gs, top first.
+    /// The free Gs, top first (for a P's list: the next `gfget` returns the
+    /// first).
     pub fn iter(&self) -> crate::glist::Iter<'_, T> {
         self.list.iter()
     }
 }
 
-/// A P's private free list (Go: `p.gFree`).
-pub struct LocalGFree<T: SchedLink> {
-    list: GList<T>,
-}
+/// The global free list (Go: `sched.gFree`): a plain list, kept behind a
+/// lock by the kernel; only [`LocalGFree`] moves Gs in and out of it.
+pub type GlobalGFree<T> = GFreeList<T>;
+
+/// A P's private free list (Go: `p.gFree`): a list plus the balancing
+/// against the global one.
+pub struct LocalGFree<T: SchedLink>(GFreeList<T>);
 
 impl<T: SchedLink> Default for LocalGFree<T> {
     fn default() -> Self {
@@ -74,27 +78,19 @@ impl<T: SchedLink> Default for LocalGFree<T> {
     }
 }
 
+impl<T: SchedLink> core::ops::Deref for LocalGFree<T> {
+    type Target = GFreeList<T>;
+    fn deref(&self) -> &GFreeList<T> {
+        &self.0
+    }
+}
+
 impl<T: SchedLink> LocalGFree<T> {
     maybe_const_fn! {
         /// An empty list.
         pub fn new() -> Self {
-            Self { list: GList::new() }
+            Self(GFreeList::new())
         }
-    }
-
-    /// Number of free Gs held.
-    pub fn len(&self) -> u32 {
-        self.list.len()
-    }
-
-    /// Whether no free G is held.
-    pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
-    }
-
-    /// The free Gs, top first (the next `gfget` returns the first).
-    pub fn iter(&self) -> crate::glist::Iter<'_, T> {
-        self.list.iter()
     }
 
     /// Puts dead `gp` on this P's list; if that makes 64, moves Gs to the
@@ -110,13 +106,17 @@ impl<T: SchedLink> LocalGFree<T> {
         G: DerefMut<Target = GlobalGFree<T>>,
     {
         // SAFETY: forwarded from this function's contract.
-        unsafe { self.list.push(gp) };
-        if self.list.len() >= GFREE_SPILL_AT {
+        unsafe { self.0.list.push(gp) };
+        if self.0.list.len() >= GFREE_SPILL_AT {
             // Unlink outside the lock (as Go): each G popped goes on the
             // head of the batch, the batch then on top of the global list.
             let mut batch = GQueue::new();
-            while self.list.len() >= GFREE_KEEP_BELOW {
-                let g = self.list.pop().expect("gfput: list shorter than its size");
+            while self.0.list.len() >= GFREE_KEEP_BELOW {
+                let g = self
+                    .0
+                    .list
+                    .pop()
+                    .expect("gfput: list shorter than its size");
                 // SAFETY: `g` was inside this crate and stays inside.
                 unsafe { batch.push(g) };
             }
@@ -138,16 +138,16 @@ impl<T: SchedLink> LocalGFree<T> {
     where
         G: DerefMut<Target = GlobalGFree<T>>,
     {
-        if self.list.is_empty()
+        if self.0.list.is_empty()
             && let Some(mut global) = global()
         {
-            while self.list.len() < GFREE_REFILL {
+            while self.0.list.len() < GFREE_REFILL {
                 let Some(g) = global.list.pop() else { break };
                 // SAFETY: `g` was inside this crate and stays inside.
-                unsafe { self.list.push(g) };
+                unsafe { self.0.list.push(g) };
             }
         }
-        self.list.pop()
+        self.0.list.pop()
     }
 
     /// Moves every G of this P's list to the global list, e.g. when the P is
@@ -156,7 +156,7 @@ impl<T: SchedLink> LocalGFree<T> {
     /// Context: owner P (or the world stopped).
     pub fn gfpurge(&mut self, global: &mut GlobalGFree<T>) {
         let mut batch = GQueue::new();
-        while let Some(g) = self.list.pop() {
+        while let Some(g) = self.0.list.pop() {
             // SAFETY: `g` was inside this crate and stays inside.
             unsafe { batch.push(g) };
         }

@@ -1,4 +1,4 @@
-//! loom model checking of the local run queue: `src/runq.rs`,
+//! loom model checking of the local run queue: `src/runq/`,
 //! `src/glist.rs` and `src/globrunq.rs` are compiled here a second time,
 //! against loom's atomics (this crate's `sync` module), and every
 //! interleaving of small scenarios (within a preemption bound) is explored.
@@ -18,7 +18,7 @@ mod glist;
 #[path = "../src/globrunq.rs"]
 mod globrunq;
 #[allow(dead_code)]
-#[path = "../src/runq.rs"]
+#[path = "../src/runq/mod.rs"]
 mod runq;
 
 mod loom_models;

@@ -17,7 +17,7 @@ mod glist;
 #[path = "../src/globrunq.rs"]
 mod globrunq;
 #[allow(dead_code)]
-#[path = "../src/runq.rs"]
+#[path = "../src/runq/mod.rs"]
 mod runq;
 
 #[allow(dead_code)]

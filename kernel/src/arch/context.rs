@@ -59,6 +59,94 @@ impl Gobuf {
     }
 }
 
+/// The one definition of what a switch saves and restores, shared by
+/// [`mcall`], [`gogo`] and [`swapcontext`]: `save!(reg)` is the assembly
+/// that stores the caller's return address, its stack pointer after the
+/// return (`rsp + 8`) and the callee-saved registers into the Gobuf at
+/// `reg`; `load!(reg)` loads the stack pointer and callee-saved registers
+/// from the Gobuf at `reg` and jumps to its saved address. `switch_asm!`
+/// supplies the field offsets (from `offset_of!`, so the layout of
+/// [`Gobuf`] may change freely).
+macro_rules! save {
+    ($r:literal) => {
+        concat!(
+            "mov rax, [rsp]\n",
+            "mov [",
+            $r,
+            " + {rip}], rax\n",
+            "lea rax, [rsp + 8]\n",
+            "mov [",
+            $r,
+            " + {rsp}], rax\n",
+            "mov [",
+            $r,
+            " + {rbx}], rbx\n",
+            "mov [",
+            $r,
+            " + {rbp}], rbp\n",
+            "mov [",
+            $r,
+            " + {r12}], r12\n",
+            "mov [",
+            $r,
+            " + {r13}], r13\n",
+            "mov [",
+            $r,
+            " + {r14}], r14\n",
+            "mov [",
+            $r,
+            " + {r15}], r15\n",
+        )
+    };
+}
+
+macro_rules! load {
+    ($r:literal) => {
+        concat!(
+            "mov rsp, [",
+            $r,
+            " + {rsp}]\n",
+            "mov rbx, [",
+            $r,
+            " + {rbx}]\n",
+            "mov rbp, [",
+            $r,
+            " + {rbp}]\n",
+            "mov r12, [",
+            $r,
+            " + {r12}]\n",
+            "mov r13, [",
+            $r,
+            " + {r13}]\n",
+            "mov r14, [",
+            $r,
+            " + {r14}]\n",
+            "mov r15, [",
+            $r,
+            " + {r15}]\n",
+            "jmp qword ptr [",
+            $r,
+            " + {rip}]\n",
+        )
+    };
+}
+
+macro_rules! switch_asm {
+    ($($template:expr),+ $(,)?) => {
+        core::arch::naked_asm!(
+            $($template),+,
+            rip = const offset_of!(Gobuf, rip),
+            rsp = const offset_of!(Gobuf, rsp),
+            rbx = const offset_of!(Gobuf, rbx),
+            rbp = const offset_of!(Gobuf, rbp),
+            r12 = const offset_of!(Gobuf, r12),
+            r13 = const offset_of!(Gobuf, r13),
+            r14 = const offset_of!(Gobuf, r14),
+            r15 = const offset_of!(Gobuf, r15),
+        )
+    };
+}
+
 /// Save the current context into `gp`'s Gobuf (which must be the first field
 /// of the pointee, at offset 0) and run `f(gp)` on the g0 stack whose top is
 /// `g0_sp`.
@@ -79,29 +167,12 @@ impl Gobuf {
 /// must be the top of this M's g0 stack, which nothing else is using.
 #[unsafe(naked)]
 pub unsafe extern "C" fn mcall(gp: *mut Gobuf, f: extern "C" fn(*mut Gobuf) -> !, g0_sp: u64) {
-    core::arch::naked_asm!(
-        "mov rax, [rsp]",
-        "mov [rdi + {rip}], rax",
-        "lea rax, [rsp + 8]",
-        "mov [rdi + {rsp}], rax",
-        "mov [rdi + {rbx}], rbx",
-        "mov [rdi + {rbp}], rbp",
-        "mov [rdi + {r12}], r12",
-        "mov [rdi + {r13}], r13",
-        "mov [rdi + {r14}], r14",
-        "mov [rdi + {r15}], r15",
+    switch_asm!(
+        save!("rdi"),
         "mov rsp, rdx",
         "xor ebp, ebp",
         "call rsi",
-        "ud2",
-        rip = const offset_of!(Gobuf, rip),
-        rsp = const offset_of!(Gobuf, rsp),
-        rbx = const offset_of!(Gobuf, rbx),
-        rbp = const offset_of!(Gobuf, rbp),
-        r12 = const offset_of!(Gobuf, r12),
-        r13 = const offset_of!(Gobuf, r13),
-        r14 = const offset_of!(Gobuf, r14),
-        r15 = const offset_of!(Gobuf, r15),
+        "ud2"
     )
 }
 
@@ -121,24 +192,7 @@ pub unsafe extern "C" fn mcall(gp: *mut Gobuf, f: extern "C" fn(*mut Gobuf) -> !
 /// M; its stack must be mapped and not in use by any other core.
 #[unsafe(naked)]
 pub unsafe extern "C" fn gogo(buf: *const Gobuf) -> ! {
-    core::arch::naked_asm!(
-        "mov rsp, [rdi + {rsp}]",
-        "mov rbx, [rdi + {rbx}]",
-        "mov rbp, [rdi + {rbp}]",
-        "mov r12, [rdi + {r12}]",
-        "mov r13, [rdi + {r13}]",
-        "mov r14, [rdi + {r14}]",
-        "mov r15, [rdi + {r15}]",
-        "jmp qword ptr [rdi + {rip}]",
-        rip = const offset_of!(Gobuf, rip),
-        rsp = const offset_of!(Gobuf, rsp),
-        rbx = const offset_of!(Gobuf, rbx),
-        rbp = const offset_of!(Gobuf, rbp),
-        r12 = const offset_of!(Gobuf, r12),
-        r13 = const offset_of!(Gobuf, r13),
-        r14 = const offset_of!(Gobuf, r14),
-        r15 = const offset_of!(Gobuf, r15),
-    )
+    switch_asm!(load!("rdi"))
 }
 
 /// Switch from one stack to another without going through g0: save the
@@ -155,32 +209,5 @@ pub unsafe extern "C" fn gogo(buf: *const Gobuf) -> ! {
 /// caller, `to` resumable.
 #[unsafe(naked)]
 pub unsafe extern "C" fn swapcontext(from: *mut Gobuf, to: *const Gobuf) {
-    core::arch::naked_asm!(
-        "mov rax, [rsp]",
-        "mov [rdi + {rip}], rax",
-        "lea rax, [rsp + 8]",
-        "mov [rdi + {rsp}], rax",
-        "mov [rdi + {rbx}], rbx",
-        "mov [rdi + {rbp}], rbp",
-        "mov [rdi + {r12}], r12",
-        "mov [rdi + {r13}], r13",
-        "mov [rdi + {r14}], r14",
-        "mov [rdi + {r15}], r15",
-        "mov rsp, [rsi + {rsp}]",
-        "mov rbx, [rsi + {rbx}]",
-        "mov rbp, [rsi + {rbp}]",
-        "mov r12, [rsi + {r12}]",
-        "mov r13, [rsi + {r13}]",
-        "mov r14, [rsi + {r14}]",
-        "mov r15, [rsi + {r15}]",
-        "jmp qword ptr [rsi + {rip}]",
-        rip = const offset_of!(Gobuf, rip),
-        rsp = const offset_of!(Gobuf, rsp),
-        rbx = const offset_of!(Gobuf, rbx),
-        rbp = const offset_of!(Gobuf, rbp),
-        r12 = const offset_of!(Gobuf, r12),
-        r13 = const offset_of!(Gobuf, r13),
-        r14 = const offset_of!(Gobuf, r14),
-        r15 = const offset_of!(Gobuf, r15),
-    )
+    switch_asm!(save!("rdi"), load!("rsi"))
 }

@@ -1,8 +1,8 @@
-//! Stacks that own their guard page.
+//! Stacks with a guard page below them.
 //!
 //! Every stack lives in a slot of a reserved virtual region: the lowest page
 //! of the slot is never mapped (the guard), the rest is mapped on
-//! allocation. Overrunning a stack therefore faults on the guard page instead
+//! allocation (system stacks) or on first touch (G stacks, `gstack`). Overrunning a stack therefore faults on the guard page instead
 //! of silently corrupting its neighbour, and the fault address alone tells
 //! which slot — hence which stack — overflowed.
 //!
@@ -18,8 +18,15 @@ use super::paging;
 
 const PAGE: u64 = 4096;
 
-/// A stack: usable bytes are `[bottom, top)`; the page below `bottom` is the
-/// unmapped guard page.
+/// Where a stack is: usable bytes are `[bottom, top)`; the page below
+/// `bottom` is the unmapped guard page.
+///
+/// A `Stack` is a description, not an owner: it frees nothing when dropped
+/// (and is `Copy`). Nothing needs freeing: system stacks live as long as
+/// their core, and a G's stack lives as long as the G, which is never freed
+/// but kept on a free list for reuse with its stack (`runtime::newproc`),
+/// so the pages a G stack once mapped stay mapped for the next G in that
+/// slot.
 #[derive(Clone, Copy, Debug)]
 pub struct Stack {
     /// Lowest usable address (the guard page ends here).

@@ -195,3 +195,48 @@ impl P {
         unsafe { &mut *self.goidcache.get() }
     }
 }
+
+// ----- P ownership -----------------------------------------------------------
+
+/// Associate `pp` with this M (Go's `acquirep`).
+///
+/// Context: interrupts off; `pp` was taken off the idle list (or handed over
+/// by `startm`) and is owned by no M.
+pub(crate) fn acquirep(m: &'static M, pp: &'static P) {
+    assert!(
+        m.p.load(Ordering::Relaxed).is_null(),
+        "acquirep: M{} already holds a P",
+        m.id
+    );
+    let prev = pp.m.swap(m as *const M as *mut M, Ordering::AcqRel);
+    assert!(
+        prev.is_null(),
+        "acquirep: P{} already held by another M",
+        pp.id
+    );
+    assert!(
+        pp.status() == Pstatus::Pidle,
+        "acquirep: P{} is not idle ({:?})",
+        pp.id,
+        pp.status()
+    );
+    pp.set_status(Pstatus::Prunning);
+    m.p.store(pp as *const P as *mut P, Ordering::Release);
+    super::trace::proc_start();
+}
+
+/// Disassociate this M from its P (Go's `releasep`).
+pub(crate) fn releasep(m: &'static M) -> &'static P {
+    let pp = m.p().expect("releasep: M holds no P");
+    assert!(
+        core::ptr::eq(pp.m.load(Ordering::Relaxed), m),
+        "releasep: P{} is not held by M{}",
+        pp.id,
+        m.id
+    );
+    super::trace::proc_stop(pp.id);
+    pp.m.store(core::ptr::null_mut(), Ordering::Release);
+    m.p.store(core::ptr::null_mut(), Ordering::Release);
+    pp.set_status(Pstatus::Pidle);
+    pp
+}

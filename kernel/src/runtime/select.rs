@@ -20,7 +20,7 @@ use core::sync::atomic::Ordering;
 use gmp_sched::selectorder::{lockorder_from, pollorder};
 
 use crate::arch::cpu;
-use crate::runtime::chan::{Chan, HChan, Sudog, SudogPtr};
+use crate::runtime::chan::{Chan, ChanState, Sudog, SudogPtr};
 use crate::runtime::g::{G, WaitReason};
 use crate::runtime::park::gopark;
 use crate::runtime::preempt::check_preempt;
@@ -60,10 +60,97 @@ pub trait SelectCase {
     fn fired(&mut self);
 }
 
-/// A receive case: `v, ok := <-ch`.
-pub struct RecvCase<'a, T: Send> {
+/// What every case holds: its channel and its sudog, and the operations
+/// that do not depend on the direction (RecvCase and SendCase differ only
+/// in which queue they wait on and what they carry).
+struct CaseCore<'a, T: Send> {
     ch: &'a Chan<T>,
     sg: Sudog<T>,
+}
+
+/// Which of a channel's queues a case waits on.
+#[derive(Clone, Copy)]
+enum Side {
+    Recv,
+    Send,
+}
+
+impl<'a, T: Send> CaseCore<'a, T> {
+    fn new(ch: &'a Chan<T>) -> Self {
+        CaseCore {
+            ch,
+            sg: Sudog::new(None),
+        }
+    }
+
+    fn chan_addr(&self) -> usize {
+        self.ch.addr()
+    }
+
+    /// # Safety
+    /// Interrupts off; pair with `unlock`.
+    unsafe fn lock(&self) {
+        // SAFETY: forwarded contract.
+        unsafe { self.ch.c.lock.raw_lock() }
+    }
+
+    /// # Safety
+    /// This core holds the lock through `lock`.
+    unsafe fn unlock(&self) {
+        // SAFETY: forwarded contract.
+        unsafe { self.ch.c.lock.raw_unlock() }
+    }
+
+    /// The channel's state.
+    ///
+    /// # Safety
+    /// This core holds the lock.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn state(&self) -> &mut ChanState<T> {
+        // SAFETY: forwarded contract.
+        unsafe { self.ch.c.lock.raw_data() }
+    }
+
+    /// Queue a fresh sudog carrying `elem` for `g` on `side`.
+    ///
+    /// # Safety
+    /// Lock held; the case must not move until it is withdrawn or fired.
+    unsafe fn enqueue(&mut self, side: Side, g: &'static G, elem: Option<T>) {
+        self.sg = Sudog::new(elem);
+        self.sg.g = g;
+        self.sg.is_select = true;
+        let sgp = SudogPtr(&mut self.sg);
+        // SAFETY: lock held (contract).
+        let st = unsafe { self.state() };
+        self.sg.id = Some(match side {
+            Side::Recv => st.recvq.enqueue(sgp),
+            Side::Send => st.sendq.enqueue(sgp),
+        });
+    }
+
+    /// Take the sudog off `side`'s queue if it is still there.
+    ///
+    /// # Safety
+    /// Lock held.
+    unsafe fn withdraw(&mut self, side: Side) {
+        if let Some(id) = self.sg.id.take() {
+            // SAFETY: lock held (contract).
+            let st = unsafe { self.state() };
+            match side {
+                Side::Recv => st.recvq.remove(id),
+                Side::Send => st.sendq.remove(id),
+            };
+        }
+    }
+
+    fn sudog_addr(&self) -> u64 {
+        &self.sg as *const Sudog<T> as u64
+    }
+}
+
+/// A receive case: `v, ok := <-ch`.
+pub struct RecvCase<'a, T: Send> {
+    core: CaseCore<'a, T>,
     result: Option<Option<T>>,
 }
 
@@ -71,8 +158,7 @@ impl<'a, T: Send> RecvCase<'a, T> {
     /// A receive from `ch`.
     pub fn new(ch: &'a Chan<T>) -> Self {
         RecvCase {
-            ch,
-            sg: Sudog::new(None),
+            core: CaseCore::new(ch),
             result: None,
         }
     }
@@ -88,8 +174,7 @@ impl<'a, T: Send> RecvCase<'a, T> {
 
 /// A send case: `ch <- v`.
 pub struct SendCase<'a, T: Send> {
-    ch: &'a Chan<T>,
-    sg: Sudog<T>,
+    core: CaseCore<'a, T>,
     value: Option<T>,
 }
 
@@ -97,8 +182,7 @@ impl<'a, T: Send> SendCase<'a, T> {
     /// A send of `v` on `ch`.
     pub fn new(ch: &'a Chan<T>, v: T) -> Self {
         SendCase {
-            ch,
-            sg: Sudog::new(None),
+            core: CaseCore::new(ch),
             value: Some(v),
         }
     }
@@ -109,26 +193,21 @@ impl<'a, T: Send> SendCase<'a, T> {
     }
 }
 
-fn hchan<T: Send>(ch: &Chan<T>) -> &HChan<T> {
-    &ch.c
-}
-
 impl<T: Send> SelectCase for RecvCase<'_, T> {
     fn chan_addr(&self) -> usize {
-        self.ch.addr()
+        self.core.chan_addr()
     }
     unsafe fn lock(&self) {
         // SAFETY: forwarded contract.
-        unsafe { hchan(self.ch).lock.raw_lock() }
+        unsafe { self.core.lock() }
     }
     unsafe fn unlock(&self) {
         // SAFETY: forwarded contract.
-        unsafe { hchan(self.ch).lock.raw_unlock() }
+        unsafe { self.core.unlock() }
     }
     unsafe fn try_complete(&mut self) -> bool {
         // SAFETY: lock held (contract).
-        let st = unsafe { hchan(self.ch).lock.raw_data() };
-        match st.try_recv() {
+        match unsafe { self.core.state() }.try_recv() {
             Some(r) => {
                 self.result = Some(r);
                 true
@@ -137,49 +216,38 @@ impl<T: Send> SelectCase for RecvCase<'_, T> {
         }
     }
     unsafe fn enqueue(&mut self, g: &'static G) {
-        self.sg = Sudog::new(None);
-        self.sg.g = g;
-        self.sg.is_select = true;
-        // SAFETY: lock held (contract).
-        let st = unsafe { hchan(self.ch).lock.raw_data() };
-        self.sg.id = Some(st.recvq.enqueue(SudogPtr(&mut self.sg)));
+        // SAFETY: forwarded contract.
+        unsafe { self.core.enqueue(Side::Recv, g, None) }
     }
     unsafe fn withdraw(&mut self) {
-        if let Some(id) = self.sg.id.take() {
-            // SAFETY: lock held (contract).
-            let st = unsafe { hchan(self.ch).lock.raw_data() };
-            st.recvq.remove(id);
-        }
+        // SAFETY: forwarded contract.
+        unsafe { self.core.withdraw(Side::Recv) }
     }
     fn sudog_addr(&self) -> u64 {
-        &self.sg as *const Sudog<T> as u64
+        self.core.sudog_addr()
     }
     fn fired(&mut self) {
-        self.result = Some(if self.sg.success {
-            self.sg.elem.take()
-        } else {
-            None
-        });
+        let sg = &mut self.core.sg;
+        self.result = Some(if sg.success { sg.elem.take() } else { None });
     }
 }
 
 impl<T: Send> SelectCase for SendCase<'_, T> {
     fn chan_addr(&self) -> usize {
-        self.ch.addr()
+        self.core.chan_addr()
     }
     unsafe fn lock(&self) {
         // SAFETY: forwarded contract.
-        unsafe { hchan(self.ch).lock.raw_lock() }
+        unsafe { self.core.lock() }
     }
     unsafe fn unlock(&self) {
         // SAFETY: forwarded contract.
-        unsafe { hchan(self.ch).lock.raw_unlock() }
+        unsafe { self.core.unlock() }
     }
     unsafe fn try_complete(&mut self) -> bool {
-        // SAFETY: lock held (contract).
-        let st = unsafe { hchan(self.ch).lock.raw_data() };
         let v = self.value.take().expect("SendCase without a value");
-        match st.try_send(v) {
+        // SAFETY: lock held (contract).
+        match unsafe { self.core.state() }.try_send(v) {
             Ok(()) => true,
             Err(v) => {
                 self.value = Some(v);
@@ -188,29 +256,23 @@ impl<T: Send> SelectCase for SendCase<'_, T> {
         }
     }
     unsafe fn enqueue(&mut self, g: &'static G) {
-        self.sg = Sudog::new(self.value.take());
-        self.sg.g = g;
-        self.sg.is_select = true;
-        // SAFETY: lock held (contract).
-        let st = unsafe { hchan(self.ch).lock.raw_data() };
-        self.sg.id = Some(st.sendq.enqueue(SudogPtr(&mut self.sg)));
+        let v = self.value.take();
+        // SAFETY: forwarded contract.
+        unsafe { self.core.enqueue(Side::Send, g, v) }
     }
     unsafe fn withdraw(&mut self) {
-        if let Some(id) = self.sg.id.take() {
-            // SAFETY: lock held (contract).
-            let st = unsafe { hchan(self.ch).lock.raw_data() };
-            st.sendq.remove(id);
-        }
+        // SAFETY: forwarded contract.
+        unsafe { self.core.withdraw(Side::Send) }
         // Not sent: the value comes back to the case.
         if self.value.is_none() {
-            self.value = self.sg.elem.take();
+            self.value = self.core.sg.elem.take();
         }
     }
     fn sudog_addr(&self) -> u64 {
-        &self.sg as *const Sudog<T> as u64
+        self.core.sudog_addr()
     }
     fn fired(&mut self) {
-        if !self.sg.success {
+        if !self.core.sg.success {
             panic!("send on closed channel");
         }
     }

@@ -23,13 +23,18 @@ fn workload_registry_is_well_formed() {
         assert!(!names[..i].contains(n), "workload {n} is listed twice");
         assert!(
             !n.is_empty()
-                && n
-                    .chars()
+                && n.chars()
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
             "workload name {n:?} is not kebab-case"
         );
     }
-    for must in ["boot", "producer-consumer", "bounded-buffer", "torture", "bench"] {
+    for must in [
+        "boot",
+        "producer-consumer",
+        "bounded-buffer",
+        "torture",
+        "bench",
+    ] {
         assert!(names.contains(&must), "workload {must} is missing");
     }
     // Demos come first; every name after them is a self-test or an
