@@ -39,7 +39,7 @@ fn the_workloads_guide_quotes_the_example_workload_verbatim() {
         .map(|l| format!("{l}\n"))
         .collect();
     assert!(
-        rust_blocks(&md).iter().any(|b| *b == code),
+        rust_blocks(&md).contains(&code),
         "docs/WORKLOADS.md must show kernel/src/workloads/demos/bounded_buffer.rs exactly (after its //! lines)"
     );
     let registry = read("kernel/src/workloads/registry.rs");
