@@ -105,13 +105,15 @@ fn a_g_readied_after_it_exited_names_the_stale_waker_and_its_history() {
         .collect();
     check(
         &o,
-        states == ["waiting", "runnable", "running", "dead"],
-        format!("the history must show park, ready, run, exit: {history:?}"),
+        states == ["runnable", "waiting", "runnable", "dead"],
+        format!("the history must show creation, park, ready, exit: {history:?}"),
     );
     check(
         &o,
-        history[1].contains("kernel/src/workloads/faults.rs:"),
-        "the first wake-up must name its caller",
+        history[0].contains("kernel/src/runtime/newproc.rs:")
+            && history[1].contains("kernel/src/workloads/faults.rs:")
+            && history[2].contains("kernel/src/workloads/faults.rs:"),
+        "the park and the first wake-up must name their callers",
     );
     let f = frames(&o);
     check(

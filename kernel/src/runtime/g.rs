@@ -243,10 +243,11 @@ impl G {
     /// Move from `old` to `new`, or panic naming the G and both states:
     /// a failed hand-off is a scheduler bug, never a case to handle.
     ///
-    /// The move is recorded in the G's [`History`] with the caller's source
-    /// location: the entry points that hand a G over (`goready`, `ready`,
-    /// the park functions) are `#[track_caller]`, so the location names
-    /// who readied or parked the G, not the scheduler line that did it.
+    /// A hand-off move (parked, readied, created, exited) is recorded in the
+    /// G's [`History`] with the caller's source location: the entry points
+    /// that hand a G over (`goready`, `ready`, the park functions) are
+    /// `#[track_caller]`, so the location names who readied or parked the
+    /// G, not the scheduler line that did it.
     #[track_caller]
     #[inline]
     pub fn casgstatus(&self, old: Gstatus, new: Gstatus) {
@@ -266,7 +267,9 @@ impl G {
         ) {
             self.bad_casgstatus(actual, old, new, site);
         }
-        self.history.record(new, site);
+        if History::worth_recording(old, new) {
+            self.history.record(new, site);
+        }
     }
 
     #[cold]

@@ -3,9 +3,12 @@
 //! Design note: a hand-off bug (a G readied twice, or after it exited)
 //! shows up far from its cause — the `casgstatus` that fails is the
 //! *second* wake-up; the interesting one is the first. So every G keeps its
-//! last [`DEPTH`] transitions, and a failed `casgstatus` prints them. Each
-//! costs two plain stores into the G (cheap enough for the switch path, see
-//! docs/BENCH.md): a packed word — the source location that asked for the
+//! last [`DEPTH`] hand-offs — parked, readied, created, exited: every move
+//! into or out of `Gwaiting` or `Gdead` — and a failed `casgstatus` prints
+//! them. The moves between runnable and running (a yield, a preemption,
+//! `execute`) are not recorded: they are the switch path itself, and they
+//! never hand the G to a waker. Each record costs two plain stores into the
+//! G (measured in docs/BENCH.md): a packed word — the source location that asked for the
 //! move (a `&'static Location`, whose alignment leaves its low three bits
 //! free for the new status), the M in the top 16 bits (kernel addresses
 //! have them all set, so they are restored when read) — and the TSC.
@@ -43,6 +46,15 @@ impl History {
             tscs: [const { AtomicU64::new(0) }; DEPTH],
             next: AtomicU8::new(0),
         }
+    }
+
+    /// Whether the move `old` -> `new` is a hand-off worth keeping (see the
+    /// module docs). Both are constants at every call site, so this folds
+    /// away at compile time.
+    #[inline(always)]
+    pub const fn worth_recording(old: Gstatus, new: Gstatus) -> bool {
+        matches!(old, Gstatus::Gwaiting | Gstatus::Gdead | Gstatus::Gidle)
+            || matches!(new, Gstatus::Gwaiting | Gstatus::Gdead)
     }
 
     /// Record a move to `new` asked for at `site`, by this core, now.

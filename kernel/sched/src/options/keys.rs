@@ -28,6 +28,28 @@ pub struct KeySpec {
 }
 
 impl KeySpec {
+    /// An `on|off` row: `default_on` says which is the default; the other is
+    /// the example.
+    const fn switch(
+        name: &'static str,
+        default_on: bool,
+        help: &'static str,
+        at: super::field::Access<bool>,
+    ) -> KeySpec {
+        let (default, example) = if default_on {
+            ("on", "off")
+        } else {
+            ("off", "on")
+        };
+        KeySpec {
+            name,
+            default,
+            example,
+            help,
+            field: Field::Bool(at),
+        }
+    }
+
     /// The value placeholder for `--help`: `N`, `DURATION`, `SIZE`,
     /// `on|off`, `NAME` or `LIST`.
     pub fn value_name(&self) -> &'static str {
@@ -152,34 +174,30 @@ pub static KEYS: &[KeySpec] = &[
             at: ChoiceAt::Sched(at!(sched)),
         },
     },
-    KeySpec {
-        name: "runnext",
-        default: "on",
-        example: "off",
-        help: "a G readied by the running G goes to the runnext slot and runs next",
-        field: Field::Bool(at!(runnext)),
-    },
-    KeySpec {
-        name: "fairness61",
-        default: "on",
-        example: "off",
-        help: "every 61st schedule takes from the global queue first, so it cannot starve",
-        field: Field::Bool(at!(fairness61)),
-    },
-    KeySpec {
-        name: "steal",
-        default: "on",
-        example: "off",
-        help: "an M with nothing to run steals half of another P's run queue",
-        field: Field::Bool(at!(steal)),
-    },
-    KeySpec {
-        name: "spinning",
-        default: "on",
-        example: "off",
-        help: "at most half the busy Ps may have a spinning M (off = no limit: every M that runs dry steals)",
-        field: Field::Bool(at!(spinning)),
-    },
+    KeySpec::switch(
+        "runnext",
+        true,
+        "a G readied by the running G goes to the runnext slot and runs next",
+        at!(runnext),
+    ),
+    KeySpec::switch(
+        "fairness61",
+        true,
+        "every 61st schedule takes from the global queue first, so it cannot starve",
+        at!(fairness61),
+    ),
+    KeySpec::switch(
+        "steal",
+        true,
+        "an M with nothing to run steals half of another P's run queue",
+        at!(steal),
+    ),
+    KeySpec::switch(
+        "spinning",
+        true,
+        "at most half the busy Ps may have a spinning M (off = no limit: every M that runs dry steals)",
+        at!(spinning),
+    ),
     KeySpec {
         name: "schedtrace",
         default: "0",
@@ -191,27 +209,24 @@ pub static KEYS: &[KeySpec] = &[
             at: IntAt::U32(at!(schedtrace_ms)),
         },
     },
-    KeySpec {
-        name: "scheddetail",
-        default: "off",
-        example: "on",
-        help: "with schedtrace, also print every P, M and G, like GODEBUG=scheddetail",
-        field: Field::Bool(at!(scheddetail)),
-    },
-    KeySpec {
-        name: "trace",
-        default: "off",
-        example: "on",
-        help: "record a trace of scheduler events",
-        field: Field::Bool(at!(trace)),
-    },
-    KeySpec {
-        name: "icount",
-        default: "off",
-        example: "on",
-        help: "set by the runner's --icount: the TSC counts instructions, so benchmarks report instructions",
-        field: Field::Bool(at!(icount)),
-    },
+    KeySpec::switch(
+        "scheddetail",
+        false,
+        "with schedtrace, also print every P, M and G, like GODEBUG=scheddetail",
+        at!(scheddetail),
+    ),
+    KeySpec::switch(
+        "trace",
+        false,
+        "record a trace of scheduler events",
+        at!(trace),
+    ),
+    KeySpec::switch(
+        "icount",
+        false,
+        "set by the runner's --icount: the TSC counts instructions, so benchmarks report instructions",
+        at!(icount),
+    ),
     KeySpec {
         name: "duration",
         default: "10",

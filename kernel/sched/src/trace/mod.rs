@@ -172,55 +172,42 @@ pub enum Event {
     Handoff { ts: u64, m: u32, p: Option<u32> },
 }
 
+/// `match` over every event kind, binding the field every kind has.
+macro_rules! common_field {
+    ($e:expr, $field:ident) => {
+        match *$e {
+            Event::GoCreate { $field, .. }
+            | Event::GoStart { $field, .. }
+            | Event::GoStop { $field, .. }
+            | Event::GoBlock { $field, .. }
+            | Event::GoUnblock { $field, .. }
+            | Event::GoEnd { $field, .. }
+            | Event::GoSyscallBegin { $field, .. }
+            | Event::GoSyscallEnd { $field, .. }
+            | Event::ProcStart { $field, .. }
+            | Event::ProcStop { $field, .. }
+            | Event::Enqueue { $field, .. }
+            | Event::RunnextKick { $field, .. }
+            | Event::Steal { $field, .. }
+            | Event::Overflow { $field, .. }
+            | Event::GlobalTake { $field, .. }
+            | Event::MPark { $field, .. }
+            | Event::MWake { $field, .. }
+            | Event::TimerFire { $field, .. }
+            | Event::Handoff { $field, .. } => $field,
+        }
+    };
+}
+
 impl Event {
     /// The event's timestamp.
     pub fn ts(&self) -> u64 {
-        match *self {
-            Event::GoCreate { ts, .. }
-            | Event::GoStart { ts, .. }
-            | Event::GoStop { ts, .. }
-            | Event::GoBlock { ts, .. }
-            | Event::GoUnblock { ts, .. }
-            | Event::GoEnd { ts, .. }
-            | Event::GoSyscallBegin { ts, .. }
-            | Event::GoSyscallEnd { ts, .. }
-            | Event::ProcStart { ts, .. }
-            | Event::ProcStop { ts, .. }
-            | Event::Enqueue { ts, .. }
-            | Event::RunnextKick { ts, .. }
-            | Event::Steal { ts, .. }
-            | Event::Overflow { ts, .. }
-            | Event::GlobalTake { ts, .. }
-            | Event::MPark { ts, .. }
-            | Event::MWake { ts, .. }
-            | Event::TimerFire { ts, .. }
-            | Event::Handoff { ts, .. } => ts,
-        }
+        common_field!(self, ts)
     }
 
     /// The core that recorded the event.
     pub fn m(&self) -> u32 {
-        match *self {
-            Event::GoCreate { m, .. }
-            | Event::GoStart { m, .. }
-            | Event::GoStop { m, .. }
-            | Event::GoBlock { m, .. }
-            | Event::GoUnblock { m, .. }
-            | Event::GoEnd { m, .. }
-            | Event::GoSyscallBegin { m, .. }
-            | Event::GoSyscallEnd { m, .. }
-            | Event::ProcStart { m, .. }
-            | Event::ProcStop { m, .. }
-            | Event::Enqueue { m, .. }
-            | Event::RunnextKick { m, .. }
-            | Event::Steal { m, .. }
-            | Event::Overflow { m, .. }
-            | Event::GlobalTake { m, .. }
-            | Event::MPark { m, .. }
-            | Event::MWake { m, .. }
-            | Event::TimerFire { m, .. }
-            | Event::Handoff { m, .. } => m,
-        }
+        common_field!(self, m)
     }
 }
 
