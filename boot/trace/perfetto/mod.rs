@@ -11,8 +11,11 @@
 //! track, and a wakeup starts at a marker on the waker's track and ends at
 //! the woken G's next run slice ([`flows`]). Both parts see every event in
 //! time order, tracks first, and push into one list, so an event's slices
-//! come before its arrows. Times are microseconds since tracing started.
+//! come before its arrows. Counter tracks of the queue lengths, idle Ps,
+//! parked Ms and Gs per state follow ([`counters`]). Times are
+//! microseconds since tracing started.
 
+mod counters;
 mod flows;
 mod tracks;
 
@@ -29,10 +32,18 @@ const PID_M: u32 = 2;
 /// Length of a marker slice that anchors a flow arrow, in µs.
 const MARK_US: f64 = 0.001;
 
-/// The JSON file for `dump`.
-pub fn write(dump: &Dump) -> Vec<u8> {
-    let doc = build(&dump.header, &dump.events());
-    serde_json::to_vec(&doc).expect("a serde_json Value always serialises")
+/// The JSON file for `dump`, and why counters were left out of it (none
+/// when every counter is in).
+pub fn write(dump: &Dump) -> (Vec<u8>, Vec<String>) {
+    let doc = document(&dump.header, &dump.events(), dump.dropped());
+    let left_out = doc["otherData"]["counters left out"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    let bytes = serde_json::to_vec(&doc).expect("a serde_json Value always serialises");
+    (bytes, left_out)
 }
 
 /// TSC ticks to the document's microseconds (rounded to the nanosecond).
@@ -49,8 +60,13 @@ impl Clock {
     }
 }
 
-/// Builds the document from events ordered by time.
+/// Builds the document from a complete recording's events, ordered by time.
 pub fn build(h: &Header, events: &[Event]) -> Value {
+    document(h, events, 0)
+}
+
+/// The document for `events`, of which the recording lost `dropped`.
+fn document(h: &Header, events: &[Event], dropped: u64) -> Value {
     let clock = Clock {
         start_tsc: h.start_tsc,
         tsc_hz: h.tsc_hz,
@@ -67,9 +83,11 @@ pub fn build(h: &Header, events: &[Event]) -> Value {
     }
     // Whatever is still open ends with the trace.
     tracks.finish(end, &mut out);
+    let left_out = counters::push(h, events, dropped, clock, &mut out);
     json!({"traceEvents": out, "displayTimeUnit": "ns",
            "otherData": {"source": "gmp-metal --trace", "tsc_hz": h.tsc_hz,
-                         "ncpu": h.ncpu, "nprocs": h.nprocs}})
+                         "ncpu": h.ncpu, "nprocs": h.nprocs,
+                         "counters left out": left_out}})
 }
 
 /// The names and order of the two processes and their tracks.
