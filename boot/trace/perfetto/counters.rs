@@ -27,66 +27,61 @@ use crate::trace::replay::{GState, RING, Replay};
 /// The process of the scheduler-wide counters.
 pub(super) const PID_SCHED: u32 = 3;
 
-/// One counter: its process, name and series (name, value).
-#[derive(Clone, Debug, PartialEq)]
+/// One counter: its process, its name, the names of its series.
 struct Counter {
     pid: u32,
     name: String,
-    series: Vec<(&'static str, u64)>,
+    series: &'static [&'static str],
     /// A run-queue counter (left out when the replay disagreed).
     queue: bool,
 }
 
-/// Every counter's value now.
-fn read(r: &Replay) -> Vec<Counter> {
-    let mut out: Vec<Counter> =
-        r.ps.iter()
-            .enumerate()
-            .map(|(i, p)| Counter {
-                pid: PID_P,
-                name: format!("P{i} run queue"),
-                series: vec![
-                    ("ring", p.ring.len() as u64),
-                    ("runnext", u64::from(p.runnext.is_some())),
-                ],
-                queue: true,
-            })
-            .collect();
-    out.push(Counter {
+/// The counters of a run with `nprocs` Ps, in the order [`read`] writes
+/// their values.
+fn counters(nprocs: usize) -> Vec<Counter> {
+    let mut out: Vec<Counter> = (0..nprocs)
+        .map(|i| Counter {
+            pid: PID_P,
+            name: format!("P{i} run queue"),
+            series: &["ring", "runnext"],
+            queue: true,
+        })
+        .collect();
+    let sched = |name: &str, series, queue| Counter {
         pid: PID_SCHED,
-        name: "global queue".into(),
-        series: vec![("Gs", r.global.len() as u64)],
-        queue: true,
-    });
-    out.push(Counter {
-        pid: PID_SCHED,
-        name: "Ps".into(),
-        series: vec![("idle", r.idle_ps() as u64)],
-        queue: false,
-    });
-    out.push(Counter {
-        pid: PID_SCHED,
-        name: "Ms".into(),
-        series: vec![("parked", r.parked_ms() as u64)],
-        queue: false,
-    });
-    out.push(Counter {
-        pid: PID_SCHED,
-        name: "Gs".into(),
-        series: GState::ALL
-            .iter()
-            .map(|&s| (s.name(), r.gs_in(s) as u64))
-            .collect(),
-        queue: false,
-    });
+        name: name.into(),
+        series,
+        queue,
+    };
+    out.push(sched("global queue", &["Gs"], true));
+    out.push(sched("Ps", &["idle"], false));
+    out.push(sched("Ms", &["parked"], false));
+    out.push(sched("Gs", &GSTATES, false));
     out
 }
 
-fn sample(c: &Counter, ts: f64) -> Value {
+/// The `Gs` counter's series, in [`GState::ALL`]'s order.
+const GSTATES: [&str; 4] = ["runnable", "running", "waiting", "syscall"];
+
+/// Every counter's values now, in [`counters`]' order, into `v`.
+fn read(r: &Replay, v: &mut Vec<u64>) {
+    v.clear();
+    for p in &r.ps {
+        v.push(p.ring.len() as u64);
+        v.push(u64::from(p.runnext.is_some()));
+    }
+    v.push(r.global.len() as u64);
+    v.push(r.idle_ps() as u64);
+    v.push(r.parked_ms() as u64);
+    v.extend(GState::ALL.iter().map(|&s| r.gs_in(s) as u64));
+}
+
+fn sample(c: &Counter, values: &[u64], ts: f64) -> Value {
     let args: Map<String, Value> = c
         .series
         .iter()
-        .map(|&(k, v)| (k.to_string(), json!(v)))
+        .zip(values)
+        .map(|(&k, &v)| (k.to_string(), json!(v)))
         .collect();
     json!({"ph": "C", "pid": c.pid, "name": c.name, "ts": ts, "args": args})
 }
@@ -105,22 +100,33 @@ pub(super) fn push(
             "every counter: {dropped} events were dropped (a full trace buffer), so no count is exact"
         )];
     }
+    debug_assert!(GState::ALL.iter().map(|s| s.name()).eq(GSTATES));
     let mut replay = Replay::new(h);
-    let mut last = read(&replay);
-    let mut samples: Vec<(bool, Value)> = last
-        .iter()
-        .map(|c| (c.queue, sample(c, clock.us(h.start_tsc))))
-        .collect();
+    let all = counters(replay.ps.len());
+    let (mut last, mut now) = (Vec::new(), Vec::new());
+    read(&replay, &mut last);
+    // Every counter starts at the start of the trace; then a sample
+    // whenever an event changed it.
+    let mut samples: Vec<(bool, Value)> = Vec::new();
+    let changed = |t: f64, now: &[u64], last: Option<&[u64]>, samples: &mut Vec<_>| {
+        let mut at = 0;
+        for c in &all {
+            let n = c.series.len();
+            let v = &now[at..at + n];
+            if last.is_none_or(|l| l[at..at + n] != *v) {
+                samples.push((c.queue, sample(c, v, t)));
+            }
+            at += n;
+        }
+    };
+    changed(clock.us(h.start_tsc), &last, None, &mut samples);
     for e in events {
         replay.apply(e);
-        let now = read(&replay);
-        let t = clock.us(e.ts());
-        for (c, was) in now.iter().zip(&last) {
-            if c != was {
-                samples.push((c.queue, sample(c, t)));
-            }
+        read(&replay, &mut now);
+        if now != last {
+            changed(clock.us(e.ts()), &now, Some(&last), &mut samples);
+            std::mem::swap(&mut now, &mut last);
         }
-        last = now;
     }
     debug_assert!(replay.ps.iter().all(|p| p.ring.len() <= RING));
     let mut notes = Vec::new();
