@@ -110,9 +110,12 @@ fn go_lines_have_the_expected_shapes() {
     assert!(!is_schedtrace("  Ms parked 4 times in all"));
 }
 
-/// Boots fib on 4 cores with `opts`; the kernel's schedtrace lines.
+/// Boots hog on 4 cores with `opts`; the kernel's schedtrace lines. Hog
+/// runs for about half a second, long enough for many lines at 20 ms
+/// (fib is over in tens of ms, and on a busy host sometimes before the
+/// first line).
 fn kernel_lines(opts: &[&str]) -> (gmp_metal::Outcome, Vec<String>) {
-    let o = common::run_ok("4", "fib", opts);
+    let o = common::run_ok("4", "hog", opts);
     let lines: Vec<String> = o
         .lines()
         .filter(|l| is_schedtrace(l))
@@ -123,7 +126,7 @@ fn kernel_lines(opts: &[&str]) -> (gmp_metal::Outcome, Vec<String>) {
 
 #[test]
 fn the_summary_line_has_the_shape_of_gos() {
-    let (o, lines) = kernel_lines(&["schedtrace=5"]);
+    let (o, lines) = kernel_lines(&["schedtrace=20"]);
     common::check(&o, !lines.is_empty(), "no SCHED line");
     let go = go_shapes();
     for l in &lines {
@@ -137,7 +140,7 @@ fn the_summary_line_has_the_shape_of_gos() {
 
 #[test]
 fn the_detail_lines_have_the_shapes_of_gos() {
-    let (o, lines) = kernel_lines(&["schedtrace=5", "scheddetail=on"]);
+    let (o, lines) = kernel_lines(&["schedtrace=20", "scheddetail=on"]);
     let go = go_shapes();
     for kind in ["SCHED ", "  P", "  M", "  G"] {
         common::check(
