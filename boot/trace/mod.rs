@@ -37,7 +37,8 @@ pub struct Written {
 pub struct Collected {
     pub dump: Dump,
     pub files: Vec<Written>,
-    /// Why some counter tracks are not in `trace.json` (see perfetto.rs).
+    /// Why some counter tracks are not in `trace.json`
+    /// (perfetto/counters.rs).
     pub counters_left_out: Vec<String>,
 }
 

@@ -7,9 +7,9 @@
 //! counter is on the `Ps` process (`P0 run queue`, series `ring` and
 //! `runnext`); the rest are on a third process, `Scheduler`: `global
 //! queue` (`Gs`), `Ps` (`idle`), `Ms` (`parked`) and `Gs` (one series per
-//! state). Perfetto shows one track per series (`P0 run queue ring`);
-//! chrome://tracing stacks the series of one counter, so `Gs` stacks up to
-//! the live Gs.
+//! state). Perfetto gives each series a track of its own; the Trace Event
+//! Format draws the series of one counter as a stacked chart, so there
+//! `Gs` stacks up to the live Gs.
 //!
 //! Only exact counts are written: with events dropped (a full trace
 //! buffer) nothing is, and when the replayed queues disagreed with the
