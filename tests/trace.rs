@@ -14,6 +14,7 @@
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
@@ -76,16 +77,25 @@ fn traced_run(workload: &str, smp: &str, dir: &Path) -> Output {
     out
 }
 
+/// A traced boot of `workload` on `smp` cores into `name`, parsed.
+fn traced_boot(name: &str, workload: &str, smp: &str) -> Traced {
+    let dir = scratch(name);
+    let out = traced_run(workload, smp, &dir);
+    let bytes = std::fs::read(dir.join("trace.bin")).expect("trace.bin written");
+    let dump = Dump::parse(&bytes).unwrap_or_else(|e| panic!("{e}"));
+    Traced { dir, out, dump }
+}
+
 /// The shared traced boot.
 fn traced() -> &'static Traced {
     static RUN: OnceLock<Traced> = OnceLock::new();
-    RUN.get_or_init(|| {
-        let dir = scratch("trace-pc2");
-        let out = traced_run("producer-consumer", "2", &dir);
-        let bytes = std::fs::read(dir.join("trace.bin")).expect("trace.bin written");
-        let dump = Dump::parse(&bytes).unwrap_or_else(|e| panic!("{e}"));
-        Traced { dir, out, dump }
-    })
+    RUN.get_or_init(|| traced_boot("trace-pc2", "producer-consumer", "2"))
+}
+
+/// The issue's own command, `--workload fib --smp 4 --trace`, shared.
+fn fib4() -> &'static Traced {
+    static RUN: OnceLock<Traced> = OnceLock::new();
+    RUN.get_or_init(|| traced_boot("trace-fib4", "fib", "4"))
 }
 
 #[test]
@@ -307,8 +317,7 @@ fn a_run_that_never_reaches_its_dump_says_so() {
 /// Go's parser (when `go` is on PATH) accepts the Go trace the runner wrote.
 #[test]
 fn fib_with_trace_writes_every_file_and_go_accepts_its_trace() {
-    let dir = scratch("trace-fib4");
-    traced_run("fib", "4", &dir);
+    let dir = &fib4().dir;
     for f in ["trace.bin", "trace.gotrace", "trace.json", "trace.html"] {
         let path = dir.join(f);
         assert!(
@@ -341,4 +350,96 @@ fn fib_with_trace_writes_every_file_and_go_accepts_its_trace() {
         listing.contains("NotExist->Runnable") && listing.contains("Running->NotExist"),
         "Go's listing shows no goroutine being created and finishing"
     );
+}
+
+/// A counter sample's series and values.
+type Args = serde_json::Map<String, serde_json::Value>;
+
+/// `--workload fib --smp 4 --trace`: trace.json has every counter track,
+/// and their values agree with each other and with the dump: no count is
+/// negative, a ring never holds more than its 256 slots, `runnext` holds
+/// one G or none, and the Gs per state add up to the Gs alive at that time.
+#[test]
+fn fib_counters_are_in_the_json_and_consistent() {
+    let t = fib4();
+    let d = &t.dump;
+    assert_eq!(d.dropped(), 0, "the test needs a complete recording");
+    let text = std::fs::read_to_string(t.dir.join("trace.json")).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+    assert_eq!(
+        doc["otherData"]["counters left out"],
+        serde_json::json!([]),
+        "every counter is exact for a complete fib recording"
+    );
+    let mut samples: BTreeMap<String, Vec<(f64, Args)>> = BTreeMap::new();
+    for e in doc["traceEvents"].as_array().unwrap() {
+        if e["ph"] == "C" {
+            let args = e["args"].as_object().expect("a counter has args").clone();
+            for (k, v) in &args {
+                assert!(v.is_u64(), "{} {k} = {v}: not a count", e["name"]);
+            }
+            let name = e["name"].as_str().unwrap().to_string();
+            samples
+                .entry(name)
+                .or_default()
+                .push((e["ts"].as_f64().unwrap(), args));
+        }
+    }
+    let (nprocs, ncpu) = (d.header.nprocs as u64, d.header.ncpu as u64);
+    let value = |a: &Args, k: &str| {
+        a.get(k)
+            .and_then(|v| v.as_u64())
+            .unwrap_or_else(|| panic!("no {k} in {a:?}"))
+    };
+    let mut names: Vec<String> = (0..nprocs).map(|p| format!("P{p} run queue")).collect();
+    names.extend(["global queue", "Ps", "Ms", "Gs"].map(String::from));
+    for name in &names {
+        let s = samples
+            .get(name)
+            .unwrap_or_else(|| panic!("no counter {name}"));
+        for (ts, a) in s {
+            let bad = match name.as_str() {
+                n if n.ends_with("run queue") => value(a, "ring") > 256 || value(a, "runnext") > 1,
+                "Ps" => value(a, "idle") > nprocs,
+                "Ms" => value(a, "parked") > ncpu,
+                _ => false,
+            };
+            assert!(!bad, "{name} at {ts} µs: {a:?}");
+        }
+    }
+    assert_eq!(samples.len(), names.len(), "{:?}", samples.keys());
+    // The Gs alive at each sample's time, from the dump: created minus
+    // ended, over the events up to that time (the JSON's µs, rounded to
+    // the ns as the runner rounds them).
+    let h = &d.header;
+    let us = |ts: u64| {
+        let v = ts.saturating_sub(h.start_tsc) as f64 * 1e6 / h.tsc_hz.max(1) as f64;
+        (v * 1000.0).round() / 1000.0
+    };
+    let events = d.events();
+    let mut last_per_ts: BTreeMap<u64, (f64, u64)> = BTreeMap::new();
+    for (ts, a) in &samples["Gs"] {
+        let sum = ["runnable", "running", "waiting", "syscall"]
+            .iter()
+            .map(|k| value(a, k))
+            .sum();
+        last_per_ts.insert(ts.to_bits(), (*ts, sum));
+    }
+    let (mut i, mut live) = (0usize, 0i64);
+    let mut checked = 0;
+    let mut by_time: Vec<(f64, u64)> = last_per_ts.into_values().collect();
+    by_time.sort_by(|a, b| a.0.total_cmp(&b.0));
+    for (ts, sum) in by_time {
+        while i < events.len() && us(events[i].ts()) <= ts {
+            match events[i] {
+                Event::GoCreate { .. } => live += 1,
+                Event::GoEnd { .. } => live -= 1,
+                _ => {}
+            }
+            i += 1;
+        }
+        assert_eq!(sum as i64, live, "Gs by state at {ts} µs");
+        checked += 1;
+    }
+    assert!(checked > 100, "only {checked} samples of the Gs counter");
 }

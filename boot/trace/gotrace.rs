@@ -42,7 +42,7 @@
 //!
 //! Checking a file with Go's own parser (it replays the state machine and
 //! exits 1 naming the first event it rejects):
-//! `go tool trace -d=parsed FILE > /dev/null`. tests/gotrace.rs does this
+//! `go tool trace -d=parsed FILE > /dev/null`. tests/gotrace/ does this
 //! for synthetic schedules and for real kernel dumps.
 
 mod convert;

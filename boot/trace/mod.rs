@@ -12,6 +12,7 @@ pub mod dump;
 pub mod gotrace;
 pub mod html;
 pub mod perfetto;
+pub mod replay;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -36,6 +37,9 @@ pub struct Written {
 pub struct Collected {
     pub dump: Dump,
     pub files: Vec<Written>,
+    /// Why some counter tracks are not in `trace.json`
+    /// (perfetto/counters.rs).
+    pub counters_left_out: Vec<String>,
 }
 
 /// Why the trace files could not be produced.
@@ -96,6 +100,7 @@ pub fn collect(dir: &Path) -> Result<Collected, TraceError> {
         path,
         open: "the raw dump (format: kernel/sched/src/trace)".into(),
     }];
+    let (json, counters_left_out) = perfetto::write(&dump);
     // One entry per output format.
     let outputs: Vec<(&str, Vec<u8>, &str)> = vec![
         (
@@ -105,7 +110,7 @@ pub fn collect(dir: &Path) -> Result<Collected, TraceError> {
         ),
         (
             "trace.json",
-            perfetto::write(&dump),
+            json,
             "open https://ui.perfetto.dev and drag FILE in (or load it in chrome://tracing)",
         ),
         (
@@ -128,7 +133,11 @@ pub fn collect(dir: &Path) -> Result<Collected, TraceError> {
             path,
         });
     }
-    Ok(Collected { dump, files })
+    Ok(Collected {
+        dump,
+        files,
+        counters_left_out,
+    })
 }
 
 /// The name of the kernel's wait reason `code` (`WaitReason` in
@@ -163,6 +172,9 @@ pub fn summary(c: &Collected) -> Vec<String> {
     lines.extend(d.drop_warnings());
     for w in &c.files {
         lines.push(format!("wrote {} — {}", w.path.display(), w.open));
+    }
+    for why in &c.counters_left_out {
+        lines.push(format!("trace.json leaves out {why}"));
     }
     lines
 }

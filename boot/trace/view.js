@@ -18,6 +18,8 @@ const QUEUE = ["runnext", "the local ring", "the global queue"];
 const RING = 256;
 
 // ----- the model --------------------------------------------------------
+// boot/trace/replay.rs replays the same rules in Rust to count for the
+// counter tracks of trace.json; a change to where a G goes belongs in both.
 
 function fresh() {
   return {

@@ -7,8 +7,9 @@
 //! and applies exactly the transition the parser will apply, so the rest of
 //! the converter can ask "what does Go think now?" before deciding what to
 //! write. The preconditions are `debug_assert`ed: the callers
-//! (`convert.rs`) must only call a method when Go would accept the event,
-//! and the tests run Go's parser over the output to prove it.
+//! (`convert.rs` and `convert/`) must only call a method when Go would
+//! accept the event, and the tests run Go's parser over the output to
+//! prove it.
 //!
 //! The rules mirrored (Go 1.22+): a G needs a status before anything but
 //! GoCreate mentions it (GoStatus, allowed anywhere in the first

@@ -1,6 +1,6 @@
 //! Unit tests of the Go trace writer: the wire encoding, and what the
 //! converter writes for the kernel's shapes, read back with a small decoder
-//! of our own. (Go's own parser reads the same shapes in tests/gotrace.rs.)
+//! of our own. (Go's own parser reads the same shapes in tests/gotrace/.)
 
 use super::convert::syscall_losses;
 use super::wire::{self, NO_THREAD, ev};

@@ -1,12 +1,17 @@
 //! `GODEBUG=schedtrace` / `scheddetail`, in Go's words and layout.
 //!
 //! ```text
-//! SCHED 100ms: gomaxprocs=4 idleprocs=1 threads=4 spinningthreads=1 needspinning=0 idlethreads=1 runqueue=17 [3 0 12 5] schedticks=[ 10 4 5 6 ]
+//! SCHED 100ms: gomaxprocs=4 idleprocs=1 threads=4 spinningthreads=1 needspinning=0 idlethreads=1 runqueue=17 [ 3 0 12 5 ] schedticks=[ 10 4 5 6 ]
 //! ```
 //! With detail, a `gcwaiting=... ` tail and one line per P, M and G as Go's
 //! `schedtrace(true)` prints them. As in Go, the numbers are read while the
 //! scheduler keeps running: lines are a snapshot taken under `sched.lock`,
 //! not a stopped world, so a P, its M and their G may disagree slightly.
+//! One difference on purpose: Go also lists dead Gs (`status=6()`); we
+//! leave them out, because a fault prints its state through this function
+//! too, and there dead Gs would only bury the live ones.
+//! tests/schedtrace.rs compares the shape of every line with lines Go
+//! 1.27.3 printed (tests/fixtures/go-schedtrace.txt).
 
 use core::fmt::Write;
 use core::sync::atomic::Ordering;
@@ -110,14 +115,14 @@ pub fn schedtrace(detailed: bool) -> String {
         });
         return out;
     }
+    // Current Go (checked against 1.27.3) pads both lists inside their
+    // brackets, `[ 7 15 0 5 ] schedticks=[ 8 169 18 73 ]`; tools that read
+    // Go's lines then read ours.
     out.push_str(" [");
-    for (i, pp) in allp().iter().enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        let _ = write!(out, "{}", pp.runq.ring_len());
+    for pp in allp() {
+        let _ = write!(out, " {}", pp.runq.ring_len());
     }
-    out.push_str("] schedticks=[ ");
+    out.push_str(" ] schedticks=[ ");
     for pp in allp() {
         let _ = write!(out, "{} ", pp.schedtick.load(Ordering::Relaxed));
     }
