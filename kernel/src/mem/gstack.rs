@@ -185,7 +185,7 @@ pub fn refill_this_cpu() {
     // On a G with interrupts on, the G could be preempted and moved between
     // reading `n` and storing it, racing its old M's own refill; a stack
     // fault inside the loop would race `take_reserved`. Either loses frames.
-    assert!(
+    debug_assert!(
         !x86_64::instructions::interrupts::are_enabled(),
         "refill_this_cpu: called with interrupts on (only g0 may refill)"
     );

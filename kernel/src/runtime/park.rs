@@ -33,7 +33,7 @@ extern "C" fn gosched_m(gp: *mut Gobuf) -> ! {
     // SAFETY: mcall passes the running G (Gobuf first).
     let gp: &'static G = unsafe { &*(gp as *mut G) };
     let m = crate::runtime::m::this_m();
-    trace::go_stop(gp.goid(), StopReason::Yield);
+    trace::go_stop(gp, StopReason::Yield);
     gp.casgstatus(Gstatus::Grunning, Gstatus::Grunnable);
     proc::dropg(m, gp);
     proc::globrunqput(gp);
@@ -70,7 +70,7 @@ extern "C" fn park_m(gp: *mut Gobuf) -> ! {
     // SAFETY: mcall passes the running G (Gobuf first).
     let gp: &'static G = unsafe { &*(gp as *mut G) };
     let m = crate::runtime::m::this_m();
-    trace::go_block(gp.goid(), gp.waitreason() as u8);
+    trace::go_block(gp);
     gp.casgstatus_at(Gstatus::Grunning, Gstatus::Gwaiting, gp.park_site());
     proc::dropg(m, gp);
     if let Some((unlockf, lock)) = m.take_waitunlock()
@@ -117,7 +117,7 @@ extern "C" fn goyield_m(gp: *mut Gobuf) -> ! {
     // SAFETY: mcall passes the running G (Gobuf first).
     let gp: &'static G = unsafe { &*(gp as *mut G) };
     let m = crate::runtime::m::this_m();
-    trace::go_stop(gp.goid(), StopReason::YieldLocal);
+    trace::go_stop(gp, StopReason::YieldLocal);
     gp.casgstatus(Gstatus::Grunning, Gstatus::Grunnable);
     proc::dropg(m, gp);
     let pp = m.p().expect("goyield without a P");
@@ -145,7 +145,7 @@ pub(crate) fn ready(gp: &'static G, next: bool) {
     let pp = crate::runtime::m::this_m()
         .p()
         .expect("ready: this M holds no P");
-    trace::go_unblock(gp.goid());
+    trace::go_unblock(gp);
     gp.casgstatus(Gstatus::Gwaiting, Gstatus::Grunnable);
     proc::runqput(pp, gp, next);
     proc::wakep();

@@ -155,7 +155,7 @@ extern "C" fn gopreempt_m(gp: *mut Gobuf) -> ! {
     // SAFETY: mcall passes the running G (Gobuf first).
     let gp: &'static G = unsafe { &*(gp as *mut G) };
     let m = crate::runtime::m::this_m();
-    crate::runtime::trace::go_stop(gp.goid(), gmp_sched::trace::StopReason::Preempted);
+    crate::runtime::trace::go_stop(gp, gmp_sched::trace::StopReason::Preempted);
     gp.casgstatus(Gstatus::Grunning, Gstatus::Grunnable);
     proc::dropg(m, gp);
     proc::globrunqput(gp);
