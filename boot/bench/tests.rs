@@ -247,7 +247,7 @@ fn tokio_and_may_have_their_own_block_and_memory_lines() {
         "{text}"
     );
     assert!(
-        text.contains("    chan-pingpong-1p  tokio  chan-handoff: mpsc channel of capacity 1"),
+        text.contains("    chan-pingpong-1p  tokio  chan-pingpong: ping-pong over two mpsc channels of capacity 1"),
         "{text}"
     );
     assert!(

@@ -281,7 +281,7 @@ impl Plan {
             ],
             tokio_ops: vec![
                 op("yield-pingpong", 2_000_000, [10_000, 30_000]),
-                op("chan-handoff", 1_000_000, [10_000, 30_000]),
+                op("chan-pingpong", 1_000_000, [10_000, 30_000]),
                 op("spawn", 1_000_000, [5_000, 15_000]),
             ],
             may_ops: vec![

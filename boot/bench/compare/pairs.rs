@@ -113,8 +113,9 @@ pub const PAIRS: &[Pair] = &[
             "futex wait/wake ping-pong, both threads pinned to one CPU",
         ),
         tokio: peer(
-            "chan-handoff",
-            "mpsc channel of capacity 1, one task sending to another, current-thread runtime",
+            "chan-pingpong",
+            "ping-pong over two mpsc channels of capacity 1 (tokio has no unbuffered one), \
+             current-thread runtime",
         ),
         may: peer(
             "chan-pingpong",

@@ -9,9 +9,12 @@
 //! the Go program is built without the network; only if that fails is it
 //! built online, and if that fails too both tools are skipped with the
 //! command that fills the cache. The build lives under `target/`, so later
-//! runs reuse it (cargo rebuilds only what changed). Both programs run one
-//! task at a time on one thread (tokio's current-thread runtime, may with
-//! one worker), the counterpart of one P.
+//! runs reuse it (cargo rebuilds only what changed). Cargo runs in the
+//! sources' directory, so rustup picks the toolchain of this repository
+//! (`rust-toolchain.toml`), the compiler the kernel is built with, wherever
+//! the runner was started; its version is printed with the crates'. Both
+//! programs run one task at a time on one thread (tokio's current-thread
+//! runtime, may with one worker), the counterpart of one P.
 
 use std::path::{Path, PathBuf};
 
@@ -97,8 +100,13 @@ pub fn build(
         locked_version(&lock, name).ok_or_else(|| format!("{} pins no {name}", lock_path.display()))
     };
     let (tokio_version, may_version) = (version("tokio")?, version("may")?);
+    let toolchain = toolchain(exec, cargo, sources);
+    let with_toolchain = |v: String| match &toolchain {
+        Some(t) => format!("{v}, Rust {t}"),
+        None => v,
+    };
     let cmd = |offline: bool| {
-        let mut c = Cmd::new(cargo).args([
+        let mut c = Cmd::new(cargo).dir(sources).args([
             "build".to_string(),
             "--release".to_string(),
             "--locked".to_string(),
@@ -138,14 +146,24 @@ pub fn build(
     let program = |name: &str| target.join("release").join(name);
     Ok(RustBench {
         tokio: Peer {
-            version: tokio_version,
+            version: with_toolchain(tokio_version),
             program: program("tokio-bench"),
         },
         may: Peer {
-            version: may_version,
+            version: with_toolchain(may_version),
             program: program("may-bench"),
         },
     })
+}
+
+/// The Rust version the build uses (`1.97.0-nightly` from `cargo 1.97.0-nightly
+/// (hash date)`), if cargo says.
+fn toolchain(exec: &dyn Exec, cargo: &Path, sources: &Path) -> Option<String> {
+    let out = exec
+        .run(&Cmd::new(cargo).dir(sources).arg("--version"))
+        .ok()?;
+    let v = out.stdout.split_whitespace().nth(1)?;
+    out.success.then(|| v.to_string())
 }
 
 impl RustBench {
@@ -243,6 +261,13 @@ mod tests {
     impl Exec for FakeCargo {
         fn run(&self, cmd: &Cmd) -> Result<CmdOutput, String> {
             self.seen.borrow_mut().push(cmd.clone());
+            if cmd.args == ["--version"] {
+                return Ok(CmdOutput {
+                    success: true,
+                    stdout: "cargo 1.99.0-nightly (0123abc 2026-01-01)\n".into(),
+                    stderr: String::new(),
+                });
+            }
             let r = if cmd.args.iter().any(|a| a == "--offline") {
                 self.offline
             } else {
@@ -279,9 +304,15 @@ mod tests {
         let mut said = Vec::new();
         let b = build_with(&fake, &mut said).unwrap();
         let seen = fake.seen.borrow();
-        assert_eq!(seen.len(), 1);
-        assert_eq!(seen[0].program, PathBuf::from("/fake/cargo"));
-        let args = seen[0].args.join(" ");
+        // cargo --version, then one build.
+        assert_eq!(seen.len(), 2);
+        assert_eq!(seen[1].program, PathBuf::from("/fake/cargo"));
+        // In the sources' directory: rustup picks this repository's toolchain.
+        assert!(
+            seen.iter()
+                .all(|c| c.dir == Some(PathBuf::from(RUST_SOURCES)))
+        );
+        let args = seen[1].args.join(" ");
         assert!(
             args.starts_with("build --release --locked --manifest-path "),
             "{args}"
@@ -299,9 +330,15 @@ mod tests {
             b.may.program,
             PathBuf::from("/tmp/target-x/release/may-bench")
         );
-        // The versions are the ones the lock file in the tree pins.
+        // The versions are the ones the lock file in the tree pins, and the
+        // compiler's.
         assert!(b.tokio.version.starts_with("1."), "{}", b.tokio.version);
         assert!(b.may.version.starts_with("0.3."), "{}", b.may.version);
+        assert!(
+            b.may.version.ends_with(", Rust 1.99.0-nightly"),
+            "{}",
+            b.may.version
+        );
         assert!(said.is_empty(), "{said:?}");
     }
 
@@ -310,8 +347,9 @@ mod tests {
         let fake = FakeCargo::new(Err(NOT_CACHED), Ok(()));
         let mut said = Vec::new();
         assert!(build_with(&fake, &mut said).is_ok());
-        assert_eq!(fake.seen.borrow().len(), 2);
-        assert!(!fake.seen.borrow()[1].args.iter().any(|a| a == "--offline"));
+        assert_eq!(fake.seen.borrow().len(), 3);
+        assert!(fake.seen.borrow()[1].args.iter().any(|a| a == "--offline"));
+        assert!(!fake.seen.borrow()[2].args.iter().any(|a| a == "--offline"));
         assert!(said[0].contains("building online"), "{said:?}");
 
         let fake = FakeCargo::new(

@@ -26,7 +26,7 @@ impl FakeHost {
 fn costs(program: &str, op: &str) -> (f64, u64) {
     match (program, op) {
         ("/fake/tokio-bench", "yield-pingpong") => (200.0, 600),
-        ("/fake/tokio-bench", "chan-handoff") => (250.0, 1000),
+        ("/fake/tokio-bench", "chan-pingpong") => (250.0, 1000),
         ("/fake/tokio-bench", "spawn") => (350.0, 1700),
         ("/fake/may-bench", "yield-pingpong") => (80.0, 300),
         ("/fake/may-bench", "chan-pingpong") => (200.0, 900),
