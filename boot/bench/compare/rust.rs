@@ -75,6 +75,16 @@ pub fn fetch_hint(sources: &Path) -> String {
     )
 }
 
+/// The first `error...` line of cargo's output (its `note:` and `help:`
+/// lines come last), or the last line.
+fn cargo_error(stderr: &str) -> &str {
+    stderr
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("error"))
+        .unwrap_or_else(|| last_line(stderr))
+}
+
 /// Whether cargo's output says the build needed crates that offline mode
 /// could not get.
 fn missing_offline(stderr: &str) -> bool {
@@ -124,21 +134,21 @@ pub fn build(
     if !offline.success {
         say(&format!(
             "the offline build failed ({}); building online",
-            last_line(&offline.stderr)
+            cargo_error(&offline.stderr)
         ));
         let online = exec.run(&cmd(false))?;
         if !online.success {
             return Err(if missing_offline(&offline.stderr) {
                 format!(
                     "tokio and may are not in the crate cache and the online build failed ({}); {}",
-                    last_line(&online.stderr),
+                    cargo_error(&online.stderr),
                     fetch_hint(sources)
                 )
             } else {
                 format!(
                     "cargo build of {} failed: {}",
                     sources.display(),
-                    last_line(&online.stderr)
+                    cargo_error(&online.stderr)
                 )
             });
         }
@@ -284,9 +294,9 @@ mod tests {
     /// What cargo says offline when a crate is not in the cache.
     const NOT_CACHED: &str = "error: no matching package named `may` found\n\
         location searched: crates.io index\n\
-        As a reminder, you're using offline mode (--offline) which can sometimes cause \
-        surprising resolution failures, if this error is too confusing you may wish to \
-        retry without the offline flag.\n";
+        note: offline mode (via `--offline`) can sometimes cause surprising resolution \
+        failures\n\
+        help: if this error is too confusing you may wish to retry without `--offline`\n";
 
     fn build_with(fake: &FakeCargo, said: &mut Vec<String>) -> Result<RustBench, String> {
         build(
@@ -350,7 +360,13 @@ mod tests {
         assert_eq!(fake.seen.borrow().len(), 3);
         assert!(fake.seen.borrow()[1].args.iter().any(|a| a == "--offline"));
         assert!(!fake.seen.borrow()[2].args.iter().any(|a| a == "--offline"));
-        assert!(said[0].contains("building online"), "{said:?}");
+        assert_eq!(
+            said,
+            [
+                "the offline build failed (error: no matching package named `may` found); \
+              building online"
+            ]
+        );
 
         let fake = FakeCargo::new(
             Err(NOT_CACHED),
@@ -363,8 +379,8 @@ mod tests {
         assert!(
             e.starts_with(
                 "tokio and may are not in the crate cache and the online build failed \
-                           ([6] Could not resolve hostname); fill the crate cache once with \
-                           network: cargo fetch --manifest-path "
+                 (error: failed to download from `https://index.crates.io/config.json`); \
+                 fill the crate cache once with network: cargo fetch --manifest-path "
             ),
             "{e}"
         );
@@ -373,12 +389,13 @@ mod tests {
 
     #[test]
     fn a_failing_compile_is_not_blamed_on_the_cache() {
-        let compile = "error: could not compile `gmp-compare-rust` (bin \"may-bench\")\n";
+        let compile = "error[E0425]: cannot find value `x` in this scope\n\
+                       error: could not compile `gmp-compare-rust` (bin \"may-bench\")\n";
         let fake = FakeCargo::new(Err(compile), Err(compile));
         let e = build_with(&fake, &mut Vec::new()).unwrap_err();
         assert!(e.starts_with("cargo build of "), "{e}");
         assert!(
-            e.ends_with("could not compile `gmp-compare-rust` (bin \"may-bench\")"),
+            e.ends_with(": error[E0425]: cannot find value `x` in this scope"),
             "{e}"
         );
         let missing = build(
