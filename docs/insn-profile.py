@@ -79,6 +79,9 @@ def main():
     ap.add_argument("--qemu", default="target/qemu10/qemu-system-x86_64",
                     help="QEMU 10 or newer (default: what .ci/get-qemu10 installs)")
     ap.add_argument("--top", type=int, default=40)
+    ap.add_argument("--dump", type=int, metavar="N",
+                    help="also print every instruction of operation N (from the N-th entry of the "
+                         "--per function to the next), with its function and disassembly")
     args = ap.parse_args()
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     if not os.path.exists(os.path.join(repo, args.qemu)) and not os.path.isabs(args.qemu):
@@ -99,11 +102,19 @@ def main():
         argv += ["-d", "exec,nochain", "-dfilter", f"{KERNEL_BASE:#x}+0x1000000", "-D", fifo]
         qemu = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         counts = collections.Counter()
+        per_starts = {s[0] for s in syms if re.search(args.per, s[2])}
+        seen, dump = 0, []
         with open(fifo) as log:
             for line in log:
                 i = line.find("/ffffffff")
                 if i >= 0:
-                    counts[int(line[i + 1:i + 17], 16)] += 1
+                    a = int(line[i + 1:i + 17], 16)
+                    counts[a] += 1
+                    if args.dump is not None:
+                        if a in per_starts:
+                            seen += 1
+                        if seen == args.dump:
+                            dump.append(a)
         qemu.wait()
         serial = open(os.path.join(tmp, "serial.txt")).read()
     per_fn = collections.Counter()
@@ -130,6 +141,26 @@ def main():
         if args.top == 0:
             break
     print(f"{total:9.1f}           (sum of the rows; boot and setup excluded)")
+    if args.dump is not None:
+        print_dump(dump, syms, starts, kernel_elf(repo))
+
+
+def print_dump(addrs, syms, starts, elf):
+    """Operation N instruction by instruction, grouped by function."""
+    text = {}
+    for line in sh(["objdump", "-d", "--no-show-raw-insn", "-C", elf]).splitlines():
+        m = re.match(r"^\s+([0-9a-f]+):\s+(.*)", line)
+        if m:
+            text[int(m.group(1), 16) + KERNEL_BASE] = re.sub(r"\s+<.*>", "", m.group(2))
+    print(f"\noperation: {len(addrs)} instructions")
+    prev = None
+    for a in addrs:
+        k = bisect.bisect_right(starts, a) - 1
+        name = syms[k][2] if k >= 0 else "?"
+        if name != prev:
+            print(f"--- {name[:100]}")
+            prev = name
+        print(f"      {text.get(a, '?')}")
 
 
 if __name__ == "__main__":

@@ -131,7 +131,12 @@ pub fn go_create(gp: &G) {
 }
 #[inline]
 pub fn go_start(gp: &G) {
-    emit(move |ts, m, p| Event::GoStart { ts, m, p, goid: gp.goid() });
+    emit(move |ts, m, p| Event::GoStart {
+        ts,
+        m,
+        p,
+        goid: gp.goid(),
+    });
 }
 #[inline]
 pub fn go_stop(gp: &G, reason: StopReason) {
@@ -165,15 +170,30 @@ pub fn go_unblock(gp: &G) {
 }
 #[inline]
 pub fn go_end(gp: &G) {
-    emit(move |ts, m, p| Event::GoEnd { ts, m, p, goid: gp.goid() });
+    emit(move |ts, m, p| Event::GoEnd {
+        ts,
+        m,
+        p,
+        goid: gp.goid(),
+    });
 }
 #[inline]
 pub fn go_syscall_begin(gp: &G) {
-    emit(move |ts, m, p| Event::GoSyscallBegin { ts, m, p, goid: gp.goid() });
+    emit(move |ts, m, p| Event::GoSyscallBegin {
+        ts,
+        m,
+        p,
+        goid: gp.goid(),
+    });
 }
 #[inline]
 pub fn go_syscall_end(gp: &G) {
-    emit(move |ts, m, p| Event::GoSyscallEnd { ts, m, p, goid: gp.goid() });
+    emit(move |ts, m, p| Event::GoSyscallEnd {
+        ts,
+        m,
+        p,
+        goid: gp.goid(),
+    });
 }
 #[inline]
 pub fn proc_start() {
@@ -199,7 +219,12 @@ pub fn enqueue(gp: &G, queue: Queue) {
 }
 #[inline]
 pub fn runnext_kick(gp: &G) {
-    emit(move |ts, m, p| Event::RunnextKick { ts, m, p, goid: gp.goid() });
+    emit(move |ts, m, p| Event::RunnextKick {
+        ts,
+        m,
+        p,
+        goid: gp.goid(),
+    });
 }
 #[inline]
 pub fn steal(victim: u32, count: u32, runnext: bool) {
@@ -230,7 +255,12 @@ pub fn m_wake() {
 }
 #[inline]
 pub fn timer_fire(gp: &G) {
-    emit(move |ts, m, p| Event::TimerFire { ts, m, p, goid: gp.goid() });
+    emit(move |ts, m, p| Event::TimerFire {
+        ts,
+        m,
+        p,
+        goid: gp.goid(),
+    });
 }
 #[inline]
 pub fn handoff(pid: u32) {
