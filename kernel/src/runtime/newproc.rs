@@ -171,6 +171,7 @@ extern "C" fn goexit0(gp: *mut Gobuf) -> ! {
     let gp: &'static G = unsafe { &*(gp as *mut G) };
     let m = crate::runtime::m::this_m();
     trace::go_end(gp);
+    crate::runtime::wire::release(m, gp);
     gp.casgstatus(Gstatus::Grunning, Gstatus::Gdead);
     proc::dropg(m, gp);
     gp.set_goid(0);

@@ -36,6 +36,10 @@ extern "C" fn gosched_m(gp: *mut Gobuf) -> ! {
     trace::go_stop(gp, StopReason::Yield);
     gp.casgstatus(Gstatus::Grunning, Gstatus::Grunnable);
     proc::dropg(m, gp);
+    if let Some(wm) = gp.wired_m() {
+        crate::runtime::wire::requeue(gp, wm);
+        proc::schedule()
+    }
     proc::globrunqput(gp);
     if SCHED.main_started.load(Ordering::Relaxed) {
         proc::wakep();
@@ -120,6 +124,10 @@ extern "C" fn goyield_m(gp: *mut Gobuf) -> ! {
     trace::go_stop(gp, StopReason::YieldLocal);
     gp.casgstatus(Gstatus::Grunning, Gstatus::Grunnable);
     proc::dropg(m, gp);
+    if let Some(wm) = gp.wired_m() {
+        crate::runtime::wire::requeue(gp, wm);
+        proc::schedule()
+    }
     let pp = m.p().expect("goyield without a P");
     proc::runqput(pp, gp, false);
     proc::schedule()
@@ -142,6 +150,9 @@ pub fn goready(gp: &'static G) {
 #[inline]
 #[track_caller]
 pub(crate) fn ready(gp: &'static G, next: bool) {
+    if let Some(wm) = gp.wired_m() {
+        return crate::runtime::wire::ready_wired(gp, wm);
+    }
     let pp = crate::runtime::m::this_m()
         .p()
         .expect("ready: this M holds no P");

@@ -158,6 +158,10 @@ extern "C" fn gopreempt_m(gp: *mut Gobuf) -> ! {
     crate::runtime::trace::go_stop(gp, gmp_sched::trace::StopReason::Preempted);
     gp.casgstatus(Gstatus::Grunning, Gstatus::Grunnable);
     proc::dropg(m, gp);
+    if let Some(wm) = gp.wired_m() {
+        crate::runtime::wire::requeue(gp, wm);
+        proc::schedule()
+    }
     proc::globrunqput(gp);
     proc::wakep();
     proc::schedule()

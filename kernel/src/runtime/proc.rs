@@ -207,6 +207,10 @@ pub fn schedule() -> ! {
     );
     // Keep frames ready for this core's G-stack faults (no lock is held here).
     crate::mem::gstack::refill_this_cpu();
+    if !m.wiredg.load(Ordering::Relaxed).is_null() {
+        let gp = super::wire::wait_for_wired(m);
+        execute(m, gp, false)
+    }
     let (gp, inherit_time) = find_runnable(m);
     if m.spinning.load(Ordering::Relaxed) {
         resetspinning(m);
@@ -218,6 +222,11 @@ pub fn schedule() -> ! {
 #[inline(always)]
 fn execute(m: &'static M, gp: &'static G, inherit_time: bool) -> ! {
     let pp = m.p().expect("execute without a P");
+    if let Some(wm) = gp.wired_m()
+        && !core::ptr::eq(wm, m)
+    {
+        wired_elsewhere(m, gp, wm);
+    }
     check_stack(gp);
     m.set_curg(Some(gp));
     gp.m.store(m as *const M as *mut M, Ordering::Relaxed);
@@ -231,6 +240,17 @@ fn execute(m: &'static M, gp: &'static G, inherit_time: bool) -> ! {
     // SAFETY: `gp` is now this M's running G; its context was saved by mcall
     // or built by newproc, and its stack belongs to no other M.
     unsafe { context::gogo(gp.gobuf()) }
+}
+
+#[cold]
+#[inline(never)]
+fn wired_elsewhere(m: &M, gp: &G, wm: &M) -> ! {
+    panic!(
+        "execute: G{} is wired to M{} but was about to run on M{}",
+        gp.goid(),
+        wm.id,
+        m.id
+    );
 }
 
 /// Resume `gp` immediately, keeping the time slice (used when a park is
