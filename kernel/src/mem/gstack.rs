@@ -179,7 +179,8 @@ static RESERVES: [Reserve; MAX_MS] = [const {
 /// Top up this core's reserve of zeroed frames.
 ///
 /// Context: g0 (or boot), interrupts off, no lock held.
-/// The check is inline (it runs on every `schedule`); the refill is not.
+/// The check is one flag of this core's record (it runs on every
+/// `schedule`); the refill is out of line.
 #[inline]
 pub fn refill_this_cpu() {
     // On a G with interrupts on, the G could be preempted and moved between
@@ -189,10 +190,13 @@ pub fn refill_this_cpu() {
         !x86_64::instructions::interrupts::are_enabled(),
         "refill_this_cpu: called with interrupts on (only g0 may refill)"
     );
-    let r = &RESERVES[crate::arch::percpu::this_cpu_id() as usize];
-    let n = r.n.load(Ordering::Relaxed);
-    if n < RESERVE {
-        refill(r, n);
+    let cpu = crate::arch::percpu::this_cpu();
+    if cpu.reserve_low.load(Ordering::Relaxed) {
+        let r = &RESERVES[cpu.id as usize];
+        refill(r, r.n.load(Ordering::Relaxed));
+        if r.n.load(Ordering::Relaxed) == RESERVE {
+            cpu.reserve_low.store(false, Ordering::Relaxed);
+        }
     }
 }
 
@@ -216,6 +220,9 @@ fn take_reserved() -> Option<u64> {
         return None;
     }
     r.n.store(n - 1, Ordering::Relaxed);
+    crate::arch::percpu::this_cpu()
+        .reserve_low
+        .store(true, Ordering::Relaxed);
     // SAFETY: our own core's reserve, interrupts off (exception handler).
     Some(unsafe { (*r.frames.get())[n - 1] })
 }

@@ -129,6 +129,7 @@ pub(crate) unsafe fn complete<T>(sg: SudogPtr<T>, success: bool) {
 impl<T: Send> ChanState<T> {
     /// Non-blocking receive attempt (lock held): `Some(Some(v))` got a value,
     /// `Some(None)` closed and drained, `None` would block.
+    #[inline]
     pub(crate) fn try_recv(&mut self) -> Option<Option<T>> {
         if let Some(sg) = self.sendq.dequeue_claim(claim::<T>) {
             // SAFETY: claimed sudog, lock held.
@@ -159,6 +160,7 @@ impl<T: Send> ChanState<T> {
 
     /// Non-blocking send attempt (lock held): `Ok(())` sent, `Err(v)` would
     /// block. Panics on a closed channel.
+    #[inline]
     pub(crate) fn try_send(&mut self, v: T) -> Result<(), T> {
         if self.closed {
             panic!("send on closed channel");

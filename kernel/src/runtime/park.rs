@@ -65,7 +65,9 @@ fn park_irqs_off(unlockf: Option<UnlockFn>, lock: *const (), reason: WaitReason)
     let m = crate::runtime::m::this_m();
     let gp = m.curg().expect("gopark on g0");
     gp.set_waitreason(reason);
-    gp.set_park_site(Location::caller());
+    if super::ghistory::History::ENABLED {
+        gp.set_park_site(Location::caller());
+    }
     m.set_waitunlock(unlockf.map(|f| (f, lock)));
     proc::mcall_on(m, gp, park_m);
 }
@@ -89,6 +91,7 @@ extern "C" fn park_m(gp: *mut Gobuf) -> ! {
 /// Park the current G while `guard` (of `lock`) is held; the lock is
 /// released on g0 once the G is switched out (Go's `goparkunlock`). A waker
 /// that needs the lock therefore always finds the G fully parked.
+#[inline]
 #[track_caller]
 pub fn goparkunlock<T>(lock: &IrqMutex<T>, guard: IrqMutexGuard<'_, T>, reason: WaitReason) {
     let were = guard.keep_locked_for_park();
