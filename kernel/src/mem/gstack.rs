@@ -182,7 +182,7 @@ static RESERVES: [Reserve; MAX_MS] = [const {
 /// The check is one flag of this core's record (it runs on every
 /// `schedule`); the refill is out of line.
 #[inline]
-pub fn refill_this_cpu() {
+pub fn refill_this_cpu(cpu: &crate::arch::percpu::PerCpu) {
     // On a G with interrupts on, the G could be preempted and moved between
     // reading `n` and storing it, racing its old M's own refill; a stack
     // fault inside the loop would race `take_reserved`. Either loses frames.
@@ -190,7 +190,10 @@ pub fn refill_this_cpu() {
         !x86_64::instructions::interrupts::are_enabled(),
         "refill_this_cpu: called with interrupts on (only g0 may refill)"
     );
-    let cpu = crate::arch::percpu::this_cpu();
+    debug_assert!(
+        core::ptr::eq(cpu, crate::arch::percpu::this_cpu()),
+        "refill_this_cpu: another core's record"
+    );
     if cpu.reserve_low.load(Ordering::Relaxed) {
         let r = &RESERVES[cpu.id as usize];
         refill(r, r.n.load(Ordering::Relaxed));

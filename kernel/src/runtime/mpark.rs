@@ -67,6 +67,9 @@ pub(crate) fn wakep() {
     // the lock (all SeqCst). Either it sees our word and spins, or our
     // second look sees its idle P and we take the slow path.
     if SCHED.npidle.load(Ordering::SeqCst) == 0 {
+        if SCHED.needspinning.load(Ordering::SeqCst) == 1 {
+            return; // the word is already left
+        }
         SCHED.needspinning.store(1, Ordering::SeqCst);
         if SCHED.npidle.load(Ordering::SeqCst) == 0 {
             return;

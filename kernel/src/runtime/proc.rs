@@ -206,7 +206,7 @@ pub fn schedule() -> ! {
         m.id
     );
     // Keep frames ready for this core's G-stack faults (no lock is held here).
-    crate::mem::gstack::refill_this_cpu();
+    crate::mem::gstack::refill_this_cpu(&m.cpu);
     if !m.wiredg.load(Ordering::Relaxed).is_null() {
         let gp = super::wire::wait_for_wired(m);
         execute(m, gp, false)
@@ -222,7 +222,10 @@ pub fn schedule() -> ! {
 #[inline(always)]
 fn execute(m: &'static M, gp: &'static G, inherit_time: bool) -> ! {
     let pp = m.p().expect("execute without a P");
-    if let Some(wm) = gp.wired_m()
+    // A wired G is never on a run queue (`runtime::wire`), so only a bug
+    // brings it here for another M: checked in the dev kernel.
+    if cfg!(debug_assertions)
+        && let Some(wm) = gp.wired_m()
         && !core::ptr::eq(wm, m)
     {
         wired_elsewhere(m, gp, wm);
