@@ -116,6 +116,7 @@ fn next_goid(pp: &P) -> u64 {
 }
 
 /// Put a dead G on `pp`'s free list, spilling to the global list.
+#[inline]
 fn gfput(pp: &P, gp: &'static G) {
     // SAFETY: the caller holds `pp`, interrupts off.
     let local = unsafe { pp.gfree() };
