@@ -183,6 +183,7 @@ static RESERVES: [Reserve; MAX_MS] = [const {
 /// `schedule`); the refill is out of line.
 #[inline]
 pub fn refill_this_cpu(cpu: &crate::arch::percpu::PerCpu) {
+    use crate::arch::percpu::ATTENTION_RESERVE_LOW;
     // On a G with interrupts on, the G could be preempted and moved between
     // reading `n` and storing it, racing its old M's own refill; a stack
     // fault inside the loop would race `take_reserved`. Either loses frames.
@@ -194,11 +195,12 @@ pub fn refill_this_cpu(cpu: &crate::arch::percpu::PerCpu) {
         core::ptr::eq(cpu, crate::arch::percpu::this_cpu()),
         "refill_this_cpu: another core's record"
     );
-    if cpu.reserve_low.load(Ordering::Relaxed) {
+    if cpu.attention.load(Ordering::Relaxed) & ATTENTION_RESERVE_LOW != 0 {
         let r = &RESERVES[cpu.id as usize];
         refill(r, r.n.load(Ordering::Relaxed));
         if r.n.load(Ordering::Relaxed) == RESERVE {
-            cpu.reserve_low.store(false, Ordering::Relaxed);
+            cpu.attention
+                .fetch_and(!ATTENTION_RESERVE_LOW, Ordering::Relaxed);
         }
     }
 }
@@ -217,6 +219,7 @@ fn refill(r: &Reserve, mut n: usize) {
 }
 
 fn take_reserved() -> Option<u64> {
+    use crate::arch::percpu::ATTENTION_RESERVE_LOW;
     let r = &RESERVES[crate::arch::percpu::this_cpu_id() as usize];
     let n = r.n.load(Ordering::Relaxed);
     if n == 0 {
@@ -224,8 +227,8 @@ fn take_reserved() -> Option<u64> {
     }
     r.n.store(n - 1, Ordering::Relaxed);
     crate::arch::percpu::this_cpu()
-        .reserve_low
-        .store(true, Ordering::Relaxed);
+        .attention
+        .fetch_or(ATTENTION_RESERVE_LOW, Ordering::Relaxed);
     // SAFETY: our own core's reserve, interrupts off (exception handler).
     Some(unsafe { (*r.frames.get())[n - 1] })
 }

@@ -54,9 +54,6 @@ pub(crate) fn wakep() {
     if knobs().gm_model {
         return wakep_gm();
     }
-    if SCHED.nmspinning.load(Ordering::Acquire) != 0 {
-        return;
-    }
     // No idle P: Go 1.21's `wakep` would win the nmspinning CAS, take
     // sched.lock, find no P in `pidlegetSpinning`, leave word in
     // `needspinning` (so the next M about to park spins instead) and give
@@ -67,13 +64,24 @@ pub(crate) fn wakep() {
     // the lock (all SeqCst). Either it sees our word and spins, or our
     // second look sees its idle P and we take the slow path.
     if SCHED.npidle.load(Ordering::SeqCst) == 0 {
-        if SCHED.needspinning.load(Ordering::SeqCst) == 1 {
-            return; // the word is already left
+        if SCHED.needspinning.load(Ordering::SeqCst) == 1
+            || SCHED.nmspinning.load(Ordering::Acquire) != 0
+        {
+            // The word is already left, or a spinner exists (Go's CAS of
+            // nmspinning would fail and leave no word).
+            return;
         }
         SCHED.needspinning.store(1, Ordering::SeqCst);
         if SCHED.npidle.load(Ordering::SeqCst) == 0 {
             return;
         }
+    }
+    // Be conservative about spinning Ms: only one more if none spins.
+    // (Go tests this first; the tests are side-effect-free loads, and with
+    // every P busy — the common case on a busy machine — the idle-P test
+    // above ends it sooner.)
+    if SCHED.nmspinning.load(Ordering::Acquire) != 0 {
+        return;
     }
     wakep_slow();
 }

@@ -33,14 +33,18 @@ extern "C" fn gosched_m(gp: *mut Gobuf) -> ! {
     // SAFETY: mcall passes the running G (Gobuf first).
     let gp: &'static G = unsafe { &*(gp as *mut G) };
     let m = crate::runtime::m::this_m();
-    trace::go_stop(gp, StopReason::Yield);
     gp.casgstatus(Gstatus::Grunning, Gstatus::Grunnable);
     proc::dropg(m, gp);
     if let Some(wm) = gp.wired_m() {
+        trace::go_stop(gp, StopReason::Yield);
         crate::runtime::wire::requeue(gp, wm);
         proc::schedule()
     }
-    proc::globrunqput(gp);
+    if trace::on() {
+        trace::go_stop(gp, StopReason::Yield);
+        trace::enqueue(gp, gmp_sched::trace::Queue::Global);
+    }
+    crate::runtime::queues::globrunqput_untraced(gp);
     if SCHED.main_started.load(Ordering::Relaxed) {
         proc::wakep();
     }

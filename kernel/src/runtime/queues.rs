@@ -84,6 +84,13 @@ fn runqput_overflow(pp: &P, mut batch: gmp_sched::glist::GQueue<G>) {
 /// Context: interrupts off.
 pub(crate) fn globrunqput(gp: &'static G) {
     trace::enqueue(gp, Queue::Global);
+    globrunqput_untraced(gp);
+}
+
+/// [`globrunqput`] for a caller that has recorded the enqueue itself
+/// (`gosched_m`, which records its stop and the enqueue behind one check).
+#[inline(always)]
+pub(crate) fn globrunqput_untraced(gp: &'static G) {
     let mut s = sched::lock_irqs_off();
     // SAFETY: `gp` is on no queue (the caller just made it runnable).
     unsafe { s.runq.globrunqput(NonNull::from(gp)) };

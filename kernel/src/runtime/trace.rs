@@ -78,6 +78,13 @@ pub fn init() {
     ENABLED.store(true, Ordering::Release);
 }
 
+/// Whether events are being recorded (one load; for callers that record
+/// several events behind one check).
+#[inline(always)]
+pub fn on() -> bool {
+    ENABLED.load(Ordering::Relaxed)
+}
+
 /// Record `e` (built from this core's clock, id and P) on this core.
 #[inline]
 fn emit(make: impl FnOnce(u64, u32, Option<u32>) -> Event) {

@@ -49,7 +49,10 @@ impl WaitGroup {
     pub fn add(&self, delta: i64) {
         let delta = i32::try_from(delta).expect("sync: WaitGroup delta out of range");
         let add = (i64::from(delta) << 32) as u64;
-        let state = self.state.fetch_add(add, Ordering::AcqRel).wrapping_add(add);
+        let state = self
+            .state
+            .fetch_add(add, Ordering::AcqRel)
+            .wrapping_add(add);
         let (v, w) = split(state);
         if v > 0 || (v == 0 && w == 0) {
             if w != 0 && delta > 0 && v == delta {

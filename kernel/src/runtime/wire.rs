@@ -24,6 +24,7 @@ use core::sync::atomic::Ordering;
 
 use crate::arch::cpu;
 use crate::arch::idt::VECTOR_WAKE;
+use crate::arch::percpu::ATTENTION_WIRED;
 use crate::runtime::g::{G, Gstatus};
 use crate::runtime::m::{self, M};
 use crate::runtime::queues::globrunqput;
@@ -39,6 +40,7 @@ pub fn wire() -> u32 {
     if gp.wired_m().is_none() {
         gp.wired_m.store(m as *const M as *mut M, Ordering::Relaxed);
         m.wiredg.store(gp as *const G as *mut G, Ordering::Relaxed);
+        m.cpu.attention.fetch_or(ATTENTION_WIRED, Ordering::Relaxed);
     }
     let id = gp.wired_m().map_or(m.id, |w| w.id);
     cpu::interrupts_restore(were);
@@ -61,6 +63,9 @@ pub(crate) fn release(m: &M, gp: &G) {
     if gp.wired_m().is_some() {
         gp.wired_m.store(core::ptr::null_mut(), Ordering::Relaxed);
         m.wiredg.store(core::ptr::null_mut(), Ordering::Relaxed);
+        m.cpu
+            .attention
+            .fetch_and(!ATTENTION_WIRED, Ordering::Relaxed);
     }
 }
 
