@@ -26,7 +26,7 @@ use crate::arch::{acpi, apic, cpu, gdt, idt, percpu, smp};
 use crate::kprintln;
 use crate::mem::{self, paging, stack};
 use crate::runtime::debug::{knobs, options};
-use crate::runtime::m::{self, ALLM, M, MAX_MS};
+use crate::runtime::m::{self, M, MAX_MS};
 use crate::runtime::start::{self, MainG};
 
 /// Set once every core that will come up is online.
@@ -34,9 +34,10 @@ static ALL_ONLINE: AtomicBool = AtomicBool::new(false);
 
 /// The bootstrap core's entry from the bootloader.
 pub fn kmain(boot_info: &'static mut BootInfo) -> ! {
-    let m0 = &ALLM[0];
+    m::init_allm();
+    let m0 = &m::allm()[0];
     m0.bind_self();
-    // SAFETY: ALLM[0] is the bootstrap core's M and lives forever.
+    // SAFETY: M0 is the bootstrap core's M and lives forever.
     unsafe { percpu::set_this_cpu(m0) };
     crate::arch::console::init();
     mem::init(boot_info);
@@ -60,18 +61,40 @@ pub fn kmain(boot_info: &'static mut BootInfo) -> ! {
     apic::init_bsp(xapic_page);
     apic::init_this_cpu();
     let bsp_apic = apic::id();
-    let cores = cpus::core_list(bsp_apic, &platform.madt_cpus, MAX_MS).unwrap_or_else(|e| {
-        kprintln!("core list error: {e}");
-        exit_qemu(ExitCode::Failure)
-    });
+    let mut model = [0; 48];
+    kprintln!(
+        "machine: apic={} timer={} cpu=\"{}\" madt-lapic={} madt-x2apic={}",
+        apic::mode_name(),
+        crate::arch::timer::cpu_mode_name(),
+        cpu::model_name(&mut model),
+        platform.xapic_entries,
+        platform.x2apic_entries
+    );
+    let max_apic_id = if apic::is_x2apic() {
+        cpus::MAX_X2APIC_ID
+    } else {
+        cpus::MAX_XAPIC_ID
+    };
+    let cores =
+        cpus::core_list(bsp_apic, &platform.madt_cpus, MAX_MS, max_apic_id).unwrap_or_else(|e| {
+            kprintln!("core list error: {e}");
+            exit_qemu(ExitCode::Failure)
+        });
     if cores.left_out > 0 {
         kprintln!(
             "warning: {} cores left out (at most {MAX_MS} Ms)",
             cores.left_out
         );
     }
+    if cores.unreachable > 0 {
+        kprintln!(
+            "warning: {} cores left out: their APIC ids are above {} and this CPU has no x2APIC (QEMU: -cpu max,+x2apic, or the runner's --x2apic)",
+            cores.unreachable,
+            cpus::MAX_XAPIC_ID
+        );
+    }
     m::set_mcount(cores.apic_ids.len());
-    for (m, &apic_id) in ALLM.iter().zip(&cores.apic_ids) {
+    for (m, &apic_id) in m::allm().iter().zip(&cores.apic_ids) {
         m.apic_id.store(apic_id, Ordering::Relaxed);
         m.bind_self();
     }

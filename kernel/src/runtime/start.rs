@@ -20,7 +20,7 @@ use crate::arch::{cpu, tsc};
 use crate::kprintln;
 use crate::mem::gstack;
 use crate::runtime::api::Verdict;
-use crate::runtime::m::{self, ALLM};
+use crate::runtime::m;
 use crate::runtime::newproc::go;
 use crate::runtime::p::P;
 use crate::runtime::proc;
@@ -99,7 +99,7 @@ fn procresize(nprocs: u32) {
     sched::set_allp(ps);
     SCHED.gomaxprocs.store(nprocs, Ordering::Release);
     proc::init_steal_order(nprocs);
-    let m0 = &ALLM[0];
+    let m0 = &m::allm()[0];
     proc::acquirep(m0, &ps[0]);
     let mut s = sched::lock();
     for pp in ps[1..].iter().rev() {
