@@ -11,10 +11,11 @@
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU64, Ordering};
 
 use gmp_sched::rand::CheapRand;
 
+use crate::arch::bootgate::BootGate;
 use crate::arch::exit::{ExitCode, exit_qemu};
 use crate::arch::{cpu, tsc};
 use crate::kprintln;
@@ -30,8 +31,9 @@ use crate::runtime::sched::{self, SCHED};
 /// the `seed` option, or the TSC at boot when none was given.
 pub static RAND_SEED: AtomicU64 = AtomicU64::new(0);
 
-/// Released once the Ps exist, so APs can enter the scheduler.
-static SCHED_READY: AtomicBool = AtomicBool::new(false);
+/// Opened once the Ps exist, so APs can enter the scheduler; they wait
+/// halted (see `BootGate`).
+static SCHED_READY: BootGate = BootGate::new();
 
 /// What the main G runs (Go's `main.main`): a name for the verdict line
 /// and the function. Handed in by `boot`, so the runtime never names a
@@ -79,15 +81,13 @@ pub fn start_m0(main: MainG) -> ! {
     }
     procresize(procs);
     go(runtime_main);
-    SCHED_READY.store(true, Ordering::Release);
+    SCHED_READY.open(m::all()[1..].iter().map(|mp| mp.apic()));
     proc::mstart()
 }
 
 /// Application processors: wait for the Ps, then enter the scheduler.
 pub fn start_ap() -> ! {
-    while !SCHED_READY.load(Ordering::Acquire) {
-        cpu::relax();
-    }
+    SCHED_READY.wait();
     proc::mstart()
 }
 
