@@ -221,7 +221,7 @@ pub struct Cli {
 #[derive(clap::Subcommand, Debug)]
 pub enum Command {
     /// Benchmarks: switch, spawn and channel costs in the kernel, with
-    /// --compare beside Go and Linux threads on the host
+    /// --compare beside Go, Linux threads, tokio and may on the host
     Bench(BenchArgs),
     /// The Linux-threads benchmarks (used by bench --compare)
     #[command(hide = true)]

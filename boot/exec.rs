@@ -6,7 +6,10 @@
 //! asked, and keeps everything for the caller. The main thread only polls
 //! for QEMU's end against the deadline, so a timeout needs no signals and
 //! no extra crates. QEMU is killed if the caller unwinds (a panicking
-//! test), so no orphaned emulator keeps a core busy.
+//! test), so no orphaned emulator keeps a core busy. At the timeout a hung
+//! kernel is first asked, through QEMU's monitor, for an NMI: every core
+//! prints where it is and M0 the scheduler's state, and that ends up in the
+//! serial tail the runner shows.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};
@@ -48,13 +51,69 @@ impl Drop for Reaper {
     }
 }
 
-/// Runs `cmd` to its end or to `timeout`.
+/// How long a hung kernel gets to print its NMI snapshot before QEMU is
+/// killed at the timeout.
+const SNAPSHOT_GRACE: Duration = Duration::from_secs(5);
+
+/// A QEMU monitor socket for this run: at the timeout the runner asks QEMU
+/// for an NMI (`nmi` on the monitor), so a hung kernel reports where every
+/// core is and M0 prints the scheduler's state (scheddetail) before QEMU is
+/// killed. Removed when dropped.
+struct Monitor(std::path::PathBuf);
+
+impl Monitor {
+    fn new() -> Monitor {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Monitor(std::env::temp_dir().join(format!("gmp-metal-mon-{}-{n}.sock", std::process::id())))
+    }
+
+    /// `-monitor unix:PATH,server=on,wait=off`.
+    fn args(&self) -> [std::ffi::OsString; 2] {
+        let mut spec = std::ffi::OsString::from("unix:");
+        spec.push(&self.0);
+        spec.push(",server=on,wait=off");
+        ["-monitor".into(), spec]
+    }
+
+    /// Ask for an NMI on every core. The connection is returned to be kept
+    /// open while the kernel reports (QEMU may drop a command whose
+    /// connection closes at once); `None` if the monitor did not answer.
+    fn nmi(&self) -> Option<std::os::unix::net::UnixStream> {
+        use std::io::Read;
+        use std::os::unix::net::UnixStream;
+        let mut s = UnixStream::connect(&self.0).ok()?;
+        let _ = s.set_read_timeout(Some(Duration::from_secs(1)));
+        let _ = s.set_write_timeout(Some(Duration::from_secs(1)));
+        // The greeting ends in the "(qemu) " prompt.
+        let mut greeting = [0u8; 512];
+        let _ = s.read(&mut greeting);
+        s.write_all(b"nmi\n").ok()?;
+        Some(s)
+    }
+}
+
+impl Drop for Monitor {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Runs `cmd` to its end or to `timeout`. With a timeout, QEMU also gets a
+/// monitor socket, through which a hung kernel is asked for a snapshot
+/// (an NMI) before it is killed.
 pub fn execute(
     cmd: &QemuCommand,
     timeout: Option<Duration>,
     echo: bool,
 ) -> Result<Outcome, RunError> {
     let started = Instant::now();
+    let monitor = timeout.map(|_| Monitor::new());
+    let mut cmd = cmd.clone();
+    if let Some(m) = &monitor {
+        cmd.args.extend(m.args());
+    }
+    let cmd = &cmd;
     let mut child = Command::new(&cmd.program)
         .args(&cmd.args)
         .stdin(Stdio::null())
@@ -82,7 +141,7 @@ pub fn execute(
     );
     let mut reaper = Reaper(Some(child));
 
-    let verdict = wait(&mut reaper, started, timeout);
+    let verdict = wait(&mut reaper, started, timeout, monitor.as_ref());
     let elapsed = started.elapsed();
     Ok(Outcome {
         verdict,
@@ -94,8 +153,14 @@ pub fn execute(
     })
 }
 
-/// Waits for QEMU to end, killing it at the deadline.
-fn wait(reaper: &mut Reaper, started: Instant, timeout: Option<Duration>) -> Verdict {
+/// Waits for QEMU to end, killing it at the deadline (after asking the
+/// kernel for its NMI snapshot, when there is a monitor).
+fn wait(
+    reaper: &mut Reaper,
+    started: Instant,
+    timeout: Option<Duration>,
+    monitor: Option<&Monitor>,
+) -> Verdict {
     loop {
         let Some(child) = reaper.0.as_mut() else {
             return Verdict::Other(None);
@@ -114,6 +179,17 @@ fn wait(reaper: &mut Reaper, started: Instant, timeout: Option<Duration>) -> Ver
         if let Some(limit) = timeout {
             let spent = started.elapsed();
             if spent >= limit {
+                if let Some(_conn) = monitor.and_then(Monitor::nmi) {
+                    let grace = Instant::now();
+                    while grace.elapsed() < SNAPSHOT_GRACE
+                        && reaper
+                            .0
+                            .as_mut()
+                            .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
+                    {
+                        thread::sleep(POLL);
+                    }
+                }
                 reaper.kill();
                 return Verdict::Timeout;
             }

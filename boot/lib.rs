@@ -18,7 +18,7 @@
 //! - [`outcome`], [`exit`] — verdicts and exit statuses; [`gdb`] — attaching;
 //! - [`symbolize`] — naming the functions of the kernel's panic backtraces;
 //! - [`bench`] — `gmp-metal bench`: the in-kernel benchmarks and the host
-//!   comparison with Go and Linux threads;
+//!   comparison with Go, Linux threads, tokio and may;
 //! - [`trace`] — `--trace`: the kernel's scheduler trace, parsed and
 //!   converted for viewers.
 //!

@@ -131,6 +131,11 @@ impl Symbolizer {
             return String::new();
         };
         let file = file.strip_prefix(&self.root).unwrap_or(file);
+        // The standard library's sources, wherever the toolchain lives.
+        let file = file
+            .find("/library/")
+            .filter(|_| file.contains("rust"))
+            .map_or(file.to_string(), |i| format!("<rust>{}", &file[i..]));
         match line {
             Some(l) => format!(" at {file}:{l}"),
             None => format!(" at {file}"),

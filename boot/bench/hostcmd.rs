@@ -23,6 +23,9 @@ pub struct Cmd {
     pub program: PathBuf,
     pub args: Vec<String>,
     pub env: Vec<(String, String)>,
+    /// The working directory, if not ours (rustup picks the toolchain by
+    /// it).
+    pub dir: Option<PathBuf>,
 }
 
 impl Cmd {
@@ -31,6 +34,7 @@ impl Cmd {
             program: program.into(),
             args: Vec::new(),
             env: Vec::new(),
+            dir: None,
         }
     }
 
@@ -49,6 +53,11 @@ impl Cmd {
         self
     }
 
+    pub fn dir(mut self, d: impl Into<PathBuf>) -> Cmd {
+        self.dir = Some(d.into());
+        self
+    }
+
     /// The same command run by `wrapper` (e.g. valgrind) with its own
     /// arguments first.
     pub fn wrapped(&self, wrapper: &Path, wrapper_args: &[&str]) -> Cmd {
@@ -59,6 +68,7 @@ impl Cmd {
             program: wrapper.to_path_buf(),
             args,
             env: self.env.clone(),
+            dir: self.dir.clone(),
         }
     }
 
@@ -105,7 +115,11 @@ impl Default for System {
 
 impl Exec for System {
     fn run(&self, cmd: &Cmd) -> Result<CmdOutput, String> {
-        let mut child = Command::new(&cmd.program)
+        let mut command = Command::new(&cmd.program);
+        if let Some(d) = &cmd.dir {
+            command.current_dir(d);
+        }
+        let mut child = command
             .args(&cmd.args)
             .envs(cmd.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
@@ -276,6 +290,8 @@ mod tests {
         assert!(ok.success);
         assert_eq!(ok.stdout, "out\n");
         assert_eq!(ok.stderr, "err\n");
+        let here = sys.run(&Cmd::new("pwd").dir("/tmp")).unwrap();
+        assert_eq!(here.stdout, "/tmp\n");
         let bad = sys.run(&Cmd::new("sh").args(["-c", "exit 3"])).unwrap();
         assert!(!bad.success);
         assert!(sys.run(&Cmd::new("/nonexistent/prog")).is_err());

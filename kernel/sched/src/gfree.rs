@@ -101,6 +101,7 @@ impl<T: SchedLink> LocalGFree<T> {
     ///
     /// # Safety
     /// `gp` must obey the ownership rule of [`crate::glist`].
+    #[inline]
     pub unsafe fn gfput<G>(&mut self, gp: NonNull<T>, global: impl FnOnce() -> G)
     where
         G: DerefMut<Target = GlobalGFree<T>>,

@@ -16,7 +16,7 @@
 
 use core::arch::asm;
 use core::mem::offset_of;
-use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU32, AtomicU64, Ordering};
 
 const IA32_GS_BASE: u32 = 0xC000_0101;
 
@@ -39,7 +39,17 @@ pub struct PerCpu {
     /// The G this core runs, null on g0: owned and typed by the runtime
     /// (`M::curg`); kept here so [`this_curg`] reads it in one instruction.
     pub curg: AtomicPtr<()>,
+    /// Reasons for the scheduler to leave its fast path on this core, one
+    /// bit each ([`ATTENTION_RESERVE_LOW`], [`ATTENTION_WIRED`]), set by
+    /// the layers above: one load tells `schedule` that nothing is special.
+    pub attention: AtomicU8,
 }
+
+/// `attention` bit: this core's reserve of frames for G-stack faults is
+/// below full (set and cleared by `mem::gstack`).
+pub const ATTENTION_RESERVE_LOW: u8 = 1;
+/// `attention` bit: a G is wired to this core's M (`runtime::wire`).
+pub const ATTENTION_WIRED: u8 = 2;
 
 impl PerCpu {
     /// The record of core `id`, not yet bound to a core.
@@ -51,6 +61,7 @@ impl PerCpu {
             online: AtomicBool::new(false),
             g0_stack_top: AtomicU64::new(0),
             curg: AtomicPtr::new(core::ptr::null_mut()),
+            attention: AtomicU8::new(ATTENTION_RESERVE_LOW),
         }
     }
 
@@ -104,6 +115,17 @@ pub fn this_cpu_id() -> u32 {
         asm!("mov {:e}, gs:[{off}]", out(reg) id, off = const offset_of!(PerCpu, id), options(nostack, readonly, preserves_flags));
     }
     id
+}
+
+/// This core's g0 stack top, read with one instruction (for `mcall`).
+#[inline]
+pub fn this_g0_stack_top() -> u64 {
+    let top: u64;
+    // SAFETY: as in `this_cpu`; an aligned 8-byte load of the field.
+    unsafe {
+        asm!("mov {}, gs:[{off}]", out(reg) top, off = const offset_of!(PerCpu, g0_stack_top), options(nostack, readonly, preserves_flags));
+    }
+    top
 }
 
 /// This core's `curg` word (null on g0), read with one instruction.

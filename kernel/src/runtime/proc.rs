@@ -40,6 +40,7 @@ use crate::arch::context::{self, Gobuf};
 use crate::arch::{cpu, percpu};
 use crate::runtime::g::{G, Gstatus};
 use crate::runtime::m::M;
+use crate::runtime::p::P;
 use crate::runtime::sched::{self, SCHED, allp};
 use crate::runtime::{time, trace};
 
@@ -59,9 +60,8 @@ pub use super::steal::{init_steal_order, steal_order};
 /// Context: on a G, interrupts off. Returns when the G is resumed.
 pub(crate) fn mcall(f: extern "C" fn(*mut Gobuf) -> !) {
     debug_assert!(!cpu::interrupts_enabled(), "mcall with interrupts on");
-    let m = crate::runtime::m::this_m();
-    let gp = m.curg().expect("mcall on g0");
-    let g0 = m.g0_stack_top.load(Ordering::Relaxed);
+    let gp = getg().expect("mcall on g0");
+    let g0 = percpu::this_g0_stack_top();
     // SAFETY: interrupts are off; `gp` is this M's running G (so we own its
     // context); g0's stack has no live frames while a G runs on this M.
     unsafe { context::mcall(gp.gobuf(), f, g0) };
@@ -120,7 +120,7 @@ pub(crate) fn getg() -> Option<&'static G> {
 /// `findRunnable`). Returns with a P held.
 ///
 /// Context: g0, interrupts off, holding a P.
-fn find_runnable(m: &'static M) -> (&'static G, bool) {
+fn find_runnable(m: &'static M) -> (&'static G, bool, &'static P) {
     loop {
         let pp = m.p().expect("findRunnable without a P");
         // Run due timers first (they may ready Gs into this P). Unlike Go,
@@ -135,7 +135,7 @@ fn find_runnable(m: &'static M) -> (&'static G, bool) {
         }
         if let Some((gp, inherit, source)) = findrunnable::find_runnable(&mut Finder { m, pp }) {
             let _ = source;
-            return (gp, inherit);
+            return (gp, inherit, pp);
         }
 
         // Step 6: nothing found. Give the P back, re-check, park.
@@ -143,7 +143,7 @@ fn find_runnable(m: &'static M) -> (&'static G, bool) {
         if SCHED.runqsize.load(Ordering::Acquire) != 0 {
             drop(s);
             if let Some(gp) = globrunqget(pp, glob_batch_max()) {
-                return (gp, false);
+                return (gp, false, pp);
             }
             continue;
         }
@@ -186,36 +186,59 @@ fn find_runnable(m: &'static M) -> (&'static G, bool) {
 /// Context: g0, interrupts off, holding a P.
 pub fn schedule() -> ! {
     let m = crate::runtime::m::this_m();
-    assert!(
+    // The M's own invariants, checked in the dev kernel that `cargo run`
+    // and `cargo test` boot (the release kernel that `bench` measures
+    // leaves them out; the hand-off checks — casgstatus, acquirep — stay
+    // in every build).
+    debug_assert!(
         m.locks.load(Ordering::Relaxed) == 0,
         "schedule: M{} holding locks",
         m.id
     );
-    assert!(
+    debug_assert!(
         m.curg().is_none(),
         "schedule: M{} still has a current G",
         m.id
     );
-    if m.spinning.load(Ordering::Relaxed) {
-        let pp = m.p().expect("schedule without a P");
-        assert!(
-            pp.runq.runqempty(),
-            "schedule: M{} spinning with local work",
-            m.id
-        );
+    debug_assert!(
+        !m.spinning.load(Ordering::Relaxed) || m.p().is_some_and(|pp| pp.runq.runqempty()),
+        "schedule: M{} spinning with local work",
+        m.id
+    );
+    // Anything special on this core? (One load: a frame reserve to refill,
+    // a wired G.)
+    if m.cpu.attention.load(Ordering::Relaxed) != 0 {
+        // Keep frames ready for this core's G-stack faults (no lock is held).
+        crate::mem::gstack::refill_this_cpu(&m.cpu);
+        if !m.wiredg.load(Ordering::Relaxed).is_null() {
+            let gp = super::wire::wait_for_wired(m);
+            execute(m, m.p().expect("a wired M keeps its P"), gp, false)
+        }
     }
-    // Keep frames ready for this core's G-stack faults (no lock is held here).
-    crate::mem::gstack::refill_this_cpu();
-    let (gp, inherit_time) = find_runnable(m);
+    let (gp, inherit_time, pp) = find_runnable(m);
     if m.spinning.load(Ordering::Relaxed) {
         resetspinning(m);
     }
-    execute(m, gp, inherit_time)
+    execute(m, pp, gp, inherit_time)
 }
 
 /// Run `gp` on this M (Go's `execute`): a new time slice unless inherited.
-fn execute(m: &'static M, gp: &'static G, inherit_time: bool) -> ! {
-    let pp = m.p().expect("execute without a P");
+#[inline(always)]
+fn execute(m: &'static M, pp: &'static P, gp: &'static G, inherit_time: bool) -> ! {
+    debug_assert!(
+        m.p().is_some_and(|p| core::ptr::eq(p, pp)),
+        "execute: M{} does not hold P{}",
+        m.id,
+        pp.id
+    );
+    // A wired G is never on a run queue (`runtime::wire`), so only a bug
+    // brings it here for another M: checked in the dev kernel.
+    if cfg!(debug_assertions)
+        && let Some(wm) = gp.wired_m()
+        && !core::ptr::eq(wm, m)
+    {
+        wired_elsewhere(m, gp, wm);
+    }
     check_stack(gp);
     m.set_curg(Some(gp));
     gp.m.store(m as *const M as *mut M, Ordering::Relaxed);
@@ -225,16 +248,29 @@ fn execute(m: &'static M, gp: &'static G, inherit_time: bool) -> ! {
         pp.schedtick.fetch_add(1, Ordering::Relaxed);
     }
     pp.stats.gs_run.fetch_add(1, Ordering::Relaxed);
-    trace::go_start(gp.goid());
+    trace::go_start(gp);
     // SAFETY: `gp` is now this M's running G; its context was saved by mcall
     // or built by newproc, and its stack belongs to no other M.
     unsafe { context::gogo(gp.gobuf()) }
 }
 
+#[cold]
+#[inline(never)]
+fn wired_elsewhere(m: &M, gp: &G, wm: &M) -> ! {
+    panic!(
+        "execute: G{} is wired to M{} but was about to run on M{}",
+        gp.goid(),
+        wm.id,
+        m.id
+    );
+}
+
 /// Resume `gp` immediately, keeping the time slice (used when a park is
 /// aborted by its unlock function).
+#[inline(never)]
 pub(crate) fn execute_now(gp: &'static G) -> ! {
-    execute(crate::runtime::m::this_m(), gp, true)
+    let m = crate::runtime::m::this_m();
+    execute(m, m.p().expect("execute without a P"), gp, true)
 }
 
 /// Panic if `gp`'s stack canary was overwritten, naming the G and the
@@ -267,11 +303,10 @@ fn stack_smashed(gp: &G) -> ! {
     );
 }
 
-/// Forget the current G (Go's `dropg`): the G is switching out, so its
-/// stack canary is checked here too.
+/// Forget the current G (Go's `dropg`). (Its stack canary is checked when
+/// it next runs, in `execute`, before anything runs on that stack again.)
 #[inline]
 pub(crate) fn dropg(m: &M, gp: &G) {
-    check_stack(gp);
     gp.m.store(core::ptr::null_mut(), Ordering::Relaxed);
     m.set_curg(None);
 }

@@ -110,10 +110,14 @@ fn nmi(frame: &InterruptStackFrame) {
         exit_qemu(ExitCode::Failure);
     }
     print_for_panic(format_args!(
-        "NMI on M{} (apic {}) {}: RIP {rip:#x}\n",
+        "NMI on M{} (apic {}) {}: RIP {rip:#x}\n{}\n",
         m.id,
         m.apic(),
         m.whereabouts(),
+        crate::arch::backtrace::Backtrace {
+            first: Some(rip),
+            rbp: crate::arch::backtrace::current_rbp(),
+        },
     ));
     if percpu::this_cpu_id() == 0 {
         // Give the other cores a moment to print their lines first.
