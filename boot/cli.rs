@@ -61,7 +61,9 @@ pub struct Cli {
         default_value = DEFAULT_SMP,
         long_help = "Cores, in QEMU's -smp syntax: a count N, or a topology \
                      N,sockets=S,dies=D,cores=C,threads=T (omitted levels are computed as QEMU \
-                     does). At most 255 cores. Every core becomes an M with its own P. \
+                     does). At most 1024 cores; past 255 (or with an APIC id above 254) the \
+                     guest needs x2APIC, which the runner then adds as for --x2apic. Every \
+                     core becomes an M with its own P. \
                      Topologies whose level sizes are not powers of two give non-contiguous \
                      APIC ids: --smp 6,sockets=2,cores=3 gives 0, 1, 2, 4, 5, 6."
     )]
@@ -83,13 +85,25 @@ pub struct Cli {
         value_enum,
         default_value_t = Accel::Tcg,
         long_help = "Accelerator. tcg (the default) emulates the CPU in software, one host \
-                     thread per core; it works everywhere, and its CPU model has no x2APIC and \
-                     no TSC-deadline timer. kvm runs the guest on the host CPU through /dev/kvm \
+                     thread per core; it works everywhere, and its CPU model has no TSC-deadline \
+                     timer and no x2APIC unless asked for (--x2apic, QEMU 9.0+). kvm runs the guest on the host CPU through /dev/kvm \
                      with -cpu host: near-native speed on a machine with real hardware \
                      virtualisation, but on hosts that are themselves VMs /dev/kvm may be \
                      paravirtual and far slower than TCG, so it is never chosen automatically."
     )]
     pub accel: Accel,
+
+    /// Offer the guest x2APIC: -machine q35 -cpu max,+x2apic (QEMU 9.0+)
+    #[arg(
+        long,
+        long_help = "Offer the guest x2APIC: QEMU's q35 machine and +x2apic on the CPU model \
+                     (-machine q35 -cpu max,+x2apic, or -cpu host,+x2apic with kvm). The \
+                     kernel then drives its APICs through MSRs and can address more than 255 \
+                     cores. Needs QEMU 9.0 or newer (QEMU 7.2's TCG has no x2APIC); \
+                     .ci/get-qemu10 fetches QEMU 10 beside the system's. Implied by an --smp \
+                     of more than 255 cores."
+    )]
+    pub x2apic: bool,
 
     /// Boot through UEFI (OVMF) instead of BIOS
     #[arg(
@@ -262,6 +276,7 @@ impl Cli {
             .smp(self.smp)
             .memory(self.memory)
             .accel(self.accel)
+            .x2apic(self.x2apic)
             .uefi(self.uefi)
             .gdb(self.gdb)
             .icount(self.icount);

@@ -13,6 +13,7 @@
 //! - [`help`] — the generated tail of `--help`;
 //! - [`run`] — the [`Run`] builder and the host-side checks;
 //! - [`smp`], [`memory`], [`accel`], [`ovmf`], [`bootopts`] — the checks;
+//!   [`x2apic`] — what a guest past 255 cores (or with `--x2apic`) needs;
 //! - [`qemu`] — the command line; [`exec`] — spawn, serial capture, timeout;
 //! - [`outcome`], [`exit`] — verdicts and exit statuses; [`gdb`] — attaching;
 //! - [`symbolize`] — naming the functions of the kernel's panic backtraces;
@@ -42,6 +43,7 @@ pub mod run;
 pub mod smp;
 pub mod symbolize;
 pub mod trace;
+pub mod x2apic;
 
 pub use accel::Accel;
 pub use error::RunError;

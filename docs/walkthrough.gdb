@@ -9,8 +9,8 @@ set confirm off
 set language rust
 define whoami
   set $m = $gs_base as *const gmp_kernel::runtime::m::M
-  set $mid = (*$m).id
-  set $curg = (*$m).curg.v.value.0
+  set $mid = (*$m).cpu.id
+  set $curg = (*$m).cpu.curg.v.value.0 as *const gmp_kernel::runtime::g::G
   printf "thread %d = M%d, curg = %#lx\n", $_thread, $mid, $curg as u64
 end
 
@@ -35,7 +35,7 @@ delete
 
 # 2. findRunnable (the portable part in kernel/sched/src/findrunnable.rs) on
 #    two different cores.
-hbreak gmp_sched::findrunnable::find_runnable<gmp_kernel::runtime::proc::Finder>
+hbreak gmp_sched::findrunnable::find_runnable<gmp_kernel::runtime::steal::Finder>
 set $seen = 0
 set $cores = 0
 set $stops = 0

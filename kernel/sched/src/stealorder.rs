@@ -101,6 +101,13 @@ impl RandomEnum {
     pub fn position(&self) -> u32 {
         self.pos
     }
+
+    /// The stride between consecutive Ps (mod the P count): with the
+    /// first position it names the whole pass, in two numbers however
+    /// many Ps there are.
+    pub fn stride(&self) -> u32 {
+        self.inc
+    }
 }
 
 impl Iterator for RandomEnum {

@@ -1,13 +1,21 @@
-//! ACPI: the MADT's list of cores (and, later, the PM timer).
+//! ACPI: the MADT's list of cores.
 //!
 //! The `acpi` crate parses the tables; all it needs from us is a way to read
 //! physical memory, which the bootloader's physical-memory mapping already
 //! gives, so "mapping" a region is address arithmetic and unmapping is free.
+//!
+//! A core appears in the MADT as a local APIC entry (type 0, an 8-bit id)
+//! or, when its id does not fit in 8 bits, as a local x2APIC entry (type 9,
+//! a 32-bit id): QEMU lists cores 0..=254 the first way and the rest the
+//! second. Both kinds are read, in table order (the order ACPI asks cores
+//! to be started in), and counted, so the boot log shows that an x2APIC
+//! entry was seen.
 
 use alloc::vec::Vec;
 use core::ptr::NonNull;
 
-use acpi::{AcpiHandler, AcpiTables, PhysicalMapping, platform::ProcessorState};
+use acpi::madt::{Madt, MadtEntry};
+use acpi::{AcpiHandler, AcpiTables, PhysicalMapping};
 use gmp_sched::cpus::MadtCpu;
 use x86_64::PhysAddr;
 
@@ -34,8 +42,12 @@ impl AcpiHandler for PhysMap {
 
 /// What the kernel takes from ACPI.
 pub struct Platform {
-    /// Every local APIC entry of the MADT, in table order.
+    /// Every local APIC and local x2APIC entry of the MADT, in table order.
     pub madt_cpus: Vec<MadtCpu>,
+    /// How many of them were local APIC entries (type 0).
+    pub xapic_entries: usize,
+    /// How many were local x2APIC entries (type 9).
+    pub x2apic_entries: usize,
 }
 
 /// Read the MADT through the RSDP the bootloader found.
@@ -43,16 +55,34 @@ pub fn read_platform(rsdp: u64) -> Result<Platform, &'static str> {
     // SAFETY: `rsdp` is the RSDP address the bootloader reported.
     let tables = unsafe { AcpiTables::from_rsdp(PhysMap, rsdp as usize) }
         .map_err(|_| "the ACPI tables are unreadable")?;
-    let info = tables
-        .platform_info()
+    let madt = tables
+        .find_table::<Madt>()
         .map_err(|_| "the ACPI MADT is missing or malformed")?;
-    let procs = info.processor_info.ok_or("the MADT lists no processors")?;
-    let mut madt_cpus = Vec::new();
-    for p in core::iter::once(&procs.boot_processor).chain(procs.application_processors.iter()) {
-        madt_cpus.push(MadtCpu {
-            apic_id: p.local_apic_id,
-            enabled: p.state != ProcessorState::Disabled,
+    let mut platform = Platform {
+        madt_cpus: Vec::new(),
+        xapic_entries: 0,
+        x2apic_entries: 0,
+    };
+    // Bit 0 of an entry's flags: the core is enabled (may be started).
+    for entry in madt.get().entries() {
+        let (apic_id, flags) = match entry {
+            MadtEntry::LocalApic(e) => {
+                platform.xapic_entries += 1;
+                (u32::from(e.apic_id), e.flags)
+            }
+            MadtEntry::LocalX2Apic(e) => {
+                platform.x2apic_entries += 1;
+                (e.x2apic_id, e.flags)
+            }
+            _ => continue,
+        };
+        platform.madt_cpus.push(MadtCpu {
+            apic_id,
+            enabled: flags & 1 != 0,
         });
     }
-    Ok(Platform { madt_cpus })
+    if platform.madt_cpus.is_empty() {
+        return Err("the MADT lists no processors");
+    }
+    Ok(platform)
 }
