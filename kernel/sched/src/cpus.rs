@@ -58,6 +58,7 @@ pub fn core_list(
     madt: &[MadtCpu],
     max: usize,
 ) -> Result<CoreList, CoreListError> {
+    // lab boot/core_list: begin
     let mut apic_ids = Vec::with_capacity(madt.len().max(1));
     apic_ids.push(bsp_apic_id);
     let mut left_out = 0;
@@ -82,6 +83,7 @@ pub fn core_list(
     // A MADT that omits the running core is odd but harmless: it still runs.
     let _ = seen_bsp;
     Ok(CoreList { apic_ids, left_out })
+    // lab boot/core_list: end
 }
 
 #[cfg(test)]

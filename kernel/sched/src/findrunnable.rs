@@ -69,6 +69,7 @@ pub trait Sources {
 /// must go idle (step 6).
 #[inline]
 pub fn find_runnable<S: Sources>(s: &mut S) -> Option<(S::G, bool, Source)> {
+    // lab fairness/check61: begin
     if s.fairness_enabled()
         && s.schedtick().is_multiple_of(GLOBAL_FAIRNESS_TICKS)
         && s.global_nonempty()
@@ -76,6 +77,8 @@ pub fn find_runnable<S: Sources>(s: &mut S) -> Option<(S::G, bool, Source)> {
     {
         return Some((g, false, Source::GlobalFairness));
     }
+    // lab fairness/check61: end
+    // lab schedule/find_runnable: begin
     if let Some((g, inherit)) = s.runqget() {
         return Some((
             g,
@@ -101,6 +104,7 @@ pub fn find_runnable<S: Sources>(s: &mut S) -> Option<(S::G, bool, Source)> {
         }
     }
     None
+    // lab schedule/find_runnable: end
 }
 
 #[cfg(test)]

@@ -58,6 +58,7 @@ pub(crate) fn wakep() {
         }
         return;
     }
+    // lab spinning/wakep: begin
     if SCHED.nmspinning.load(Ordering::Acquire) != 0
         || SCHED
             .nmspinning
@@ -74,6 +75,7 @@ pub(crate) fn wakep() {
             assert!(prev > 0, "wakep: negative nmspinning");
         }
     }
+    // lab spinning/wakep: end
 }
 
 /// Hand `pp` (or any idle P) to an idle M and wake it (Go's `startm`).
