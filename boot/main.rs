@@ -18,6 +18,7 @@ fn main() -> ExitCode {
     let mut cli = Cli::parse();
     match cli.command.take() {
         Some(Command::Bench(args)) => return status(gmp_metal::bench::run::main(args)),
+        Some(Command::Lab(args)) => return status(gmp_metal::lab::main(args)),
         Some(Command::LinuxBench { op, n }) => {
             return status(gmp_metal::bench::linux::main_with(&[op, n]));
         }

@@ -23,6 +23,8 @@ pub struct Cmd {
     pub program: PathBuf,
     pub args: Vec<String>,
     pub env: Vec<(String, String)>,
+    /// The working directory (the runner's own when `None`).
+    pub dir: Option<PathBuf>,
 }
 
 impl Cmd {
@@ -31,6 +33,7 @@ impl Cmd {
             program: program.into(),
             args: Vec::new(),
             env: Vec::new(),
+            dir: None,
         }
     }
 
@@ -49,6 +52,13 @@ impl Cmd {
         self
     }
 
+    /// Run in `dir` (cargo reads its configuration from the directory it
+    /// runs in).
+    pub fn dir(mut self, dir: impl Into<PathBuf>) -> Cmd {
+        self.dir = Some(dir.into());
+        self
+    }
+
     /// The same command run by `wrapper` (e.g. valgrind) with its own
     /// arguments first.
     pub fn wrapped(&self, wrapper: &Path, wrapper_args: &[&str]) -> Cmd {
@@ -59,6 +69,7 @@ impl Cmd {
             program: wrapper.to_path_buf(),
             args,
             env: self.env.clone(),
+            dir: self.dir.clone(),
         }
     }
 
@@ -105,7 +116,11 @@ impl Default for System {
 
 impl Exec for System {
     fn run(&self, cmd: &Cmd) -> Result<CmdOutput, String> {
-        let mut child = Command::new(&cmd.program)
+        let mut command = Command::new(&cmd.program);
+        if let Some(dir) = &cmd.dir {
+            command.current_dir(dir);
+        }
+        let mut child = command
             .args(&cmd.args)
             .envs(cmd.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
