@@ -181,6 +181,15 @@ pub struct Cli {
     #[arg(long)]
     pub print_qemu: bool,
 
+    /// Print the path of the kernel ELF this runner boots, and exit
+    #[arg(
+        long,
+        long_help = "Print the path of the kernel ELF (with debug info) this runner boots, and \
+                     exit without running anything: the file for gdb, readelf and gdb/gmp.py \
+                     (docs/WALKTHROUGH.md)."
+    )]
+    pub print_kernel_elf: bool,
+
     /// Pass STRING to the kernel as boot options WITHOUT checking it
     #[arg(
         long,

@@ -24,6 +24,10 @@ fn main() -> ExitCode {
         }
         None => {}
     }
+    if cli.print_kernel_elf {
+        println!("{}", gmp_metal::KERNEL_ELF);
+        return status(gmp_metal::exit::SUCCESS);
+    }
     if let Some(msg) = cli.misplaced_subcommand() {
         eprintln!("error: {msg}");
         return status(gmp_metal::exit::USAGE);
