@@ -68,7 +68,7 @@ registry! {
     "test-fairness" => "experiments/fairness61.rs":
         "experiment: a respawn chain vs a G in the global queue (procs=1 preempt=off runnext=off)";
     "test-timeslice" => "experiments/timeslice.rs":
-        "experiment: two hogs share one P; counts P hand-offs per forcepreempt (procs=1)";
+        "experiment: two hogs share one P; counts P hand-overs per forcepreempt (procs=1)";
     "test-runnext" => "experiments/runnext.rs":
         "experiment: how many ring Gs run before a G readied by a send (procs=1 preempt=off)";
     "test-spinning" => "experiments/spinning.rs":
