@@ -70,7 +70,7 @@ fn cargo_run_commands(md: &str) -> Vec<String> {
     let mut found = Vec::new();
     let mut paragraph = String::new();
     let mut fenced = false;
-    let mut take = |text: &str, found: &mut Vec<String>| {
+    let take = |text: &str, found: &mut Vec<String>| {
         let mut rest = text;
         while let Some(at) = rest.find("cargo run") {
             let cmd = &rest[at..];
