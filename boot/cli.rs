@@ -217,7 +217,7 @@ pub struct Cli {
 #[derive(clap::Subcommand, Debug)]
 pub enum Command {
     /// Benchmarks: switch, spawn and channel costs in the kernel, with
-    /// --compare beside Go and Linux threads on the host
+    /// --compare beside Go, Linux threads, tokio and may on the host
     Bench(BenchArgs),
     /// The labs of docs/LABS.md: start one (cut its holes), grade it, reset it
     Lab(LabArgs),

@@ -17,7 +17,7 @@
 //! - [`outcome`], [`exit`] — verdicts and exit statuses; [`gdb`] — attaching;
 //! - [`symbolize`] — naming the functions of the kernel's panic backtraces;
 //! - [`bench`] — `gmp-metal bench`: the in-kernel benchmarks and the host
-//!   comparison with Go and Linux threads;
+//!   comparison with Go, Linux threads, tokio and may;
 //! - [`lab`] — `gmp-metal lab`: the labs of docs/LABS.md (holes cut into
 //!   the scheduler, and their grader);
 //! - [`trace`] — `--trace`: the kernel's scheduler trace, parsed and

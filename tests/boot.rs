@@ -175,7 +175,7 @@ fn boot_options_with_commas_reach_the_kernel_intact() {
 #[test]
 fn uefi_boot_brings_all_cores_online() {
     if let Err(e) = Ovmf::find() {
-        println!("skipped: OVMF not found (install ovmf): {e}");
+        common::skip_or_fail(&format!("OVMF not found (install ovmf): {e}"));
         return;
     }
     let o = boot(Run::new().uefi(true).smp("4").boot_opt("workload=boot"));

@@ -125,3 +125,30 @@ fn getg_is_right_even_when_a_g_moves_between_cores_inside_it() {
         expect_line(&o, &["getg:", "wrong answers: 0"]);
     }
 }
+
+/// `wire` (Go's LockOSThread counterpart): a wired G stays on its core
+/// through yields, sleeps, preemption and channel waits.
+#[test]
+fn a_wired_g_stays_on_its_core() {
+    for smp in ["2", "4"] {
+        let o = run_ok(smp, "test-wire", &[]);
+        expect_line(&o, &["wire: a G wired to M", "stayed there through 300"]);
+    }
+}
+
+/// chan-pingpong-2p wires its two Gs to two cores, so every hand-off
+/// crosses Ps (unwired, 0 of 2000 did: the pair shared one P).
+#[test]
+fn the_cross_p_ping_pong_really_crosses() {
+    let o = run_ok("2", "bench", &["procs=2", "bench=chan-pingpong-2p"]);
+    let line = line_with(&o, "BENCH-NOTE chan-pingpong-2p").unwrap_or_default();
+    let nums: Vec<u64> = line
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    check(
+        &o,
+        nums.len() >= 2 && nums[1] > 0 && nums[0] * 100 >= nums[1] * 99,
+        format!("at least 99% of the hand-offs must cross Ps: {line:?}"),
+    );
+}

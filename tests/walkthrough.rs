@@ -8,11 +8,12 @@
 //! two different cores (gdb threads) and prints a G, and the goroutine
 //! commands of `gdb/gmp.py` tell a consistent story at the first overflow
 //! of a ring (see [`goroutine_commands_agree_with_each_other`]). The gdb
-//! step needs a
-//! QEMU waiting for a debugger: `--gdb` always uses port 1234, so the test
+//! step needs a QEMU waiting for a debugger: `--gdb` always uses port 1234,
+//! so the test
 //! boots the same machine with `-gdb tcp::PORT -S` (what `-s -S` means, on
 //! a free port). Without readelf or gdb on the host the tests say
-//! "skipped: ... not found" and pass. (`cargo build -v`, the page's third
+//! "skipped: ... not found" and pass, except under `CI=true`, where they
+//! fail (`.ci/run` installs both). (`cargo build -v`, the page's third
 //! command, is the script's `build` step; a test cannot run cargo on its
 //! own target directory.)
 
@@ -60,7 +61,7 @@ fn hex_after(out: &str, key: &str) -> Option<u64> {
 #[test]
 fn the_elf_entry_point_is_the_kernel_start_symbol() {
     if !have("readelf") {
-        eprintln!("skipped: readelf not found");
+        common::skip_or_fail("readelf not found (apt install binutils)");
         return;
     }
     let o = script("readelf", None);
@@ -99,7 +100,7 @@ fn threads_stopped_in(out: &str, what: &str) -> BTreeSet<u32> {
 #[test]
 fn gdb_stops_in_schedule_and_find_runnable_on_two_cores_and_prints_a_g() {
     if !have("gdb") {
-        eprintln!("skipped: gdb not found");
+        common::skip_or_fail("gdb not found (apt install gdb)");
         return;
     }
     let port = free_port();

@@ -23,17 +23,17 @@ pub const BENCH_MEMORY: &str = "4G";
 pub const BENCH_RUNS: u32 = 3;
 
 /// Runs the in-kernel benchmarks (workload=bench) and, with --compare,
-/// the same operations in Go and with Linux threads on the host.
+/// the same operations in Go, with Linux threads, tokio and may on the host.
 #[derive(clap::Args, Debug, Clone)]
 #[command(
     after_long_help = "Units: with --icount every time figure of ours is in instructions (the guest \
 TSC counts executed instructions under -icount shift=0,sleep=off), compared with callgrind's \
-instruction counts of the Go and Linux programs. Without --icount, TCG times are emulated time \
+instruction counts of the Go, Linux, tokio and may programs. Without --icount, TCG times are emulated time \
 and are not compared. --accel kvm gives real time only on a host with hardware virtualisation.\n\n\
 Examples:\n  \
 cargo run --release -- bench --icount --compare --json bench.json\n  \
 cargo run --release -- bench switch-raw spawn-warm --icount\n  \
-cargo run --release -- bench --host-only --compare     (no QEMU: Go and Linux figures only)"
+cargo run --release -- bench --host-only --compare     (no QEMU: the host programs only)"
 )]
 pub struct BenchArgs {
     /// Benchmarks to run (default: all), e.g. switch-raw spawn-warm
@@ -56,7 +56,7 @@ pub struct BenchArgs {
     #[arg(long, value_enum, default_value_t = Accel::Tcg)]
     pub accel: Accel,
 
-    /// Also run the same operations in Go and with Linux threads on the host
+    /// Also run the same operations in Go, with Linux threads, tokio and may on the host
     #[arg(long)]
     pub compare: bool,
 

@@ -23,7 +23,8 @@ pub struct Cmd {
     pub program: PathBuf,
     pub args: Vec<String>,
     pub env: Vec<(String, String)>,
-    /// The working directory (the runner's own when `None`).
+    /// The working directory, if not ours (rustup picks the toolchain by
+    /// it).
     pub dir: Option<PathBuf>,
 }
 
@@ -52,10 +53,8 @@ impl Cmd {
         self
     }
 
-    /// Run in `dir` (cargo reads its configuration from the directory it
-    /// runs in).
-    pub fn dir(mut self, dir: impl Into<PathBuf>) -> Cmd {
-        self.dir = Some(dir.into());
+    pub fn dir(mut self, d: impl Into<PathBuf>) -> Cmd {
+        self.dir = Some(d.into());
         self
     }
 
@@ -117,8 +116,8 @@ impl Default for System {
 impl Exec for System {
     fn run(&self, cmd: &Cmd) -> Result<CmdOutput, String> {
         let mut command = Command::new(&cmd.program);
-        if let Some(dir) = &cmd.dir {
-            command.current_dir(dir);
+        if let Some(d) = &cmd.dir {
+            command.current_dir(d);
         }
         let mut child = command
             .args(&cmd.args)
@@ -291,6 +290,8 @@ mod tests {
         assert!(ok.success);
         assert_eq!(ok.stdout, "out\n");
         assert_eq!(ok.stderr, "err\n");
+        let here = sys.run(&Cmd::new("pwd").dir("/tmp")).unwrap();
+        assert_eq!(here.stdout, "/tmp\n");
         let bad = sys.run(&Cmd::new("sh").args(["-c", "exit 3"])).unwrap();
         assert!(!bad.success);
         assert!(sys.run(&Cmd::new("/nonexistent/prog")).is_err());

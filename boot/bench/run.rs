@@ -15,7 +15,7 @@ use gmp_sched::options::KEYS;
 use super::args::BenchArgs;
 use super::callgrind::Callgrind;
 use super::catalog::{self, fib_procs};
-use super::compare::{self, Plan, go, linux::LinuxBench};
+use super::compare::{self, Peers, Plan, go, linux::LinuxBench, rust};
 use super::host_env::HostEnv;
 use super::hostcmd::{Exec, System};
 use super::kernel_output::{self, KernelReport};
@@ -198,7 +198,18 @@ pub fn compare_side(
         say("building the Go benchmarks (offline, GOTOOLCHAIN=local)");
         go::build(exec, &g, std::path::Path::new(go::GO_SOURCES))
     });
-    compare::run(exec, &plan, go, linux, Callgrind::find(), say)
+    let rust = rust::find_cargo().and_then(|cargo| {
+        say("building the tokio and may benchmarks (cargo build --release --offline)");
+        rust::build(
+            exec,
+            &cargo,
+            std::path::Path::new(rust::RUST_SOURCES),
+            std::path::Path::new(rust::RUST_TARGET),
+            say,
+        )
+    });
+    let peers = Peers { go, linux, rust };
+    compare::run(exec, &plan, peers, Callgrind::find(), say)
 }
 
 /// The whole command: the exit status.

@@ -24,9 +24,11 @@ const RIGHT: f64 = 20.0;
 const TOP: f64 = 50.0;
 const BOTTOM: f64 = 90.0;
 
-/// Series colours: ours, Go, Linux.
-const COLOURS: [&str; 3] = ["#d9480f", "#1c7ed6", "#5c940d"];
-const SERIES: [&str; 3] = ["gmp-metal", "Go", "Linux threads"];
+/// Series colours: ours, then the tools in [`Tool::ALL`] order.
+const COLOURS: [&str; 5] = ["#d9480f", "#1c7ed6", "#5c940d", "#7048e8", "#e67700"];
+const SERIES: [&str; 5] = ["gmp-metal", "Go", "Linux threads", "tokio", "may"];
+/// Horizontal room for one legend entry: five fit in the plot's width.
+const LEGEND_STEP: f64 = 130.0;
 
 /// Escapes text for XML.
 pub fn esc(s: &str) -> String {
@@ -50,7 +52,7 @@ fn open(s: &mut String, title: &str) {
 
 fn legend(s: &mut String, names: &[&str], colours: &[&str]) {
     for (i, (n, c)) in names.iter().zip(colours).enumerate() {
-        let x = LEFT + i as f64 * 150.0;
+        let x = LEFT + i as f64 * LEGEND_STEP;
         let _ = writeln!(
             s,
             r#"<rect x="{x}" y="32" width="10" height="10" fill="{c}"/><text x="{}" y="41">{}</text>"#,
@@ -78,7 +80,7 @@ pub fn comparison_groups(r: &BenchReport) -> (Unit, Vec<Group>) {
             if let Some(o) = row.ours.as_ref().filter(|o| o.unit == unit) {
                 bars.push((0, o.value));
             }
-            for (i, t) in [(1, Tool::Go), (2, Tool::Linux)] {
+            for (i, t) in (1..).zip(Tool::ALL) {
                 let v = row.side(t).and_then(|sd| match unit {
                     Unit::Ns => sd.ns,
                     _ => sd.insn,
@@ -99,10 +101,13 @@ pub fn comparison_chart(r: &BenchReport) -> String {
     let what = if unit == Unit::Ns {
         "ns per operation (real time)"
     } else {
-        "instructions per operation (ours: icount; Go, Linux: callgrind, user space)"
+        "instructions per operation"
     };
     let mut s = String::new();
-    open(&mut s, &format!("gmp-metal vs Go vs Linux threads: {what}"));
+    open(
+        &mut s,
+        &format!("gmp-metal vs Go vs Linux threads vs tokio vs may: {what}"),
+    );
     legend(&mut s, &SERIES, &COLOURS);
     let values: Vec<f64> = groups
         .iter()
@@ -149,7 +154,7 @@ pub fn comparison_chart(r: &BenchReport) -> String {
     }
     let n = groups.len().max(1) as f64;
     let gw = (W - LEFT - RIGHT) / n;
-    let bw = (gw - 16.0) / 3.0;
+    let bw = (gw - 16.0) / SERIES.len() as f64;
     for (gi, (op, bars)) in groups.iter().enumerate() {
         let gx = LEFT + gi as f64 * gw + 8.0;
         for &(series, v) in bars {
@@ -187,7 +192,7 @@ pub fn comparison_chart(r: &BenchReport) -> String {
     if unit == Unit::Insn {
         let _ = writeln!(
             s,
-            r##"<text x="{LEFT}" y="{}" font-size="11" fill="#555">Linux threads and Go: user-space instructions only (work inside system calls is not counted)</text>"##,
+            r##"<text x="{LEFT}" y="{}" font-size="11" fill="#555">ours: icount; the others: callgrind, user-space instructions only (work inside system calls is not counted)</text>"##,
             H - 8.0
         );
     }

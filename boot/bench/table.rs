@@ -162,57 +162,47 @@ pub fn compare_table(r: &BenchReport) -> String {
     };
     let _ = writeln!(
         s,
-        "comparison, per operation: ours vs {} vs {}",
-        tool_name(Tool::Go),
-        tool_name(Tool::Linux)
+        "comparison, per operation: ours vs {}",
+        Tool::ALL.map(tool_name).join(" vs ")
     );
-    let _ = writeln!(
-        s,
-        "  {:<17}|{:>9} {:>8} |{:>8} {:>8} {:>6} {:>6} |{:>8} {:>8} {:>6} {:>6}",
-        "", "ours", "", "Go", "", "ours/", "ours/", "Linux", "", "ours/", "ours/"
-    );
-    let _ = writeln!(
-        s,
-        "  {:<17}|{:>9} {:>8} |{:>8} {:>8} {:>6} {:>6} |{:>8} {:>8} {:>6} {:>6}",
-        "operation", "insn", "ns", "insn", "ns", "Go in", "Go ns", "insn", "ns", "Lx in", "Lx ns"
-    );
-    for row in &r.rows {
-        let [oi, on] = ours_cells(row);
-        let g = side_cells(row.go.as_ref());
-        let l = side_cells(row.linux.as_ref());
-        let _ = writeln!(
-            s,
-            "  {:<17}|{:>9} {:>8} |{:>8} {:>8} {:>6} {:>6} |{:>8} {:>8} {:>6} {:>6}",
-            row.op, oi, on, g[0], g[1], g[2], g[3], l[0], l[1], l[2], l[3]
-        );
-    }
+    // Two tools per block: four in one line would not fit a terminal.
+    block(&mut s, r, [Tool::Go, Tool::Linux]);
+    block(&mut s, r, [Tool::Tokio, Tool::May]);
     let _ = writeln!(s, "  counterparts:");
     for p in PAIRS {
-        for (tool, side) in [(Tool::Go, p.go), (Tool::Linux, p.linux)] {
-            if let Some((op, what)) = side {
-                let _ = writeln!(s, "    {:<17} {:<6} {op}: {what}", p.ours, short(tool));
+        for tool in Tool::ALL {
+            if let Some(c) = p.counterpart(tool) {
+                let _ = writeln!(
+                    s,
+                    "    {:<17} {:<6} {}: {}",
+                    p.ours,
+                    short(tool),
+                    c.op,
+                    c.what
+                );
             }
         }
     }
     let _ = writeln!(
         s,
-        "  insn: ours = every instruction the guest ran (icount); Go and Linux = callgrind's count \
+        "  insn: ours = every instruction the guest ran (icount); the others = callgrind's count \
          of user-space instructions, two iteration counts with the difference divided out"
     );
     let _ = writeln!(
         s,
-        "  +: the host kernel's work inside futex, sched_yield and clone is not counted, so the \
-         Linux figure is a lower bound and the ratio (<) an upper bound; Go's counts leave out \
-         its own system calls too (futex sleeps, mostly across two Ps)"
+        "  +: the host kernel's work inside futex, sched_yield and clone (Linux) and the eventfd \
+         write of every may spawn is not counted, so the figure is a lower bound and the ratio \
+         (<) an upper bound; Go's counts leave out its own system calls too (futex sleeps, \
+         mostly across two Ps); tokio's and may's other operations make none"
     );
     let ns_note = match r.run.timebase {
-        _ if r.kernel.benches.is_empty() => "ns: Go and Linux native (median of runs)",
-        Timebase::RealNs => "ns: ours in real time under KVM, Go and Linux native (median of runs)",
+        _ if r.kernel.benches.is_empty() => "ns: the others native (median of runs)",
+        Timebase::RealNs => "ns: ours in real time under KVM, the others native (median of runs)",
         Timebase::EmulatedNs => {
             "ns: ours is emulated TCG time, not comparable with native time, so no time ratio"
         }
         Timebase::Instructions => {
-            "ns: Go and Linux native (median of runs); ours is in instructions in this run \
+            "ns: the others native (median of runs); ours is in instructions in this run \
              (real time needs --accel kvm on real hardware)"
         }
     };
@@ -222,7 +212,7 @@ pub fn compare_table(r: &BenchReport) -> String {
         "  ratio ours/theirs: below 1 means ours is cheaper; formed only between like units"
     );
     for row in &r.rows {
-        for side in [row.go.as_ref(), row.linux.as_ref()].into_iter().flatten() {
+        for side in Tool::ALL.into_iter().filter_map(|t| row.side(t)) {
             for e in &side.errors {
                 let _ = writeln!(s, "  error {} {}: {e}", row.op, side.op);
             }
@@ -236,10 +226,90 @@ pub fn compare_table(r: &BenchReport) -> String {
     s
 }
 
+/// One block of the comparison: our figures beside two tools'. A row is
+/// in the block when either tool has a counterpart for it.
+fn block(s: &mut String, r: &BenchReport, [a, b]: [Tool; 2]) {
+    let has = |op: &str| {
+        PAIRS
+            .iter()
+            .any(|p| p.ours == op && (p.counterpart(a).is_some() || p.counterpart(b).is_some()))
+    };
+    let line = |s: &mut String, c: [&str; 11]| {
+        let _ = writeln!(
+            s,
+            "  {:<17}|{:>9} {:>8} |{:>8} {:>8} {:>6} {:>6} |{:>8} {:>8} {:>6} {:>6}",
+            c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10]
+        );
+    };
+    let (ra, rb) = (abbrev(a), abbrev(b));
+    let (ia, na, ib, nb) = (
+        format!("{ra} in"),
+        format!("{ra} ns"),
+        format!("{rb} in"),
+        format!("{rb} ns"),
+    );
+    line(
+        s,
+        [
+            "",
+            "ours",
+            "",
+            short(a),
+            "",
+            "ours/",
+            "ours/",
+            short(b),
+            "",
+            "ours/",
+            "ours/",
+        ],
+    );
+    line(
+        s,
+        [
+            "operation",
+            "insn",
+            "ns",
+            "insn",
+            "ns",
+            &ia,
+            &na,
+            "insn",
+            "ns",
+            &ib,
+            &nb,
+        ],
+    );
+    for row in r.rows.iter().filter(|row| has(&row.op)) {
+        let [oi, on] = ours_cells(row);
+        let x = side_cells(row.side(a));
+        let y = side_cells(row.side(b));
+        line(
+            s,
+            [
+                &row.op, &oi, &on, &x[0], &x[1], &x[2], &x[3], &y[0], &y[1], &y[2], &y[3],
+            ],
+        );
+    }
+}
+
+/// The tool's name over its columns.
 fn short(t: Tool) -> &'static str {
     match t {
         Tool::Go => "Go",
         Tool::Linux => "Linux",
+        Tool::Tokio => "tokio",
+        Tool::May => "may",
+    }
+}
+
+/// The tool's name in the ratio columns' headers.
+fn abbrev(t: Tool) -> &'static str {
+    match t {
+        Tool::Go => "Go",
+        Tool::Linux => "Lx",
+        Tool::Tokio => "tk",
+        Tool::May => "may",
     }
 }
 
@@ -249,7 +319,8 @@ fn mem_line(r: &BenchReport, s: &mut String) {
         .bench("mem-parked-g")
         .filter(|b| b.unit == Unit::Bytes);
     let go = r.compare.as_ref().and_then(|c| c.go.mem.as_ref());
-    if ours.is_none() && go.is_none() {
+    let rss = |t: Tool| r.compare.as_ref().and_then(|c| c.tool(t).rss.as_ref());
+    if ours.is_none() && go.is_none() && rss(Tool::Tokio).is_none() && rss(Tool::May).is_none() {
         return;
     }
     let ours_s = ours.map_or_else(|| "not run".into(), |b| format!("{} bytes", num(b.median)));
@@ -270,6 +341,31 @@ fn mem_line(r: &BenchReport, s: &mut String) {
         && g.bytes_per_g > 0.0
     {
         let _ = writeln!(s, "    ours/Go = {:.2}", o.median / g.bytes_per_g);
+    }
+    for (tool, what) in [
+        (Tool::Tokio, "tasks awaiting a oneshot"),
+        (Tool::May, "coroutines parked in a channel recv"),
+    ] {
+        let Some(m) = rss(tool) else {
+            continue;
+        };
+        let ratio = match ours {
+            Some(o) if m.bytes_per_task > 0.0 => {
+                format!(
+                    "; ours/{} = {:.2}",
+                    short(tool),
+                    o.median / m.bytes_per_task
+                )
+            }
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            s,
+            "    {} {} bytes (resident-set growth over {} {what}){ratio}",
+            short(tool),
+            num(m.bytes_per_task),
+            m.tasks
+        );
     }
 }
 

@@ -67,6 +67,12 @@ fn json_round_trips_everything() {
     assert_eq!(v["compare"]["go"]["version"], "go1.27.3");
     assert_eq!(v["rows"][1]["op"], "gosched-pingpong");
     assert_eq!(v["rows"][1]["go"]["insn"], 780.0);
+    assert_eq!(v["rows"][1]["tokio"]["op"], "yield-pingpong");
+    assert_eq!(v["rows"][1]["may"]["insn"], 300.0);
+    assert_eq!(v["rows"][5]["may"]["insn_lower_bound"], true);
+    assert_eq!(v["rows"][5]["tokio"]["insn_lower_bound"], false);
+    assert_eq!(v["compare"]["tokio"]["version"], "1.99.0");
+    assert_eq!(v["compare"]["may"]["rss"]["bytes_per_task"], 300.0);
     assert_eq!(v["targets"][0]["id"], "gosched");
     assert_eq!(v["targets"][0]["status"], "met");
     let bumped = text.replacen("\"schema\": 1", "\"schema\": 99", 1);
@@ -90,9 +96,9 @@ fn the_comparison_chart_is_svg_with_one_bar_per_figure() {
     let r = report_with(Some(fake_compare()), Timebase::Instructions);
     let (_, groups) = svg::comparison_groups(&r);
     let expected: usize = groups.iter().map(|g| g.1.len()).sum();
-    // switch-raw: ours+Linux; gosched: 3; runnext: Go; chan-1p: 3;
-    // chan-2p: Go+Linux; spawn-warm: 3.
-    assert_eq!(expected, 2 + 3 + 1 + 3 + 2 + 3);
+    // switch-raw: ours+Linux; gosched: ours and all four; runnext: Go;
+    // chan-1p: 5; chan-2p: Go+Linux; spawn-warm: 5.
+    assert_eq!(expected, 2 + 5 + 1 + 5 + 2 + 5);
     assert_eq!(bars(&svg::comparison_chart(&r), "bar"), expected);
 }
 
@@ -143,6 +149,10 @@ fn the_table_marks_missing_tools_as_skipped() {
     let text = table::render(&r);
     assert!(
         text.contains("ours vs Go (skipped) vs Linux threads ("),
+        "{text}"
+    );
+    assert!(
+        text.contains(") vs tokio (1.99.0) vs may (0.3.99)\n"),
         "{text}"
     );
     assert!(
@@ -205,4 +215,56 @@ fn the_header_says_the_unit_and_why_and_real_time_caveats_are_shown() {
     let text = table::render(&rt);
     let wake = text.lines().find(|l| l.contains("wake-latency")).unwrap();
     assert!(!wake.contains("meaningful only"), "{wake}");
+}
+
+#[test]
+fn tokio_and_may_have_their_own_block_and_memory_lines() {
+    let r = report_with(Some(fake_compare()), Timebase::Instructions);
+    let text = table::render(&r);
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("spawn-warm") && l.contains('|'))
+        .collect();
+    // One row per block: Go | Linux, then tokio | may.
+    assert_eq!(rows.len(), 2, "{text}");
+    let cols: Vec<&str> = rows[1].split('|').collect();
+    let tokio: Vec<&str> = cols[2].split_whitespace().collect();
+    let may: Vec<&str> = cols[3].split_whitespace().collect();
+    // Ours 700 insn against tokio's 1700 and may's 3600 (a lower bound:
+    // may's spawn writes an eventfd).
+    assert_eq!(tokio[0], "1700", "{}", rows[1]);
+    assert_eq!(tokio[2], "0.41", "{}", rows[1]);
+    assert_eq!(may[0], "3600+", "{}", rows[1]);
+    assert_eq!(may[2], "<0.19", "{}", rows[1]);
+    // No tokio or may counterpart for switch-raw: not in the second block.
+    let switch_rows = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("switch-raw") && l.contains('|'))
+        .count();
+    assert_eq!(switch_rows, 1, "{text}");
+    assert!(
+        text.contains("operation        |     insn       ns |    insn       ns  tk in  tk ns |"),
+        "{text}"
+    );
+    assert!(
+        text.contains("    chan-pingpong-1p  tokio  chan-pingpong: ping-pong over two mpsc channels of capacity 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "    tokio 300.0 bytes (resident-set growth over 1000 tasks awaiting a oneshot); ours/tokio = 14.33\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("    may 300.0 bytes (resident-set growth over 1000 coroutines"),
+        "{text}"
+    );
+    // Both blocks are as wide as the Go | Linux block always was.
+    let widths: Vec<usize> = text
+        .lines()
+        .filter(|l| l.contains('|'))
+        .map(str::len)
+        .collect();
+    assert!(widths.iter().all(|&w| w == widths[0]), "{widths:?}");
 }

@@ -489,8 +489,8 @@ pub static LABS: &[Lab] = &[
             Region {
                 id: "spinning/wakep",
                 file: "kernel/src/runtime/mpark.rs",
-                stub: "// Only if no M spins: claim the spinner (nmspinning 0 -> 1), then start an\n\
-                       // M spinning with an idle P, or give the claim back if there is none.\n\
+                stub: "// Claim the one spinner slot (nmspinning 0 -> 1), then start an M spinning\n\
+                       // with an idle P, or give the claim back if there is none.\n\
                        panic!(\"lab spinning: not implemented yet\")\n",
             },
         ],

@@ -19,6 +19,46 @@ use std::time::Duration;
 
 use gmp_metal::{Outcome, Run};
 
+/// Whether this is a CI run: `CI=true` (what `.ci/run`'s caller and CI
+/// services set).
+pub fn on_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
+}
+
+/// A test that cannot run because a host tool (Go, Chromium, gdb, OVMF,
+/// valgrind...) is missing. Locally it prints `skipped: REASON` and
+/// returns, and the test passes: a developer need not install everything.
+/// On CI it fails, since `.ci/run` installs every such tool and a skip
+/// there would hide a broken install.
+#[track_caller]
+pub fn skip_or_fail(reason: &str) {
+    skip_or_fail_on(on_ci(), reason);
+}
+
+/// [`skip_or_fail`] with the CI flag given, so both ways are testable
+/// whatever the environment.
+#[track_caller]
+pub fn skip_or_fail_on(ci: bool, reason: &str) {
+    if ci {
+        panic!("{reason}: it is missing on a CI machine; .ci/run installs it");
+    }
+    println!("skipped: {reason}");
+}
+
+#[test]
+fn a_missing_tool_skips_locally_and_fails_on_ci() {
+    // Locally: returns, so the test that called it passes.
+    skip_or_fail_on(false, "frobnicate not found");
+    // On CI: fails, saying what is missing and who installs it.
+    let e = std::panic::catch_unwind(|| skip_or_fail_on(true, "frobnicate not found"))
+        .expect_err("a missing tool fails on CI");
+    let msg = e.downcast_ref::<String>().expect("a formatted message");
+    assert_eq!(
+        msg,
+        "frobnicate not found: it is missing on a CI machine; .ci/run installs it"
+    );
+}
+
 /// Serial lines shown when an assertion fails.
 pub const TAIL_LINES: usize = 60;
 

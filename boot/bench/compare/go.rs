@@ -142,6 +142,7 @@ impl GoBench {
             },
             figures,
             mem: None,
+            rss: None,
             fib: Vec::new(),
             fib_params: None,
         };

@@ -80,6 +80,7 @@ impl LinuxBench {
             },
             figures,
             mem: None,
+            rss: None,
             fib: Vec::new(),
             fib_params: None,
         }

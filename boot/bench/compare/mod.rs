@@ -1,8 +1,8 @@
 //! `bench --compare`: the same operations done the way a user would pick
-//! instead of gmp-metal — Go's runtime and Linux threads — measured on the
-//! host in the same invocation.
+//! instead of gmp-metal — Go's runtime, Linux threads, tokio's tasks and
+//! may's stackful coroutines — measured on the host in the same invocation.
 //!
-//! Design note: each tool is optional. A missing `go` or `valgrind` turns
+//! Design note: each tool is optional. A missing `go`, `cargo` or `valgrind` turns
 //! into one "skipped" sentence with the install command, and the rest of
 //! the comparison still runs; an operation that fails keeps its error next
 //! to it instead of aborting the others. Each operation is timed natively
@@ -14,6 +14,7 @@
 pub mod go;
 pub mod linux;
 pub mod pairs;
+pub mod rust;
 
 use serde::{Deserialize, Serialize};
 
@@ -26,13 +27,20 @@ use super::hostcmd::{Cmd, Exec, median, run_host_line};
 pub enum Tool {
     Go,
     Linux,
+    Tokio,
+    May,
 }
 
 impl Tool {
+    /// Every tool, in the order of the table's columns.
+    pub const ALL: [Tool; 4] = [Tool::Go, Tool::Linux, Tool::Tokio, Tool::May];
+
     pub fn label(self) -> &'static str {
         match self {
             Tool::Go => "Go",
             Tool::Linux => "Linux threads",
+            Tool::Tokio => "tokio",
+            Tool::May => "may",
         }
     }
 }
@@ -74,6 +82,17 @@ pub struct MemFigure {
     pub heap_per_g: f64,
 }
 
+/// Memory per parked task as the growth of the resident set (tokio, may).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RssFigure {
+    /// Tasks parked at once.
+    pub tasks: u64,
+    /// `(rss_after - rss_before) / tasks`.
+    pub bytes_per_task: f64,
+    pub rss_before: u64,
+    pub rss_after: u64,
+}
+
 /// Wall time of the fib spawn tree at one `procs`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FibPoint {
@@ -90,6 +109,8 @@ pub struct ToolReport {
     pub figures: Vec<HostFigure>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mem: Option<MemFigure>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rss: Option<RssFigure>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fib: Vec<FibPoint>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -105,6 +126,7 @@ impl ToolReport {
             },
             figures: Vec::new(),
             mem: None,
+            rss: None,
             fib: Vec::new(),
             fib_params: None,
         }
@@ -122,11 +144,26 @@ impl ToolReport {
     }
 }
 
+/// Why a report read from older JSON has no tokio or may figures.
+const NOT_MEASURED: &str = "not measured by the runner that wrote this report";
+
+fn tokio_not_measured() -> ToolReport {
+    ToolReport::skipped(Tool::Tokio, NOT_MEASURED)
+}
+
+fn may_not_measured() -> ToolReport {
+    ToolReport::skipped(Tool::May, NOT_MEASURED)
+}
+
 /// Everything `--compare` measured.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CompareReport {
     pub go: ToolReport,
     pub linux: ToolReport,
+    #[serde(default = "tokio_not_measured")]
+    pub tokio: ToolReport,
+    #[serde(default = "may_not_measured")]
+    pub may: ToolReport,
     /// Why there are no instruction counts, if there are none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub insn_skipped: Option<String>,
@@ -137,15 +174,28 @@ impl CompareReport {
         match t {
             Tool::Go => &self.go,
             Tool::Linux => &self.linux,
+            Tool::Tokio => &self.tokio,
+            Tool::May => &self.may,
         }
     }
 
-    /// One line per skipped tool, as printed.
+    /// One line per skipped tool, as printed; tokio and may, built
+    /// together, share one line when they share the reason.
     pub fn skip_messages(&self) -> Vec<String> {
         let mut v = Vec::new();
         for t in [&self.go, &self.linux] {
             if let Some(r) = t.skip_reason() {
                 v.push(format!("skipped {}: {r}", t.tool.label()));
+            }
+        }
+        match (self.tokio.skip_reason(), self.may.skip_reason()) {
+            (Some(a), Some(b)) if a == b => v.push(format!("skipped tokio and may: {a}")),
+            (a, b) => {
+                for (t, r) in [(Tool::Tokio, a), (Tool::May, b)] {
+                    if let Some(r) = r {
+                        v.push(format!("skipped {}: {r}", t.label()));
+                    }
+                }
             }
         }
         if let Some(r) = &self.insn_skipped {
@@ -187,8 +237,15 @@ pub struct Plan {
     pub runs: u32,
     pub go_ops: Vec<OpPlan>,
     pub linux_ops: Vec<OpPlan>,
+    pub tokio_ops: Vec<OpPlan>,
+    pub may_ops: Vec<OpPlan>,
     /// Goroutines parked for the memory figure.
     pub parked_gs: u64,
+    /// tokio tasks parked for the memory figure.
+    pub parked_tokio: u64,
+    /// may coroutines parked for the memory figure: each stack is two
+    /// mappings, so Linux's default limit of 65530 allows about 32,000.
+    pub parked_may: u64,
     /// procs values of the fib tree (empty: no fib).
     pub fib_procs: Vec<u32>,
     pub fib: FibParams,
@@ -222,7 +279,19 @@ impl Plan {
                 op("futex-pingpong-2cpu", 50_000, [2_000, 6_000]),
                 op("spawn-join", 5_000, [500, 1_500]),
             ],
+            tokio_ops: vec![
+                op("yield-pingpong", 2_000_000, [10_000, 30_000]),
+                op("chan-pingpong", 1_000_000, [10_000, 30_000]),
+                op("spawn", 1_000_000, [5_000, 15_000]),
+            ],
+            may_ops: vec![
+                op("yield-pingpong", 2_000_000, [10_000, 30_000]),
+                op("chan-pingpong", 1_000_000, [10_000, 30_000]),
+                op("spawn", 500_000, [5_000, 15_000]),
+            ],
             parked_gs: 100_000,
+            parked_tokio: 100_000,
+            parked_may: 20_000,
             fib_procs,
             fib: KERNEL_FIB,
         }
@@ -242,7 +311,7 @@ impl Plan {
     /// Tiny counts: a quick look (and the tests), noisy figures.
     pub fn quick(runs: u32, fib_procs: Vec<u32>) -> Plan {
         let mut p = Plan::standard(runs, fib_procs);
-        for o in p.go_ops.iter_mut().chain(p.linux_ops.iter_mut()) {
+        for o in p.ops_mut() {
             o.native_n = (o.native_n / 100).max(100);
             o.callgrind_n = [
                 (o.callgrind_n[0] / 10).max(50),
@@ -250,7 +319,18 @@ impl Plan {
             ];
         }
         p.parked_gs = 10_000;
+        p.parked_tokio = 10_000;
+        p.parked_may = 2_000;
         p
+    }
+
+    /// Every tool's operations.
+    pub fn ops_mut(&mut self) -> impl Iterator<Item = &mut OpPlan> {
+        self.go_ops
+            .iter_mut()
+            .chain(self.linux_ops.iter_mut())
+            .chain(self.tokio_ops.iter_mut())
+            .chain(self.may_ops.iter_mut())
     }
 }
 
@@ -291,13 +371,20 @@ pub fn measure(
     fig
 }
 
-/// The whole comparison. `go` and `linux` are the tools found (or why
-/// not), `callgrind` likewise; `say` gets one progress line per step.
+/// The programs found or built for the comparison, or why not.
+pub struct Peers {
+    pub go: Result<go::GoBench, String>,
+    pub linux: Result<linux::LinuxBench, String>,
+    /// tokio and may: one Cargo project, built (or not) together.
+    pub rust: Result<rust::RustBench, String>,
+}
+
+/// The whole comparison. `peers` are the programs found (or why not),
+/// `callgrind` likewise; `say` gets one progress line per step.
 pub fn run(
     exec: &dyn Exec,
     plan: &Plan,
-    go: Result<go::GoBench, String>,
-    linux: Result<linux::LinuxBench, String>,
+    peers: Peers,
     callgrind: Result<Callgrind, String>,
     say: &mut dyn FnMut(&str),
 ) -> CompareReport {
@@ -305,17 +392,23 @@ pub fn run(
         Ok(c) => (Some(c), None),
         Err(r) => (None, Some(r)),
     };
-    let go = match go {
+    let go = match peers.go {
         Ok(g) => g.run_all(exec, plan, cg.as_ref(), say),
         Err(r) => ToolReport::skipped(Tool::Go, r),
     };
-    let linux = match linux {
+    let linux = match peers.linux {
         Ok(l) => l.run_all(exec, plan, cg.as_ref(), say),
         Err(r) => ToolReport::skipped(Tool::Linux, r),
     };
+    let [tokio, may] = [Tool::Tokio, Tool::May].map(|t| match &peers.rust {
+        Ok(r) => r.run_all(t, exec, plan, cg.as_ref(), say),
+        Err(reason) => ToolReport::skipped(t, reason.clone()),
+    });
     CompareReport {
         go,
         linux,
+        tokio,
+        may,
         insn_skipped,
     }
 }

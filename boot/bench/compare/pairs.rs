@@ -13,73 +13,143 @@ use super::{CompareReport, Tool};
 use crate::bench::kernel_output::{KernelReport, Unit};
 use crate::bench::timebase::Timebase;
 
+/// A host operation held against one of ours.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Counterpart {
+    pub op: &'static str,
+    /// What it is, for the table's legend.
+    pub what: &'static str,
+    /// It makes system calls in proportion to the count, whose work in
+    /// the host kernel callgrind does not see: its instruction count is a
+    /// lower bound (checked with `strace -c -f` at two counts).
+    pub syscalls: bool,
+}
+
+const fn peer(op: &'static str, what: &'static str) -> Option<Counterpart> {
+    Some(Counterpart {
+        op,
+        what,
+        syscalls: false,
+    })
+}
+
+const fn peer_with_syscalls(op: &'static str, what: &'static str) -> Option<Counterpart> {
+    Some(Counterpart {
+        op,
+        what,
+        syscalls: true,
+    })
+}
+
 /// One in-kernel benchmark and its host counterparts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Pair {
     pub ours: &'static str,
-    /// (Go op, what it is).
-    pub go: Option<(&'static str, &'static str)>,
-    /// (Linux op, what it is).
-    pub linux: Option<(&'static str, &'static str)>,
+    pub go: Option<Counterpart>,
+    pub linux: Option<Counterpart>,
+    pub tokio: Option<Counterpart>,
+    pub may: Option<Counterpart>,
+}
+
+impl Pair {
+    pub fn counterpart(&self, t: Tool) -> Option<Counterpart> {
+        match t {
+            Tool::Go => self.go,
+            Tool::Linux => self.linux,
+            Tool::Tokio => self.tokio,
+            Tool::May => self.may,
+        }
+    }
 }
 
 pub const PAIRS: &[Pair] = &[
     Pair {
         ours: "switch-raw",
         go: None,
-        linux: Some((
+        linux: peer(
             "swap",
             "bare register swap: callee-saved registers + rsp, hand-written asm",
-        )),
+        ),
+        tokio: None,
+        may: None,
     },
     Pair {
         ours: "gosched-pingpong",
-        go: Some((
+        go: peer(
             "gosched-pingpong",
             "two goroutines calling runtime.Gosched, GOMAXPROCS=1",
-        )),
-        linux: Some((
+        ),
+        linux: peer_with_syscalls(
             "yield-pingpong-1cpu",
             "two threads pinned to one CPU passing a turn with sched_yield",
-        )),
+        ),
+        tokio: peer(
+            "yield-pingpong",
+            "two tasks calling task::yield_now, current-thread runtime",
+        ),
+        may: peer(
+            "yield-pingpong",
+            "two coroutines calling coroutine::yield_now, one worker",
+        ),
     },
     Pair {
         ours: "runnext-handoff",
-        go: Some((
+        go: peer(
             "runnext-handoff",
             "sync.Mutex as a semaphore: Unlock readies the waiter into runnext, Lock parks",
-        )),
+        ),
         linux: None,
+        tokio: None,
+        may: None,
     },
     Pair {
         ours: "chan-pingpong-1p",
-        go: Some((
+        go: peer(
             "chan-pingpong-1p",
             "unbuffered channel ping-pong, GOMAXPROCS=1",
-        )),
-        linux: Some((
+        ),
+        linux: peer_with_syscalls(
             "futex-pingpong-1cpu",
             "futex wait/wake ping-pong, both threads pinned to one CPU",
-        )),
+        ),
+        tokio: peer(
+            "chan-pingpong",
+            "ping-pong over two mpsc channels of capacity 1 (tokio has no unbuffered one), \
+             current-thread runtime",
+        ),
+        may: peer(
+            "chan-pingpong",
+            "ping-pong over two mpsc channels (may's are unbounded), one worker",
+        ),
     },
     Pair {
         ours: "chan-pingpong-2p",
-        go: Some((
+        go: peer(
             "chan-pingpong-2p",
             "unbuffered channel ping-pong, GOMAXPROCS=2",
-        )),
-        linux: Some((
+        ),
+        linux: peer_with_syscalls(
             "futex-pingpong-2cpu",
             "futex wait/wake ping-pong, threads pinned to two CPUs",
-        )),
+        ),
+        tokio: None,
+        may: None,
     },
     Pair {
         ours: "spawn-warm",
-        go: Some((
+        go: peer(
             "spawn",
             "go f() + WaitGroup, one at a time, GOMAXPROCS=1 (free G list warm)",
-        )),
-        linux: Some(("spawn-join", "std::thread::spawn + join, pinned to one CPU")),
+        ),
+        linux: peer_with_syscalls("spawn-join", "std::thread::spawn + join, pinned to one CPU"),
+        tokio: peer(
+            "spawn",
+            "tokio::spawn + awaiting the JoinHandle, one at a time, current-thread runtime",
+        ),
+        may: peer_with_syscalls(
+            "spawn",
+            "coroutine spawn + join, one at a time, one worker (each spawn writes the worker's eventfd)",
+        ),
     },
 ];
 
@@ -115,6 +185,10 @@ pub struct Row {
     pub ours: Option<Ours>,
     pub go: Option<Side>,
     pub linux: Option<Side>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokio: Option<Side>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub may: Option<Side>,
 }
 
 impl Row {
@@ -122,6 +196,8 @@ impl Row {
         match t {
             Tool::Go => self.go.as_ref(),
             Tool::Linux => self.linux.as_ref(),
+            Tool::Tokio => self.tokio.as_ref(),
+            Tool::May => self.may.as_ref(),
         }
     }
 }
@@ -141,11 +217,11 @@ fn ratio(a: f64, b: f64) -> Option<f64> {
 fn side(
     compare: &CompareReport,
     tool: Tool,
-    op: Option<(&str, &str)>,
+    peer: Option<Counterpart>,
     ours: Option<&Ours>,
     tb: Timebase,
 ) -> Option<Side> {
-    let (op, _) = op?;
+    let Counterpart { op, syscalls, .. } = peer?;
     let report = compare.tool(tool);
     report.skip_reason().is_none().then_some(())?;
     let fig = report.figure(op);
@@ -160,7 +236,7 @@ fn side(
         _ => None,
     };
     Some(Side {
-        insn_lower_bound: tool == Tool::Linux && op != "swap",
+        insn_lower_bound: syscalls,
         op: op.to_string(),
         insn,
         ns,
@@ -176,10 +252,13 @@ pub fn rows(kernel: &KernelReport, compare: &CompareReport, tb: Timebase) -> Vec
         .iter()
         .map(|p| {
             let o = ours(kernel, tb, p.ours);
+            let side = |t: Tool| side(compare, t, p.counterpart(t), o.as_ref(), tb);
             Row {
                 op: p.ours.to_string(),
-                go: side(compare, Tool::Go, p.go, o.as_ref(), tb),
-                linux: side(compare, Tool::Linux, p.linux, o.as_ref(), tb),
+                go: side(Tool::Go),
+                linux: side(Tool::Linux),
+                tokio: side(Tool::Tokio),
+                may: side(Tool::May),
                 ours: o,
             }
         })

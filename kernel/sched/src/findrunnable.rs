@@ -70,9 +70,13 @@ pub trait Sources {
 #[inline]
 pub fn find_runnable<S: Sources>(s: &mut S) -> Option<(S::G, bool, Source)> {
     // lab fairness/check61: begin
-    if s.fairness_enabled()
+    // Go tests `schedtick % 61 == 0 && !sched.runq.empty()`; the three
+    // conditions are side-effect-free loads, so testing the cheapest and
+    // most often false one first (an empty global queue) gives the same
+    // decision for less work.
+    if s.global_nonempty()
+        && s.fairness_enabled()
         && s.schedtick().is_multiple_of(GLOBAL_FAIRNESS_TICKS)
-        && s.global_nonempty()
         && let Some(g) = s.globrunqget_one()
     {
         return Some((g, false, Source::GlobalFairness));

@@ -4,15 +4,19 @@
 //! Why FIFO: a channel serves its blocked senders and receivers in arrival
 //! order, so none of them waits forever while others keep being served.
 //!
+//! Why intrusive, as Go's: the links live in the waiter itself (Go's
+//! `sudog.next`/`prev`), and the waiter — a sudog on the blocked G's stack,
+//! which stays put while the G is parked — is linked in place. Queueing and
+//! dequeueing are a handful of pointer writes: no allocation, no slab, no
+//! lookup, which matters on the channel hand-off path (every blocked send
+//! or receive is one enqueue and one dequeue).
+//!
 //! Why removal of an arbitrary entry, in O(1): a `select` that blocks
 //! enqueues one sudog on *every* channel it names; when one case fires, the
 //! goroutine wakes, relocks the channels and withdraws its other sudogs
-//! (Go's `dequeueSudoG`). Go's queue is an intrusive doubly-linked list
-//! threaded through the sudogs. Here the links live in a slab owned by the
-//! queue, so the kernel may store any handle `W` (a sudog pointer, a G
-//! index): [`WaitQ::enqueue`] returns a [`WaitId`], and [`WaitQ::remove`]
-//! unlinks that entry in O(1) without searching. A generation number makes
-//! a stale id (already dequeued) harmless even after its slot is reused.
+//! (Go's `dequeueSudoG`). A waiter knows whether it is queued (a flag in its
+//! link, set by `enqueue`, cleared by whoever unlinks it), so withdrawing a
+//! sudog that a waker already took off the queue is a no-op.
 //!
 //! Why [`WaitQ::dequeue_claim`]: between a select's wake-up by one channel
 //! and its withdrawal from the others, its sudogs are still queued
@@ -20,54 +24,91 @@
 //! dequeuer that loses that CAS drops the sudog and takes the next one. The
 //! claim closure is where the kernel performs that CAS.
 //!
-//! Costs: `enqueue`, `dequeue`, `remove` O(1) (`enqueue` amortised: the slab
-//! grows to the queue's high-water mark and then only reuses slots);
-//! `remove_waiter`, `iter` O(n).
+//! The ownership rule (the contract of the `unsafe fn`s): a waiter handed
+//! to `enqueue` must stay valid and unmoved until it has left the queue
+//! (dequeued, claimed away or removed), must not be on another queue
+//! meanwhile, and the queue and its waiters' links are only touched under
+//! the one lock that guards the queue (the channel's).
 
-use alloc::vec::Vec;
+use core::cell::Cell;
+use core::marker::PhantomData;
+use core::ptr::NonNull;
 
-/// A handle to one entry of one [`WaitQ`], valid until that entry leaves
-/// the queue.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct WaitId {
-    slot: u32,
-    generation: u32,
+/// The links a waiter carries (Go's `sudog.next`, `prev`, and whether it
+/// is queued).
+pub struct WaitLink<T> {
+    next: Cell<Option<NonNull<T>>>,
+    prev: Cell<Option<NonNull<T>>>,
+    queued: Cell<bool>,
 }
 
-const NIL: u32 = u32::MAX;
-
-struct Node<W> {
-    generation: u32,
-    /// Neighbours in the queue, or (for a free node) `next` is the free list.
-    prev: u32,
-    next: u32,
-    item: Option<W>,
-}
-
-/// A FIFO of waiters with O(1) withdrawal of any one of them.
-pub struct WaitQ<W> {
-    nodes: Vec<Node<W>>,
-    first: u32,
-    last: u32,
-    free: u32,
-    len: usize,
-}
-
-impl<W> Default for WaitQ<W> {
+impl<T> Default for WaitLink<T> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<W> WaitQ<W> {
-    /// An empty queue; allocates nothing until the first `enqueue`.
+impl<T> WaitLink<T> {
+    /// Unlinked.
+    pub const fn new() -> Self {
+        WaitLink {
+            next: Cell::new(None),
+            prev: Cell::new(None),
+            queued: Cell::new(false),
+        }
+    }
+
+    /// Whether the waiter is on a queue now.
+    pub fn is_queued(&self) -> bool {
+        self.queued.get()
+    }
+}
+
+/// A type that can wait on a [`WaitQ`].
+///
+/// # Safety
+/// `wait_link` must return the same link for the life of the value, and
+/// no other code may write that link.
+pub unsafe trait Waiter: Sized {
+    fn wait_link(&self) -> &WaitLink<Self>;
+}
+
+/// A FIFO of waiters with O(1) withdrawal of any one of them.
+pub struct WaitQ<T: Waiter> {
+    first: Option<NonNull<T>>,
+    last: Option<NonNull<T>>,
+    len: usize,
+    _owns: PhantomData<*const T>,
+}
+
+// SAFETY: the queue only holds pointers to waiters, which the ownership
+// rule (module docs) keeps valid and reachable only under the queue's lock;
+// moving the queue between threads moves nothing else.
+unsafe impl<T: Waiter + Send> Send for WaitQ<T> {}
+
+impl<T: Waiter> Default for WaitQ<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The link of the waiter `w` points at.
+///
+/// # Safety
+/// `w` is valid (the ownership rule).
+unsafe fn link<'a, T: Waiter>(w: NonNull<T>) -> &'a WaitLink<T> {
+    // SAFETY: forwarded contract.
+    unsafe { w.as_ref() }.wait_link()
+}
+
+impl<T: Waiter> WaitQ<T> {
+    /// An empty queue.
     pub const fn new() -> Self {
         WaitQ {
-            nodes: Vec::new(),
-            first: NIL,
-            last: NIL,
-            free: NIL,
+            first: None,
+            last: None,
             len: 0,
+            _owns: PhantomData,
         }
     }
 
@@ -78,147 +119,112 @@ impl<W> WaitQ<W> {
 
     /// Whether no waiter is queued (Go: `q.first == nil`).
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.first.is_none()
     }
 
-    /// Queues `w` at the tail. O(1) amortised.
+    /// Queues `w` at the tail. O(1).
+    ///
+    /// # Safety
+    /// The ownership rule (module docs): `w` is valid, stays put until it
+    /// leaves this queue, and is on no queue now.
     #[inline]
-    pub fn enqueue(&mut self, w: W) -> WaitId {
-        let slot = self.alloc(w);
-        let n = &mut self.nodes[slot as usize];
-        n.prev = self.last;
-        n.next = NIL;
-        let generation = n.generation;
-        match self.last {
-            NIL => self.first = slot,
-            last => self.nodes[last as usize].next = slot,
+    pub unsafe fn enqueue(&mut self, w: NonNull<T>) {
+        // SAFETY: `w` is valid (contract); the last waiter is valid because
+        // it is queued (ownership rule).
+        unsafe {
+            let l = link(w);
+            debug_assert!(!l.queued.get(), "waitq: enqueue of a queued waiter");
+            l.next.set(None);
+            l.prev.set(self.last);
+            l.queued.set(true);
+            match self.last {
+                None => self.first = Some(w),
+                Some(last) => link(last).next.set(Some(w)),
+            }
         }
-        self.last = slot;
+        self.last = Some(w);
         self.len += 1;
-        WaitId { slot, generation }
     }
 
     /// Takes the waiter at the head. O(1).
     #[inline]
-    pub fn dequeue(&mut self) -> Option<W> {
-        match self.first {
-            NIL => None,
-            first => Some(self.unlink(first)),
-        }
+    pub fn dequeue(&mut self) -> Option<NonNull<T>> {
+        let w = self.first?;
+        // SAFETY: queued waiters are valid (ownership rule).
+        unsafe { self.unlink(w) };
+        Some(w)
     }
 
     /// Takes waiters from the head until `claim` accepts one, and returns
     /// it; every waiter `claim` rejects leaves the queue too (Go's
     /// `dequeue` dropping a select sudog whose `selectDone` CAS failed).
     #[inline]
-    pub fn dequeue_claim(&mut self, mut claim: impl FnMut(&W) -> bool) -> Option<W> {
+    pub fn dequeue_claim(
+        &mut self,
+        mut claim: impl FnMut(NonNull<T>) -> bool,
+    ) -> Option<NonNull<T>> {
         while let Some(w) = self.dequeue() {
-            if claim(&w) {
+            if claim(w) {
                 return Some(w);
             }
         }
         None
     }
 
-    /// Withdraws the entry `id` (Go's `dequeueSudoG`), keeping the others'
-    /// order. `None` if it already left the queue. O(1).
-    pub fn remove(&mut self, id: WaitId) -> Option<W> {
-        let n = self.nodes.get(id.slot as usize)?;
-        if n.generation != id.generation || n.item.is_none() {
-            return None;
+    /// Withdraws `w` if it is still queued (Go's `dequeueSudoG`), keeping
+    /// the others' order; false if it already left. O(1).
+    ///
+    /// # Safety
+    /// `w` is valid, and if it is queued, it is queued on this queue.
+    pub unsafe fn remove(&mut self, w: NonNull<T>) -> bool {
+        // SAFETY: forwarded contract.
+        if !unsafe { link(w) }.queued.get() {
+            return false;
         }
-        Some(self.unlink(id.slot))
-    }
-
-    /// Whether entry `id` is still queued. O(1).
-    pub fn contains(&self, id: WaitId) -> bool {
-        self.nodes
-            .get(id.slot as usize)
-            .is_some_and(|n| n.generation == id.generation && n.item.is_some())
+        // SAFETY: queued on this queue (contract).
+        unsafe { self.unlink(w) };
+        true
     }
 
     /// The waiter at the head, if any. O(1).
-    pub fn first(&self) -> Option<&W> {
-        match self.first {
-            NIL => None,
-            f => self.nodes[f as usize].item.as_ref(),
-        }
+    pub fn first(&self) -> Option<NonNull<T>> {
+        self.first
     }
 
     /// The waiters, head first.
-    pub fn iter(&self) -> impl Iterator<Item = &W> + '_ {
+    pub fn iter(&self) -> impl Iterator<Item = NonNull<T>> + '_ {
         let mut cur = self.first;
         core::iter::from_fn(move || {
-            if cur == NIL {
-                return None;
-            }
-            let n = &self.nodes[cur as usize];
-            cur = n.next;
-            n.item.as_ref()
+            let w = cur?;
+            // SAFETY: queued waiters are valid (ownership rule).
+            cur = unsafe { link(w) }.next.get();
+            Some(w)
         })
     }
 
+    /// Unlinks the queued waiter `w`.
+    ///
+    /// # Safety
+    /// `w` is queued on this queue.
     #[inline]
-    fn alloc(&mut self, w: W) -> u32 {
-        if self.free != NIL {
-            let slot = self.free;
-            let n = &mut self.nodes[slot as usize];
-            self.free = n.next;
-            n.item = Some(w);
-            return slot;
-        }
-        assert!(
-            self.nodes.len() < NIL as usize,
-            "waitq: more than 2^32-1 waiters"
-        );
-        self.nodes.push(Node {
-            generation: 0,
-            prev: NIL,
-            next: NIL,
-            item: Some(w),
-        });
-        (self.nodes.len() - 1) as u32
-    }
-
-    /// Unlinks a live node, puts it on the free list, returns its waiter.
-    #[inline]
-    fn unlink(&mut self, slot: u32) -> W {
-        let (prev, next) = {
-            let n = &self.nodes[slot as usize];
-            (n.prev, n.next)
-        };
-        match prev {
-            NIL => self.first = next,
-            p => self.nodes[p as usize].next = next,
-        }
-        match next {
-            NIL => self.last = prev,
-            x => self.nodes[x as usize].prev = prev,
+    unsafe fn unlink(&mut self, w: NonNull<T>) {
+        // SAFETY: `w` and its neighbours are queued, hence valid.
+        unsafe {
+            let l = link(w);
+            let (prev, next) = (l.prev.get(), l.next.get());
+            match prev {
+                None => self.first = next,
+                Some(p) => link(p).next.set(next),
+            }
+            match next {
+                None => self.last = prev,
+                Some(n) => link(n).prev.set(prev),
+            }
+            l.prev.set(None);
+            l.next.set(None);
+            l.queued.set(false);
         }
         self.len -= 1;
-        let n = &mut self.nodes[slot as usize];
-        n.generation = n.generation.wrapping_add(1);
-        n.prev = NIL;
-        n.next = self.free;
-        self.free = slot;
-        n.item.take().expect("waitq: unlinked a free node")
-    }
-}
-
-impl<W: PartialEq> WaitQ<W> {
-    /// Withdraws the first entry equal to `w`, keeping the others' order;
-    /// false if none is queued. O(n): prefer [`WaitQ::remove`] with the id.
-    pub fn remove_waiter(&mut self, w: &W) -> bool {
-        let mut cur = self.first;
-        while cur != NIL {
-            let n = &self.nodes[cur as usize];
-            if n.item.as_ref() == Some(w) {
-                self.unlink(cur);
-                return true;
-            }
-            cur = n.next;
-        }
-        false
     }
 }
 

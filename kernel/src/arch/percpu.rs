@@ -39,6 +39,10 @@ pub struct PerCpu {
     /// The G this core runs, null on g0: owned and typed by the runtime
     /// (`M::curg`); kept here so [`this_curg`] reads it in one instruction.
     pub curg: AtomicPtr<()>,
+    /// Set when this core's reserve of frames for G-stack faults is below
+    /// full (by the memory layer, `mem::gstack`), so the scheduler's check
+    /// before each switch is one load.
+    pub reserve_low: AtomicBool,
 }
 
 impl PerCpu {
@@ -51,6 +55,7 @@ impl PerCpu {
             online: AtomicBool::new(false),
             g0_stack_top: AtomicU64::new(0),
             curg: AtomicPtr::new(core::ptr::null_mut()),
+            reserve_low: AtomicBool::new(true),
         }
     }
 

@@ -179,20 +179,27 @@ static RESERVES: [Reserve; MAX_MS] = [const {
 /// Top up this core's reserve of zeroed frames.
 ///
 /// Context: g0 (or boot), interrupts off, no lock held.
-/// The check is inline (it runs on every `schedule`); the refill is not.
+/// The check is one flag of this core's record (it runs on every
+/// `schedule`); the refill is out of line.
 #[inline]
-pub fn refill_this_cpu() {
+pub fn refill_this_cpu(cpu: &crate::arch::percpu::PerCpu) {
     // On a G with interrupts on, the G could be preempted and moved between
     // reading `n` and storing it, racing its old M's own refill; a stack
     // fault inside the loop would race `take_reserved`. Either loses frames.
-    assert!(
+    debug_assert!(
         !x86_64::instructions::interrupts::are_enabled(),
         "refill_this_cpu: called with interrupts on (only g0 may refill)"
     );
-    let r = &RESERVES[crate::arch::percpu::this_cpu_id() as usize];
-    let n = r.n.load(Ordering::Relaxed);
-    if n < RESERVE {
-        refill(r, n);
+    debug_assert!(
+        core::ptr::eq(cpu, crate::arch::percpu::this_cpu()),
+        "refill_this_cpu: another core's record"
+    );
+    if cpu.reserve_low.load(Ordering::Relaxed) {
+        let r = &RESERVES[cpu.id as usize];
+        refill(r, r.n.load(Ordering::Relaxed));
+        if r.n.load(Ordering::Relaxed) == RESERVE {
+            cpu.reserve_low.store(false, Ordering::Relaxed);
+        }
     }
 }
 
@@ -216,6 +223,9 @@ fn take_reserved() -> Option<u64> {
         return None;
     }
     r.n.store(n - 1, Ordering::Relaxed);
+    crate::arch::percpu::this_cpu()
+        .reserve_low
+        .store(true, Ordering::Relaxed);
     // SAFETY: our own core's reserve, interrupts off (exception handler).
     Some(unsafe { (*r.frames.get())[n - 1] })
 }

@@ -11,6 +11,7 @@
 //! | `sync.Mutex`, `sync.WaitGroup`, `sync.Once` | [`Mutex`], [`WaitGroup`], [`Once`] |
 //! | a blocking system call | [`blocking_call`]`(ns)` (the P is handed off meanwhile) |
 //! | `runtime.GOMAXPROCS(0)`, `runtime.NumCPU()` | [`gomaxprocs`]`()`, [`ncpu`]`()` |
+//! | `runtime.LockOSThread()` | [`wire`]`()` (the G stays on its core, which keeps its P; see `runtime::wire`) |
 //!
 //! A workload is `pub fn run() -> Verdict`: `Ok(())` when everything it
 //! checked held, `Err(why)` naming the first thing that did not (see
@@ -35,6 +36,7 @@ pub use super::select::{RecvCase, SelectCase, SendCase, select};
 pub use super::syscall::blocking_call;
 pub use super::time::{nanotime, sleep};
 pub use super::waitgroup::WaitGroup;
+pub use super::wire::{unwire, wire};
 pub use crate::{kprint, kprintln, select};
 
 /// What a workload returns: `Ok(())`, or the first thing that went wrong.

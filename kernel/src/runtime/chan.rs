@@ -19,8 +19,10 @@
 use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 
+use core::ptr::NonNull;
 use gmp_sched::chanbuf::ChanBuf;
-use gmp_sched::waitq::{WaitId, WaitQ};
+
+use gmp_sched::waitq::{WaitLink, WaitQ, Waiter};
 
 use crate::runtime::g::{G, WaitReason};
 use crate::runtime::park::{goparkunlock, ready};
@@ -38,8 +40,8 @@ pub(crate) struct Sudog<T> {
     pub success: bool,
     /// Part of a `select`: wakers must win `g.select_done` first.
     pub is_select: bool,
-    /// Where the sudog sits in its queue, to withdraw it.
-    pub id: Option<WaitId>,
+    /// Its links in the channel's queue (Go's `sudog.next`, `prev`).
+    pub link: WaitLink<Sudog<T>>,
 }
 
 impl<T> Sudog<T> {
@@ -49,36 +51,31 @@ impl<T> Sudog<T> {
             elem,
             success: false,
             is_select: false,
-            id: None,
+            link: WaitLink::new(),
         }
     }
 }
 
-/// A queued sudog pointer.
-pub(crate) struct SudogPtr<T>(pub *mut Sudog<T>);
-
-impl<T> Clone for SudogPtr<T> {
-    fn clone(&self) -> Self {
-        *self
+// SAFETY: `link` is the sudog's own field, written only by the queue.
+unsafe impl<T> Waiter for Sudog<T> {
+    fn wait_link(&self) -> &WaitLink<Sudog<T>> {
+        &self.link
     }
 }
-impl<T> Copy for SudogPtr<T> {}
-impl<T> PartialEq for SudogPtr<T> {
-    fn eq(&self, other: &Self) -> bool {
-        core::ptr::eq(self.0, other.0)
-    }
-}
-impl<T> Eq for SudogPtr<T> {}
 
 // SAFETY: a sudog is only touched under its channel's lock (or by its own G
-// once dequeued and readied); the pointer may cross cores.
-unsafe impl<T: Send> Send for SudogPtr<T> {}
+// once dequeued and readied); its G pointer and links may cross cores.
+unsafe impl<T: Send> Send for Sudog<T> {}
+
+/// A queued sudog (on its blocked G's stack, which stays put while the G
+/// is parked).
+pub(crate) type SudogPtr<T> = NonNull<Sudog<T>>;
 
 /// The state under a channel's lock.
 pub(crate) struct ChanState<T> {
     pub buf: ChanBuf<T>,
-    pub recvq: WaitQ<SudogPtr<T>>,
-    pub sendq: WaitQ<SudogPtr<T>>,
+    pub recvq: WaitQ<Sudog<T>>,
+    pub sendq: WaitQ<Sudog<T>>,
     pub closed: bool,
 }
 
@@ -100,9 +97,9 @@ impl<T: Send> Clone for Chan<T> {
 
 /// Claim a queued sudog for completion: always, unless it belongs to a
 /// select that another waker already won.
-pub(crate) fn claim<T>(sg: &SudogPtr<T>) -> bool {
+pub(crate) fn claim<T>(sg: SudogPtr<T>) -> bool {
     // SAFETY: queued sudogs are live (their G is parked) and we hold the lock.
-    let sg = unsafe { &*sg.0 };
+    let sg = unsafe { sg.as_ref() };
     // SAFETY: `g` was set when the sudog was queued; Gs are never freed.
     let g = unsafe { &*sg.g };
     !sg.is_select
@@ -119,10 +116,10 @@ pub(crate) fn claim<T>(sg: &SudogPtr<T>) -> bool {
 pub(crate) unsafe fn complete<T>(sg: SudogPtr<T>, success: bool) {
     // SAFETY: the caller's contract; the G stays parked until goready.
     unsafe {
-        (*sg.0).success = success;
-        (*sg.0).id = None;
-        let g = &*(*sg.0).g;
-        g.param.store(sg.0 as u64, Ordering::Release);
+        let sgp = sg.as_ptr();
+        (*sgp).success = success;
+        let g = &*(*sgp).g;
+        g.param.store(sgp as u64, Ordering::Release);
         // The channel's lock is held, so interrupts are already off: Go's
         // `ready` directly (what `goready` does after disabling them).
         ready(g, true);
@@ -132,10 +129,12 @@ pub(crate) unsafe fn complete<T>(sg: SudogPtr<T>, success: bool) {
 impl<T: Send> ChanState<T> {
     /// Non-blocking receive attempt (lock held): `Some(Some(v))` got a value,
     /// `Some(None)` closed and drained, `None` would block.
+    #[inline]
     pub(crate) fn try_recv(&mut self) -> Option<Option<T>> {
         if let Some(sg) = self.sendq.dequeue_claim(claim::<T>) {
             // SAFETY: claimed sudog, lock held.
-            let sent = unsafe { (*sg.0).elem.take() }.expect("blocked sender without a value");
+            let sent =
+                unsafe { (*sg.as_ptr()).elem.take() }.expect("blocked sender without a value");
             let v = if self.buf.cap() == 0 {
                 sent
             } else {
@@ -161,6 +160,7 @@ impl<T: Send> ChanState<T> {
 
     /// Non-blocking send attempt (lock held): `Ok(())` sent, `Err(v)` would
     /// block. Panics on a closed channel.
+    #[inline]
     pub(crate) fn try_send(&mut self, v: T) -> Result<(), T> {
         if self.closed {
             panic!("send on closed channel");
@@ -168,7 +168,7 @@ impl<T: Send> ChanState<T> {
         if let Some(sg) = self.recvq.dequeue_claim(claim::<T>) {
             // SAFETY: claimed sudog, lock held.
             unsafe {
-                (*sg.0).elem = Some(v);
+                (*sg.as_ptr()).elem = Some(v);
                 complete(sg, true);
             }
             return Ok(());
@@ -205,9 +205,9 @@ impl<T: Send> Chan<T> {
         let mut sg = Sudog::new(Some(v));
         sg.g = gp;
         let sgp: *mut Sudog<T> = &mut sg;
-        let id = st.sendq.enqueue(SudogPtr(sgp));
-        // SAFETY: `sgp` points at our own live sudog; we hold the lock.
-        unsafe { (*sgp).id = Some(id) };
+        // SAFETY: our own sudog, which stays on this parked G's stack until
+        // a waker takes it off the queue; we hold the lock.
+        unsafe { st.sendq.enqueue(NonNull::new_unchecked(sgp)) };
         goparkunlock(&self.c.lock, st, WaitReason::ChanSend);
         // SAFETY: the waker finished with the sudog before readying us.
         if !unsafe { (*sgp).success } {
@@ -227,9 +227,8 @@ impl<T: Send> Chan<T> {
         let mut sg = Sudog::new(None);
         sg.g = gp;
         let sgp: *mut Sudog<T> = &mut sg;
-        let id = st.recvq.enqueue(SudogPtr(sgp));
-        // SAFETY: our own live sudog, lock held.
-        unsafe { (*sgp).id = Some(id) };
+        // SAFETY: as in `send`.
+        unsafe { st.recvq.enqueue(NonNull::new_unchecked(sgp)) };
         goparkunlock(&self.c.lock, st, WaitReason::ChanReceive);
         // SAFETY: the waker finished with the sudog before readying us.
         unsafe {
@@ -263,7 +262,7 @@ impl<T: Send> Chan<T> {
         while let Some(sg) = st.recvq.dequeue_claim(claim::<T>) {
             // SAFETY: claimed under the lock.
             unsafe {
-                (*sg.0).elem = None;
+                (*sg.as_ptr()).elem = None;
                 complete(sg, false);
             }
         }

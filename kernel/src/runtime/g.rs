@@ -165,6 +165,8 @@ pub struct G {
     park_site: AtomicPtr<Location<'static>>,
     /// The last status changes (see [`History`]).
     history: History,
+    /// The M this G is wired to (`runtime::wire`), null if none.
+    pub(crate) wired_m: AtomicPtr<M>,
 }
 
 // SAFETY: every field is either atomic or (`sched`, `entry`) touched only by
@@ -201,6 +203,7 @@ impl G {
             select_done: AtomicBool::new(false),
             park_site: AtomicPtr::new(core::ptr::null_mut()),
             history: History::new(),
+            wired_m: AtomicPtr::new(core::ptr::null_mut()),
         }
     }
 
@@ -267,7 +270,7 @@ impl G {
         ) {
             self.bad_casgstatus(actual, old, new, site);
         }
-        if History::worth_recording(old, new) {
+        if History::ENABLED && History::worth_recording(old, new) {
             self.history.record(new, site);
         }
     }
@@ -312,6 +315,14 @@ impl G {
         // SAFETY: only `&'static Location`s are stored; null before the
         // first park, when the caller's own location stands in.
         unsafe { site.as_ref() }.unwrap_or(Location::caller())
+    }
+
+    /// The M this G is wired to, if any (`runtime::wire`).
+    #[inline]
+    pub fn wired_m(&self) -> Option<&'static M> {
+        let m = self.wired_m.load(Ordering::Relaxed);
+        // SAFETY: Ms are static.
+        unsafe { m.as_ref() }
     }
 
     /// The G's last status changes.

@@ -13,6 +13,12 @@
 //! free for the new status), the M in the top 16 bits (kernel addresses
 //! have them all set, so they are restored when read) — and the TSC.
 //!
+//! The history is kept by the dev kernel — the one `cargo run` and `cargo
+//! test` boot, built with debug assertions — and left out of the release
+//! kernel that `bench` measures (two records cost about 35 instructions on
+//! a channel hand-off; see docs/BENCH.md). A failed `casgstatus` in a
+//! release kernel says so instead of printing an empty history.
+//!
 //! Only the G's current owner changes its status (see `runtime::g`), so the
 //! entries are written by one core at a time and need no atomics beyond
 //! relaxed ones; a racing second writer is exactly the bug that the failed
@@ -40,6 +46,9 @@ const M_SHIFT: u32 = 48;
 const ADDR_MASK: u64 = (1 << M_SHIFT) - 1;
 
 impl History {
+    /// Whether this kernel keeps histories (see the module docs).
+    pub const ENABLED: bool = cfg!(debug_assertions);
+
     pub const fn new() -> History {
         History {
             words: [const { AtomicU64::new(0) }; DEPTH],
@@ -113,6 +122,12 @@ pub struct Entry {
 
 impl fmt::Display for History {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !Self::ENABLED {
+            return write!(
+                f,
+                "  (this release kernel keeps no G history; boot the dev kernel, `cargo run` without --release, to see it)"
+            );
+        }
         write!(f, "  its last status changes, oldest first:")?;
         let now = cpu::rdtsc();
         for e in self.entries() {

@@ -66,6 +66,10 @@ pub struct M {
     pub parks: AtomicU64,
     /// Timer interrupts taken.
     pub ticks: AtomicU64,
+    /// The G wired to this M (`runtime::wire`), null if none.
+    pub(crate) wiredg: AtomicPtr<G>,
+    /// The wired G, once runnable again: handed here by its waker.
+    pub(crate) wired_ready: AtomicPtr<G>,
 }
 
 // SAFETY: the `UnsafeCell` fields are touched only by the M itself (module
@@ -88,6 +92,8 @@ impl M {
             first_steal_draw: AtomicU64::new(u64::MAX),
             parks: AtomicU64::new(0),
             ticks: AtomicU64::new(0),
+            wiredg: AtomicPtr::new(core::ptr::null_mut()),
+            wired_ready: AtomicPtr::new(core::ptr::null_mut()),
         }
     }
 

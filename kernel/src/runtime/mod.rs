@@ -39,6 +39,7 @@ pub mod trace;
 pub mod trap;
 pub mod waitgroup;
 pub mod watchdog;
+pub mod wire;
 
 pub use chan::Chan;
 pub use mutex::{Mutex, Once};

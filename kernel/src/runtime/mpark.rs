@@ -45,25 +45,56 @@ pub(crate) fn resetspinning(m: &M) {
     wakep();
 }
 
-/// Try to put one more M to work spinning: only if an M is idle, a P is
-/// idle and nobody spins already (Go's `wakep`).
+/// Try to put one more M to work spinning: only if a P is idle and nobody
+/// spins already (Go's `wakep`).
 ///
 /// Context: interrupts off.
+#[inline(always)]
 pub(crate) fn wakep() {
     if knobs().gm_model {
-        // Go 1.0 had no spinning: any idle M with any idle P is started.
-        let pp = sched::lock().pidleget();
-        if let Some(pp) = pp {
-            startm(Some(pp), false);
-        }
+        return wakep_gm();
+    }
+    if SCHED.nmspinning.load(Ordering::Acquire) != 0 {
         return;
     }
+    // No idle P: Go 1.21's `wakep` would win the nmspinning CAS, take
+    // sched.lock, find no P in `pidlegetSpinning`, leave word in
+    // `needspinning` (so the next M about to park spins instead) and give
+    // up. Leave the same word without the CAS and the lock (Go before 1.21
+    // returned here without it). Why no wake-up is lost: we store
+    // `needspinning` and then look at `npidle` again; an M that releases
+    // its P raises `npidle` and then reads `needspinning` in `stopm` under
+    // the lock (all SeqCst). Either it sees our word and spins, or our
+    // second look sees its idle P and we take the slow path.
+    if SCHED.npidle.load(Ordering::SeqCst) == 0 {
+        if SCHED.needspinning.load(Ordering::SeqCst) == 1 {
+            return; // the word is already left
+        }
+        SCHED.needspinning.store(1, Ordering::SeqCst);
+        if SCHED.npidle.load(Ordering::SeqCst) == 0 {
+            return;
+        }
+    }
+    wakep_slow();
+}
+
+/// `sched=gm`: Go 1.0 had no spinning: any idle M with any idle P starts.
+#[cold]
+fn wakep_gm() {
+    let pp = sched::lock().pidleget();
+    if let Some(pp) = pp {
+        startm(Some(pp), false);
+    }
+}
+
+/// Go 1.21's `wakep` proper: claim the one spinner slot, then an idle P.
+#[inline(never)]
+fn wakep_slow() {
     // lab spinning/wakep: begin
-    if SCHED.nmspinning.load(Ordering::Acquire) != 0
-        || SCHED
-            .nmspinning
-            .compare_exchange(0, 1, Ordering::AcqRel, Ordering::Relaxed)
-            .is_err()
+    if SCHED
+        .nmspinning
+        .compare_exchange(0, 1, Ordering::AcqRel, Ordering::Relaxed)
+        .is_err()
     {
         return;
     }
@@ -180,7 +211,9 @@ pub(crate) fn stopm(m: &'static M) {
         m.id
     );
     let mut s = sched::lock();
-    if SCHED.needspinning.load(Ordering::Acquire) == 1
+    // SeqCst: pairs with `wakep`'s store of the word before its second
+    // look at `npidle` (see there).
+    if SCHED.needspinning.load(Ordering::SeqCst) == 1
         && let Some(pp) = s.pidleget()
     {
         // Someone wanted an M for new work and found none idle (startm) or

@@ -32,7 +32,7 @@ where
     let m = crate::runtime::m::this_m();
     let pp = m.p().expect("go: this M holds no P");
     let newg = newproc1(pp, f);
-    trace::go_create(newg.goid());
+    trace::go_create(newg);
     proc::runqput(pp, newg, true);
     if SCHED.main_started.load(Ordering::Relaxed) {
         proc::wakep();
@@ -170,7 +170,8 @@ extern "C" fn goexit0(gp: *mut Gobuf) -> ! {
     // SAFETY: mcall passes the G that was running (Gobuf is its first field).
     let gp: &'static G = unsafe { &*(gp as *mut G) };
     let m = crate::runtime::m::this_m();
-    trace::go_end(gp.goid());
+    trace::go_end(gp);
+    crate::runtime::wire::release(m, gp);
     gp.casgstatus(Gstatus::Grunning, Gstatus::Gdead);
     proc::dropg(m, gp);
     gp.set_goid(0);

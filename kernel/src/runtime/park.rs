@@ -33,9 +33,13 @@ extern "C" fn gosched_m(gp: *mut Gobuf) -> ! {
     // SAFETY: mcall passes the running G (Gobuf first).
     let gp: &'static G = unsafe { &*(gp as *mut G) };
     let m = crate::runtime::m::this_m();
-    trace::go_stop(gp.goid(), StopReason::Yield);
+    trace::go_stop(gp, StopReason::Yield);
     gp.casgstatus(Gstatus::Grunning, Gstatus::Grunnable);
     proc::dropg(m, gp);
+    if let Some(wm) = gp.wired_m() {
+        crate::runtime::wire::requeue(gp, wm);
+        proc::schedule()
+    }
     proc::globrunqput(gp);
     if SCHED.main_started.load(Ordering::Relaxed) {
         proc::wakep();
@@ -61,7 +65,9 @@ fn park_irqs_off(unlockf: Option<UnlockFn>, lock: *const (), reason: WaitReason)
     let m = crate::runtime::m::this_m();
     let gp = m.curg().expect("gopark on g0");
     gp.set_waitreason(reason);
-    gp.set_park_site(Location::caller());
+    if super::ghistory::History::ENABLED {
+        gp.set_park_site(Location::caller());
+    }
     m.set_waitunlock(unlockf.map(|f| (f, lock)));
     proc::mcall_on(m, gp, park_m);
 }
@@ -70,7 +76,7 @@ extern "C" fn park_m(gp: *mut Gobuf) -> ! {
     // SAFETY: mcall passes the running G (Gobuf first).
     let gp: &'static G = unsafe { &*(gp as *mut G) };
     let m = crate::runtime::m::this_m();
-    trace::go_block(gp.goid(), gp.waitreason() as u8);
+    trace::go_block(gp);
     gp.casgstatus_at(Gstatus::Grunning, Gstatus::Gwaiting, gp.park_site());
     proc::dropg(m, gp);
     if let Some((unlockf, lock)) = m.take_waitunlock()
@@ -85,6 +91,7 @@ extern "C" fn park_m(gp: *mut Gobuf) -> ! {
 /// Park the current G while `guard` (of `lock`) is held; the lock is
 /// released on g0 once the G is switched out (Go's `goparkunlock`). A waker
 /// that needs the lock therefore always finds the G fully parked.
+#[inline]
 #[track_caller]
 pub fn goparkunlock<T>(lock: &IrqMutex<T>, guard: IrqMutexGuard<'_, T>, reason: WaitReason) {
     let were = guard.keep_locked_for_park();
@@ -117,9 +124,13 @@ extern "C" fn goyield_m(gp: *mut Gobuf) -> ! {
     // SAFETY: mcall passes the running G (Gobuf first).
     let gp: &'static G = unsafe { &*(gp as *mut G) };
     let m = crate::runtime::m::this_m();
-    trace::go_stop(gp.goid(), StopReason::YieldLocal);
+    trace::go_stop(gp, StopReason::YieldLocal);
     gp.casgstatus(Gstatus::Grunning, Gstatus::Grunnable);
     proc::dropg(m, gp);
+    if let Some(wm) = gp.wired_m() {
+        crate::runtime::wire::requeue(gp, wm);
+        proc::schedule()
+    }
     let pp = m.p().expect("goyield without a P");
     proc::runqput(pp, gp, false);
     proc::schedule()
@@ -142,10 +153,13 @@ pub fn goready(gp: &'static G) {
 #[inline]
 #[track_caller]
 pub(crate) fn ready(gp: &'static G, next: bool) {
+    if let Some(wm) = gp.wired_m() {
+        return crate::runtime::wire::ready_wired(gp, wm);
+    }
     let pp = crate::runtime::m::this_m()
         .p()
         .expect("ready: this M holds no P");
-    trace::go_unblock(gp.goid());
+    trace::go_unblock(gp);
     gp.casgstatus(Gstatus::Gwaiting, Gstatus::Grunnable);
     proc::runqput(pp, gp, next);
     proc::wakep();

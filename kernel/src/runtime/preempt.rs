@@ -102,17 +102,25 @@ pub fn preempt_from_interrupt() {
 }
 
 /// A safe point: yield if sysmon asked (every mode except `off`, which
-/// never asks). Called by runtime entry points on a G, interrupts on.
+/// never asks). Called by runtime entry points on a G, interrupts on; the
+/// common case (no request) is two loads, inline.
 ///
 /// The flag is read through [`getg`](proc::getg), and the M only once
 /// interrupts are off: with them on, this G may move to another core at any
 /// instruction, so an M read earlier may no longer be this G's M (the race
 /// explained at `proc::getg`).
+#[inline(always)]
 pub fn check_preempt() {
-    let Some(gp) = proc::getg() else { return };
-    if !gp.preempt.load(Ordering::Acquire) {
-        return;
+    if let Some(gp) = proc::getg()
+        && gp.preempt.load(Ordering::Acquire)
+    {
+        preempt_at_safe_point(gp);
     }
+}
+
+#[cold]
+#[inline(never)]
+fn preempt_at_safe_point(gp: &'static G) {
     let were = cpu::interrupts_disable_save();
     let m = crate::runtime::m::this_m();
     if m.locks.load(Ordering::Relaxed) == 0 && gp.preempt.swap(false, Ordering::Relaxed) {
@@ -122,13 +130,6 @@ pub fn check_preempt() {
         proc::mcall_on(m, gp, gopreempt_m);
     }
     cpu::interrupts_restore(were);
-}
-
-/// Keep this M (no preemption) until [`releasem`] (Go's `acquirem`).
-pub fn acquirem() -> &'static M {
-    let m = crate::runtime::m::this_m();
-    m.locks.fetch_add(1, Ordering::Relaxed);
-    m
 }
 
 /// Whether this G's M has preemption disabled ([`acquirem`]), read with
@@ -155,9 +156,13 @@ extern "C" fn gopreempt_m(gp: *mut Gobuf) -> ! {
     // SAFETY: mcall passes the running G (Gobuf first).
     let gp: &'static G = unsafe { &*(gp as *mut G) };
     let m = crate::runtime::m::this_m();
-    crate::runtime::trace::go_stop(gp.goid(), gmp_sched::trace::StopReason::Preempted);
+    crate::runtime::trace::go_stop(gp, gmp_sched::trace::StopReason::Preempted);
     gp.casgstatus(Gstatus::Grunning, Gstatus::Grunnable);
     proc::dropg(m, gp);
+    if let Some(wm) = gp.wired_m() {
+        crate::runtime::wire::requeue(gp, wm);
+        proc::schedule()
+    }
     proc::globrunqput(gp);
     proc::wakep();
     proc::schedule()

@@ -186,26 +186,31 @@ fn find_runnable(m: &'static M) -> (&'static G, bool) {
 /// Context: g0, interrupts off, holding a P.
 pub fn schedule() -> ! {
     let m = crate::runtime::m::this_m();
-    assert!(
+    // The M's own invariants, checked in the dev kernel that `cargo run`
+    // and `cargo test` boot (the release kernel that `bench` measures
+    // leaves them out; the hand-off checks — casgstatus, acquirep — stay
+    // in every build).
+    debug_assert!(
         m.locks.load(Ordering::Relaxed) == 0,
         "schedule: M{} holding locks",
         m.id
     );
-    assert!(
+    debug_assert!(
         m.curg().is_none(),
         "schedule: M{} still has a current G",
         m.id
     );
-    if m.spinning.load(Ordering::Relaxed) {
-        let pp = m.p().expect("schedule without a P");
-        assert!(
-            pp.runq.runqempty(),
-            "schedule: M{} spinning with local work",
-            m.id
-        );
-    }
+    debug_assert!(
+        !m.spinning.load(Ordering::Relaxed) || m.p().is_some_and(|pp| pp.runq.runqempty()),
+        "schedule: M{} spinning with local work",
+        m.id
+    );
     // Keep frames ready for this core's G-stack faults (no lock is held here).
-    crate::mem::gstack::refill_this_cpu();
+    crate::mem::gstack::refill_this_cpu(&m.cpu);
+    if !m.wiredg.load(Ordering::Relaxed).is_null() {
+        let gp = super::wire::wait_for_wired(m);
+        execute(m, gp, false)
+    }
     let (gp, inherit_time) = find_runnable(m);
     if m.spinning.load(Ordering::Relaxed) {
         resetspinning(m);
@@ -214,8 +219,17 @@ pub fn schedule() -> ! {
 }
 
 /// Run `gp` on this M (Go's `execute`): a new time slice unless inherited.
+#[inline(always)]
 fn execute(m: &'static M, gp: &'static G, inherit_time: bool) -> ! {
     let pp = m.p().expect("execute without a P");
+    // A wired G is never on a run queue (`runtime::wire`), so only a bug
+    // brings it here for another M: checked in the dev kernel.
+    if cfg!(debug_assertions)
+        && let Some(wm) = gp.wired_m()
+        && !core::ptr::eq(wm, m)
+    {
+        wired_elsewhere(m, gp, wm);
+    }
     check_stack(gp);
     m.set_curg(Some(gp));
     gp.m.store(m as *const M as *mut M, Ordering::Relaxed);
@@ -225,14 +239,26 @@ fn execute(m: &'static M, gp: &'static G, inherit_time: bool) -> ! {
         pp.schedtick.fetch_add(1, Ordering::Relaxed);
     }
     pp.stats.gs_run.fetch_add(1, Ordering::Relaxed);
-    trace::go_start(gp.goid());
+    trace::go_start(gp);
     // SAFETY: `gp` is now this M's running G; its context was saved by mcall
     // or built by newproc, and its stack belongs to no other M.
     unsafe { context::gogo(gp.gobuf()) }
 }
 
+#[cold]
+#[inline(never)]
+fn wired_elsewhere(m: &M, gp: &G, wm: &M) -> ! {
+    panic!(
+        "execute: G{} is wired to M{} but was about to run on M{}",
+        gp.goid(),
+        wm.id,
+        m.id
+    );
+}
+
 /// Resume `gp` immediately, keeping the time slice (used when a park is
 /// aborted by its unlock function).
+#[inline(never)]
 pub(crate) fn execute_now(gp: &'static G) -> ! {
     execute(crate::runtime::m::this_m(), gp, true)
 }
@@ -267,11 +293,10 @@ fn stack_smashed(gp: &G) -> ! {
     );
 }
 
-/// Forget the current G (Go's `dropg`): the G is switching out, so its
-/// stack canary is checked here too.
+/// Forget the current G (Go's `dropg`). (Its stack canary is checked when
+/// it next runs, in `execute`, before anything runs on that stack again.)
 #[inline]
 pub(crate) fn dropg(m: &M, gp: &G) {
-    check_stack(gp);
     gp.m.store(core::ptr::null_mut(), Ordering::Relaxed);
     m.set_curg(None);
 }

@@ -34,7 +34,7 @@ pub(crate) fn runqput(pp: &P, gp: &'static G, next: bool) {
         return;
     }
     let next = next && knobs.runnext;
-    trace::enqueue(gp.goid(), if next { Queue::Runnext } else { Queue::Ring });
+    trace::enqueue(gp, if next { Queue::Runnext } else { Queue::Ring });
     if !next {
         runqput_ring(pp, NonNull::from(gp));
         return;
@@ -43,7 +43,7 @@ pub(crate) fn runqput(pp: &P, gp: &'static G, next: bool) {
     // on no queue.
     if let Some(kicked) = unsafe { pp.runq.runqput_runnext(NonNull::from(gp)) } {
         // SAFETY: queue entries are live Gs.
-        trace::runnext_kick(unsafe { kicked.as_ref() }.goid());
+        trace::runnext_kick(unsafe { kicked.as_ref() });
         runqput_ring(pp, kicked);
     }
 }
@@ -83,7 +83,7 @@ fn runqput_overflow(pp: &P, mut batch: gmp_sched::glist::GQueue<G>) {
 ///
 /// Context: interrupts off.
 pub(crate) fn globrunqput(gp: &'static G) {
-    trace::enqueue(gp.goid(), Queue::Global);
+    trace::enqueue(gp, Queue::Global);
     let mut s = sched::lock_irqs_off();
     // SAFETY: `gp` is on no queue (the caller just made it runnable).
     unsafe { s.runq.globrunqput(NonNull::from(gp)) };

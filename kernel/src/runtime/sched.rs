@@ -127,7 +127,9 @@ impl Locked {
         pp.set_status(Pstatus::Pidle);
         pp.link.store(self.pidle, Ordering::Relaxed);
         self.pidle = pp as *const P as *mut P;
-        SCHED.npidle.fetch_add(1, Ordering::Release);
+        // SeqCst: `wakep`'s lock-free look at `npidle` pairs with this (see
+        // `mpark::wakep`).
+        SCHED.npidle.fetch_add(1, Ordering::SeqCst);
         pp.stats.parks.fetch_add(1, Ordering::Relaxed);
     }
 

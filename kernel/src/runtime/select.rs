@@ -20,7 +20,9 @@ use core::sync::atomic::Ordering;
 use gmp_sched::selectorder::{lockorder_from, pollorder};
 
 use crate::arch::cpu;
-use crate::runtime::chan::{Chan, ChanState, Sudog, SudogPtr};
+use core::ptr::NonNull;
+
+use crate::runtime::chan::{Chan, ChanState, Sudog};
 use crate::runtime::g::{G, WaitReason};
 use crate::runtime::park::gopark;
 use crate::runtime::preempt::check_preempt;
@@ -119,13 +121,17 @@ impl<'a, T: Send> CaseCore<'a, T> {
         self.sg = Sudog::new(elem);
         self.sg.g = g;
         self.sg.is_select = true;
-        let sgp = SudogPtr(&mut self.sg);
+        let sgp = NonNull::from(&mut self.sg);
         // SAFETY: lock held (contract).
         let st = unsafe { self.state() };
-        self.sg.id = Some(match side {
-            Side::Recv => st.recvq.enqueue(sgp),
-            Side::Send => st.sendq.enqueue(sgp),
-        });
+        // SAFETY: the case does not move until it is withdrawn or fired
+        // (contract), and its sudog is on no queue.
+        unsafe {
+            match side {
+                Side::Recv => st.recvq.enqueue(sgp),
+                Side::Send => st.sendq.enqueue(sgp),
+            }
+        }
     }
 
     /// Take the sudog off `side`'s queue if it is still there.
@@ -133,12 +139,15 @@ impl<'a, T: Send> CaseCore<'a, T> {
     /// # Safety
     /// Lock held.
     unsafe fn withdraw(&mut self, side: Side) {
-        if let Some(id) = self.sg.id.take() {
-            // SAFETY: lock held (contract).
-            let st = unsafe { self.state() };
+        let sgp = NonNull::from(&mut self.sg);
+        // SAFETY: lock held (contract).
+        let st = unsafe { self.state() };
+        // SAFETY: the sudog is alive; if queued, it is on this side's queue
+        // of this channel (`enqueue` put it there).
+        unsafe {
             match side {
-                Side::Recv => st.recvq.remove(id),
-                Side::Send => st.sendq.remove(id),
+                Side::Recv => st.recvq.remove(sgp),
+                Side::Send => st.sendq.remove(sgp),
             };
         }
     }

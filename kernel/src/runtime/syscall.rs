@@ -36,7 +36,7 @@ pub fn entersyscall() {
     let m = crate::runtime::m::this_m();
     let gp = m.curg().expect("entersyscall on g0");
     let pp = m.p().expect("entersyscall without a P");
-    crate::runtime::trace::go_syscall_begin(gp.goid());
+    crate::runtime::trace::go_syscall_begin(gp);
     gp.casgstatus(Gstatus::Grunning, Gstatus::Gsyscall);
     pp.m.store(core::ptr::null_mut(), Ordering::Release);
     m.p.store(core::ptr::null_mut(), Ordering::Release);
@@ -58,7 +58,7 @@ pub fn exitsyscall() {
         proc::acquirep(m, oldp);
         oldp.syscalltick.fetch_add(1, Ordering::Relaxed);
         gp.casgstatus(Gstatus::Gsyscall, Gstatus::Grunning);
-        crate::runtime::trace::go_syscall_end(gp.goid());
+        crate::runtime::trace::go_syscall_end(gp);
         cpu::interrupts_restore(were);
         return;
     }
@@ -67,7 +67,7 @@ pub fn exitsyscall() {
         proc::acquirep(m, pp);
         pp.syscalltick.fetch_add(1, Ordering::Relaxed);
         gp.casgstatus(Gstatus::Gsyscall, Gstatus::Grunning);
-        crate::runtime::trace::go_syscall_end(gp.goid());
+        crate::runtime::trace::go_syscall_end(gp);
         cpu::interrupts_restore(were);
         return;
     }
@@ -79,13 +79,13 @@ extern "C" fn exitsyscall0(gp: *mut Gobuf) -> ! {
     // SAFETY: mcall passes the running G (Gobuf first).
     let gp: &'static G = unsafe { &*(gp as *mut G) };
     let m = crate::runtime::m::this_m();
-    crate::runtime::trace::go_syscall_end(gp.goid());
+    crate::runtime::trace::go_syscall_end(gp);
     gp.casgstatus(Gstatus::Gsyscall, Gstatus::Grunnable);
     proc::dropg(m, gp);
     let mut s = sched::lock();
     let pp = s.pidleget();
     if pp.is_none() {
-        crate::runtime::trace::enqueue(gp.goid(), gmp_sched::trace::Queue::Global);
+        crate::runtime::trace::enqueue(gp, gmp_sched::trace::Queue::Global);
         // SAFETY: `gp` is on no queue.
         unsafe { s.runq.globrunqput(core::ptr::NonNull::from(gp)) };
         s.sync_runqsize();

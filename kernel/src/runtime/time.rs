@@ -86,7 +86,7 @@ pub fn check_timers(pp: &P, now: u64) -> usize {
         drop(t);
         match fired {
             Some((_, TimerAction::Ready(gp))) => {
-                crate::runtime::trace::timer_fire(gp.goid());
+                crate::runtime::trace::timer_fire(gp);
                 ready(gp, true)
             }
             Some((_, TimerAction::Func(f, arg))) => f(arg),

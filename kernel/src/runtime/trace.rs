@@ -19,6 +19,7 @@ use uart_16550::backend::PioBackend;
 use uart_16550::{Config, Uart16550};
 
 use crate::arch::cpu;
+use crate::runtime::g::G;
 use crate::runtime::m::{self, MAX_MS};
 
 /// Whether events are being recorded.
@@ -119,60 +120,80 @@ fn curgoid() -> u64 {
 }
 
 #[inline]
-pub fn go_create(goid: u64) {
+pub fn go_create(gp: &G) {
     emit(move |ts, m, p| Event::GoCreate {
         ts,
         m,
         p,
-        goid,
+        goid: gp.goid(),
         parent: curgoid(),
     });
 }
 #[inline]
-pub fn go_start(goid: u64) {
-    emit(move |ts, m, p| Event::GoStart { ts, m, p, goid });
+pub fn go_start(gp: &G) {
+    emit(move |ts, m, p| Event::GoStart {
+        ts,
+        m,
+        p,
+        goid: gp.goid(),
+    });
 }
 #[inline]
-pub fn go_stop(goid: u64, reason: StopReason) {
+pub fn go_stop(gp: &G, reason: StopReason) {
     emit(move |ts, m, p| Event::GoStop {
         ts,
         m,
         p,
-        goid,
+        goid: gp.goid(),
         reason,
     });
 }
 #[inline]
-pub fn go_block(goid: u64, reason: u8) {
+pub fn go_block(gp: &G) {
     emit(move |ts, m, p| Event::GoBlock {
         ts,
         m,
         p,
-        goid,
-        reason,
+        goid: gp.goid(),
+        reason: gp.waitreason() as u8,
     });
 }
 #[inline]
-pub fn go_unblock(goid: u64) {
+pub fn go_unblock(gp: &G) {
     emit(move |ts, m, p| Event::GoUnblock {
         ts,
         m,
         p,
-        goid,
+        goid: gp.goid(),
         by: curgoid(),
     });
 }
 #[inline]
-pub fn go_end(goid: u64) {
-    emit(move |ts, m, p| Event::GoEnd { ts, m, p, goid });
+pub fn go_end(gp: &G) {
+    emit(move |ts, m, p| Event::GoEnd {
+        ts,
+        m,
+        p,
+        goid: gp.goid(),
+    });
 }
 #[inline]
-pub fn go_syscall_begin(goid: u64) {
-    emit(move |ts, m, p| Event::GoSyscallBegin { ts, m, p, goid });
+pub fn go_syscall_begin(gp: &G) {
+    emit(move |ts, m, p| Event::GoSyscallBegin {
+        ts,
+        m,
+        p,
+        goid: gp.goid(),
+    });
 }
 #[inline]
-pub fn go_syscall_end(goid: u64) {
-    emit(move |ts, m, p| Event::GoSyscallEnd { ts, m, p, goid });
+pub fn go_syscall_end(gp: &G) {
+    emit(move |ts, m, p| Event::GoSyscallEnd {
+        ts,
+        m,
+        p,
+        goid: gp.goid(),
+    });
 }
 #[inline]
 pub fn proc_start() {
@@ -187,18 +208,23 @@ pub fn proc_stop(pid: u32) {
     });
 }
 #[inline]
-pub fn enqueue(goid: u64, queue: Queue) {
+pub fn enqueue(gp: &G, queue: Queue) {
     emit(move |ts, m, p| Event::Enqueue {
         ts,
         m,
         p,
-        goid,
+        goid: gp.goid(),
         queue,
     });
 }
 #[inline]
-pub fn runnext_kick(goid: u64) {
-    emit(move |ts, m, p| Event::RunnextKick { ts, m, p, goid });
+pub fn runnext_kick(gp: &G) {
+    emit(move |ts, m, p| Event::RunnextKick {
+        ts,
+        m,
+        p,
+        goid: gp.goid(),
+    });
 }
 #[inline]
 pub fn steal(victim: u32, count: u32, runnext: bool) {
@@ -228,8 +254,13 @@ pub fn m_wake() {
     emit(move |ts, m, p| Event::MWake { ts, m, p });
 }
 #[inline]
-pub fn timer_fire(goid: u64) {
-    emit(move |ts, m, p| Event::TimerFire { ts, m, p, goid });
+pub fn timer_fire(gp: &G) {
+    emit(move |ts, m, p| Event::TimerFire {
+        ts,
+        m,
+        p,
+        goid: gp.goid(),
+    });
 }
 #[inline]
 pub fn handoff(pid: u32) {

@@ -65,6 +65,8 @@ registry! {
         "test: after 100,000 Gs every frame, heap byte and G is accounted for";
     "test-getg" => "checks/getg.rs":
         "test: Gs preempted and moved between cores always get themselves from getg (procs>=2)";
+    "test-wire" => "checks/wire.rs":
+        "test: a G wired to its core (LockOSThread's counterpart) stays there (procs>=2)";
     "test-fairness" => "experiments/fairness61.rs":
         "experiment: a respawn chain vs a G in the global queue (procs=1 preempt=off runnext=off)";
     "test-timeslice" => "experiments/timeslice.rs":

@@ -12,6 +12,7 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use super::measure::{Unit, report, ticks_to_unit};
 use crate::arch::{cpu, tsc};
 use crate::kprintln;
+use crate::prelude::{this_m, this_p, unwire, wire};
 use crate::runtime::{Chan, go, probe, sched, sleep};
 
 const MS: u64 = 1_000_000;
@@ -29,55 +30,84 @@ fn note_realtime(name: &str) {
     }
 }
 
-/// Unbuffered channel ping-pong with procs >= 2, and how often the
-/// hand-off actually crossed Ps (runnext tends to keep a pair on one P).
+/// Hand-offs that must cross Ps for `chan-pingpong-2p` to print a figure.
+const MIN_CROSSED_PERCENT: u64 = 99;
+
+/// Unbuffered channel ping-pong between two Gs wired to two different
+/// cores (`wire`, the counterpart of Go's LockOSThread), so every one-way
+/// hand-off crosses Ps: the receiver is woken on its own core by an IPI.
+/// Unwired, a readied G goes to the waker's `runnext` and the pair shares
+/// one P (0 of 2000 hand-offs crossed, 2026-11-28): that figure measured
+/// the one-P path. The crossings are counted, and no figure is printed
+/// unless at least `MIN_CROSSED_PERCENT` % of the hand-offs crossed.
 pub fn chan_pingpong_2p() -> Result<(), String> {
+    if sched::gomaxprocs() < 2 {
+        return Err(String::from("chan-pingpong-2p needs procs >= 2"));
+    }
     let crossed = Arc::new(AtomicU64::new(0));
     let total = Arc::new(AtomicU64::new(0));
     let ping: Chan<u32> = Chan::new(0);
     let pong: Chan<u32> = Chan::new(0);
+    let wired: Chan<u32> = Chan::new(1);
     let done: Chan<Vec<f64>> = Chan::new(1);
     {
-        let (ping, pong, crossed, total) =
-            (ping.clone(), pong.clone(), crossed.clone(), total.clone());
+        let (ping, pong, crossed, total, wired) = (
+            ping.clone(),
+            pong.clone(),
+            crossed.clone(),
+            total.clone(),
+            wired.clone(),
+        );
         go(move || {
+            wired.send(wire());
             while let Some(p) = ping.recv() {
-                let me = crate::runtime::m::this_m().p().map_or(u32::MAX, |pp| pp.id);
+                let me = this_p();
                 total.fetch_add(1, Ordering::Relaxed);
                 if me != p {
                     crossed.fetch_add(1, Ordering::Relaxed);
                 }
                 pong.send(me);
             }
+            unwire();
         });
     }
+    let responder_m = wired.recv().ok_or("the responder did not wire")?;
     {
         let done = done.clone();
         go(move || {
+            // Move off the responder's core (a yield goes to the global
+            // queue, where another M picks it up), then stay put.
+            while this_m() == responder_m {
+                crate::runtime::gosched();
+            }
+            wire();
             let mut v = Vec::with_capacity(2_000);
             for _ in 0..2_000 {
-                let me = crate::runtime::m::this_m().p().map_or(u32::MAX, |pp| pp.id);
+                let me = this_p();
                 let t0 = cpu::rdtsc();
                 ping.send(me);
                 let _ = pong.recv();
                 v.push((cpu::rdtsc() - t0) as f64 / 2.0);
             }
+            unwire();
             ping.close();
             done.send(v);
         });
     }
     let v = done.recv().ok_or("no samples")?;
+    let (crossed, total) = (crossed.load(Ordering::Relaxed), total.load(Ordering::Relaxed));
+    kprintln!("BENCH-NOTE chan-pingpong-2p {crossed} of {total} hand-offs crossed Ps (the two Gs are wired to different cores)");
+    if crossed * 100 < total * MIN_CROSSED_PERCENT {
+        return Err(alloc::format!(
+            "chan-pingpong-2p: only {crossed} of {total} hand-offs crossed Ps (need {MIN_CROSSED_PERCENT}%): the figure would measure the one-P path"
+        ));
+    }
     let mut s = ticks_to_unit(&v);
     report(
         "chan-pingpong-2p",
         Unit::time(),
         &mut s,
-        "unbuffered channel ping-pong with procs>=2 (per one-way hand-off)",
-    );
-    kprintln!(
-        "BENCH-NOTE chan-pingpong-2p {} of {} hand-offs crossed Ps (a readied G goes to the waker's runnext, so pairs tend to share a P)",
-        crossed.load(Ordering::Relaxed),
-        total.load(Ordering::Relaxed)
+        "unbuffered channel ping-pong between Gs wired to two cores (per one-way hand-off, crossing Ps)",
     );
     note_realtime("chan-pingpong-2p");
     Ok(())

@@ -1,0 +1,62 @@
+//! `test-wire`: a wired G (`wire`, Go's LockOSThread counterpart) runs on
+//! its core and nowhere else, through everything that switches it out —
+//! yields, sleeps, channel waits, preemption — while the other Gs keep
+//! running on the other cores; and Gs queued on the wired core's P when its
+//! G waits are not stranded there.
+
+use crate::prelude::*;
+
+const ROUNDS: u32 = 300;
+
+pub fn run() -> Verdict {
+    if gomaxprocs() < 2 {
+        return Err(format!("test-wire needs procs >= 2 (got {})", gomaxprocs()));
+    }
+    let ping: Chan<u32> = Chan::new(0);
+    let pong: Chan<u32> = Chan::new(0);
+    let report: Chan<Result<u32, String>> = Chan::new(1);
+    {
+        let (ping, pong, report) = (ping.clone(), pong.clone(), report.clone());
+        go(move || {
+            let home = wire();
+            let mut strays = 0;
+            for i in 0..ROUNDS {
+                match i % 4 {
+                    0 => gosched(),
+                    1 => sleep(MS / 10),
+                    2 => {
+                        // Spin past a time slice: preempted, if preemption is on.
+                        let end = nanotime() + 12 * MS;
+                        while nanotime() < end {
+                            core::hint::spin_loop();
+                        }
+                    }
+                    _ => {
+                        // Ready a plain G onto this core's P, then wait on
+                        // a channel: the plain G must run elsewhere.
+                        let to_me = pong.clone();
+                        go(move || to_me.send(i));
+                        let _ = pong.recv();
+                        ping.send(i);
+                    }
+                }
+                if this_m() != home {
+                    strays += 1;
+                }
+            }
+            unwire();
+            report.send(if strays == 0 {
+                Ok(home)
+            } else {
+                Err(format!("the wired G ran {strays} times off its core M{home}"))
+            });
+        });
+    }
+    // The other side of the channel waits, on whatever core it lands.
+    for _ in 0..ROUNDS / 4 {
+        let _ = ping.recv();
+    }
+    let home = report.recv().ok_or("no report")??;
+    kprintln!("wire: a G wired to M{home} stayed there through {ROUNDS} yields, sleeps, preemptions and channel waits");
+    Ok(())
+}
