@@ -65,12 +65,18 @@ print *$curg
 printf "walkthrough: the current G is goid %d\n", $goid
 delete
 
-# 4. Every G, M and P at a moment a ring is known to be full: the first
-#    overflow (runqputslow has just moved half of a 256-slot ring out, so
-#    128 Gs are left in it). G1, the main G, waits in WaitGroup::wait for
-#    the Gs the producers spawn: its backtrace comes from its saved context.
+# 4. Every G, M and P at a moment a ring is known to be full: an overflow
+#    (runqputslow has just moved half of a 256-slot ring out, so 128 Gs are
+#    left in it), once G1, the main G, waits in WaitGroup::wait for the Gs
+#    the producers spawn (a producer on the other core may overflow before
+#    that): G1's backtrace then comes from its saved context.
 hbreak gmp_kernel::runtime::queues::runqput_overflow
+set $stops = 0
 continue
+while $goroutine_waiting(1) == 0 && $stops < 50
+  continue
+  set $stops = $stops + 1
+end
 printf "walkthrough: info ms\n"
 info ms
 printf "walkthrough: info ps\n"

@@ -17,6 +17,7 @@ Go's runtime-gdb.py and Delve's:
                            whether it spins or is parked
     info runq P            P's runnext and ring, one G per line
     info globrunq          the global run queue, one G per line
+    $goroutine_waiting(N)  1 if G N waits, for scripts
 
 Design note: everything is read from the kernel's own statics through its
 debug info (`gmp_kernel::runtime::m::ALLM`, `runtime::allg`, `allp`,
@@ -358,7 +359,9 @@ Usage: goroutine        the selected CPU's M and G; sets $m (the M),
        goroutine N bt   (or any command: goroutine N info frame)
 A G that runs: the command runs on its CPU's thread. A parked or runnable
 G: the CPU's registers are set to the G's saved context (its Gobuf) for
-the command and restored after it, as Go's runtime-gdb.py does."""
+the command and restored after it, as Go's runtime-gdb.py does; the PC is
+set to the call that switched the G out (the saved return address less
+one), so frame 0 is that call."""
 
     def __init__(self):
         super().__init__("goroutine", gdb.COMMAND_STACK)
@@ -389,6 +392,12 @@ the command and restored after it, as Go's runtime-gdb.py does."""
                 selected.switch()
             return
         buf = gobuf(g)
+        # The saved rip is the return address of the call into the switch
+        # (mcall); one byte back lies in the call instruction itself, so gdb
+        # names the call site, with the functions inlined into it (gopark
+        # and its callers), as Go's and Delve's backtraces show a parked G.
+        # The unwind rules at the call are those after it: same stack.
+        buf["rip"] -= 1
         gdb.newest_frame().select()
         saved = {r: reg(r) for r in REGS}
         language = gdb.parameter("language")
@@ -512,8 +521,25 @@ Usage: info globrunq"""
         print_gs(gs)
 
 
+class GoroutineWaiting(gdb.Function):
+    """$goroutine_waiting(N): 1 if G N is waiting (parked), else 0; for
+    scripts, e.g. `while $goroutine_waiting(1) == 0` ... `continue` ...
+    `end` (in Rust mode `!` is a bitwise not: write `== 0`).
+    (A number, not the status's name: comparing strings in a gdb script
+    needs memory in the program, which a kernel without malloc lacks.)"""
+
+    def __init__(self):
+        super().__init__("goroutine_waiting")
+
+    def invoke(self, n):
+        want = int(n)
+        return int(any(goid(g) == want and g_status(g) == "waiting"
+                       for g in allgs()))
+
+
 InfoGoroutines()
 Goroutine()
+GoroutineWaiting()
 InfoPs()
 InfoMs()
 InfoRunq()
