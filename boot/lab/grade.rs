@@ -260,7 +260,7 @@ fn test_failure(out: &CmdOutput, test: &str) -> Option<String> {
             Some(format!("{test}: {}\n", lines.join("\n")))
         }
         None if out.stdout.contains("running 0 tests") => Some(format!(
-            "{test}: no such test (renamed? the lab's catalog names it in boot/lab/catalog.rs)\n"
+            "{test}: no such test (renamed? the lab's catalog names it in boot/lab/catalog/labs.rs)\n"
         )),
         None => {
             let tail: Vec<&str> = out.stderr.lines().rev().take(DETAIL_LINES).collect();

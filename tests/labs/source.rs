@@ -75,7 +75,7 @@ fn every_marker_names_a_region_of_a_lab() {
             };
             assert!(
                 known.contains(id),
-                "{} marks region {id}, which no lab of boot/lab/catalog.rs names",
+                "{} marks region {id}, which no lab of boot/lab/catalog/labs.rs names",
                 f.display()
             );
             found.insert(id.to_string());
