@@ -24,6 +24,7 @@ use gmp_sched::options::WORKLOADS;
 use crate::accel::Accel;
 use crate::bench::args::BenchArgs;
 use crate::help;
+use crate::lab::LabArgs;
 use crate::run::{DEFAULT_MEMORY, DEFAULT_QEMU, DEFAULT_SMP, Run};
 use crate::trace::DEFAULT_DIR as TRACE_DIR;
 
@@ -194,6 +195,15 @@ pub struct Cli {
     #[arg(long)]
     pub print_qemu: bool,
 
+    /// Print the path of the kernel ELF this runner boots, and exit
+    #[arg(
+        long,
+        long_help = "Print the path of the kernel ELF (with debug info) this runner boots, and \
+                     exit without running anything: the file for gdb, readelf and gdb/gmp.py \
+                     (docs/WALKTHROUGH.md)."
+    )]
+    pub print_kernel_elf: bool,
+
     /// Pass STRING to the kernel as boot options WITHOUT checking it
     #[arg(
         long,
@@ -223,6 +233,8 @@ pub enum Command {
     /// Benchmarks: switch, spawn and channel costs in the kernel, with
     /// --compare beside Go, Linux threads, tokio and may on the host
     Bench(BenchArgs),
+    /// The labs of docs/LABS.md: start one (cut its holes), grade it, reset it
+    Lab(LabArgs),
     /// The Linux-threads benchmarks (used by bench --compare)
     #[command(hide = true)]
     LinuxBench {
@@ -258,15 +270,17 @@ impl Cli {
     /// runner flag came before it (`gmp-metal --smp 2 bench`): the sentence
     /// that says where it goes.
     pub fn misplaced_subcommand(&self) -> Option<String> {
-        self.boot_options
-            .iter()
-            .find(|w| w.as_str() == "bench")
-            .map(|w| {
-                format!(
-                    "`{w}` must be the first word, with its own flags after it: \
-                     gmp-metal {w} [NAME...] [--icount] [--smp N] [--compare] ... (see gmp-metal {w} --help)"
-                )
-            })
+        self.boot_options.iter().find_map(|w| {
+            let usage = match w.as_str() {
+                "bench" => "[NAME...] [--icount] [--smp N] [--compare] ...",
+                "lab" => "start|grade|reset|list [NAME]",
+                _ => return None,
+            };
+            Some(format!(
+                "`{w}` must be the first word, with its own arguments after it: \
+                 gmp-metal {w} {usage} (see gmp-metal {w} --help)"
+            ))
+        })
     }
 
     /// The run this command line describes.

@@ -19,6 +19,8 @@
 //! - [`symbolize`] — naming the functions of the kernel's panic backtraces;
 //! - [`bench`] — `gmp-metal bench`: the in-kernel benchmarks and the host
 //!   comparison with Go, Linux threads, tokio and may;
+//! - [`lab`] — `gmp-metal lab`: the labs of docs/LABS.md (holes cut into
+//!   the scheduler, and their grader);
 //! - [`trace`] — `--trace`: the kernel's scheduler trace, parsed and
 //!   converted for viewers.
 //!
@@ -35,6 +37,7 @@ pub mod exit;
 pub mod gdb;
 pub mod help;
 pub mod image;
+pub mod lab;
 pub mod memory;
 pub mod outcome;
 pub mod ovmf;

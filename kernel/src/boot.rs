@@ -1,4 +1,4 @@
-//! From the bootloader's hand-over to every core online — the counterpart of
+//! From the bootloader's jump to the kernel to every core online — the counterpart of
 //! Go's `rt0_go` → `schedinit` → `mstart` — and on to the main G.
 //!
 //! Layer: `boot` is at the top with the workloads. It is the one place that

@@ -84,6 +84,7 @@ pub fn core_list(
     max: usize,
     max_apic_id: u32,
 ) -> Result<CoreList, CoreListError> {
+    // lab boot/core_list: begin
     let mut apic_ids = Vec::with_capacity(madt.len().max(1));
     apic_ids.push(bsp_apic_id);
     let mut left_out = 0;
@@ -115,6 +116,7 @@ pub fn core_list(
         left_out,
         unreachable,
     })
+    // lab boot/core_list: end
 }
 
 #[cfg(test)]

@@ -41,10 +41,12 @@ impl RandomOrder {
     /// Sets the number of Ps and recomputes the strides: every `1..=count`
     /// coprime with `count` (Go: `reset`, called by `procresize`).
     pub fn reset(&mut self, count: u32) {
+        // lab steal/order: begin
         self.count = count;
         self.coprimes.clear();
         self.coprimes
             .extend((1..=count).filter(|&i| gcd(i, count) == 1));
+        // lab steal/order: end
     }
 
     /// The number of Ps.
