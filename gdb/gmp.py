@@ -127,8 +127,11 @@ def as_g(ptr):
 
 
 def ms():
-    """The Ms that exist (ALLM[..mcount])."""
-    allm = static(RT + "::m::ALLM")
+    """The Ms that exist (ALLM[..mcount]). ALLM is a MaybeUninit array
+    written in place at boot (m::init_allm), so it is read as a pointer to
+    its first M rather than through the union's fields."""
+    m_ptr = gdb.lookup_type(RT + "::m::M").pointer()
+    allm = static(RT + "::m::ALLM").address.cast(m_ptr)
     return [allm[i] for i in range(num(static(RT + "::m::MCOUNT")))]
 
 
