@@ -443,8 +443,15 @@ fn destroy_p(pp: &'static P, heir: &'static P) -> Moved {
 /// `runtime.GOMAXPROCS`); `n == 0` only reads it. `n` above the core count
 /// is clamped to it, with a one-line notice.
 pub fn gomaxprocs_set(n: u32) -> u32 {
-    if n == 0 {
-        return gomaxprocs();
+    let old = gomaxprocs();
+    let ncpu = m::mcount() as u32;
+    // As Go: reading, or asking for what is already in force, stops
+    // nothing.
+    if n == 0 || n == old || (n > ncpu && old == ncpu) {
+        if n > ncpu {
+            clamp_notice(n, ncpu);
+        }
+        return old;
     }
     resize(n).0.old
 }
@@ -454,15 +461,21 @@ pub fn gomaxprocs_set(n: u32) -> u32 {
 /// ticks, instructions under `--icount`).
 pub fn resize(n: u32) -> (Resized, u64) {
     let ncpu = m::mcount() as u32;
-    let want = match gmp_sched::options::check_procs(n.max(1), ncpu) {
-        Ok(()) => n.max(1),
-        Err(e) => {
-            kprintln!("gomaxprocs: {e}; clamped to {ncpu}");
-            ncpu
-        }
+    let want = if n > ncpu {
+        clamp_notice(n, ncpu);
+        ncpu
+    } else {
+        n.max(1)
     };
     let w = stop_the_world(StwReason::Gomaxprocs);
     let took = w.took;
     NEWPROCS.store(want, Ordering::Release);
     (start_the_world(w), took)
+}
+
+/// The one line a too-large `gomaxprocs(n)` gets.
+fn clamp_notice(n: u32, ncpu: u32) {
+    kprintln!(
+        "gomaxprocs({n}): more Ps than the {ncpu} cores (every P needs an M, and an M is a core); clamped to {ncpu}"
+    );
 }

@@ -45,14 +45,17 @@ pub enum StwReason {
     TortureCheck = 1,
     /// A consistent snapshot for schedtrace's detail lines.
     SchedtraceDetail = 2,
+    /// A test's own stop (`test-stw`: what a stop costs).
+    Test = 3,
 }
 
 impl StwReason {
     /// Every reason.
-    pub const ALL: [StwReason; 3] = [
+    pub const ALL: [StwReason; 4] = [
         StwReason::Gomaxprocs,
         StwReason::TortureCheck,
         StwReason::SchedtraceDetail,
+        StwReason::Test,
     ];
 
     /// The reason's name.
@@ -61,6 +64,7 @@ impl StwReason {
             StwReason::Gomaxprocs => "GOMAXPROCS",
             StwReason::TortureCheck => "torture check",
             StwReason::SchedtraceDetail => "schedtrace detail",
+            StwReason::Test => "test",
         }
     }
 

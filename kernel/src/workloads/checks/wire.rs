@@ -9,8 +9,8 @@ use crate::prelude::*;
 const ROUNDS: u32 = 300;
 
 pub fn run() -> Verdict {
-    if gomaxprocs() < 2 {
-        return Err(format!("test-wire needs procs >= 2 (got {})", gomaxprocs()));
+    if gomaxprocs(0) < 2 {
+        return Err(format!("test-wire needs procs >= 2 (got {})", gomaxprocs(0)));
     }
     let ping: Chan<u32> = Chan::new(0);
     let pong: Chan<u32> = Chan::new(0);
