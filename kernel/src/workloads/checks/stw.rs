@@ -31,9 +31,6 @@ const HOG_NS: u64 = 200 * MS;
 
 pub fn run() -> Verdict {
     let procs = gomaxprocs(0);
-    if procs < 2 {
-        return Err(format!("test-stw needs procs >= 2 (got {procs})"));
-    }
     let idle = measure(|| sleep(MS));
     kprintln!("test-stw: idle procs={procs}: {}", idle.line());
 
@@ -55,7 +52,11 @@ pub fn run() -> Verdict {
     wg.wait();
     kprintln!("test-stw: busy procs={procs}: {}", busy.line());
 
-    hog(procs)?;
+    if procs >= 2 {
+        hog(procs)?;
+    } else {
+        kprintln!("test-stw: hog: left out (one P: the stopper's own)");
+    }
 
     let old = gomaxprocs(ncpu() + 1);
     let now = gomaxprocs(0);
