@@ -419,4 +419,7 @@ const root = document.documentElement;
 root.dataset.ps = String(Object.keys(boxes).filter((k) => k[0] === "P").length);
 root.dataset.ms = String(Object.keys(boxes).filter((k) => k[0] === "M").length);
 root.dataset.events = String(T.ev.length);
+// GOMAXPROCS at the shown frame and how many P boxes are drawn as gone.
+root.dataset.procs = String(state.procs);
+root.dataset.gone = String(MAXP - state.procs);
 root.dataset.mismatch = String(state.mismatch);

@@ -257,10 +257,11 @@ impl Model {
         self.emit(m, ts, ev::PROCS_CHANGE, &[u64::from(procs), 0]);
     }
 
-    /// STWBegin: `m`'s G stops the world for `reason` (a range on that G).
+    /// STWBegin: `m`'s G stops the world for `reason` (a range on that G;
+    /// no stack).
     pub fn stw_begin(&mut self, m: u32, ts: u64, reason: &str) {
         let r = self.strings.id(reason);
-        self.emit(m, ts, ev::STW_BEGIN, &[r]);
+        self.emit(m, ts, ev::STW_BEGIN, &[r, 0]);
     }
 
     /// STWEnd: the world runs again.

@@ -368,9 +368,11 @@ fn procresize(mp: &'static M, n: u32) -> (Resized, Vec<&'static P>) {
     }
     if heir_id != my_p.id {
         // The caller's P was destroyed: continue on the heir.
+        trace::proc_stop(my_p.id);
         my_p.m.store(core::ptr::null_mut(), Ordering::Release);
         heir.m.store(mp as *const M as *mut M, Ordering::Release);
         mp.p.store(heir as *const P as *mut P, Ordering::Release);
+        trace::proc_start();
     }
     if n != old {
         sched::set_allp_len(n as usize);
