@@ -12,6 +12,7 @@
 //!    have yielded; under `coop` (no safe point in the loop) and `off` it
 //!    can only end once every hog yielded by itself — checked here against
 //!    the time each hog stopped spinning.
+//!
 //! A last `gomaxprocs(ncpu + 1)` must be clamped to the core count.
 //!
 //! Times are TSC ticks converted to µs; under `--icount` they follow the
