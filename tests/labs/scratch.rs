@@ -8,10 +8,10 @@
 //! keeps cargo's incremental state valid from one `cargo test` to the
 //! next. Its builds go to a target directory of its own,
 //! `TARGET/lab-tree-out`. (It once shared this checkout's build directory
-//! to reuse the dependencies: cargo gives the copy's crates the same unit
-//! hashes as the checkout's, and a grade of a stub then ran test binaries
-//! built from the reference — `runqsteal: takes half` passed on the steal
-//! lab's stub in a CI run of 2026-12-02.) One test at a time may use the
+//! to reuse the dependencies; in a CI run of 2026-12-02 a grade of the
+//! steal lab's stub then ran test binaries built from the reference —
+//! `runqsteal: takes half` passed on the stub — which a build directory of
+//! its own rules out, whatever the exact cause inside cargo.) One test at a time may use the
 //! copy (a mutex); each leaves it as it found it.
 
 use std::collections::BTreeSet;
