@@ -18,6 +18,7 @@
 //! asks it for percentiles. The exact maximum is kept beside the buckets,
 //! since the top bucket of a run is up to 6 % wide.
 
+use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 /// Bits of the value after its top set bit that pick the sub-bucket.
@@ -118,10 +119,11 @@ impl TimeHistogram {
     }
 }
 
-/// Plain counts, for merging and reading.
+/// Plain counts, for merging and reading (on the heap: 5.7 KiB is a third
+/// of a kernel G's stack).
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Counts {
-    pub counts: [u64; BUCKETS],
+    pub counts: Vec<u64>,
     /// The largest value recorded (exact).
     pub max: u64,
 }
@@ -134,9 +136,9 @@ impl Default for Counts {
 
 impl Counts {
     /// No counts.
-    pub const fn new() -> Self {
+    pub fn new() -> Self {
         Counts {
-            counts: [0; BUCKETS],
+            counts: alloc::vec![0; BUCKETS],
             max: 0,
         }
     }

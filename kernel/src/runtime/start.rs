@@ -80,6 +80,9 @@ pub fn start_m0(main: MainG) -> ! {
         crate::runtime::trace::init();
     }
     procresize(procs);
+    if opts.tracking {
+        crate::runtime::tracking::init(sched::allp().len());
+    }
     go(runtime_main);
     SCHED_READY.open(m::all()[1..].iter().map(|mp| mp.apic()));
     proc::mstart()

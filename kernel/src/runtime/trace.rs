@@ -8,9 +8,15 @@
 //! count travels in the dump, so losses are never silent. At exit the main
 //! G writes every buffer to the second serial port (COM2), where the runner
 //! collects it. With `trace=off` every recording point costs one load of
-//! [`ENABLED`] and a branch.
+//! [`FLAGS`] and a branch.
+//!
+//! The recording points are also where `tracking=on` (`runtime::tracking`)
+//! measures scheduling latency and CPU time: [`FLAGS`] has one bit per
+//! observer, and the G events' slow path hands the G to the tracker before
+//! recording, so with every observer off the hot paths pay the one load
+//! and branch they paid before tracking existed.
 
-use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 
 use alloc::vec::Vec;
 
@@ -21,9 +27,25 @@ use uart_16550::{Config, Uart16550};
 use crate::arch::cpu;
 use crate::runtime::g::G;
 use crate::runtime::m::{self, MAX_MS};
+use crate::runtime::tracking::{self, Hook};
 
-/// Whether events are being recorded.
-pub static ENABLED: AtomicBool = AtomicBool::new(false);
+/// The observers that are on: [`RECORD`] (events into the buffers) and
+/// [`TRACKING`] (`runtime::tracking`). Zero: every recording point is one
+/// load and a not-taken branch.
+static FLAGS: AtomicU8 = AtomicU8::new(0);
+/// [`FLAGS`] bit: events are recorded.
+const RECORD: u8 = 1;
+/// [`FLAGS`] bit: `runtime::tracking` stamps the Gs.
+const TRACKING: u8 = 2;
+
+/// Turn the tracking observer on or off.
+pub(crate) fn observe_tracking(on: bool) {
+    if on {
+        FLAGS.fetch_or(TRACKING, Ordering::Release);
+    } else {
+        FLAGS.fetch_and(!TRACKING, Ordering::Release);
+    }
+}
 static START_TSC: AtomicU64 = AtomicU64::new(0);
 
 /// Largest per-core buffer.
@@ -75,30 +97,58 @@ pub fn init() {
         ncpu,
         each / 1024
     );
-    ENABLED.store(true, Ordering::Release);
+    FLAGS.fetch_or(RECORD, Ordering::Release);
 }
 
-/// Whether events are being recorded (one load; for callers that record
-/// several events behind one check).
+/// Whether any observer is on (one load; for callers that record several
+/// events behind one check).
 #[inline(always)]
 pub fn on() -> bool {
-    ENABLED.load(Ordering::Relaxed)
+    FLAGS.load(Ordering::Relaxed) != 0
 }
 
 /// Record `e` (built from this core's clock, id and P) on this core.
 #[inline]
 fn emit(make: impl FnOnce(u64, u32, Option<u32>) -> Event) {
-    if !ENABLED.load(Ordering::Relaxed) {
+    if !on() {
         return;
     }
-    emit_slow(make);
+    emit_slow(None, make);
+}
+
+/// [`emit`] for an event about `gp`, which the tracker sees as `hook`.
+#[inline]
+fn emit_g(gp: &G, hook: Hook, make: impl FnOnce(u64, u32, Option<u32>) -> Event) {
+    if !on() {
+        return;
+    }
+    emit_slow(Some((gp, hook)), make);
 }
 
 #[inline(never)]
-fn emit_slow(make: impl FnOnce(u64, u32, Option<u32>) -> Event) {
+fn emit_slow(g: Option<(&G, Hook)>, make: impl FnOnce(u64, u32, Option<u32>) -> Event) {
     let were = cpu::interrupts_disable_save();
     let mp = crate::runtime::m::this_m();
     let p = mp.p().map(|pp| pp.id);
+    let flags = FLAGS.load(Ordering::Relaxed);
+    if flags & TRACKING != 0
+        && let Some((gp, hook)) = g
+    {
+        tracking::observe(gp, hook, mp, p, cpu::rdtsc());
+    }
+    if flags & RECORD != 0 {
+        record(mp, p, make);
+    }
+    cpu::interrupts_restore(were);
+}
+
+/// Encode one event into this core's buffer. Context: interrupts off.
+#[inline(always)]
+fn record(
+    mp: &crate::runtime::m::M,
+    p: Option<u32>,
+    make: impl FnOnce(u64, u32, Option<u32>) -> Event,
+) {
     let b = &BUFS[mp.id as usize];
     let ts = cpu::rdtsc().max(b.last_ts.load(Ordering::Relaxed));
     let e = make(ts, mp.id, p);
@@ -119,7 +169,6 @@ fn emit_slow(make: impl FnOnce(u64, u32, Option<u32>) -> Event) {
             b.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
-    cpu::interrupts_restore(were);
 }
 
 fn curgoid() -> u64 {
@@ -128,7 +177,7 @@ fn curgoid() -> u64 {
 
 #[inline]
 pub fn go_create(gp: &G) {
-    emit(move |ts, m, p| Event::GoCreate {
+    emit_g(gp, Hook::Create, move |ts, m, p| Event::GoCreate {
         ts,
         m,
         p,
@@ -138,7 +187,7 @@ pub fn go_create(gp: &G) {
 }
 #[inline]
 pub fn go_start(gp: &G) {
-    emit(move |ts, m, p| Event::GoStart {
+    emit_g(gp, Hook::Start, move |ts, m, p| Event::GoStart {
         ts,
         m,
         p,
@@ -147,7 +196,7 @@ pub fn go_start(gp: &G) {
 }
 #[inline]
 pub fn go_stop(gp: &G, reason: StopReason) {
-    emit(move |ts, m, p| Event::GoStop {
+    emit_g(gp, Hook::Stop(reason), move |ts, m, p| Event::GoStop {
         ts,
         m,
         p,
@@ -157,7 +206,7 @@ pub fn go_stop(gp: &G, reason: StopReason) {
 }
 #[inline]
 pub fn go_block(gp: &G) {
-    emit(move |ts, m, p| Event::GoBlock {
+    emit_g(gp, Hook::Block, move |ts, m, p| Event::GoBlock {
         ts,
         m,
         p,
@@ -167,7 +216,7 @@ pub fn go_block(gp: &G) {
 }
 #[inline]
 pub fn go_unblock(gp: &G) {
-    emit(move |ts, m, p| Event::GoUnblock {
+    emit_g(gp, Hook::Unblock, move |ts, m, p| Event::GoUnblock {
         ts,
         m,
         p,
@@ -177,7 +226,7 @@ pub fn go_unblock(gp: &G) {
 }
 #[inline]
 pub fn go_end(gp: &G) {
-    emit(move |ts, m, p| Event::GoEnd {
+    emit_g(gp, Hook::End, move |ts, m, p| Event::GoEnd {
         ts,
         m,
         p,
@@ -186,16 +235,18 @@ pub fn go_end(gp: &G) {
 }
 #[inline]
 pub fn go_syscall_begin(gp: &G) {
-    emit(move |ts, m, p| Event::GoSyscallBegin {
-        ts,
-        m,
-        p,
-        goid: gp.goid(),
+    emit_g(gp, Hook::SyscallBegin, move |ts, m, p| {
+        Event::GoSyscallBegin {
+            ts,
+            m,
+            p,
+            goid: gp.goid(),
+        }
     });
 }
 #[inline]
 pub fn go_syscall_end(gp: &G) {
-    emit(move |ts, m, p| Event::GoSyscallEnd {
+    emit_g(gp, Hook::SyscallEnd, move |ts, m, p| Event::GoSyscallEnd {
         ts,
         m,
         p,
@@ -235,7 +286,17 @@ pub fn runnext_kick(gp: &G) {
 }
 #[inline]
 pub fn steal(victim: u32, count: u32, runnext: bool) {
-    emit(move |ts, m, p| Event::Steal {
+    if on() {
+        steal_slow(victim, count, runnext);
+    }
+}
+#[inline(never)]
+fn steal_slow(victim: u32, count: u32, runnext: bool) {
+    if FLAGS.load(Ordering::Relaxed) & TRACKING != 0 {
+        // Context: the thief's g0, interrupts off (findRunnable).
+        tracking::stole(crate::runtime::m::this_m());
+    }
+    emit_slow(None, move |ts, m, p| Event::Steal {
         ts,
         m,
         p,
@@ -283,7 +344,7 @@ const COM2: u16 = 0x2f8;
 /// Stop recording and write every buffer to COM2: header, one chunk per
 /// core, trailer. Returns (events, dropped) over all cores.
 pub fn dump() -> (u64, u64) {
-    if !ENABLED.swap(false, Ordering::AcqRel) {
+    if FLAGS.fetch_and(!RECORD, Ordering::AcqRel) & RECORD == 0 {
         return (0, 0);
     }
     // SAFETY: COM2's ports belong to the trace dump; nothing else uses them.

@@ -222,6 +222,12 @@ pub static KEYS: &[KeySpec] = &[
         at!(trace),
     ),
     KeySpec::switch(
+        "tracking",
+        false,
+        "measure each G's scheduling latency and CPU time (summary: percentiles, top Gs)",
+        at!(tracking),
+    ),
+    KeySpec::switch(
         "icount",
         false,
         "set by the runner's --icount: the TSC counts instructions, so benchmarks report instructions",

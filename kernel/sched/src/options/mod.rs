@@ -104,6 +104,8 @@ pub struct BootOptions {
     pub scheddetail: bool,
     /// `trace`: record scheduler events.
     pub trace: bool,
+    /// `tracking`: measure each G's scheduling latency and CPU time.
+    pub tracking: bool,
     /// `icount`: QEMU runs with `-icount shift=0` (TSC = instructions).
     pub icount: bool,
     /// `duration`: torture run length in seconds, 1..=86400.
@@ -136,6 +138,7 @@ impl Default for BootOptions {
             schedtrace_ms: 0,
             scheddetail: false,
             trace: false,
+            tracking: false,
             icount: false,
             duration_secs: 10,
             fault: Fault::None,

@@ -19,6 +19,7 @@ fn get(o: &BootOptions, key: &str) -> bool {
         "spinning" => o.spinning,
         "scheddetail" => o.scheddetail,
         "trace" => o.trace,
+        "tracking" => o.tracking,
         "icount" => o.icount,
         _ => panic!("no boolean field for {key}"),
     }
@@ -36,6 +37,7 @@ fn the_boolean_keys_are_the_documented_ones() {
             "spinning",
             "scheddetail",
             "trace",
+            "tracking",
             "icount"
         ]
     );

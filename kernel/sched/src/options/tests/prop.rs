@@ -82,7 +82,7 @@ fn any_options() -> impl Strategy<Value = BootOptions> {
         select(SchedModel::ALL.to_vec()),
     );
     let rest = (
-        any::<[bool; 7]>(),
+        any::<[bool; 8]>(),
         any::<u32>(),
         1u32..=86_400,
         select(Fault::ALL.to_vec()),
@@ -101,6 +101,7 @@ fn any_options() -> impl Strategy<Value = BootOptions> {
                 spinning,
                 scheddetail,
                 trace,
+                tracking,
                 icount,
             ] = flags;
             BootOptions {
@@ -119,6 +120,7 @@ fn any_options() -> impl Strategy<Value = BootOptions> {
                 schedtrace_ms,
                 scheddetail,
                 trace,
+                tracking,
                 icount,
                 duration_secs,
                 fault,
