@@ -151,6 +151,11 @@ impl Counts {
         self.max = self.max.max(other.max);
     }
 
+    /// The lower bound of the first non-empty bucket; `None` with no values.
+    pub fn min(&self) -> Option<u64> {
+        self.counts.iter().position(|&c| c > 0).map(bucket_min)
+    }
+
     /// Values counted.
     pub fn total(&self) -> u64 {
         self.counts.iter().sum()
@@ -236,6 +241,8 @@ mod tests {
         let p99 = c.quantile(990).unwrap();
         assert!((99_000..=99_000 * 17 / 16).contains(&p99), "p99 {p99}");
         assert_eq!(c.quantile(1000), Some(100_000));
+        let min = c.min().unwrap();
+        assert!(min <= 100 && 100 * 16 <= min * 17, "min {min}");
         assert_eq!(Counts::new().quantile(500), None);
     }
 

@@ -261,7 +261,7 @@ pub fn percentiles(c: &Counts) -> alloc::string::String {
     )
 }
 
-/// A duration in ns, printed as ns, µs or ms with 3 significant digits.
+/// A duration in ns, printed as ns (below 10 µs), µs or ms.
 pub struct Ns(pub u64);
 
 impl core::fmt::Display for Ns {
@@ -269,10 +269,10 @@ impl core::fmt::Display for Ns {
         let n = self.0;
         if n < 10_000 {
             write!(f, "{n}ns")
-        } else if n < 10_000_000 {
+        } else if n < 1_000_000 {
             write!(f, "{}.{}us", n / 1000, n % 1000 / 100)
         } else {
-            write!(f, "{}.{}ms", n / 1_000_000, n % 1_000_000 / 100_000)
+            write!(f, "{}.{:02}ms", n / 1_000_000, n % 1_000_000 / 10_000)
         }
     }
 }
