@@ -111,6 +111,8 @@ fn tuple(e: &Event) -> (u8, Option<u32>, u64, u64) {
         Event::MWake { p, .. } => (17, p, 0, 0),
         Event::TimerFire { p, goid, .. } => (18, p, goid, 0),
         Event::Handoff { p, .. } => (19, p, 0, 0),
+        // `Dump::events` leaves stacks out; the page has nothing to draw.
+        Event::Stack { .. } => (23, None, 0, 0),
     }
 }
 

@@ -170,6 +170,33 @@ pub enum Event {
     },
     /// sysmon (on core `m`) took `p` from a blocking call and handed it on.
     Handoff { ts: u64, m: u32, p: Option<u32> },
+    /// The kernel call stack of the previous event recorded by core `m`
+    /// (GoCreate, GoBlock, GoUnblock, GoStop, GoSyscallBegin), innermost
+    /// first: `depth` return addresses (a blocked or stopped G's own stack,
+    /// from where it switched out), each as an offset from
+    /// `layout::KERNEL_BASE` (the kernel image is under 64 MiB).
+    Stack {
+        ts: u64,
+        m: u32,
+        depth: u8,
+        pcs: [u32; STACK_MAX],
+    },
+}
+
+/// The most return addresses an [`Event::Stack`] holds.
+pub const STACK_MAX: usize = 16;
+
+impl Event {
+    /// The stack's return addresses as kernel addresses (empty for any
+    /// other event).
+    pub fn stack_pcs(&self) -> impl Iterator<Item = u64> + '_ {
+        let pcs: &[u32] = match self {
+            Event::Stack { depth, pcs, .. } => &pcs[..(*depth as usize).min(STACK_MAX)],
+            _ => &[],
+        };
+        pcs.iter()
+            .map(|&o| crate::layout::KERNEL_BASE.wrapping_add(o as u64))
+    }
 }
 
 /// `match` over every event kind, binding the field every kind has.
@@ -194,7 +221,8 @@ macro_rules! common_field {
             | Event::MPark { $field, .. }
             | Event::MWake { $field, .. }
             | Event::TimerFire { $field, .. }
-            | Event::Handoff { $field, .. } => $field,
+            | Event::Handoff { $field, .. }
+            | Event::Stack { $field, .. } => $field,
         }
     };
 }
@@ -213,8 +241,8 @@ impl Event {
 
 /// Magic at the start of a dump.
 pub const MAGIC: [u8; 8] = *b"GMPTRACE";
-/// Format version; bumped on any incompatible change.
-pub const VERSION: u32 = 1;
+/// Format version; bumped on any incompatible change (2: [`Event::Stack`]).
+pub const VERSION: u32 = 2;
 /// Trailer after the last chunk.
 pub const TRAILER: [u8; 8] = *b"GMPTEND\0";
 
