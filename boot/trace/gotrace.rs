@@ -43,8 +43,8 @@
 //! Stacks: the kernel follows GoCreate, GoBlock, GoUnblock, GoStop and
 //! GoSyscallBegin with an [`Event::Stack`] (return addresses walked by
 //! frame pointers); each distinct stack becomes one entry of Go's stack
-//! table, its frames named from the kernel ELF's debug info (inlined
-//! functions as frames of their own, innermost first), and the Go event
+//! table, each frame named from the kernel ELF's debug info (the function
+//! the address is in, after inlining, and the line of the call), and the Go event
 //! carries its ID, so `go tool trace` shows Rust functions and lines.
 //!
 //! Checking a file with Go's own parser (it replays the state machine and
@@ -110,8 +110,8 @@ pub struct Converted {
     pub goroutines: u64,
 }
 
-/// Names the frames at a return address, innermost (inlined) first: the
-/// runner's symbolizer over the kernel ELF.
+/// Names the frame(s) at a return address: the runner's symbolizer over the
+/// kernel ELF. Go's parser keeps one frame per PC, so give one.
 pub type Symbolize<'a> = &'a dyn Fn(u64) -> Vec<Frame>;
 
 /// Convert `events` (every core's, merged, sorted by TSC, with their
