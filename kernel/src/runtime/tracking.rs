@@ -105,15 +105,17 @@ static STOLE: [AtomicBool; MAX_MS] = [const { AtomicBool::new(false) }; MAX_MS];
 /// Gs already running then count from their next start. A P whose id is
 /// `nps` or more is not counted. Call it once.
 pub fn init(nps: usize) {
-    let v: Vec<PTrack> = (0..nps)
-        .map(|_| PTrack {
-            by_cause: core::array::from_fn(|_| TimeHistogram::new()),
-            top: core::array::from_fn(|_| (AtomicU64::new(0), AtomicU64::new(0))),
-        })
-        .collect();
-    let v = Vec::leak(v);
-    PTRACKS.store(v.as_mut_ptr(), Ordering::Relaxed);
-    PTRACKS_LEN.store(v.len(), Ordering::Release);
+    // Zeroed memory straight from the heap: a PTrack is 29 KiB, more than a
+    // G's stack could hold while building one, and all-zero atomics are an
+    // empty PTrack.
+    let layout = core::alloc::Layout::array::<PTrack>(nps.max(1)).expect("PTrack array size");
+    // SAFETY: the layout has a non-zero size (at least one PTrack).
+    let ptr = unsafe { alloc::alloc::alloc_zeroed(layout) } as *mut PTrack;
+    if ptr.is_null() {
+        alloc::alloc::handle_alloc_error(layout);
+    }
+    PTRACKS.store(ptr, Ordering::Relaxed);
+    PTRACKS_LEN.store(nps, Ordering::Release);
     super::trace::observe_tracking(true);
 }
 
@@ -127,8 +129,9 @@ fn ptracks() -> &'static [PTrack] {
     if len == 0 {
         return &[];
     }
-    // SAFETY: `init` leaked a slice of `len` PTracks and published the
-    // pointer before the length (Release/Acquire); it is never freed.
+    // SAFETY: `init` allocated `len` zeroed PTracks (all-zero atomics: a
+    // valid, empty PTrack) and published the pointer before the length
+    // (Release/Acquire); they are never freed.
     unsafe { core::slice::from_raw_parts(PTRACKS.load(Ordering::Relaxed), len) }
 }
 
