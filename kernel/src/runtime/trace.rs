@@ -20,9 +20,7 @@ use core::sync::atomic::{AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 
 use alloc::vec::Vec;
 
-use gmp_sched::trace::{
-    ChunkHeader, Event, Header, Queue, STACK_MAX, StopReason, TRAILER, VERSION, encode,
-};
+use gmp_sched::trace::{ChunkHeader, Event, Header, Queue, StopReason, TRAILER, VERSION, encode};
 use uart_16550::backend::PioBackend;
 use uart_16550::{Config, Uart16550};
 
@@ -200,7 +198,7 @@ fn emit_slow(g: Option<(&G, Hook)>, make: impl FnOnce(u64, u32, Option<u32>) -> 
         tracking::observe(gp, hook, mp, p, cpu::rdtsc());
     }
     if flags & RECORD != 0 {
-        let stack = g.and_then(|(gp, hook)| stack_of(gp, hook));
+        let stack = g.and_then(|(gp, hook)| super::tracestack::stack_of(gp, hook));
         if flags & FLIGHT != 0 {
             record_flight(mp, p, make);
             if let Some(st) = stack {
@@ -243,45 +241,6 @@ fn record(
             b.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
-}
-
-/// The call stack Go's trace gives `hook` (creating, readying and entering
-/// a syscall: the caller's own stack, walked from here; blocking and
-/// stopping: the G's, from the context it saved as it switched out), as
-/// the maker of the [`Event::Stack`] that follows the event. None for the
-/// events Go gives no stack.
-#[inline(always)]
-fn stack_of(gp: &G, hook: Hook) -> Option<impl FnOnce(u64, u32, Option<u32>) -> Event> {
-    let (first, rbp) = match hook {
-        Hook::Create | Hook::Unblock | Hook::SyscallBegin => {
-            (None, crate::arch::backtrace::current_rbp())
-        }
-        Hook::Block | Hook::Stop(_) => {
-            // SAFETY: the G has switched out (mcall saved its context) and
-            // this M still owns it: nothing writes the context meanwhile.
-            let buf = unsafe { &*gp.gobuf() };
-            (Some(buf.rip), buf.rbp)
-        }
-        Hook::Start | Hook::End | Hook::SyscallEnd => return None,
-    };
-    let mut pcs = [0u32; STACK_MAX];
-    let mut depth = 0;
-    let mut push = |pc: u64| {
-        if depth < STACK_MAX && crate::arch::backtrace::in_kernel(pc) {
-            pcs[depth] = pc.wrapping_sub(gmp_sched::layout::KERNEL_BASE) as u32;
-            depth += 1;
-        }
-    };
-    if let Some(pc) = first {
-        push(pc);
-    }
-    crate::arch::backtrace::walk(rbp, push);
-    Some(move |ts, m, _| Event::Stack {
-        ts,
-        m,
-        depth: depth as u8,
-        pcs,
-    })
 }
 
 /// [`record`] into the flight-recorder ring (see [`init`]).
