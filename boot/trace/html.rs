@@ -40,9 +40,20 @@ pub fn page(h: &Header, events: &[Event]) -> String {
         .replace("/*JS*/", JS)
 }
 
-/// `{"ncpu":..,"nprocs":..,"ev":[[...],...]}`.
+/// `{"ncpu":..,"nprocs":..,"maxprocs":..,"ev":[[...],...]}`; `maxprocs`
+/// is the most Ps the run ever had (GOMAXPROCS can change while it runs).
 fn data(h: &Header, events: &[Event]) -> String {
-    let mut s = format!("{{\"ncpu\":{},\"nprocs\":{},\"ev\":[", h.ncpu, h.nprocs);
+    let maxprocs = events
+        .iter()
+        .filter_map(|e| match *e {
+            Event::ProcsChange { procs, .. } => Some(procs),
+            _ => None,
+        })
+        .fold(h.nprocs, u32::max);
+    let mut s = format!(
+        "{{\"ncpu\":{},\"nprocs\":{},\"maxprocs\":{maxprocs},\"ev\":[",
+        h.ncpu, h.nprocs
+    );
     for (i, e) in events.iter().enumerate() {
         let (k, p, a, b) = tuple(e);
         let ns = (e.ts().saturating_sub(h.start_tsc) as f64 * 1e9 / h.tsc_hz.max(1) as f64).round();
@@ -113,6 +124,9 @@ fn tuple(e: &Event) -> (u8, Option<u32>, u64, u64) {
         Event::Handoff { p, .. } => (19, p, 0, 0),
         // `Dump::events` leaves stacks out; the page has nothing to draw.
         Event::Stack { .. } => (23, None, 0, 0),
+        Event::StwBegin { p, reason, .. } => (20, p, reason as u64, 0),
+        Event::StwEnd { p, .. } => (21, p, 0, 0),
+        Event::ProcsChange { p, procs, .. } => (22, p, procs.into(), 0),
     }
 }
 
@@ -159,7 +173,7 @@ mod tests {
         assert!(!html.contains("http://") && !html.contains("https://"));
         assert!(html.contains("<title>gmp-metal trace: 2 Ps, 3 cores, 3 events</title>"));
         // 1 tick = 0.5 ns; a steal's b packs count and runnext.
-        let data = "window.TRACE = {\"ncpu\":3,\"nprocs\":2,\"ev\":\
+        let data = "window.TRACE = {\"ncpu\":3,\"nprocs\":2,\"maxprocs\":2,\"ev\":\
                     [[1000,1,2,1,7,1],[2000,13,0,0,1,7],[3000,16,1,-1,0,0]]};";
         assert!(html.contains(data), "no {data}");
         // The data is JSON a browser (and serde) reads back.
@@ -167,6 +181,27 @@ mod tests {
         let end = at + html[at..].find(";</script>").unwrap();
         let v: serde_json::Value = serde_json::from_str(&html[at..end]).unwrap();
         assert_eq!(v["ev"].as_array().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn maxprocs_is_the_most_ps_the_run_ever_had() {
+        let ev = vec![
+            Event::ProcsChange {
+                ts: 2_000,
+                m: 0,
+                p: Some(0),
+                procs: 3,
+            },
+            Event::ProcsChange {
+                ts: 3_000,
+                m: 0,
+                p: Some(0),
+                procs: 1,
+            },
+        ];
+        let html = page(&header(), &ev);
+        assert!(html.contains("\"nprocs\":2,\"maxprocs\":3,"), "{html:.300}");
+        assert!(html.contains("[500,22,0,0,3,0],[1000,22,0,0,1,0]"));
     }
 
     #[test]

@@ -169,6 +169,23 @@ impl Tracks {
             }
             // Stacks belong to the Go trace (`Dump::events` leaves them out).
             Event::Stack { .. } => {}
+            Event::StwBegin { reason, .. } => out.push(instant(
+                PID_M,
+                m,
+                format!("stop the world ({})", reason.as_str()),
+                t,
+                json!({"reason": reason.as_str()}),
+            )),
+            Event::StwEnd { .. } => {
+                out.push(instant(PID_M, m, "start the world".into(), t, json!({})))
+            }
+            Event::ProcsChange { procs, .. } => out.push(instant(
+                PID_M,
+                m,
+                format!("GOMAXPROCS {procs}"),
+                t,
+                json!({"procs": procs}),
+            )),
             Event::Handoff { p, .. } => {
                 out.push(instant(
                     PID_M,

@@ -21,8 +21,6 @@ pub enum Trap<'a> {
     Timer,
     /// Another core asked this core's G to yield (the preempt IPI).
     Preempt,
-    /// Another core asked this core to stop (the stop-the-world IPI).
-    Stop,
     /// A page fault, on its own IST stack.
     PageFault {
         addr: u64,

@@ -100,11 +100,13 @@ static PTRACKS_LEN: AtomicUsize = AtomicUsize::new(0);
 /// Whether M i's last scheduler act was a successful steal.
 static STOLE: [AtomicBool; MAX_MS] = [const { AtomicBool::new(false) }; MAX_MS];
 
-/// Allocate the per-P histograms for `nps` Ps and start tracking: at boot
-/// for `tracking=on`, or later by a workload that wants CPU times (`hog`);
-/// Gs already running then count from their next start. A P whose id is
-/// `nps` or more is not counted. Call it once.
-pub fn init(nps: usize) {
+/// Allocate the per-P histograms and start tracking: at boot for
+/// `tracking=on`, or later by a workload that wants CPU times (`hog`); Gs
+/// already running then count from their next start. There is room for
+/// one P per core, the most a GOMAXPROCS change can make (it clamps to the
+/// core count). Call it once.
+pub fn init() {
+    let nps = super::sched::allp().len().max(super::m::mcount());
     // Zeroed memory straight from the heap: a PTrack is 29 KiB, more than a
     // G's stack could hold while building one, and all-zero atomics are an
     // empty PTrack.

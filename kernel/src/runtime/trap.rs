@@ -7,8 +7,6 @@
 //! - the APIC timer is sysmon's tick (`sysmon::on_tick`), which may also
 //!   preempt the interrupted G;
 //! - the preempt IPI preempts this core's G if sysmon asked it to;
-//! - the stop IPI parks this core until the world is started again
-//!   (`freeze`);
 //! - a page fault in the G-stack region grows that G's stack, or is
 //!   reported naming the G whose guard page was hit; any other page fault
 //!   is reported with the region it hit;
@@ -28,14 +26,13 @@ use crate::arch::exit::{ExitCode, exit_qemu};
 use crate::arch::trap::{Handled, Trap};
 use crate::arch::{cpu, percpu};
 use crate::mem::gstack::{self, Fault};
-use crate::runtime::{allg, freeze, m, preempt, schedtrace, sysmon, watchdog};
+use crate::runtime::{allg, m, preempt, schedtrace, sysmon, watchdog};
 
 /// The entry `boot` installs in `arch::trap`.
 pub fn trap(t: Trap<'_>) -> Handled {
     match t {
         Trap::Timer => sysmon::on_tick(),
         Trap::Preempt => preempt::preempt_from_interrupt(),
-        Trap::Stop => freeze::on_ipi(),
         Trap::PageFault { addr, code, frame } => page_fault(addr, code, frame),
         Trap::Nmi { frame } => nmi(frame),
         Trap::Whereabouts { out } => {

@@ -31,12 +31,16 @@ registry! {
         "a G in a blocking call hands its P off so the other Gs keep running";
     "mutex" => "demos/mutex.rs":
         "many Gs contending for one mutex";
+    "resize" => "demos/resize.rs":
+        "GOMAXPROCS 4 -> 1 -> 8 -> 2 -> 4 while work flows: what procresize moves";
     "torture" => "torture/mod.rs":
         "random mix of spawns, channels, sleeps and locks for duration=SECS, checked by a ledger";
     "bench" => "bench/mod.rs":
         "in-kernel benchmarks (pick them with bench=LIST; one-P ones need procs=1)";
     "lab-pipeline" => "labs/pipeline.rs":
         "lab: numbers through a pool of worker Gs and two bounded channels (docs/LABS.md)";
+    "test-stw" => "checks/stw.rs":
+        "test: stop-the-world idle, busy and against loop {} hogs (preempted or waited for)";
     "test-ledger" => "checks/ledger_waves.rs":
         "test: 100,000 Gs in waves plus nested spawn trees, each must run exactly once";
     "test-parallelism" => "checks/parallelism.rs":

@@ -20,7 +20,7 @@ use crate::runtime::{sched, tracking};
 /// Run producer-consumer with tracking and print its latency percentiles.
 pub fn sched_latency() -> Result<(), String> {
     if !tracking::enabled() {
-        tracking::init(sched::allp().len());
+        tracking::init();
     }
     tracking::reset();
     let demo = crate::workloads::entry("producer-consumer").expect("registered");

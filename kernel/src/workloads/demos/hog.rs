@@ -69,7 +69,7 @@ pub fn run() -> Verdict {
         gs: Mutex::new((Vec::new(), Vec::new())),
     });
     if !tracking::enabled() {
-        tracking::init(sched::allp().len());
+        tracking::init();
     }
     let preempts_before = pstat_sum(|s| &s.preemptions);
     let wg = Arc::new(WaitGroup::new());

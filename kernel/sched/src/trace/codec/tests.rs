@@ -135,12 +135,33 @@ fn all_kinds(ts: u64) -> Vec<Event> {
             depth: crate::trace::STACK_MAX as u8,
             pcs: [u32::MAX; crate::trace::STACK_MAX],
         },
+        Event::StwBegin {
+            ts: ts + 9_000_000_003,
+            m,
+            p,
+            reason: StwReason::Gomaxprocs
+        },
+        Event::ProcsChange {
+            ts: ts + 9_000_000_004,
+            m,
+            p,
+            procs: 3
+        },
+        Event::StwEnd {
+            ts: ts + 9_000_000_005,
+            m,
+            p
+        },
     ]
 }
 
 #[test]
 fn a_stack_gives_its_kernel_addresses() {
-    let e = &all_kinds(0)[all_kinds(0).len() - 2];
+    let stacks: Vec<Event> = all_kinds(0)
+        .into_iter()
+        .filter(|e| matches!(e, Event::Stack { .. }))
+        .collect();
+    let e = &stacks[0];
     let pcs: Vec<u64> = e.stack_pcs().collect();
     let base = crate::layout::KERNEL_BASE;
     assert_eq!(
@@ -152,7 +173,10 @@ fn a_stack_gives_its_kernel_addresses() {
 
 #[test]
 fn the_longest_stack_fits_the_largest_encoding() {
-    let e = all_kinds(0).pop().unwrap();
+    let e = all_kinds(0)
+        .into_iter()
+        .find(|e| matches!(e, Event::Stack { depth, .. } if *depth as usize == crate::trace::STACK_MAX))
+        .unwrap();
     let mut buf = alloc::vec![0u8; encoded_len_max()];
     assert!(encode(&e, 0, &mut buf).is_some());
 }
