@@ -10,7 +10,7 @@
 //! One difference on purpose: Go also lists dead Gs (`status=6()`); we
 //! leave them out, because a fault prints its state through this function
 //! too, and there dead Gs would only bury the live ones.
-//! With `tracking=on` each G line ends in ` cputime=Nns` (its time in
+//! With the boot option `tracking=on` each G line ends in ` cputime=Nns` (its time in
 //! `_Grunning`), which Go's line does not have.
 //! tests/schedtrace.rs compares the shape of every line with lines Go
 //! 1.27.3 printed (tests/fixtures/go-schedtrace.txt). Past 64 Ps the two
@@ -98,7 +98,9 @@ pub fn schedtrace(detailed: bool) -> String {
             );
         }
         drop(s);
-        let tracking = super::tracking::enabled();
+        // The boot option, not `tracking::enabled()`: a workload that turns
+        // tracking on for itself (`hog`) keeps Go's line.
+        let tracking = super::debug::options().tracking;
         super::allg::for_each(|g| {
             let st = g.status();
             if st == Gstatus::Gdead {
