@@ -11,8 +11,9 @@
 //!
 //! The kernel runs a benchmark only at the `procs` it needs (one P for the
 //! ping-pongs, spawns, preemption and memory; two or more for the cross-P
-//! ones; any for the fib tree, which it reports as `fib-procs-<procs>`), so
-//! the table also says which boot each benchmark belongs to.
+//! ones; any for the fib tree and the scheduling latency, which it reports
+//! as `fib-procs-<procs>` and `sched-latency-<procs>`), so the table also
+//! says which boot each benchmark belongs to.
 
 /// The `procs` a benchmark must be booted with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
