@@ -40,13 +40,9 @@ const TRACKING: u8 = 2;
 /// [`FLAGS`] bit (with [`RECORD`]): the buffers are flight-recorder rings.
 const FLIGHT: u8 = 4;
 
-/// Turn the tracking observer on or off.
-pub(crate) fn observe_tracking(on: bool) {
-    if on {
-        FLAGS.fetch_or(TRACKING, Ordering::Release);
-    } else {
-        FLAGS.fetch_and(!TRACKING, Ordering::Release);
-    }
+/// Turn the tracking observer on (`runtime::tracking::init`).
+pub(crate) fn observe_tracking() {
+    FLAGS.fetch_or(TRACKING, Ordering::Release);
 }
 static START_TSC: AtomicU64 = AtomicU64::new(0);
 
@@ -171,7 +167,9 @@ pub fn on() -> bool {
 /// Record `e` (built from this core's clock, id and P) on this core.
 #[inline]
 fn emit(make: impl FnOnce(u64, u32, Option<u32>) -> Event) {
-    if !on() {
+    // Events about no G matter only to the recording (tracking alone must
+    // not send every queue event down the slow path).
+    if FLAGS.load(Ordering::Relaxed) & RECORD == 0 {
         return;
     }
     emit_slow(None, make);

@@ -120,12 +120,7 @@ pub fn init() {
     NS_PER_TICK_Q32.store(q32, Ordering::Relaxed);
     PTRACKS.store(ptr, Ordering::Relaxed);
     PTRACKS_LEN.store(nps, Ordering::Release);
-    super::trace::observe_tracking(true);
-}
-
-/// Stop tracking (the counts stay; the end-of-run report reads them).
-pub fn stop() {
-    super::trace::observe_tracking(false);
+    super::trace::observe_tracking();
 }
 
 fn ptracks() -> &'static [PTrack] {
