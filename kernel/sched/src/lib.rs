@@ -26,6 +26,7 @@ pub mod selectorder;
 pub mod sema;
 pub mod spinning;
 pub mod stealorder;
+pub mod timehist;
 pub mod timerheap;
 pub mod trace;
 pub mod waitq;

@@ -167,6 +167,8 @@ pub struct G {
     history: History,
     /// The M this G is wired to (`runtime::wire`), null if none.
     pub(crate) wired_m: AtomicPtr<M>,
+    /// Latency and CPU-time stamps of `tracking=on` (`runtime::tracking`).
+    pub track: super::tracking::GTrack,
 }
 
 // SAFETY: every field is either atomic or (`sched`, `entry`) touched only by
@@ -204,6 +206,7 @@ impl G {
             park_site: AtomicPtr::new(core::ptr::null_mut()),
             history: History::new(),
             wired_m: AtomicPtr::new(core::ptr::null_mut()),
+            track: Default::default(),
         }
     }
 
