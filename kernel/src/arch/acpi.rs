@@ -1,4 +1,5 @@
-//! ACPI: the MADT's list of cores (and, later, the PM timer).
+//! ACPI: the MADT's list of cores, its I/O APICs and its interrupt source
+//! overrides.
 //!
 //! The `acpi` crate parses the tables; all it needs from us is a way to read
 //! physical memory, which the bootloader's physical-memory mapping already
@@ -7,10 +8,12 @@
 use alloc::vec::Vec;
 use core::ptr::NonNull;
 
+use acpi::platform::interrupt::{InterruptModel, Polarity, TriggerMode};
 use acpi::{AcpiHandler, AcpiTables, PhysicalMapping, platform::ProcessorState};
 use gmp_sched::cpus::MadtCpu;
 use x86_64::PhysAddr;
 
+use super::ioapic::{IoApicInfo, LineMode, Override};
 use super::physmap::phys_to_virt;
 
 #[derive(Clone, Copy)]
@@ -36,6 +39,11 @@ impl AcpiHandler for PhysMap {
 pub struct Platform {
     /// Every local APIC entry of the MADT, in table order.
     pub madt_cpus: Vec<MadtCpu>,
+    /// The I/O APICs (none if the MADT describes no APIC model).
+    pub io_apics: Vec<IoApicInfo>,
+    /// ISA IRQs that arrive on another GSI, or with another polarity or
+    /// trigger mode than ISA's edge, active high.
+    pub overrides: Vec<Override>,
 }
 
 /// Read the MADT through the RSDP the bootloader found.
@@ -54,5 +62,30 @@ pub fn read_platform(rsdp: u64) -> Result<Platform, &'static str> {
             enabled: p.state != ProcessorState::Disabled,
         });
     }
-    Ok(Platform { madt_cpus })
+    let (mut io_apics, mut overrides) = (Vec::new(), Vec::new());
+    if let InterruptModel::Apic(apic) = &info.interrupt_model {
+        for a in apic.io_apics.iter() {
+            io_apics.push(IoApicInfo {
+                id: a.id,
+                phys: a.address as u64,
+                gsi_base: a.global_system_interrupt_base,
+            });
+        }
+        for o in apic.interrupt_source_overrides.iter() {
+            overrides.push(Override {
+                isa_irq: o.isa_source,
+                gsi: o.global_system_interrupt,
+                // "Same as bus" is ISA's: edge, active high.
+                mode: LineMode {
+                    level: o.trigger_mode == TriggerMode::Level,
+                    active_low: o.polarity == Polarity::ActiveLow,
+                },
+            });
+        }
+    }
+    Ok(Platform {
+        madt_cpus,
+        io_apics,
+        overrides,
+    })
 }

@@ -9,12 +9,18 @@
 //! interrupted mid-print by its own fault), or after a bounded wait if
 //! another core holds it (that core may be the one that is stuck). A panic
 //! must always print.
+//!
+//! Input: the receive side is read under the same lock ([`receive`]), by
+//! the runtime's netpoller when COM1 interrupts (see `runtime::netpoll`);
+//! line errors the UART reports (overruns of its 16-byte FIFO, framing,
+//! parity, break) are counted, never dropped silently.
 
 use core::cell::UnsafeCell;
 use core::fmt::{self, Write};
 use core::sync::atomic::{AtomicU32, Ordering};
 
 use uart_16550::backend::PioBackend;
+use uart_16550::spec::registers::{IER, LSR};
 use uart_16550::{Config, Uart16550};
 
 use crate::arch::{cpu, percpu};
@@ -142,6 +148,70 @@ impl Write for ConsoleGuard {
             uart.send_bytes_exact(s.as_bytes());
         }
         Ok(())
+    }
+}
+
+/// What one [`receive`] call saw.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Received {
+    /// Bytes taken from the UART.
+    pub bytes: usize,
+    /// Receive FIFO overruns the UART reported (input lost in the device).
+    pub overruns: u64,
+    /// Framing, parity or break conditions reported.
+    pub line_errors: u64,
+    /// Bytes were left in the UART because `take` refused them.
+    pub left: bool,
+}
+
+/// Take received bytes from COM1 while `take(byte)` accepts them (`room`
+/// says whether it can take one more before the byte is read), counting
+/// the line errors. Usable from interrupt handlers and from any core.
+pub fn receive(mut room: impl FnMut() -> bool, mut take: impl FnMut(u8)) -> Received {
+    let _guard = ConsoleGuard::acquire();
+    let mut r = Received::default();
+    // SAFETY: we hold the console lock.
+    let Some(uart) = (unsafe { (*CONSOLE.uart.get()).as_mut() }) else {
+        return r;
+    };
+    loop {
+        let lsr = uart.lsr();
+        if lsr.contains(LSR::OVERRUN_ERROR) {
+            r.overruns += 1;
+        }
+        if lsr.intersects(LSR::PARITY_ERROR | LSR::FRAMING_ERROR | LSR::BREAK_INTERRUPT) {
+            r.line_errors += 1;
+        }
+        if !lsr.contains(LSR::DATA_READY) {
+            return r;
+        }
+        if !room() {
+            r.left = true;
+            return r;
+        }
+        match uart.try_receive_byte() {
+            Ok(b) => {
+                take(b);
+                r.bytes += 1;
+            }
+            Err(_) => return r,
+        }
+    }
+}
+
+/// Turn COM1's receive interrupts (data available, line status) on or off.
+/// Off is the flow control of a full input buffer: the UART then keeps
+/// what it has, and QEMU holds back the rest.
+pub fn receive_interrupts(on: bool) {
+    let _guard = ConsoleGuard::acquire();
+    // SAFETY: we hold the console lock.
+    if let Some(uart) = unsafe { (*CONSOLE.uart.get()).as_mut() } {
+        let rx = IER::DATA_READY | IER::RECEIVER_LINE_STATUS;
+        if on {
+            uart.enable_interrupts(rx);
+        } else {
+            uart.disable_interrupts(rx);
+        }
     }
 }
 

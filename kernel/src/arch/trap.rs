@@ -23,6 +23,9 @@ pub enum Trap<'a> {
     Preempt,
     /// Another core asked this core to stop (the stop-the-world IPI).
     Stop,
+    /// A device interrupt: ISA IRQ `irq` (routed through the I/O APIC; the
+    /// EOI is already sent).
+    Device { irq: u8 },
     /// A page fault, on its own IST stack.
     PageFault {
         addr: u64,

@@ -36,6 +36,8 @@ pub fn trap(t: Trap<'_>) -> Handled {
         Trap::Timer => sysmon::on_tick(),
         Trap::Preempt => preempt::preempt_from_interrupt(),
         Trap::Stop => freeze::on_ipi(),
+        // No device line is routed yet (every I/O APIC input stays masked).
+        Trap::Device { .. } => return Handled::No,
         Trap::PageFault { addr, code, frame } => page_fault(addr, code, frame),
         Trap::Nmi { frame } => nmi(frame),
         Trap::Whereabouts { out } => {
