@@ -24,6 +24,7 @@ use gmp_sched::options::WORKLOADS;
 use crate::accel::Accel;
 use crate::bench::args::BenchArgs;
 use crate::help;
+use crate::lab::LabArgs;
 use crate::run::{DEFAULT_MEMORY, DEFAULT_QEMU, DEFAULT_SMP, Run};
 use crate::trace::DEFAULT_DIR as TRACE_DIR;
 
@@ -61,7 +62,9 @@ pub struct Cli {
         default_value = DEFAULT_SMP,
         long_help = "Cores, in QEMU's -smp syntax: a count N, or a topology \
                      N,sockets=S,dies=D,cores=C,threads=T (omitted levels are computed as QEMU \
-                     does). At most 255 cores. Every core becomes an M with its own P. \
+                     does). At most 1024 cores; past 255 (or with an APIC id above 254) the \
+                     guest needs x2APIC, which the runner then adds as for --x2apic. Every \
+                     core becomes an M with its own P. \
                      Topologies whose level sizes are not powers of two give non-contiguous \
                      APIC ids: --smp 6,sockets=2,cores=3 gives 0, 1, 2, 4, 5, 6."
     )]
@@ -83,13 +86,25 @@ pub struct Cli {
         value_enum,
         default_value_t = Accel::Tcg,
         long_help = "Accelerator. tcg (the default) emulates the CPU in software, one host \
-                     thread per core; it works everywhere, and its CPU model has no x2APIC and \
-                     no TSC-deadline timer. kvm runs the guest on the host CPU through /dev/kvm \
+                     thread per core; it works everywhere, and its CPU model has no TSC-deadline \
+                     timer and no x2APIC unless asked for (--x2apic, QEMU 9.0+). kvm runs the guest on the host CPU through /dev/kvm \
                      with -cpu host: near-native speed on a machine with real hardware \
                      virtualisation, but on hosts that are themselves VMs /dev/kvm may be \
                      paravirtual and far slower than TCG, so it is never chosen automatically."
     )]
     pub accel: Accel,
+
+    /// Offer the guest x2APIC: -machine q35 -cpu max,+x2apic (QEMU 9.0+)
+    #[arg(
+        long,
+        long_help = "Offer the guest x2APIC: QEMU's q35 machine and +x2apic on the CPU model \
+                     (-machine q35 -cpu max,+x2apic, or -cpu host,+x2apic with kvm). The \
+                     kernel then drives its APICs through MSRs and can address more than 255 \
+                     cores. Needs QEMU 9.0 or newer (QEMU 7.2's TCG has no x2APIC); \
+                     .ci/get-qemu10 fetches QEMU 10 beside the system's. Implied by an --smp \
+                     of more than 255 cores."
+    )]
+    pub x2apic: bool,
 
     /// Boot through UEFI (OVMF) instead of BIOS
     #[arg(
@@ -180,6 +195,15 @@ pub struct Cli {
     #[arg(long)]
     pub print_qemu: bool,
 
+    /// Print the path of the kernel ELF this runner boots, and exit
+    #[arg(
+        long,
+        long_help = "Print the path of the kernel ELF (with debug info) this runner boots, and \
+                     exit without running anything: the file for gdb, readelf and gdb/gmp.py \
+                     (docs/WALKTHROUGH.md)."
+    )]
+    pub print_kernel_elf: bool,
+
     /// Pass STRING to the kernel as boot options WITHOUT checking it
     #[arg(
         long,
@@ -209,6 +233,8 @@ pub enum Command {
     /// Benchmarks: switch, spawn and channel costs in the kernel, with
     /// --compare beside Go, Linux threads, tokio and may on the host
     Bench(BenchArgs),
+    /// The labs of docs/LABS.md: start one (cut its holes), grade it, reset it
+    Lab(LabArgs),
     /// The Linux-threads benchmarks (used by bench --compare)
     #[command(hide = true)]
     LinuxBench {
@@ -244,15 +270,17 @@ impl Cli {
     /// runner flag came before it (`gmp-metal --smp 2 bench`): the sentence
     /// that says where it goes.
     pub fn misplaced_subcommand(&self) -> Option<String> {
-        self.boot_options
-            .iter()
-            .find(|w| w.as_str() == "bench")
-            .map(|w| {
-                format!(
-                    "`{w}` must be the first word, with its own flags after it: \
-                     gmp-metal {w} [NAME...] [--icount] [--smp N] [--compare] ... (see gmp-metal {w} --help)"
-                )
-            })
+        self.boot_options.iter().find_map(|w| {
+            let usage = match w.as_str() {
+                "bench" => "[NAME...] [--icount] [--smp N] [--compare] ...",
+                "lab" => "start|grade|reset|list [NAME]",
+                _ => return None,
+            };
+            Some(format!(
+                "`{w}` must be the first word, with its own arguments after it: \
+                 gmp-metal {w} {usage} (see gmp-metal {w} --help)"
+            ))
+        })
     }
 
     /// The run this command line describes.
@@ -262,6 +290,7 @@ impl Cli {
             .smp(self.smp)
             .memory(self.memory)
             .accel(self.accel)
+            .x2apic(self.x2apic)
             .uefi(self.uefi)
             .gdb(self.gdb)
             .icount(self.icount);

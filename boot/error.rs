@@ -16,6 +16,7 @@ use crate::exit;
 use crate::memory::MemoryError;
 use crate::ovmf::OvmfError;
 use crate::smp::SmpError;
+use crate::x2apic::TooOld;
 
 /// A run that did not start.
 #[derive(Debug)]
@@ -32,6 +33,8 @@ pub enum RunError {
     Ovmf(OvmfError),
     /// Two options that cannot be combined.
     Conflict(String),
+    /// The guest needs x2APIC and the QEMU binary is too old for it.
+    QemuTooOld(TooOld),
     /// The QEMU binary does not exist.
     QemuNotFound { program: OsString },
     /// The QEMU binary exists but could not be started.
@@ -64,6 +67,7 @@ impl fmt::Display for RunError {
             RunError::Kvm(e) => e.fmt(f),
             RunError::Ovmf(e) => e.fmt(f),
             RunError::Conflict(why) => f.write_str(why),
+            RunError::QemuTooOld(e) => e.fmt(f),
             RunError::QemuNotFound { program } => write!(
                 f,
                 "QEMU ({}) was not found: install it with `sudo apt install qemu-system-x86` (Debian/Ubuntu), `sudo dnf install qemu-system-x86` (Fedora) or `brew install qemu` (macOS), or give its path with --qemu PATH (or GMP_QEMU)",

@@ -6,7 +6,8 @@
 //! offset on every CPU model and accelerator. It recommends hardware
 //! breakpoints: when QEMU starts, the kernel is not in memory yet, and a
 //! software breakpoint written there is overwritten when the bootloader
-//! copies the kernel in.
+//! copies the kernel in. The command also loads `gdb/gmp.py`, the
+//! goroutine-aware commands, from this checkout.
 
 use crate::accel::Accel;
 
@@ -18,10 +19,19 @@ pub fn kernel_load_offset(_accel: Accel) -> u64 {
     gmp_sched::layout::KERNEL_BASE
 }
 
-/// The gdb command line that attaches to the waiting QEMU.
+/// gdb's goroutine commands (`info goroutines`, `goroutine N bt`, ...),
+/// in this checkout.
+pub const GMP_PY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/gdb/gmp.py");
+
+/// The gdb command line that attaches to the waiting QEMU, with the
+/// kernel's symbols and gdb/gmp.py loaded.
 pub fn command(elf: &str, accel: Accel) -> String {
+    command_with(elf, accel, GMP_PY)
+}
+
+fn command_with(elf: &str, accel: Accel, gmp_py: &str) -> String {
     format!(
-        "gdb -ex 'symbol-file -o {:#x} {elf}' -ex 'target remote :{GDB_PORT}'",
+        "gdb -ex 'symbol-file -o {:#x} {elf}' -x '{gmp_py}' -ex 'target remote :{GDB_PORT}'",
         kernel_load_offset(accel)
     )
 }
@@ -33,7 +43,8 @@ pub fn hint(elf: &str, accel: Accel) -> String {
          \n    {}\n\n\
          gdb: the bootloader loads the kernel high, at {:#x} (symbol-file -o moves the symbols there); \
          use hardware breakpoints, e.g. `hbreak gmp_kernel::boot::kmain` then `continue`, \
-         because the kernel is copied into memory after QEMU starts and would overwrite software breakpoints.",
+         because the kernel is copied into memory after QEMU starts and would overwrite software breakpoints. \
+         gdb/gmp.py adds `info goroutines`, `goroutine N bt`, `info ps`, `info ms`, `info runq P` and `info globrunq`.",
         command(elf, accel),
         kernel_load_offset(accel)
     )
@@ -46,9 +57,11 @@ mod tests {
     #[test]
     fn command_names_the_elf_the_offset_and_the_stub() {
         assert_eq!(
-            command("/k.elf", Accel::Tcg),
-            "gdb -ex 'symbol-file -o 0xffffffff80000000 /k.elf' -ex 'target remote :1234'"
+            command_with("/k.elf", Accel::Tcg, "/r/gdb/gmp.py"),
+            "gdb -ex 'symbol-file -o 0xffffffff80000000 /k.elf' -x '/r/gdb/gmp.py' -ex 'target remote :1234'"
         );
         assert!(hint("/k.elf", Accel::Tcg).contains("hbreak"));
+        assert!(hint("/k.elf", Accel::Tcg).contains("info goroutines"));
+        assert!(std::path::Path::new(GMP_PY).is_file(), "{GMP_PY}");
     }
 }

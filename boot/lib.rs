@@ -13,11 +13,14 @@
 //! - [`help`] — the generated tail of `--help`;
 //! - [`run`] — the [`Run`] builder and the host-side checks;
 //! - [`smp`], [`memory`], [`accel`], [`ovmf`], [`bootopts`] — the checks;
+//!   [`x2apic`] — what a guest past 255 cores (or with `--x2apic`) needs;
 //! - [`qemu`] — the command line; [`exec`] — spawn, serial capture, timeout;
 //! - [`outcome`], [`exit`] — verdicts and exit statuses; [`gdb`] — attaching;
 //! - [`symbolize`] — naming the functions of the kernel's panic backtraces;
 //! - [`bench`] — `gmp-metal bench`: the in-kernel benchmarks and the host
 //!   comparison with Go, Linux threads, tokio and may;
+//! - [`lab`] — `gmp-metal lab`: the labs of docs/LABS.md (holes cut into
+//!   the scheduler, and their grader);
 //! - [`trace`] — `--trace`: the kernel's scheduler trace, parsed and
 //!   converted for viewers.
 //!
@@ -34,6 +37,7 @@ pub mod exit;
 pub mod gdb;
 pub mod help;
 pub mod image;
+pub mod lab;
 pub mod memory;
 pub mod outcome;
 pub mod ovmf;
@@ -42,6 +46,7 @@ pub mod run;
 pub mod smp;
 pub mod symbolize;
 pub mod trace;
+pub mod x2apic;
 
 pub use accel::Accel;
 pub use error::RunError;

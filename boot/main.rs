@@ -18,10 +18,15 @@ fn main() -> ExitCode {
     let mut cli = Cli::parse();
     match cli.command.take() {
         Some(Command::Bench(args)) => return status(gmp_metal::bench::run::main(args)),
+        Some(Command::Lab(args)) => return status(gmp_metal::lab::main(args)),
         Some(Command::LinuxBench { op, n }) => {
             return status(gmp_metal::bench::linux::main_with(&[op, n]));
         }
         None => {}
+    }
+    if cli.print_kernel_elf {
+        println!("{}", gmp_metal::KERNEL_ELF);
+        return status(gmp_metal::exit::SUCCESS);
     }
     if let Some(msg) = cli.misplaced_subcommand() {
         eprintln!("error: {msg}");

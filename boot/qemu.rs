@@ -16,6 +16,7 @@ use crate::accel::Accel;
 use crate::bootopts;
 use crate::memory::Memory;
 use crate::smp::Smp;
+use crate::x2apic;
 
 /// Where the kernel's exit port lives (see `kernel/src/exit.rs`).
 pub const DEBUG_EXIT_DEVICE: &str = "isa-debug-exit,iobase=0xf4,iosize=0x04";
@@ -37,6 +38,8 @@ pub struct Machine<'a> {
     pub smp: &'a Smp,
     pub memory: Memory,
     pub accel: Accel,
+    /// An x2APIC guest: `-machine q35` and `+x2apic` on the CPU model.
+    pub x2apic: bool,
     pub icount: bool,
     pub gdb: bool,
     pub boot_string: Option<&'a str>,
@@ -75,8 +78,13 @@ impl QemuCommand {
         push!("-device", DEBUG_EXIT_DEVICE);
         push!("-m", m.memory.qemu_arg());
         push!("-smp", m.smp.spec());
-        for a in m.accel.qemu_args(m.icount) {
-            push!(a);
+        let [accel, accel_value, cpu, model] = m.accel.qemu_args(m.icount);
+        push!(accel, accel_value);
+        if m.x2apic {
+            // q35: the `pc` machine holds at most 255 cores.
+            push!("-machine", x2apic::MACHINE, cpu, x2apic::cpu_model(model));
+        } else {
+            push!(cpu, model);
         }
         if m.icount {
             // 1 instruction = 1 virtual ns, and no sleeping: deterministic.
@@ -147,6 +155,7 @@ mod tests {
             smp,
             memory: Memory::parse("1G").unwrap(),
             accel: Accel::Tcg,
+            x2apic: false,
             icount: false,
             gdb: false,
             boot_string: None,
@@ -188,6 +197,24 @@ mod tests {
             "{line}"
         );
         assert!(line.ends_with(" -s -S -S"), "{line}");
+    }
+
+    #[test]
+    fn an_x2apic_guest_is_a_q35_machine_with_x2apic_on_the_cpu() {
+        let smp = Smp::parse("288").unwrap();
+        let mut m = machine(&smp, &[]);
+        m.x2apic = true;
+        let line = QemuCommand::new(&m).to_string();
+        assert!(
+            line.ends_with(" -smp 288 -accel tcg,thread=multi -machine q35 -cpu max,+x2apic"),
+            "{line}"
+        );
+        m.accel = Accel::Kvm;
+        let line = QemuCommand::new(&m).to_string();
+        assert!(
+            line.ends_with(" -accel kvm -machine q35 -cpu host,+x2apic"),
+            "{line}"
+        );
     }
 
     #[test]

@@ -24,6 +24,7 @@ use crate::ovmf::{Ovmf, TempFile};
 use crate::qemu::{Machine, QemuCommand};
 use crate::smp::Smp;
 use crate::trace;
+use crate::x2apic;
 
 /// The QEMU binary when neither `--qemu` nor `GMP_QEMU` says otherwise.
 pub const DEFAULT_QEMU: &str = "qemu-system-x86_64";
@@ -65,6 +66,7 @@ pub struct Run {
     smp: String,
     memory: String,
     accel: Accel,
+    x2apic: bool,
     firmware: Firmware,
     timeout: Timeout,
     gdb: bool,
@@ -89,6 +91,7 @@ impl Run {
             smp: DEFAULT_SMP.into(),
             memory: DEFAULT_MEMORY.into(),
             accel: Accel::Tcg,
+            x2apic: false,
             firmware: Firmware::Bios,
             timeout: Timeout::Default,
             gdb: false,
@@ -120,6 +123,13 @@ impl Run {
 
     pub fn accel(mut self, accel: Accel) -> Run {
         self.accel = accel;
+        self
+    }
+
+    /// Offer the guest x2APIC (`-machine q35`, `+x2apic` on the CPU
+    /// model); needs QEMU 9.0 or newer. Implied when `--smp` needs it.
+    pub fn x2apic(mut self, x2apic: bool) -> Run {
+        self.x2apic = x2apic;
         self
     }
 
@@ -214,10 +224,23 @@ impl Run {
     }
 
     /// Every host-side check, then the command line. Checks run in this
-    /// order: `--smp`, `--memory`, boot options, option conflicts, KVM,
-    /// OVMF, the boot image.
+    /// order: `--smp`, the QEMU version (only for an x2APIC guest),
+    /// `--memory`, boot options, option conflicts, KVM, OVMF, the boot
+    /// image.
     pub fn prepare(&self) -> Result<Prepared, RunError> {
         let smp = Smp::parse(&self.smp).map_err(RunError::Smp)?;
+        let x2apic = self.x2apic || smp.needs_x2apic();
+        if x2apic {
+            let why = if smp.needs_x2apic() {
+                x2apic::Why::Smp {
+                    spec: self.smp.clone(),
+                    max_apic_id: smp.max_apic_id(),
+                }
+            } else {
+                x2apic::Why::Asked
+            };
+            x2apic::check(&self.qemu, why).map_err(RunError::QemuTooOld)?;
+        }
         let memory = Memory::parse(&self.memory).map_err(RunError::Memory)?;
         let opts = self.boot.validate().map_err(RunError::BootOption)?;
         if let Some(procs) = opts.procs {
@@ -266,6 +289,7 @@ impl Run {
             smp: &smp,
             memory,
             accel: self.accel,
+            x2apic,
             icount: self.icount,
             gdb: self.gdb,
             boot_string: boot_string.as_deref(),

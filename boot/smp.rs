@@ -7,13 +7,16 @@
 //! tells the tests which APIC ids the kernel must report: QEMU packs the
 //! thread, core, die and socket numbers into the APIC id, each in a field as
 //! wide as the bit count of its level's size (rounded up to a power of two),
-//! so `6,sockets=2,cores=3` gives ids 0, 1, 2, 4, 5, 6 — not 0..5.
+//! so `6,sockets=2,cores=3` gives ids 0, 1, 2, 4, 5, 6 — not 0..5. The
+//! largest id decides whether the guest needs x2APIC (see `x2apic`).
 
 use std::fmt;
 
-/// The most cores the runner starts: xAPIC ids are 8 bits and 0xff is the
-/// broadcast id.
-pub const MAX_CORES: u32 = 255;
+/// The most cores the runner starts: what QEMU's q35 machine and the
+/// kernel's per-core tables (`gmp_sched::cpus::MAX_CPUS`) hold.
+pub const MAX_CORES: u32 = gmp_sched::cpus::MAX_CPUS as u32;
+/// The most cores of a guest without x2APIC (QEMU's `pc` machine).
+pub const MAX_XAPIC_CORES: u32 = 255;
 
 /// A validated `-smp` value with every field QEMU would compute filled in.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -110,21 +113,35 @@ impl Smp {
     /// The APIC id of each core present at boot, in QEMU's CPU index order
     /// (index 0 is the bootstrap core).
     pub fn apic_ids(&self) -> Vec<u32> {
+        (0..self.cpus).map(|i| self.apic_id(i)).collect()
+    }
+
+    /// The APIC id QEMU gives CPU index `i`.
+    fn apic_id(&self, i: u32) -> u32 {
         let smt_width = bit_width(self.threads);
         let core_width = bit_width(self.cores);
         let die_width = bit_width(self.dies);
-        (0..self.cpus)
-            .map(|i| {
-                let thread = i % self.threads;
-                let core = (i / self.threads) % self.cores;
-                let die = (i / (self.threads * self.cores)) % self.dies;
-                let socket = i / (self.threads * self.cores * self.dies);
-                (socket << (die_width + core_width + smt_width))
-                    | (die << (core_width + smt_width))
-                    | (core << smt_width)
-                    | thread
-            })
-            .collect()
+        let thread = i % self.threads;
+        let core = (i / self.threads) % self.cores;
+        let die = (i / (self.threads * self.cores)) % self.dies;
+        let socket = i / (self.threads * self.cores * self.dies);
+        (socket << (die_width + core_width + smt_width))
+            | (die << (core_width + smt_width))
+            | (core << smt_width)
+            | thread
+    }
+
+    /// The largest APIC id of the machine, hot-pluggable cores included
+    /// (QEMU sizes the machine by `maxcpus`).
+    pub fn max_apic_id(&self) -> u32 {
+        self.apic_id(self.maxcpus - 1)
+    }
+
+    /// Whether the guest needs x2APIC: more cores than the `pc` machine
+    /// holds, or an APIC id an xAPIC cannot address (above 254; 0xff is
+    /// the broadcast id).
+    pub fn needs_x2apic(&self) -> bool {
+        self.maxcpus > MAX_XAPIC_CORES || self.max_apic_id() > gmp_sched::cpus::MAX_XAPIC_ID
     }
 }
 
@@ -183,7 +200,7 @@ fn resolve(
     }
     if maxcpus > u64::from(MAX_CORES) {
         return Err(format!(
-            "{maxcpus} cores is more than the {MAX_CORES} the runner starts (xAPIC ids are 8 bits)"
+            "{maxcpus} cores is more than the {MAX_CORES} the runner starts (the most QEMU's q35 machine and the kernel's per-core tables hold)"
         ));
     }
     // All values are now at most MAX_CORES.
@@ -237,6 +254,22 @@ mod tests {
         assert_eq!(widths, vec![0, 1, 2, 2, 3, 3, 3, 3, 4]);
     }
 
+    #[test]
+    fn x2apic_is_needed_past_255_cores_or_past_apic_id_254() {
+        let needs = |spec: &str| Smp::parse(spec).unwrap().needs_x2apic();
+        assert!(!needs("255"));
+        assert!(needs("256"));
+        assert!(needs("1024"));
+        // 2 bits of core id per socket: socket 63, core 2 has id 254.
+        assert!(!needs("192,sockets=64,cores=3"));
+        // Socket 64, core 0 has id 256 although there are only 195 cores.
+        assert!(needs("195,sockets=65,cores=3"));
+        // Hot-pluggable cores count: QEMU builds the machine for maxcpus.
+        assert!(needs("4,maxcpus=300"));
+        let s = Smp::parse("288").unwrap();
+        assert_eq!((s.max_apic_id(), s.apic_ids()[287]), (287, 287));
+    }
+
     fn refusal(spec: &str) -> String {
         Smp::parse(spec).unwrap_err().to_string()
     }
@@ -249,8 +282,8 @@ mod tests {
         );
         assert!(refusal("four").contains("\"four\" is not a number"));
         assert!(refusal("").contains("expected a core count"));
-        assert!(refusal("256").contains("more than the 255"));
-        assert!(refusal("99999999999").contains("far more than 255"));
+        assert!(refusal("1025").contains("more than the 1024"));
+        assert!(refusal("99999999999").contains("far more than 1024"));
         assert!(refusal("4,sockets=3").contains("does not make 4 cores"));
         assert!(refusal("4,clusters=2").contains("unknown field \"clusters\""));
         assert!(refusal("4,cores=2,cores=2").contains("given twice"));

@@ -9,9 +9,10 @@
 #   docs/walkthrough.sh all       readelf, build, then boots QEMU with --gdb
 #                                 in the background and runs the gdb step
 #
-# KERNEL_ELF: the unstripped kernel ELF (default: the newest one under
-# target/); GDB_PORT: default 1234 (what --gdb uses). tests/walkthrough.rs
-# runs the readelf and gdb steps against its own QEMU.
+# KERNEL_ELF: the unstripped kernel ELF (default: the one the runner boots,
+# `cargo run -- --print-kernel-elf`); GDB_PORT: default 1234 (what --gdb
+# uses). tests/walkthrough.rs runs the readelf and gdb steps against its
+# own QEMU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,10 +25,11 @@ kernel_elf() {
         echo "$KERNEL_ELF"
         return
     fi
-    # The kernel is an artifact dependency of the runner: cargo builds it
-    # for x86_64-unknown-none under deps/artifact/.
-    ls -t target/x86_64-unknown-none/*/deps/artifact/gmp-kernel-*/bin/gmp_kernel-* |
-        grep -v '\.d$' | head -n 1
+    # The kernel is an artifact dependency of the runner, built for
+    # x86_64-unknown-none under deps/artifact/; several may lie there (the
+    # lab tests build copies of the tree), so ask the runner which one it
+    # boots.
+    cargo run -q -- --print-kernel-elf
 }
 
 step_readelf() {

@@ -11,63 +11,8 @@
 
 mod common;
 
-use std::collections::BTreeSet;
-
-use common::{boot, check, line_with, online_ms};
+use common::{assert_all_online, boot, check, line_with};
 use gmp_metal::{Ovmf, Run, Smp, Verdict};
-
-/// Boots with `--smp spec` and checks every core came online exactly once,
-/// with exactly the APIC ids QEMU assigns for that topology.
-fn assert_all_online(run: Run, spec: &str) {
-    let smp = Smp::parse(spec).expect("a valid topology");
-    let n = smp.cpus;
-    let o = boot(run.smp(spec).boot_opt("workload=boot"));
-    check(
-        &o,
-        o.verdict == Verdict::Success,
-        "the boot did not succeed",
-    );
-
-    let online = online_ms(&o);
-    let mut ids: Vec<u32> = online.iter().map(|&(id, _)| id).collect();
-    ids.sort_unstable();
-    check(
-        &o,
-        ids == (0..n).collect::<Vec<_>>(),
-        format!("expected one `M<id> online` line for each id 0..{n}, got ids {ids:?}"),
-    );
-
-    let apics: BTreeSet<u32> = online.iter().map(|&(_, apic)| apic).collect();
-    check(
-        &o,
-        apics.len() == online.len(),
-        format!("APIC ids are not distinct: {online:?}"),
-    );
-    let expected: BTreeSet<u32> = smp.apic_ids().into_iter().collect();
-    check(
-        &o,
-        apics == expected,
-        format!("APIC ids {apics:?}, but QEMU assigns {expected:?} for -smp {spec}"),
-    );
-    let bsp = smp.apic_ids()[0];
-    check(
-        &o,
-        online.contains(&(0, bsp)),
-        format!("M0 must be the bootstrap core (APIC id {bsp})"),
-    );
-
-    let all = format!("all {n} Ms online");
-    check(
-        &o,
-        line_with(&o, &all).is_some(),
-        format!("no `{all}` line"),
-    );
-    check(
-        &o,
-        line_with(&o, "never came online").is_none(),
-        "a core never came online",
-    );
-}
 
 #[test]
 fn one_core_comes_online() {

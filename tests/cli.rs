@@ -161,7 +161,7 @@ fn bad_core_counts_are_refused_naming_smp() {
     for (spec, says) in [
         ("0", "at least one core"),
         ("four", "not a number"),
-        ("256", "more than the 255"),
+        ("1025", "more than the 1024"),
         ("7,sockets=2,cores=3", "does not make 7 cores"),
     ] {
         let o = gmp(&["--qemu", "/nonexistent", "--smp", spec]);
@@ -315,6 +315,44 @@ fn qemu_status_33_is_success() {
         stdout(&o),
         "all 1 Ms online\n",
         "serial is echoed to stdout"
+    );
+}
+
+#[test]
+fn an_x2apic_guest_on_a_qemu_before_9_0_is_refused_in_one_sentence() {
+    // The stand-in answers `--version` as Ubuntu 24.04's QEMU does.
+    let old = fake_qemu("qemu-8.2.sh", "QEMU emulator version 8.2.2", 33);
+    let old = old.to_str().unwrap();
+    let msg = assert_refused(&gmp(&["--qemu", old, "--smp", "288"]));
+    assert!(
+        msg.starts_with("--smp 288 gives APIC ids up to 287, beyond the 254 an xAPIC can address"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains(&format!("needs an x2APIC guest on QEMU 9.0 or newer, but {old} is QEMU 8.2: give a newer one with --qemu PATH")),
+        "{msg}"
+    );
+    let msg = assert_refused(&gmp(&["--qemu", old, "--x2apic", "--smp", "2"]));
+    assert!(msg.starts_with("--x2apic needs an x2APIC guest"), "{msg}");
+    // 255 cores with contiguous ids need no x2APIC, so no version check.
+    assert_status(&gmp(&["--qemu", old, "--smp", "255"]), exit::SUCCESS);
+}
+
+#[test]
+fn past_255_cores_the_runner_adds_q35_and_x2apic_itself() {
+    let new = fake_qemu("qemu-10.0.sh", "QEMU emulator version 10.0.2", 33);
+    let o = gmp(&[
+        "--qemu",
+        new.to_str().unwrap(),
+        "--smp",
+        "1024",
+        "--print-qemu",
+    ]);
+    assert_status(&o, exit::SUCCESS);
+    let err = stderr(&o);
+    assert!(
+        err.contains(" -smp 1024 -accel tcg,thread=multi -machine q35 -cpu max,+x2apic"),
+        "{err}"
     );
 }
 

@@ -1,4 +1,4 @@
-//! Faults that explain themselves (issue 7): each provoked fault must fail
+//! Faults that explain themselves (`fault=` in `--help`): each provoked fault must fail
 //! the run (exit status 1, never a silent reset) with a report that names
 //! the core, the G and what was hit.
 //!

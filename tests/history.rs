@@ -1,4 +1,4 @@
-//! The scheduler's history as switches (issue 6): the Go 1.0 model and each
+//! The scheduler's history as switches (docs/EXPERIMENTS.md): the Go 1.0 model and each
 //! mechanism of the modern scheduler switched off must change what the
 //! kernel observably does.
 //!

@@ -14,16 +14,6 @@ mod common;
 use common::{boot, check, expect_line, line_with, run_ok};
 use gmp_metal::{Outcome, Run, Verdict};
 
-/// The number after `key=` in `line`.
-fn field(line: &str, key: &str) -> Option<u64> {
-    let at = line.find(&format!(" {key}="))? + key.len() + 2;
-    let digits: String = line[at..]
-        .chars()
-        .take_while(|c| c.is_ascii_digit())
-        .collect();
-    digits.parse().ok()
-}
-
 /// A successful torture run on `smp`, with the checker and the ledgers
 /// having had something to do.
 fn torture_ok(smp: &str, seed: &str) -> Outcome {
@@ -32,17 +22,7 @@ fn torture_ok(smp: &str, seed: &str) -> Outcome {
 
 /// [`torture_ok`] for `secs` seconds of torture.
 fn torture_for(smp: &str, seed: &str, secs: u32) -> Outcome {
-    let o = run_ok(smp, "torture", &[&format!("duration={secs}"), seed]);
-    let l = line_with(&o, "torture: SUCCESS").unwrap_or_default();
-    check(&o, !l.is_empty(), "no SUCCESS line");
-    for key in ["rounds", "gs", "msgs", "parks", "syscalls", "checks"] {
-        check(
-            &o,
-            field(l, key).is_some_and(|n| n > 0),
-            format!("the SUCCESS line shows no {key}"),
-        );
-    }
-    o
+    common::torture_ok_on(Run::new(), smp, seed, secs)
 }
 
 #[test]

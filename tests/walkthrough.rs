@@ -4,9 +4,12 @@
 //! gdb part in `docs/walkthrough.gdb`); these tests run the script's
 //! `readelf` and `gdb` steps against the kernel ELF this runner was built
 //! with and check what the page says they show: the ELF's entry point is
-//! the kernel's `_start`, and gdb stops in `schedule` and `findRunnable` on
-//! two different cores (gdb threads) and prints a G. The gdb step needs a
-//! QEMU waiting for a debugger: `--gdb` always uses port 1234, so the test
+//! the kernel's `_start`, gdb stops in `schedule` and `findRunnable` on
+//! two different cores (gdb threads) and prints a G, and the goroutine
+//! commands of `gdb/gmp.py` tell a consistent story at the first overflow
+//! of a ring (see [`goroutine_commands_agree_with_each_other`]). The gdb
+//! step needs a QEMU waiting for a debugger: `--gdb` always uses port 1234,
+//! so the test
 //! boots the same machine with `-gdb tcp::PORT -S` (what `-s -S` means, on
 //! a free port). Without readelf or gdb on the host the tests say
 //! "skipped: ... not found" and pass, except under `CI=true`, where they
@@ -143,10 +146,94 @@ fn gdb_stops_in_schedule_and_find_runnable_on_two_cores_and_prints_a_g() {
         .find_map(|l| l.strip_prefix("walkthrough: the current G is goid "))
         .and_then(|n| n.trim().parse::<u64>().ok());
     assert!(goid.is_some_and(|g| g > 0), "no goid printed:\n{out}");
+    goroutine_commands_agree_with_each_other(&out);
     // Once gdb detaches, the machine runs on and the workload finishes.
     common::check(
         &outcome,
         outcome.verdict == Verdict::Success,
         "the run did not finish after gdb detached",
+    );
+}
+
+/// The lines between `walkthrough: {what}` and the next `walkthrough:` line.
+fn section<'a>(out: &'a str, what: &str) -> Vec<&'a str> {
+    let head = format!("walkthrough: {what}");
+    out.lines()
+        .skip_while(|l| *l != head)
+        .skip(1)
+        .take_while(|l| !l.starts_with("walkthrough:"))
+        .collect()
+}
+
+/// Step 4 of docs/walkthrough.gdb, at the first ring overflow of
+/// producer-consumer on two cores: `info goroutines` lists more than one
+/// G, each running one on an M whose `info ms` line names it as `curg`,
+/// the `*` on the selected core's; `info ps` shows a ring holding Gs (an
+/// overflow leaves 128 in it); `goroutine 1 bt`, from the main G's saved
+/// context, goes through the park function into the workload.
+fn goroutine_commands_agree_with_each_other(out: &str) {
+    let gs = section(out, "info goroutines");
+    let ms = section(out, "info ms");
+    assert!(
+        gs.len() > 1,
+        "info goroutines listed {} Gs:\n{out}",
+        gs.len()
+    );
+    let mut running = 0;
+    for line in &gs {
+        let words: Vec<&str> = line.trim_start_matches('*').split_whitespace().collect();
+        assert!(
+            words.len() >= 3,
+            "odd info goroutines line {line:?}:\n{out}"
+        );
+        let (id, status) = (words[0], words[1]);
+        assert!(
+            id.parse::<u64>().is_ok_and(|n| n > 0),
+            "bad goid in {line:?}"
+        );
+        assert!(
+            ["runnable", "running", "syscall", "waiting"].contains(&status),
+            "status {status} in {line:?}"
+        );
+        if status == "running" {
+            running += 1;
+            let m = words[2];
+            let curg = format!("curg G{id} ");
+            assert!(
+                ms.iter()
+                    .any(|l| l.contains(&format!("{m} ")) && l.contains(&curg)),
+                "G{id} runs on {m}, but info ms does not say so:\n{out}"
+            );
+            assert_eq!(
+                line.starts_with('*'),
+                ms.iter().any(|l| l.starts_with('*') && l.contains(&curg)),
+                "the `*` of G{id} disagrees with info ms:\n{out}"
+            );
+        } else {
+            assert!(
+                !line.starts_with('*'),
+                "a G that is not running has the `*`: {line}"
+            );
+        }
+        if status == "waiting" {
+            assert!(words.len() >= 4, "no wait reason in {line:?}");
+        }
+    }
+    assert!(
+        (1..=ms.len()).contains(&running),
+        "{running} Gs running on {} Ms:\n{out}",
+        ms.len()
+    );
+    let full = section(out, "info ps").iter().any(|l| {
+        l.split("runq[")
+            .nth(1)
+            .and_then(|r| r.split(']').next()?.parse::<u32>().ok())
+            .is_some_and(|n| n > 0)
+    });
+    assert!(full, "info ps shows no ring with Gs at an overflow:\n{out}");
+    let bt = section(out, "goroutine 1 bt").join("\n");
+    assert!(
+        bt.contains("gopark") && bt.contains("workloads/demos/producer_consumer.rs"),
+        "goroutine 1 bt does not go from the park function to the workload:\n{out}"
     );
 }

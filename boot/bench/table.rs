@@ -428,7 +428,7 @@ fn fib_lines(r: &BenchReport, s: &mut String) {
 
 /// The targets, one line each.
 pub fn targets_table(r: &BenchReport) -> String {
-    let mut s = String::from("targets (issue 6)\n");
+    let mut s = String::from("targets\n");
     for t in &r.targets {
         let mark = match t.status {
             Status::Met => "met   ",

@@ -1,4 +1,5 @@
-//! The targets of issue 6 and whether this run shows them met.
+//! The bench's targets (docs/BENCH.md, "Targets") and whether this run
+//! shows them met.
 //!
 //! Design note: a target is checked only in a unit where it means
 //! something — instructions when QEMU counted them (icount) against

@@ -1,4 +1,4 @@
-//! From the bootloader's hand-over to every core online — the counterpart of
+//! From the bootloader's jump to the kernel to every core online — the counterpart of
 //! Go's `rt0_go` → `schedinit` → `mstart` — and on to the main G.
 //!
 //! Layer: `boot` is at the top with the workloads. It is the one place that
@@ -12,7 +12,8 @@
 //! IDT, ACPI's core list, the APIC, and finally the other cores, which each
 //! repeat the per-core part on their own stacks.
 
-use core::sync::atomic::{AtomicBool, Ordering};
+use alloc::vec::Vec;
+use core::sync::atomic::Ordering;
 
 use bootloader_api::BootInfo;
 use gmp_sched::cpus;
@@ -20,23 +21,30 @@ use gmp_sched::options::Fault;
 use x86_64::structures::paging::{Page, PageTableFlags as Flags, PhysFrame};
 use x86_64::{PhysAddr, VirtAddr};
 
+use crate::arch::bootgate::BootGate;
 use crate::arch::exit::{ExitCode, exit_qemu};
 use crate::arch::percpu::PerCpu;
 use crate::arch::{acpi, apic, cpu, gdt, idt, ioapic, percpu, smp};
 use crate::kprintln;
 use crate::mem::{self, paging, stack};
 use crate::runtime::debug::{knobs, options};
-use crate::runtime::m::{self, ALLM, M, MAX_MS};
+use crate::runtime::m::{self, M, MAX_MS};
 use crate::runtime::start::{self, MainG};
 
-/// Set once every core that will come up is online.
-static ALL_ONLINE: AtomicBool = AtomicBool::new(false);
+/// Opened once every core that will come up is online.
+static ALL_ONLINE: BootGate = BootGate::new();
+
+/// The GDT and TSS of M1, M2, ... (index = M id - 1), built by the
+/// bootstrap core before the APs start: the APs start all at once and
+/// would otherwise all queue for the heap's and the page tables' locks.
+static AP_TABLES: spin::Once<Vec<gdt::CpuTables>> = spin::Once::new();
 
 /// The bootstrap core's entry from the bootloader.
 pub fn kmain(boot_info: &'static mut BootInfo) -> ! {
-    let m0 = &ALLM[0];
+    m::init_allm();
+    let m0 = &m::allm()[0];
     m0.bind_self();
-    // SAFETY: ALLM[0] is the bootstrap core's M and lives forever.
+    // SAFETY: M0 is the bootstrap core's M and lives forever.
     unsafe { percpu::set_this_cpu(m0) };
     crate::arch::console::init();
     mem::init(boot_info);
@@ -63,25 +71,52 @@ pub fn kmain(boot_info: &'static mut BootInfo) -> ! {
     // netpoller routes COM1's).
     ioapic::init(&platform.io_apics, &platform.overrides, map_mmio);
     let bsp_apic = apic::id();
-    let cores = cpus::core_list(bsp_apic, &platform.madt_cpus, MAX_MS).unwrap_or_else(|e| {
-        kprintln!("core list error: {e}");
-        exit_qemu(ExitCode::Failure)
-    });
+    let mut model = [0; 48];
+    kprintln!(
+        "machine: apic={} timer={} cpu=\"{}\" madt-lapic={} madt-x2apic={}",
+        apic::mode_name(),
+        crate::arch::timer::cpu_mode_name(),
+        cpu::model_name(&mut model),
+        platform.xapic_entries,
+        platform.x2apic_entries
+    );
+    let max_apic_id = if apic::is_x2apic() {
+        cpus::MAX_X2APIC_ID
+    } else {
+        cpus::MAX_XAPIC_ID
+    };
+    let cores =
+        cpus::core_list(bsp_apic, &platform.madt_cpus, MAX_MS, max_apic_id).unwrap_or_else(|e| {
+            kprintln!("core list error: {e}");
+            exit_qemu(ExitCode::Failure)
+        });
     if cores.left_out > 0 {
         kprintln!(
             "warning: {} cores left out (at most {MAX_MS} Ms)",
             cores.left_out
         );
     }
+    if cores.unreachable > 0 {
+        kprintln!(
+            "warning: {} cores left out: their APIC ids are above {} and this CPU has no x2APIC (QEMU: -cpu max,+x2apic, or the runner's --x2apic)",
+            cores.unreachable,
+            cpus::MAX_XAPIC_ID
+        );
+    }
     m::set_mcount(cores.apic_ids.len());
-    for (m, &apic_id) in ALLM.iter().zip(&cores.apic_ids) {
+    for (m, &apic_id) in m::allm().iter().zip(&cores.apic_ids) {
         m.apic_id.store(apic_id, Ordering::Relaxed);
         m.bind_self();
     }
     m0.online.store(true, Ordering::Release);
     kprintln!("M0 online (apic {bsp_apic})");
 
-    let cpus: alloc::vec::Vec<&'static PerCpu> = m::all().iter().map(|m| &m.cpu).collect();
+    AP_TABLES.call_once(|| {
+        (1..m::mcount())
+            .map(|_| gdt::prepare(ist_stacks()))
+            .collect()
+    });
+    let cpus: Vec<&'static PerCpu> = m::all().iter().map(|m| &m.cpu).collect();
     let missing = smp::start_aps(&boot_info.memory_regions, &cpus, &mut ApStacks, ap_entry)
         .unwrap_or_else(|e| fail(e));
     if !missing.is_empty() {
@@ -90,7 +125,13 @@ pub fn kmain(boot_info: &'static mut BootInfo) -> ! {
         }
         exit_qemu(ExitCode::Failure);
     }
-    ALL_ONLINE.store(true, Ordering::Release);
+    // Each AP checked its APIC id against its M's before marking itself
+    // online; the lines are printed here, in M order, so that a thousand
+    // cores do not queue for the console.
+    for m in &m::all()[1..] {
+        kprintln!("M{} online (apic {})", m.id, m.apic());
+    }
+    ALL_ONLINE.open(m::all()[1..].iter().map(|m| m.apic()));
     kprintln!("all {} Ms online", m::mcount());
     main_m0()
 }
@@ -144,7 +185,10 @@ extern "C" fn ap_entry(cpu: &'static PerCpu) -> ! {
     // SAFETY: the bootstrap core handed this record to this core alone.
     unsafe { percpu::set_this_cpu(cpu) };
     let m = M::from_cpu(cpu);
-    gdt::init_this_cpu(ist_stacks());
+    let tables = AP_TABLES
+        .get()
+        .expect("the bootstrap core builds the tables before starting APs");
+    gdt::load(&tables[m.id as usize - 1]);
     idt::load();
     apic::init_this_cpu();
     let apic_id = apic::id();
@@ -155,11 +199,8 @@ extern "C" fn ap_entry(cpu: &'static PerCpu) -> ! {
             m.apic()
         );
     }
-    kprintln!("M{} online (apic {apic_id})", m.id);
     m.online.store(true, Ordering::Release);
-    while !ALL_ONLINE.load(Ordering::Acquire) {
-        core::hint::spin_loop();
-    }
+    ALL_ONLINE.wait();
     main_ap(m)
 }
 

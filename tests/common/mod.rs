@@ -185,7 +185,12 @@ fn online_lines_parse_with_or_without_noise() {
 /// Boots `workload` on `smp` cores with extra boot options and asserts the
 /// kernel reported success (`workload <name>: ok` and exit status 0).
 pub fn run_ok(smp: &str, workload: &str, opts: &[&str]) -> Outcome {
-    let mut run = Run::new().smp(smp).boot_opt(format!("workload={workload}"));
+    run_ok_on(Run::new(), smp, workload, opts)
+}
+
+/// [`run_ok`] on the machine `base` describes (another QEMU, x2APIC, ...).
+pub fn run_ok_on(base: Run, smp: &str, workload: &str, opts: &[&str]) -> Outcome {
+    let mut run = base.smp(smp).boot_opt(format!("workload={workload}"));
     for o in opts {
         run = run.boot_opt(*o);
     }
@@ -222,4 +227,95 @@ pub fn summary_totals(o: &Outcome) -> Vec<u64> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// Boots `run` with `--smp spec` and `workload=boot` and checks every core
+/// came online exactly once, with exactly the APIC ids QEMU assigns for
+/// that topology, and that the boot banner names the APIC mode, timer mode
+/// and CPU model.
+pub fn assert_all_online(run: Run, spec: &str) -> Outcome {
+    let smp = gmp_metal::Smp::parse(spec).expect("a valid topology");
+    let n = smp.cpus;
+    let o = boot(run.smp(spec).boot_opt("workload=boot"));
+    check(
+        &o,
+        o.verdict == gmp_metal::Verdict::Success,
+        "the boot did not succeed",
+    );
+    let banner = line_with(&o, "machine: apic=").unwrap_or_default();
+    check(
+        &o,
+        ["apic=", " timer=", " cpu=\""]
+            .iter()
+            .all(|k| banner.contains(k)),
+        format!("no `machine: apic=... timer=... cpu=\"...\"` banner: {banner:?}"),
+    );
+
+    let online = online_ms(&o);
+    let mut ids: Vec<u32> = online.iter().map(|&(id, _)| id).collect();
+    ids.sort_unstable();
+    check(
+        &o,
+        ids == (0..n).collect::<Vec<_>>(),
+        format!("expected one `M<id> online` line for each id 0..{n}, got ids {ids:?}"),
+    );
+
+    let apics: std::collections::BTreeSet<u32> = online.iter().map(|&(_, apic)| apic).collect();
+    check(
+        &o,
+        apics.len() == online.len(),
+        format!("APIC ids are not distinct: {online:?}"),
+    );
+    let expected: std::collections::BTreeSet<u32> = smp.apic_ids().into_iter().collect();
+    check(
+        &o,
+        apics == expected,
+        format!("APIC ids {apics:?}, but QEMU assigns {expected:?} for -smp {spec}"),
+    );
+    let bsp = smp.apic_ids()[0];
+    check(
+        &o,
+        online.contains(&(0, bsp)),
+        format!("M0 must be the bootstrap core (APIC id {bsp})"),
+    );
+
+    let all = format!("all {n} Ms online");
+    check(
+        &o,
+        line_with(&o, &all).is_some(),
+        format!("no `{all}` line"),
+    );
+    check(
+        &o,
+        line_with(&o, "never came online").is_none(),
+        "a core never came online",
+    );
+    o
+}
+
+/// The number after ` key=` in `line`.
+pub fn field(line: &str, key: &str) -> Option<u64> {
+    let at = line.find(&format!(" {key}="))? + key.len() + 2;
+    let digits: String = line[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    digits.parse().ok()
+}
+
+/// A successful torture run of `secs` seconds on `smp`, on the machine
+/// `base` describes, with the checker and the ledgers having had something
+/// to do.
+pub fn torture_ok_on(base: Run, smp: &str, seed: &str, secs: u32) -> Outcome {
+    let o = run_ok_on(base, smp, "torture", &[&format!("duration={secs}"), seed]);
+    let l = line_with(&o, "torture: SUCCESS").unwrap_or_default();
+    check(&o, !l.is_empty(), "no SUCCESS line");
+    for key in ["rounds", "gs", "msgs", "parks", "syscalls", "checks"] {
+        check(
+            &o,
+            field(l, key).is_some_and(|n| n > 0),
+            format!("the SUCCESS line shows no {key}"),
+        );
+    }
+    o
 }

@@ -69,6 +69,7 @@ pub trait Sources {
 /// must go idle (step 6).
 #[inline]
 pub fn find_runnable<S: Sources>(s: &mut S) -> Option<(S::G, bool, Source)> {
+    // lab fairness/check61: begin
     // Go tests `schedtick % 61 == 0 && !sched.runq.empty()`; the three
     // conditions are side-effect-free loads, so testing the cheapest and
     // most often false one first (an empty global queue) gives the same
@@ -80,6 +81,8 @@ pub fn find_runnable<S: Sources>(s: &mut S) -> Option<(S::G, bool, Source)> {
     {
         return Some((g, false, Source::GlobalFairness));
     }
+    // lab fairness/check61: end
+    // lab schedule/find_runnable: begin
     if let Some((g, inherit)) = s.runqget() {
         return Some((
             g,
@@ -105,6 +108,7 @@ pub fn find_runnable<S: Sources>(s: &mut S) -> Option<(S::G, bool, Source)> {
         }
     }
     None
+    // lab schedule/find_runnable: end
 }
 
 #[cfg(test)]

@@ -9,9 +9,10 @@
 //! The link is an `AtomicPtr` rather than a plain pointer because the same G
 //! is linked by different cores over its life (a batch linked by one core is
 //! unlinked by another after passing through the global queue). Every access
-//! here is `Relaxed`: each list is owned by one core at a time, and the
-//! hand-over between cores (the global queue's lock, or the run queue's
-//! release/acquire pair) already orders the link writes before the reads.
+//! here is `Relaxed`: each list is owned by one core at a time, and what
+//! passes it from core to core (the global queue's lock, or the run
+//! queue's release/acquire pair) already orders the link writes before the
+//! reads.
 //!
 //! # The ownership rule (the contract of every `unsafe` push)
 //! A G handed to any list or queue of this crate (`GQueue`, `GList`,

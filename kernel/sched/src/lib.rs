@@ -18,6 +18,7 @@ pub mod globrunq;
 pub mod layout;
 pub mod mutexstate;
 pub mod options;
+pub mod plist;
 pub mod rand;
 pub mod runq;
 pub mod selectorder;

@@ -23,8 +23,10 @@
 /// one"). Spinners are limited to half the busy Ps, so with many Ps but
 /// little parallel work CPU is not burned for nothing.
 pub fn may_start_spinning(nmspinning: u32, gomaxprocs: u32, npidle: u32) -> bool {
+    // lab spinning/limit: begin
     let busy = gomaxprocs.saturating_sub(npidle);
     u64::from(nmspinning) * 2 < u64::from(busy)
+    // lab spinning/limit: end
 }
 
 /// Whether `wakep` should try to start a spinning M: some P is idle and no

@@ -41,10 +41,12 @@ impl RandomOrder {
     /// Sets the number of Ps and recomputes the strides: every `1..=count`
     /// coprime with `count` (Go: `reset`, called by `procresize`).
     pub fn reset(&mut self, count: u32) {
+        // lab steal/order: begin
         self.count = count;
         self.coprimes.clear();
         self.coprimes
             .extend((1..=count).filter(|&i| gcd(i, count) == 1));
+        // lab steal/order: end
     }
 
     /// The number of Ps.
@@ -100,6 +102,13 @@ impl RandomEnum {
     /// The current P's index (Go: `position`).
     pub fn position(&self) -> u32 {
         self.pos
+    }
+
+    /// The stride between consecutive Ps (mod the P count): with the
+    /// first position it names the whole pass, in two numbers however
+    /// many Ps there are.
+    pub fn stride(&self) -> u32 {
+        self.inc
     }
 }
 

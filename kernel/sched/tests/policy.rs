@@ -58,6 +58,46 @@ fn every_enumeration_visits_each_p_exactly_once() {
     }
 }
 
+/// Past 255 cores: at 288 (QEMU's q35 default maximum once), 512 and 1024
+/// Ps the strides are exactly the coprimes (Euler's phi of the count), and
+/// the first passes of that many Ms, drawn from their seeded sources as the
+/// kernel draws them, each visit every P once and do not pile up on a few
+/// starting Ps.
+#[test]
+fn steal_order_at_288_512_and_1024_ps() {
+    let mut ord = RandomOrder::new();
+    for (count, phi) in [(288u32, 96usize), (512, 256), (1024, 512)] {
+        ord.reset(count);
+        assert_eq!(ord.coprimes().len(), phi, "count={count}");
+        let mut starts = std::collections::HashSet::new();
+        let mut strides = std::collections::HashSet::new();
+        for m in 0..count {
+            let draw = CheapRand::for_m(42, m).next_u32();
+            let e = ord.start(draw);
+            starts.insert(e.position());
+            strides.insert(e.stride());
+            assert_eq!(e.position(), draw % count);
+            let mut seen = vec![false; count as usize];
+            for p in e {
+                assert!(!seen[p as usize], "count={count} M{m}: P{p} twice");
+                seen[p as usize] = true;
+            }
+            assert!(seen.iter().all(|&s| s), "count={count} M{m}: a P missed");
+        }
+        // count draws into count bins: about 63% distinct when uniform.
+        assert!(
+            starts.len() as u32 > count / 2,
+            "count={count}: {} distinct first Ps",
+            starts.len()
+        );
+        assert!(
+            strides.len() > phi / 2,
+            "count={count}: {} strides",
+            strides.len()
+        );
+    }
+}
+
 #[test]
 #[should_panic(expected = "start before reset")]
 fn start_before_reset_panics() {
@@ -136,6 +176,21 @@ fn spinning_limit_is_half_the_busy_ps() {
     assert!(may_start_spinning(0, 1, 0));
     assert!(!may_start_spinning(1, 1, 0));
     assert!(!may_start_spinning(u32::MAX, u32::MAX, 0));
+}
+
+#[test]
+fn spinning_limit_at_512_ps() {
+    // All 512 busy: up to 255 spinners (2 * 255 < 512), not 256.
+    assert!(may_start_spinning(255, 512, 0));
+    assert!(!may_start_spinning(256, 512, 0));
+    // 500 idle, 12 busy: at most 5 spinners.
+    assert!(may_start_spinning(5, 512, 500));
+    assert!(!may_start_spinning(6, 512, 500));
+    assert!(!may_start_spinning(0, 512, 512));
+    // wakep still starts one spinner at a time, however many Ps are idle.
+    assert!(wakep_should_start(0, 511));
+    assert!(!wakep_should_start(1, 511));
+    assert!(!handoffp_should_spin(0, 511));
 }
 
 #[test]

@@ -4,16 +4,24 @@
 //! The `acpi` crate parses the tables; all it needs from us is a way to read
 //! physical memory, which the bootloader's physical-memory mapping already
 //! gives, so "mapping" a region is address arithmetic and unmapping is free.
+//!
+//! A core appears in the MADT as a local APIC entry (type 0, an 8-bit id)
+//! or, when its id does not fit in 8 bits, as a local x2APIC entry (type 9,
+//! a 32-bit id): QEMU lists cores 0..=254 the first way and the rest the
+//! second. Both kinds are read, in table order (the order ACPI asks cores
+//! to be started in), and counted, so the boot log shows that an x2APIC
+//! entry was seen.
 
 use alloc::vec::Vec;
 use core::ptr::NonNull;
 
-use acpi::platform::interrupt::{InterruptModel, Polarity, TriggerMode};
-use acpi::{AcpiHandler, AcpiTables, PhysicalMapping, platform::ProcessorState};
+use acpi::madt::{Madt, MadtEntry};
+use acpi::{AcpiHandler, AcpiTables, PhysicalMapping};
 use gmp_sched::cpus::MadtCpu;
 use x86_64::PhysAddr;
 
 use super::ioapic::{IoApicInfo, LineMode, Override};
+
 use super::physmap::phys_to_virt;
 
 #[derive(Clone, Copy)]
@@ -37,9 +45,13 @@ impl AcpiHandler for PhysMap {
 
 /// What the kernel takes from ACPI.
 pub struct Platform {
-    /// Every local APIC entry of the MADT, in table order.
+    /// Every local APIC and local x2APIC entry of the MADT, in table order.
     pub madt_cpus: Vec<MadtCpu>,
-    /// The I/O APICs (none if the MADT describes no APIC model).
+    /// How many of them were local APIC entries (type 0).
+    pub xapic_entries: usize,
+    /// How many were local x2APIC entries (type 9).
+    pub x2apic_entries: usize,
+    /// The I/O APICs.
     pub io_apics: Vec<IoApicInfo>,
     /// ISA IRQs that arrive on another GSI, or with another polarity or
     /// trigger mode than ISA's edge, active high.
@@ -51,41 +63,63 @@ pub fn read_platform(rsdp: u64) -> Result<Platform, &'static str> {
     // SAFETY: `rsdp` is the RSDP address the bootloader reported.
     let tables = unsafe { AcpiTables::from_rsdp(PhysMap, rsdp as usize) }
         .map_err(|_| "the ACPI tables are unreadable")?;
-    let info = tables
-        .platform_info()
+    let madt = tables
+        .find_table::<Madt>()
         .map_err(|_| "the ACPI MADT is missing or malformed")?;
-    let procs = info.processor_info.ok_or("the MADT lists no processors")?;
-    let mut madt_cpus = Vec::new();
-    for p in core::iter::once(&procs.boot_processor).chain(procs.application_processors.iter()) {
-        madt_cpus.push(MadtCpu {
-            apic_id: p.local_apic_id,
-            enabled: p.state != ProcessorState::Disabled,
+    let mut platform = Platform {
+        madt_cpus: Vec::new(),
+        xapic_entries: 0,
+        x2apic_entries: 0,
+        io_apics: Vec::new(),
+        overrides: Vec::new(),
+    };
+    // Bit 0 of an entry's flags: the core is enabled (may be started).
+    for entry in madt.get().entries() {
+        let (apic_id, flags) = match entry {
+            MadtEntry::LocalApic(e) => {
+                platform.xapic_entries += 1;
+                (u32::from(e.apic_id), e.flags)
+            }
+            MadtEntry::LocalX2Apic(e) => {
+                platform.x2apic_entries += 1;
+                (e.x2apic_id, e.flags)
+            }
+            MadtEntry::IoApic(e) => {
+                platform.io_apics.push(IoApicInfo {
+                    id: e.io_apic_id,
+                    phys: u64::from(e.io_apic_address),
+                    gsi_base: e.global_system_interrupt_base,
+                });
+                continue;
+            }
+            // Bus 0 is ISA, the only bus an override names.
+            MadtEntry::InterruptSourceOverride(e) if e.bus == 0 => {
+                platform.overrides.push(Override {
+                    isa_irq: e.irq,
+                    gsi: e.global_system_interrupt,
+                    mode: mps_inti_mode(e.flags),
+                });
+                continue;
+            }
+            _ => continue,
+        };
+        platform.madt_cpus.push(MadtCpu {
+            apic_id,
+            enabled: flags & 1 != 0,
         });
     }
-    let (mut io_apics, mut overrides) = (Vec::new(), Vec::new());
-    if let InterruptModel::Apic(apic) = &info.interrupt_model {
-        for a in apic.io_apics.iter() {
-            io_apics.push(IoApicInfo {
-                id: a.id,
-                phys: a.address as u64,
-                gsi_base: a.global_system_interrupt_base,
-            });
-        }
-        for o in apic.interrupt_source_overrides.iter() {
-            overrides.push(Override {
-                isa_irq: o.isa_source,
-                gsi: o.global_system_interrupt,
-                // "Same as bus" is ISA's: edge, active high.
-                mode: LineMode {
-                    level: o.trigger_mode == TriggerMode::Level,
-                    active_low: o.polarity == Polarity::ActiveLow,
-                },
-            });
-        }
+    if platform.madt_cpus.is_empty() {
+        return Err("the MADT lists no processors");
     }
-    Ok(Platform {
-        madt_cpus,
-        io_apics,
-        overrides,
-    })
+    Ok(platform)
+}
+
+/// An override's MPS INTI flags: bits 0-1 polarity (0b11 active low), bits
+/// 2-3 trigger mode (0b11 level); "same as the bus" is ISA's edge, active
+/// high.
+fn mps_inti_mode(flags: u16) -> LineMode {
+    LineMode {
+        active_low: flags & 0b11 == 0b11,
+        level: (flags >> 2) & 0b11 == 0b11,
+    }
 }

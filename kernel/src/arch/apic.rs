@@ -47,6 +47,11 @@ pub fn is_x2apic() -> bool {
     X2APIC.load(Ordering::Relaxed)
 }
 
+/// The mode's name for the boot banner: `x2apic` or `xapic`.
+pub fn mode_name() -> &'static str {
+    if is_x2apic() { "x2apic" } else { "xapic" }
+}
+
 /// Whether this CPU offers x2APIC mode (CPUID.1:ECX bit 21).
 pub fn cpu_has_x2apic() -> bool {
     raw_cpuid::CpuId::new()

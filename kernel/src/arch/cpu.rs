@@ -104,6 +104,22 @@ pub unsafe fn wrmsr(msr: u32, value: u64) {
     unsafe { x86_64::registers::model_specific::Msr::new(msr).write(value) }
 }
 
+/// The CPU's brand string (CPUID leaves 0x8000_0002..4), trimmed, e.g.
+/// `QEMU TCG CPU version 2.5+`; `unknown` when the CPU has none. Written
+/// into `buf`, so it needs no heap.
+pub fn model_name(buf: &mut [u8; 48]) -> &str {
+    let Some(brand) = raw_cpuid::CpuId::new().get_processor_brand_string() else {
+        return "unknown";
+    };
+    let s = brand.as_str().trim();
+    let n = s.len().min(buf.len());
+    buf[..n].copy_from_slice(&s.as_bytes()[..n]);
+    match core::str::from_utf8(&buf[..n]) {
+        Ok(s) if !s.is_empty() => s,
+        _ => "unknown",
+    }
+}
+
 /// Read CR2 (the faulting address of the last page fault).
 #[inline]
 pub fn cr2() -> u64 {

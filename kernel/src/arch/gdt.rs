@@ -31,10 +31,19 @@ pub const IST_STACK_SIZE: u64 = 16 * 1024;
 /// The IST stacks a core needs, one per slot above.
 pub const IST_STACKS: usize = 4;
 
-/// Build and load this core's GDT and TSS, with `ist_tops[i]` the top of
-/// the stack for IST slot `i` (the caller allocates them, guarded). Needs
-/// the heap.
-pub fn init_this_cpu(ist_tops: [u64; IST_STACKS]) {
+/// A core's GDT and TSS, built ([`prepare`]) but not yet loaded ([`load`]).
+pub struct CpuTables {
+    gdt: &'static GlobalDescriptorTable,
+    code: SegmentSelector,
+    data: SegmentSelector,
+    tss: SegmentSelector,
+}
+
+/// Build a core's GDT and TSS, with `ist_tops[i]` the top of the stack for
+/// IST slot `i` (the caller allocates them, guarded). Needs the heap; may
+/// run on any core (the bootstrap core builds them for every AP, so the
+/// APs, which all start at once, do not queue for the heap's lock).
+pub fn prepare(ist_tops: [u64; IST_STACKS]) -> CpuTables {
     let mut tss = TaskStateSegment::new();
     for ist in [IST_DOUBLE_FAULT, IST_NMI, IST_MACHINE_CHECK, IST_PAGE_FAULT] {
         tss.interrupt_stack_table[ist as usize] = VirtAddr::new(ist_tops[ist as usize]);
@@ -43,16 +52,31 @@ pub fn init_this_cpu(ist_tops: [u64; IST_STACKS]) {
     let mut gdt = GlobalDescriptorTable::new();
     let code = gdt.append(Descriptor::kernel_code_segment());
     let data = gdt.append(Descriptor::kernel_data_segment());
-    let tss_sel = gdt.append(Descriptor::tss_segment(tss));
-    let gdt: &'static GlobalDescriptorTable = Box::leak(Box::new(gdt));
-    gdt.load();
+    let tss = gdt.append(Descriptor::tss_segment(tss));
+    CpuTables {
+        gdt: Box::leak(Box::new(gdt)),
+        code,
+        data,
+        tss,
+    }
+}
+
+/// Load `tables` on this core. Each core must load its own: loading marks
+/// the TSS busy.
+pub fn load(tables: &CpuTables) {
+    tables.gdt.load();
     // SAFETY: the selectors index the GDT just loaded; GS/FS are left alone
     // (reloading GS would clear the GS base that holds this core's M).
     unsafe {
-        CS::set_reg(code);
-        SS::set_reg(data);
+        CS::set_reg(tables.code);
+        SS::set_reg(tables.data);
         DS::set_reg(SegmentSelector(0));
         ES::set_reg(SegmentSelector(0));
-        load_tss(tss_sel);
+        load_tss(tables.tss);
     }
+}
+
+/// Build and load this core's GDT and TSS ([`prepare`], then [`load`]).
+pub fn init_this_cpu(ist_tops: [u64; IST_STACKS]) {
+    load(&prepare(ist_tops));
 }

@@ -138,7 +138,8 @@ pub fn isa_gsi(irq: u8) -> Option<(u32, LineMode)> {
 
 /// Deliver ISA IRQ `irq` as `vector` to the core with `apic_id` (fixed
 /// delivery, physical destination), unmasked. Calling it again moves the
-/// line to another core without masking it. Returns the GSI, or an error when no I/O APIC has that input.
+/// line to another core without masking it. Returns the GSI, or an error
+/// when no I/O APIC has that input or the core is out of its reach.
 pub fn route(irq: u8, vector: u8, apic_id: u32) -> Result<u32, &'static str> {
     let (gsi, mode) = isa_gsi(irq).ok_or("no I/O APIC was found in the MADT")?;
     let st = STATE.lock();
@@ -156,7 +157,12 @@ pub fn route(irq: u8, vector: u8, apic_id: u32) -> Result<u32, &'static str> {
     if mode.active_low {
         low |= RED_ACTIVE_LOW;
     }
-    let dest = (apic_id & 0xff) << 24;
+    // The destination field holds 8 bits: cores past APIC id 255 (x2APIC)
+    // would need interrupt remapping, which this kernel does not set up.
+    if apic_id > 0xff {
+        return Err("the I/O APIC cannot name a core past APIC id 255");
+    }
+    let dest = apic_id << 24;
     if chip.read(REG_REDTBL + 2 * pin) & !RED_STATUS_BITS == low {
         // Already delivered as `vector`: move it with one write of the
         // destination. Masking around the move could drop an edge that

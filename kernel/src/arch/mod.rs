@@ -4,6 +4,7 @@
 pub mod acpi;
 pub mod apic;
 pub mod backtrace;
+pub mod bootgate;
 pub mod console;
 pub mod context;
 pub mod cpu;

@@ -21,7 +21,7 @@ use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU32, AtomicU64, 
 const IA32_GS_BASE: u32 = 0xC000_0101;
 
 /// Most cores the kernel supports (the size of every per-core table).
-pub const MAX_CPUS: usize = 256;
+pub const MAX_CPUS: usize = gmp_sched::cpus::MAX_CPUS;
 
 /// What the machine layer keeps per core.
 #[repr(C)]

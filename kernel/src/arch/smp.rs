@@ -1,12 +1,20 @@
-//! Starting the application processors (INIT–SIPI–SIPI).
+//! Starting the application processors (INIT–SIPI–SIPI), all at once.
 //!
-//! The bootstrap core starts the other cores one at a time, in M order: it
-//! writes the trampoline's per-AP fields (g0 stack, M record, entry), sends
-//! INIT, waits 10 ms, sends a start-up IPI, waits 200 µs, sends a second one
-//! if the core has not announced itself, then waits (with a timeout) for the
-//! M to mark itself online before reusing the trampoline for the next core.
-//! A core that never answers gets INIT again (so it cannot wake up later and
-//! read another core's fields) and is named in the report.
+//! The bootstrap core gives every AP a slot (its g0 stack and its M
+//! record) in a table the trampoline searches by APIC id, then sends INIT
+//! to every AP, waits 10 ms once, sends a start-up IPI to every AP, waits
+//! 200 µs, sends a second one to those not yet online (a core that already
+//! started ignores it), and waits — with one timeout for the whole batch —
+//! for each M to mark itself online. A core that never answers gets INIT
+//! again (so it cannot wake up later and run the trampoline after it is
+//! gone) and is named in the report.
+//!
+//! Design note: until 2026-12 the APs were started one at a time, each
+//! with its own 10 ms INIT wait and a wait for it to come online, and each
+//! then spun on a flag. Under QEMU's TCG on a 2-core host the spinning cores
+//! took the host from the bootstrap core, so each further AP took longer:
+//! 255 cores needed 63 s to come online. docs/BRINGUP.md has the
+//! measurements of both ways.
 
 use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
@@ -17,6 +25,7 @@ use x86_64::registers::control::Cr3;
 
 use super::percpu::PerCpu;
 use super::physmap::phys_to_virt;
+use super::trampoline::{ApBoot, ApSlot, IdLeaf};
 use super::{apic, pit, trampoline};
 
 /// What starting the APs needs from the memory layer, which sits above
@@ -33,8 +42,11 @@ pub trait ApMemory {
 
 /// Size of each AP's g0 stack (the scheduler's stack on that core).
 pub const G0_STACK_SIZE: u64 = 64 * 1024;
-/// How long one AP may take to come online.
+/// How long the batch may take to come online: this much, plus
+/// [`AP_TIMEOUT_EACH_MS`] per AP (under TCG every AP needs host time, and
+/// a 2-core host gives 1024 virtual cores little each).
 const AP_TIMEOUT_MS: u64 = 5_000;
+const AP_TIMEOUT_EACH_MS: u64 = 50;
 
 /// Two consecutive usable pages below 1 MiB: the trampoline and the PML4 copy.
 fn pick_low_pages(map: &MemoryRegions) -> Option<u64> {
@@ -61,7 +73,8 @@ pub fn start_aps(
     mem: &mut dyn ApMemory,
     ap_entry: extern "C" fn(&'static PerCpu) -> !,
 ) -> Result<Vec<&'static PerCpu>, &'static str> {
-    if cpus.len() <= 1 {
+    let aps = cpus.get(1..).unwrap_or_default();
+    if aps.is_empty() {
         return Ok(Vec::new());
     }
     let low =
@@ -92,45 +105,68 @@ pub fn start_aps(
         );
     }
 
-    let mut missing = Vec::new();
-    for &cpu in &cpus[1..] {
-        let g0 = mem.g0_stack();
-        cpu.g0_stack_top.store(g0, Ordering::Relaxed);
-        let boot = trampoline::ApBoot {
-            low_cr3: low_pml4,
-            cr3,
-            stack_top: g0,
-            arg: cpu as *const PerCpu as u64,
-            entry: ap_entry as usize as u64,
-        };
-        // SAFETY: no AP is running trampoline code now (the previous one is
-        // online or was sent INIT again).
-        unsafe { trampoline::patch_ap(copy, &boot) };
-        core::sync::atomic::fence(Ordering::SeqCst);
-        if !start_one(cpu, (low >> 12) as u8) {
-            apic::send_init(cpu.apic());
-            missing.push(cpu);
-        }
-    }
+    let slots: Vec<ApSlot> = aps
+        .iter()
+        .map(|&cpu| {
+            let g0 = mem.g0_stack();
+            cpu.g0_stack_top.store(g0, Ordering::Relaxed);
+            ApSlot::new(cpu.apic(), g0, cpu as *const PerCpu as u64)
+        })
+        .collect();
+    let boot = ApBoot {
+        low_cr3: low_pml4,
+        cr3,
+        slots: &slots,
+        entry: ap_entry as usize as u64,
+        id_leaf: id_leaf(),
+    };
+    // SAFETY: no AP is running trampoline code yet.
+    unsafe { trampoline::patch_aps(copy, &boot) };
+    core::sync::atomic::fence(Ordering::SeqCst);
 
+    let vector = (low >> 12) as u8;
+    for cpu in aps {
+        apic::send_init(cpu.apic());
+    }
+    pit::delay_us(10_000);
+    for cpu in aps {
+        apic::send_startup(cpu.apic(), vector);
+    }
+    pit::delay_us(200);
+    for cpu in aps.iter().filter(|c| !c.online.load(Ordering::Acquire)) {
+        apic::send_startup(cpu.apic(), vector);
+    }
+    let limit_ms = AP_TIMEOUT_MS + AP_TIMEOUT_EACH_MS * aps.len() as u64;
+    let mut waited_ms = 0;
+    while waited_ms < limit_ms && !aps.iter().all(|c| c.online.load(Ordering::Acquire)) {
+        pit::delay_us(1_000);
+        waited_ms += 1;
+    }
+    let missing: Vec<&'static PerCpu> = aps
+        .iter()
+        .copied()
+        .filter(|c| !c.online.load(Ordering::Acquire))
+        .collect();
+    for cpu in &missing {
+        apic::send_init(cpu.apic());
+    }
+    // Every AP is online (past the trampoline) or held in INIT: neither
+    // the identity mapping nor the slots are needed any more.
     mem.unmap_identity(low);
+    drop(slots);
     Ok(missing)
 }
 
-fn start_one(m: &PerCpu, vector: u8) -> bool {
-    let apic_id = m.apic();
-    apic::send_init(apic_id);
-    pit::delay_us(10_000);
-    apic::send_startup(apic_id, vector);
-    pit::delay_us(200);
-    if !m.online.load(Ordering::Acquire) {
-        apic::send_startup(apic_id, vector);
+/// The CPUID leaf that gives an AP the id the kernel addresses it by: the
+/// 32-bit x2APIC id in x2APIC mode (leaf 0xB, when the CPU has it), else
+/// the 8-bit initial APIC id.
+fn id_leaf() -> IdLeaf {
+    let has_topology_leaf = raw_cpuid::CpuId::new()
+        .get_extended_topology_info()
+        .is_some();
+    if apic::is_x2apic() && has_topology_leaf {
+        IdLeaf::Topology
+    } else {
+        IdLeaf::Basic
     }
-    for _ in 0..AP_TIMEOUT_MS {
-        if m.online.load(Ordering::Acquire) {
-            return true;
-        }
-        pit::delay_us(1_000);
-    }
-    m.online.load(Ordering::Acquire)
 }

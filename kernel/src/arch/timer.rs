@@ -34,11 +34,24 @@ static TICK_TSC: AtomicU64 = AtomicU64::new(0);
 
 /// Which mode the timer runs in.
 pub fn mode_name() -> &'static str {
-    if DEADLINE_MODE.load(Ordering::Relaxed) {
-        "tsc-deadline"
-    } else {
-        "periodic"
-    }
+    name(DEADLINE_MODE.load(Ordering::Relaxed))
+}
+
+/// The mode [`init`] will choose on this CPU, for the boot banner (which
+/// is printed before the timer is calibrated).
+pub fn cpu_mode_name() -> &'static str {
+    name(cpu_has_tsc_deadline())
+}
+
+fn name(deadline: bool) -> &'static str {
+    if deadline { "tsc-deadline" } else { "periodic" }
+}
+
+/// CPUID.1:ECX bit 24.
+fn cpu_has_tsc_deadline() -> bool {
+    raw_cpuid::CpuId::new()
+        .get_feature_info()
+        .is_some_and(|f| f.has_tsc_deadline())
 }
 
 /// Decide the mode and calibrate. Bootstrap core, after `tsc::calibrate`.
@@ -46,9 +59,7 @@ pub fn mode_name() -> &'static str {
 /// TSC frequency (deadline mode).
 pub fn init(tick_ns: u64) -> u64 {
     TICK_NS.store(tick_ns, Ordering::Relaxed);
-    let deadline = raw_cpuid::CpuId::new()
-        .get_feature_info()
-        .is_some_and(|f| f.has_tsc_deadline());
+    let deadline = cpu_has_tsc_deadline();
     DEADLINE_MODE.store(deadline, Ordering::Relaxed);
     if deadline {
         TICK_TSC.store(tsc::ns_to_ticks(tick_ns).max(1), Ordering::Relaxed);

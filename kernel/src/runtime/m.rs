@@ -5,7 +5,7 @@
 //! stack the scheduler runs on (for the bootstrap core, the stack the
 //! bootloader gave us; for every other core, a guarded stack allocated
 //! before it is started). The M's record is reached through the GS base
-//! (see `arch::percpu`) and lives in the static array [`ALLM`], indexed by M
+//! (see `arch::percpu`) and lives in the static array [`allm`], indexed by M
 //! id: M0 is always the bootstrap core, the others follow the MADT order.
 //!
 //! Ownership: `id` never changes; `apic_id` is written by the bootstrap core
@@ -18,6 +18,7 @@
 //! while the M is off the idle list.
 
 use core::cell::UnsafeCell;
+use core::mem::MaybeUninit;
 use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
 
 use gmp_sched::rand::CheapRand;
@@ -77,7 +78,7 @@ pub struct M {
 unsafe impl Sync for M {}
 
 impl M {
-    const fn empty(id: u32) -> Self {
+    fn empty(id: u32) -> Self {
         M {
             cpu: PerCpu::new(id),
             p: AtomicPtr::new(core::ptr::null_mut()),
@@ -100,7 +101,7 @@ impl M {
     /// The M whose [`PerCpu`] record `cpu` is.
     pub fn from_cpu(cpu: &'static PerCpu) -> &'static M {
         // SAFETY: every PerCpu the kernel hands out is the first field of an
-        // M in ALLM (`#[repr(C)]`), so the address is the M's.
+        // M in `allm()` (`#[repr(C)]`), so the address is the M's.
         unsafe { &*(cpu as *const PerCpu as *const M) }
     }
 
@@ -136,18 +137,42 @@ pub fn this_m() -> &'static M {
     M::from_cpu(percpu::this_cpu())
 }
 
-const fn allm() -> [M; MAX_MS] {
-    let mut all = [const { M::empty(0) }; MAX_MS];
-    let mut i = 0;
-    while i < MAX_MS {
-        all[i].cpu.id = i as u32;
-        i += 1;
+/// The storage of every M, initialised by [`init_allm`]. It takes no
+/// bytes in the kernel image (`.bss`): a static holding the Ms' initial
+/// values (ids, `u32::MAX` APIC ids) would be 128 KiB of `.data` at 1024
+/// Ms, which the BIOS bootloader reads from disk on every boot.
+struct AllM(UnsafeCell<MaybeUninit<[M; MAX_MS]>>);
+
+// SAFETY: written once, by `init_allm` on the bootstrap core before any
+// other core runs and before any reference to it exists; after that only
+// shared references are handed out (`allm`).
+unsafe impl Sync for AllM {}
+
+static ALLM: AllM = AllM(UnsafeCell::new(MaybeUninit::uninit()));
+static ALLM_READY: AtomicBool = AtomicBool::new(false);
+
+/// Give every M its initial values. The bootstrap core's first step, once.
+pub fn init_allm() {
+    assert!(
+        !ALLM_READY.load(Ordering::Relaxed),
+        "init_allm: called twice"
+    );
+    let base = ALLM.0.get().cast::<M>();
+    for i in 0..MAX_MS {
+        // SAFETY: `i` is inside the array; nothing has a reference to it
+        // yet (see `AllM`), so writing in place is exclusive.
+        unsafe { base.add(i).write(M::empty(i as u32)) };
     }
-    all
+    ALLM_READY.store(true, Ordering::Release);
 }
 
 /// Every M, indexed by id; only the first [`mcount`] are cores that exist.
-pub static ALLM: [M; MAX_MS] = allm();
+pub fn allm() -> &'static [M; MAX_MS] {
+    assert!(ALLM_READY.load(Ordering::Acquire), "allm: before init_allm");
+    // SAFETY: `init_allm` wrote every element (checked above) and nothing
+    // writes the storage again.
+    unsafe { (*ALLM.0.get()).assume_init_ref() }
+}
 
 static MCOUNT: AtomicU32 = AtomicU32::new(1);
 
@@ -167,7 +192,7 @@ pub fn set_mcount(n: usize) {
 
 /// The Ms that exist on this machine.
 pub fn all() -> &'static [M] {
-    &ALLM[..mcount()]
+    &allm()[..mcount()]
 }
 
 /// Describes where the current core is running, for fault reports:

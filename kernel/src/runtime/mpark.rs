@@ -98,6 +98,7 @@ fn wakep_gm() {
 /// Go 1.21's `wakep` proper: claim the one spinner slot, then an idle P.
 #[inline(never)]
 fn wakep_slow() {
+    // lab spinning/wakep: begin
     if SCHED
         .nmspinning
         .compare_exchange(0, 1, Ordering::AcqRel, Ordering::Relaxed)
@@ -113,6 +114,7 @@ fn wakep_slow() {
             assert!(prev > 0, "wakep: negative nmspinning");
         }
     }
+    // lab spinning/wakep: end
 }
 
 /// Hand `pp` (or any idle P) to an idle M and wake it (Go's `startm`).

@@ -11,7 +11,9 @@
 //! leave them out, because a fault prints its state through this function
 //! too, and there dead Gs would only bury the live ones.
 //! tests/schedtrace.rs compares the shape of every line with lines Go
-//! 1.27.3 printed (tests/fixtures/go-schedtrace.txt).
+//! 1.27.3 printed (tests/fixtures/go-schedtrace.txt). Past 64 Ps the two
+//! per-P lists are summarised (`gmp_sched::plist`), where Go prints them
+//! in full.
 
 use core::fmt::Write;
 use core::sync::atomic::Ordering;
@@ -117,15 +119,17 @@ pub fn schedtrace(detailed: bool) -> String {
     }
     // Current Go (checked against 1.27.3) pads both lists inside their
     // brackets, `[ 7 15 0 5 ] schedticks=[ 8 169 18 73 ]`; tools that read
-    // Go's lines then read ours.
-    out.push_str(" [");
-    for pp in allp() {
-        let _ = write!(out, " {}", pp.runq.ring_len());
-    }
-    out.push_str(" ] schedticks=[ ");
-    for pp in allp() {
-        let _ = write!(out, "{} ", pp.schedtick.load(Ordering::Relaxed));
-    }
-    out.push_str("]\n");
+    // Go's lines then read ours. Past 64 Ps each list is summarised on the
+    // same line instead (`plist`: 512 numbers twice a line is unreadable).
+    let runq: alloc::vec::Vec<u64> = allp().iter().map(|pp| pp.runq.ring_len() as u64).collect();
+    let ticks: alloc::vec::Vec<u64> = allp()
+        .iter()
+        .map(|pp| pp.schedtick.load(Ordering::Relaxed))
+        .collect();
+    out.push(' ');
+    let _ = gmp_sched::plist::write_list(&mut out, &runq, 'P');
+    out.push_str(" schedticks=");
+    let _ = gmp_sched::plist::write_list(&mut out, &ticks, 'P');
+    out.push('\n');
     out
 }

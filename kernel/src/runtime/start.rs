@@ -11,16 +11,17 @@
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU64, Ordering};
 
 use gmp_sched::rand::CheapRand;
 
+use crate::arch::bootgate::BootGate;
 use crate::arch::exit::{ExitCode, exit_qemu};
 use crate::arch::{cpu, tsc};
 use crate::kprintln;
 use crate::mem::gstack;
 use crate::runtime::api::Verdict;
-use crate::runtime::m::{self, ALLM};
+use crate::runtime::m;
 use crate::runtime::newproc::go;
 use crate::runtime::p::P;
 use crate::runtime::proc;
@@ -30,8 +31,9 @@ use crate::runtime::sched::{self, SCHED};
 /// the `seed` option, or the TSC at boot when none was given.
 pub static RAND_SEED: AtomicU64 = AtomicU64::new(0);
 
-/// Released once the Ps exist, so APs can enter the scheduler.
-static SCHED_READY: AtomicBool = AtomicBool::new(false);
+/// Opened once the Ps exist, so APs can enter the scheduler; they wait
+/// halted (see `BootGate`).
+static SCHED_READY: BootGate = BootGate::new();
 
 /// What the main G runs (Go's `main.main`): a name for the verdict line
 /// and the function. Handed in by `boot`, so the runtime never names a
@@ -79,15 +81,13 @@ pub fn start_m0(main: MainG) -> ! {
     }
     procresize(procs);
     go(runtime_main);
-    SCHED_READY.store(true, Ordering::Release);
+    SCHED_READY.open(m::all()[1..].iter().map(|mp| mp.apic()));
     proc::mstart()
 }
 
 /// Application processors: wait for the Ps, then enter the scheduler.
 pub fn start_ap() -> ! {
-    while !SCHED_READY.load(Ordering::Acquire) {
-        cpu::relax();
-    }
+    SCHED_READY.wait();
     proc::mstart()
 }
 
@@ -99,7 +99,7 @@ fn procresize(nprocs: u32) {
     sched::set_allp(ps);
     SCHED.gomaxprocs.store(nprocs, Ordering::Release);
     proc::init_steal_order(nprocs);
-    let m0 = &ALLM[0];
+    let m0 = &m::allm()[0];
     proc::acquirep(m0, &ps[0]);
     let mut s = sched::lock();
     for pp in ps[1..].iter().rev() {

@@ -1,52 +1,74 @@
 //! The end-of-run per-P summary: what each P ran, stole and spilled.
+//!
+//! Up to `plist::FULL_MAX` Ps every P has a row; past that (512 Ps would
+//! be 512 rows) the [`BUSIEST`] Ps by Gs run have theirs, followed by the
+//! minimum, median and maximum of each column over all Ps.
 
+use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
+
+use gmp_sched::plist;
 
 use crate::kprintln;
 use crate::runtime::m;
 use crate::runtime::sched::allp;
 
-/// Print one line per P and a total.
+/// Rows shown past `plist::FULL_MAX` Ps.
+const BUSIEST: usize = 8;
+
+/// Print the per-P table and a total.
 pub fn print() {
-    kprintln!("per-P summary:");
-    kprintln!("  P     Gs run   spawned  steals-in steals-out glob-takes  overflows  idle");
-    let mut t = [0u64; 7];
-    for pp in allp() {
-        let s = &pp.stats;
-        let row = [
-            s.gs_run.load(Ordering::Relaxed),
-            s.spawned.load(Ordering::Relaxed),
-            s.steals_in.load(Ordering::Relaxed),
-            s.steals_out.load(Ordering::Relaxed),
-            s.glob_takes.load(Ordering::Relaxed),
-            s.overflows.load(Ordering::Relaxed),
-            s.parks.load(Ordering::Relaxed),
-        ];
-        for (acc, v) in t.iter_mut().zip(row) {
-            *acc += v;
-        }
+    let rows: Vec<[u64; 7]> = allp()
+        .iter()
+        .map(|pp| {
+            let s = &pp.stats;
+            [
+                s.gs_run.load(Ordering::Relaxed),
+                s.spawned.load(Ordering::Relaxed),
+                s.steals_in.load(Ordering::Relaxed),
+                s.steals_out.load(Ordering::Relaxed),
+                s.glob_takes.load(Ordering::Relaxed),
+                s.overflows.load(Ordering::Relaxed),
+                s.parks.load(Ordering::Relaxed),
+            ]
+        })
+        .collect();
+    let gs_run: Vec<u64> = rows.iter().map(|r| r[0]).collect();
+    let shown = plist::rows_to_show(&gs_run, BUSIEST);
+    if shown.len() == rows.len() {
+        kprintln!("per-P summary:");
+    } else {
         kprintln!(
-            "  P{:<3} {:>8} {:>9} {:>10} {:>10} {:>10} {:>10} {:>5}",
-            pp.id,
-            row[0],
-            row[1],
-            row[2],
-            row[3],
-            row[4],
-            row[5],
-            row[6]
+            "per-P summary ({} Ps: the {} that ran the most Gs, then min/median/max of each column):",
+            rows.len(),
+            shown.len()
         );
     }
-    kprintln!(
-        "  all  {:>8} {:>9} {:>10} {:>10} {:>10} {:>10} {:>5}",
-        t[0],
-        t[1],
-        t[2],
-        t[3],
-        t[4],
-        t[5],
-        t[6]
-    );
+    kprintln!("  P     Gs run   spawned  steals-in steals-out glob-takes  overflows  idle");
+    let row = |label: &dyn core::fmt::Display, r: &[u64; 7]| {
+        kprintln!(
+            "  {:<4} {:>8} {:>9} {:>10} {:>10} {:>10} {:>10} {:>5}",
+            alloc::format!("{label}"),
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            r[6]
+        );
+    };
+    for &i in &shown {
+        row(&format_args!("P{i}"), &rows[i]);
+    }
+    if shown.len() < rows.len() {
+        let stats = plist::column_stats(&rows);
+        row(&"min", &stats.map(|s| s.min));
+        row(&"med", &stats.map(|s| s.median));
+        row(&"max", &stats.map(|s| s.max));
+    }
+    let t: [u64; 7] = core::array::from_fn(|c| rows.iter().map(|r| r[c]).sum());
+    row(&"all", &t);
     let parks: u64 = m::all()
         .iter()
         .map(|mp| mp.parks.load(Ordering::Relaxed))
@@ -75,30 +97,54 @@ pub fn print() {
 /// One line with the order in which each M visited the Ps on its first
 /// steal pass, with the seed that chose it: the same seed gives the same
 /// orders (the only other draw from an M's source is `select`'s poll order).
+/// Past `plist::FULL_MAX` Ps a pass is written as its first P and stride
+/// (`M3 P42+249`: P42, P291, P28, ... mod the P count), and only the first
+/// [`BUSIEST`] Ms that stole are listed.
 fn print_first_steal_passes() {
     use core::fmt::Write;
     let Some(order) = super::proc::steal_order() else {
         return;
     };
+    let short = order.count() as usize > plist::FULL_MAX;
     let mut line = alloc::string::String::new();
+    let mut listed = 0;
+    let mut stole = 0;
     for mp in m::all().iter().take(m::mcount()) {
         let draw = mp.first_steal_draw.load(Ordering::Relaxed);
         if draw == u64::MAX {
             continue;
         }
+        stole += 1;
+        if short && listed == BUSIEST {
+            continue;
+        }
+        listed += 1;
         let _ = write!(
             line,
             "{}M{}",
             if line.is_empty() { "" } else { ", " },
             mp.id
         );
-        for (i, p) in order.start(draw as u32).enumerate() {
+        let pass = order.start(draw as u32);
+        if short {
+            let _ = write!(line, " P{}+{}", pass.position(), pass.stride());
+            continue;
+        }
+        for (i, p) in pass.enumerate() {
             let _ = write!(line, "{}P{p}", if i == 0 { " " } else { ">" });
         }
     }
+    if stole > listed {
+        let _ = write!(line, ", and {} more Ms", stole - listed);
+    }
     kprintln!(
-        "  first steal pass (seed {}): {}",
+        "  first steal pass (seed {}{}): {}",
         super::start::RAND_SEED.load(Ordering::Relaxed),
+        if short {
+            alloc::format!("; Pfirst+stride mod {}", order.count())
+        } else {
+            alloc::string::String::new()
+        },
         if line.is_empty() { "no M stole" } else { &line }
     );
 }

@@ -90,6 +90,7 @@ fn retake(now: u64) {
         let pd = &pp.sysmontick;
         let s = pp.status();
         let mut sysretake = false;
+        // lab preempt/retake: begin
         if s == Pstatus::Prunning || s == Pstatus::Psyscall {
             let t = pp.schedtick.load(Ordering::Relaxed);
             if pd.schedtick.load(Ordering::Relaxed) != t {
@@ -103,6 +104,7 @@ fn retake(now: u64) {
                 sysretake = true;
             }
         }
+        // lab preempt/retake: end
         if s == Pstatus::Psyscall {
             let t = pp.syscalltick.load(Ordering::Relaxed);
             if !sysretake && pd.syscalltick.load(Ordering::Relaxed) != t {

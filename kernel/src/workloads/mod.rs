@@ -17,8 +17,8 @@
 //! shows a reader), `checks/` (the kernel halves of the QEMU tests in
 //! `tests/`: each checks its own result — ledgers, not counts — and returns
 //! an error naming the first thing that went wrong), `experiments/` (the
-//! history of Go's scheduler replayed, docs/EXPERIMENTS.md), `bench/`,
-//! `torture/`, and `common/` (what several of them share). `faults.rs`
+//! history of Go's scheduler replayed, docs/EXPERIMENTS.md), `labs/` (the
+//! reference answers of docs/LABS.md), `bench/`, `torture/`, and `common/` (what several of them share). `faults.rs`
 //! provokes the faults of `fault=`.
 
 pub mod common;

@@ -6,8 +6,9 @@
 // parser's choices and the runner's `--help` (`gmp_sched::options`, which
 // includes this very file) are all generated from these rows, so a row
 // whose file or `run` is missing does not compile. Demos first (the order
-// `--help` lists them in), then the kernel halves of the QEMU tests
-// (`test: ...`) and the history experiments (`experiment: ...`). See
+// `--help` lists them in), then the reference answers of docs/LABS.md
+// (`lab: ...`), the kernel halves of the QEMU tests (`test: ...`) and the
+// history experiments (`experiment: ...`). See
 // docs/WORKLOADS.md for writing one.
 registry! {
     "boot" => "demos/boot.rs":
@@ -34,6 +35,8 @@ registry! {
         "random mix of spawns, channels, sleeps and locks for duration=SECS, checked by a ledger";
     "bench" => "bench/mod.rs":
         "in-kernel benchmarks (pick them with bench=LIST; one-P ones need procs=1)";
+    "lab-pipeline" => "labs/pipeline.rs":
+        "lab: numbers through a pool of worker Gs and two bounded channels (docs/LABS.md)";
     "test-ledger" => "checks/ledger_waves.rs":
         "test: 100,000 Gs in waves plus nested spawn trees, each must run exactly once";
     "test-parallelism" => "checks/parallelism.rs":
@@ -67,7 +70,7 @@ registry! {
     "test-fairness" => "experiments/fairness61.rs":
         "experiment: a respawn chain vs a G in the global queue (procs=1 preempt=off runnext=off)";
     "test-timeslice" => "experiments/timeslice.rs":
-        "experiment: two hogs share one P; counts P hand-offs per forcepreempt (procs=1)";
+        "experiment: two hogs share one P; counts P hand-overs per forcepreempt (procs=1)";
     "test-runnext" => "experiments/runnext.rs":
         "experiment: how many ring Gs run before a G readied by a send (procs=1 preempt=off)";
     "test-spinning" => "experiments/spinning.rs":

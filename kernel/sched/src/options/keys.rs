@@ -56,7 +56,7 @@ impl KeySpec {
         self.field.value_name()
     }
 
-    /// The allowed values as a phrase, e.g. "an integer from 1 to 256, or
+    /// The allowed values as a phrase, e.g. "an integer from 1 to 1024, or
     /// auto" or "one of async, coop, off" (it follows "expected " in errors).
     pub fn allowed(&self) -> impl fmt::Display + '_ {
         Allowed(&self.field)
@@ -95,7 +95,7 @@ pub static KEYS: &[KeySpec] = &[
         help: "GOMAXPROCS: how many Ps run Gs (auto = one per core)",
         field: Field::Int {
             min: 1,
-            max: 256,
+            max: crate::cpus::MAX_CPUS as u64,
             at: IntAt::OptU32(at!(procs)),
         },
     },

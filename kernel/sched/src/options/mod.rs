@@ -73,7 +73,7 @@ pub fn check_procs(procs: u32, cores: u32) -> Result<(), TooManyProcs> {
 /// Every boot option, with its value. `Default` gives the `KEYS` defaults.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BootOptions {
-    /// `procs`: GOMAXPROCS, 1..=256; `None` = one P per core.
+    /// `procs`: GOMAXPROCS, 1..=`cpus::MAX_CPUS`; `None` = one P per core.
     pub procs: Option<u32>,
     /// `seed`: seed of the scheduler's random sources; `None` = from the TSC.
     pub seed: Option<u64>,

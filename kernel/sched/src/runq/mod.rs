@@ -164,6 +164,7 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
     ) -> (Option<GQueue<T>>, Option<NonNull<T>>) {
         let mut gp = gp;
         let mut kicked = None;
+        // lab runnext/put: begin
         if next {
             // SAFETY: forwarded contract.
             match unsafe { self.runqput_runnext(gp) } {
@@ -174,6 +175,8 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
                 }
             }
         }
+        // lab runnext/put: end
+        // lab runq/put: begin
         loop {
             // Acquire: the consumers' slot reads happen before we reuse slots.
             let h = self.runqhead.load(Acquire);
@@ -189,6 +192,7 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
             }
             // The queue is not full any more: the put above must succeed.
         }
+        // lab runq/put: end
     }
 
     /// The `runnext` half of `runqput(gp, true)`: `gp` goes into `runnext`
@@ -201,10 +205,12 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
     #[must_use = "a displaced G must be put on the ring"]
     #[inline]
     pub unsafe fn runqput_runnext(&self, gp: NonNull<T>) -> Option<NonNull<T>> {
+        // lab runnext/swap: begin
         // Go loops on a CAS of runnext; an atomic swap is the same operation
         // without the loop. AcqRel: publishes gp's contents to whoever takes
         // it, and acquires the old G's.
         NonNull::new(self.runnext.swap(gp.as_ptr(), AcqRel))
+        // lab runnext/swap: end
     }
 
     /// Takes `N/2` Gs from the head of the (full) ring plus `gp`, linked in
@@ -219,6 +225,7 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
     #[cold]
     #[inline(never)]
     fn runqputslow(&self, gp: NonNull<T>, h: u32, t: u32) -> Option<GQueue<T>> {
+        // lab overflow/runqputslow: begin
         let n = t.wrapping_sub(h) / 2;
         assert!(n == Self::CAP / 2, "runqputslow: queue is not full");
         // Release: as for every consumer (the "consumer" is us here).
@@ -240,6 +247,7 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
         // SAFETY: `gp` is covered by `runqput`'s contract, as above.
         unsafe { batch.push_back(gp) };
         Some(batch)
+        // lab overflow/runqputslow: end
     }
 
     /// Puts as many Gs of `q` as fit at the tail of the ring, in order
@@ -290,6 +298,7 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
     /// The owner rule (module docs): only the queue's owner calls this.
     #[inline]
     pub unsafe fn runqget(&self) -> Option<(NonNull<T>, bool)> {
+        // lab runnext/get: begin
         let next = self.runnext.load(Relaxed); // a guess; the CAS acquires
         // If the CAS fails, a stealer took runnext (only the owner sets it
         // non-null), so there is no point retrying it.
@@ -301,6 +310,8 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
         {
             return Some((g, true));
         }
+        // lab runnext/get: end
+        // lab runq/get: begin
         loop {
             // Acquire: synchronise with other consumers (see the module docs).
             let h = self.runqhead.load(Acquire);
@@ -319,6 +330,7 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
             }
             spin_loop();
         }
+        // lab runq/get: end
     }
 
     /// Takes every G (runnext first, then the ring in order), e.g. when a P

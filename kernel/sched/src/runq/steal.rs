@@ -28,6 +28,7 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
         mut pause: impl FnMut(),
         mut put: impl FnMut(u32, *mut T),
     ) -> (u32, bool) {
+        // lab steal/grab: begin
         loop {
             let h = self.runqhead.load(Acquire); // synchronise with other consumers
             let t = self.runqtail.load(Acquire); // synchronise with the producer
@@ -84,6 +85,7 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
             }
             spin_loop();
         }
+        // lab steal/grab: end
     }
 
     /// Grabs half of the ring, rounded up (`n - n/2`), into `batch[..k]` and

@@ -64,14 +64,19 @@ pub fn run() -> Verdict {
     wg.wait();
     ledger.verify("producer-consumer")?;
     let counts: Vec<u64> = per_m.iter().map(|c| c.load(Ordering::Relaxed)).collect();
-    let line: Vec<_> = counts
-        .iter()
-        .enumerate()
-        .map(|(i, c)| format!("M{i}={c}"))
-        .collect();
-    kprintln!(
-        "producer-consumer: all {total} Gs ran exactly once; consumed per M: {}",
-        line.join(" ")
-    );
+    // Each M by name up to 64; past that, a summary (512 names is a wall).
+    let line = if counts.len() <= gmp_sched::plist::FULL_MAX {
+        let each: Vec<_> = counts
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("M{i}={c}"))
+            .collect();
+        each.join(" ")
+    } else {
+        let mut s = alloc::string::String::new();
+        let _ = gmp_sched::plist::write_list(&mut s, &counts, 'M');
+        s
+    };
+    kprintln!("producer-consumer: all {total} Gs ran exactly once; consumed per M: {line}");
     Ok(())
 }

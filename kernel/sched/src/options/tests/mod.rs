@@ -144,7 +144,7 @@ fn key_without_value_asks_for_one_with_an_example() {
             msg.starts_with("boot option \"procs\" needs a value, e.g. procs=4"),
             "{msg}"
         );
-        assert!(msg.contains("an integer from 1 to 256"), "{msg}");
+        assert!(msg.contains("an integer from 1 to 1024"), "{msg}");
     }
     let (_, msg) = refused("preempt");
     assert!(msg.contains("e.g. preempt=coop"), "{msg}");

@@ -3,22 +3,22 @@
 
 use super::{bad_value, ok};
 
-const PROCS: &[&str] = &["an integer from 1 to 256", ", or auto"];
+const PROCS: &[&str] = &["an integer from 1 to 1024", ", or auto"];
 
 #[test]
-fn procs_accepts_1_to_256_and_auto() {
+fn procs_accepts_1_to_1024_and_auto() {
     assert_eq!(ok("").procs, None);
     assert_eq!(ok("procs=auto").procs, None);
     assert_eq!(ok("procs=1").procs, Some(1));
     assert_eq!(ok("procs=4").procs, Some(4));
-    assert_eq!(ok("procs=256").procs, Some(256));
+    assert_eq!(ok("procs=1024").procs, Some(1024));
     assert_eq!(ok("procs=007").procs, Some(7));
 }
 
 #[test]
 fn procs_refuses_out_of_range_and_malformed() {
     bad_value("procs=0", "procs", "0", PROCS);
-    bad_value("procs=257", "procs", "257", PROCS);
+    bad_value("procs=1025", "procs", "1025", PROCS);
     for v in [
         "-1",
         "+4",
@@ -39,7 +39,7 @@ fn procs_error_reads_as_documented() {
     let (_, msg) = super::refused("procs=0");
     assert_eq!(
         msg,
-        "bad value \"0\" for boot option \"procs\": expected an integer from 1 to 256, or auto"
+        "bad value \"0\" for boot option \"procs\": expected an integer from 1 to 1024, or auto"
     );
 }
 

@@ -72,7 +72,7 @@ fn any_options() -> impl Strategy<Value = BootOptions> {
         t.iter().map(|(n, _)| *n).collect()
     };
     let scheduling = (
-        proptest::option::of(1u32..=256),
+        proptest::option::of(1u32..=1024),
         proptest::option::of(any::<u64>()),
         (2usize..=256).prop_map(|pages| pages * 4096),
         select(names(WORKLOADS)),

@@ -170,7 +170,7 @@ fn help_columns() {
     assert_eq!(procs.default, "auto");
     assert_eq!(
         procs.allowed().to_string(),
-        "an integer from 1 to 256, or auto"
+        "an integer from 1 to 1024, or auto"
     );
     let tick = spec("tick").unwrap();
     assert_eq!(tick.value_name(), "DURATION");
