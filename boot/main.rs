@@ -44,6 +44,9 @@ fn main() -> ExitCode {
         trace_dir = prepared.trace_dir().map(Path::to_path_buf);
         prepared.execute()
     });
+    if gmp_metal::input::interrupted() {
+        eprintln!("runner: interrupted (Ctrl-C): QEMU ended and the terminal is restored");
+    }
     match outcome {
         Ok(outcome) => {
             report(&outcome);

@@ -111,6 +111,7 @@ fn tuple(e: &Event) -> (u8, Option<u32>, u64, u64) {
         Event::MWake { p, .. } => (17, p, 0, 0),
         Event::TimerFire { p, goid, .. } => (18, p, goid, 0),
         Event::Handoff { p, .. } => (19, p, 0, 0),
+        Event::NetpollReady { p, goid, .. } => (20, p, goid, 0),
     }
 }
 

@@ -253,7 +253,7 @@ impl Replay {
             }
             Event::MPark { m, .. } => self.set_parked(m, true),
             Event::MWake { m, .. } => self.set_parked(m, false),
-            Event::TimerFire { .. } => {}
+            Event::TimerFire { .. } | Event::NetpollReady { .. } => {}
         }
     }
 

@@ -10,7 +10,7 @@
 const T = window.TRACE;
 const K = { CREATE: 1, START: 2, STOP: 3, BLOCK: 4, UNBLOCK: 5, END: 6, SYSB: 7, SYSE: 8,
   PSTART: 9, PSTOP: 10, ENQ: 11, KICK: 12, STEAL: 13, OVERFLOW: 14, GTAKE: 15,
-  MPARK: 16, MWAKE: 17, TIMER: 18, HANDOFF: 19 };
+  MPARK: 16, MWAKE: 17, TIMER: 18, HANDOFF: 19, NETPOLL: 20 };
 const WAIT = ["", "chan receive", "chan send", "select", "select (no cases)", "sleep",
   "sync.Mutex.Lock", "sync.WaitGroup.Wait", "preempted", "park"];
 const STOP = ["yield to the global queue", "preempted", "yield to the local ring"];
@@ -138,6 +138,7 @@ function apply(s, e) {
     case K.MWAKE: M.parked = false; break;
     case K.TIMER: s.flash.push({ i: s.i, at: where(p, m), label: "timer: G" + a }); break;
     case K.HANDOFF: move("M" + m, "P" + p, "hand-off"); break;
+    case K.NETPOLL: s.flash.push({ i: s.i, at: where(p, m), label: "input: G" + a }); break;
   }
   s.i++;
   // Only the last few moves and flashes are drawn.
@@ -168,6 +169,7 @@ function describe(e) {
     [K.MWAKE]: () => `M${m} wakes`,
     [K.TIMER]: () => `timer fires, readies G${a}`,
     [K.HANDOFF]: () => `sysmon hands P${p} off`,
+    [K.NETPOLL]: () => `netpoll: input readies G${a}`,
   }[k];
   return `${(t / 1e6).toFixed(6)} ms  ${at.padEnd(8)} ${w ? w() : "kind " + k}`;
 }

@@ -154,7 +154,8 @@ impl Converter {
             | Event::GlobalTake { .. }
             | Event::MPark { .. }
             | Event::MWake { .. }
-            | Event::TimerFire { .. } => {
+            | Event::TimerFire { .. }
+            | Event::NetpollReady { .. } => {
                 self.skipped += 1;
                 Step::Done
             }

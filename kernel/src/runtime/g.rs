@@ -89,6 +89,7 @@ pub enum WaitReason {
     SyncWaitGroupWait,
     Preempted,
     Park,
+    IoWait,
 }
 
 impl WaitReason {
@@ -103,6 +104,7 @@ impl WaitReason {
             7 => WaitReason::SyncWaitGroupWait,
             8 => WaitReason::Preempted,
             9 => WaitReason::Park,
+            10 => WaitReason::IoWait,
             _ => WaitReason::Zero,
         }
     }
@@ -121,6 +123,7 @@ impl fmt::Display for WaitReason {
             WaitReason::SyncWaitGroupWait => "sync.WaitGroup.Wait",
             WaitReason::Preempted => "preempted",
             WaitReason::Park => "park",
+            WaitReason::IoWait => "IO wait",
         })
     }
 }
@@ -167,6 +170,9 @@ pub struct G {
     history: History,
     /// The M this G is wired to (`runtime::wire`), null if none.
     pub(crate) wired_m: AtomicPtr<M>,
+    /// The goid of the G whose `go` created this one, 0 for the runtime
+    /// (Go's `parentGoid`; `ps` shows it).
+    pub parent_goid: AtomicU64,
 }
 
 // SAFETY: every field is either atomic or (`sched`, `entry`) touched only by
@@ -204,6 +210,7 @@ impl G {
             park_site: AtomicPtr::new(core::ptr::null_mut()),
             history: History::new(),
             wired_m: AtomicPtr::new(core::ptr::null_mut()),
+            parent_goid: AtomicU64::new(0),
         }
     }
 

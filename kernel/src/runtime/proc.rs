@@ -168,6 +168,17 @@ fn find_runnable(m: &'static M) -> (&'static G, bool, &'static P) {
                 continue;
             }
         }
+        // Input arrived for a waiting G (COM1's interrupt may have found no
+        // idle P a moment ago): take a P back and poll instead of parking.
+        // Otherwise COM1's line now points at this core (Go's M blocking in
+        // netpoll): the keystroke wakes it.
+        if super::netpoll::recheck_before_park(m) {
+            let pp = sched::lock().pidleget();
+            if let Some(pp) = pp {
+                acquirep(m, pp);
+                continue;
+            }
+        }
         // A timer due somewhere: take a P back and run it instead of parking.
         let next = time::next_timer_anywhere();
         if next != 0 && next <= time::nanotime() {

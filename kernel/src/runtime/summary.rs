@@ -9,9 +9,9 @@ use core::sync::atomic::Ordering;
 
 use gmp_sched::plist;
 
-use crate::kprintln;
 use crate::runtime::m;
 use crate::runtime::sched::allp;
+use crate::{kprint, kprintln};
 
 /// Rows shown past `plist::FULL_MAX` Ps.
 const BUSIEST: usize = 8;
@@ -92,6 +92,9 @@ pub fn print() {
         crate::runtime::sched::SCHED_LOCK_CONTENDED.load(Ordering::Relaxed)
     );
     print_first_steal_passes();
+    if super::netpoll::used() {
+        kprint!("{}", super::introspect::netpoll_report());
+    }
 }
 
 /// One line with the order in which each M visited the Ps on its first

@@ -24,6 +24,9 @@ use crate::runtime::m::{self, MAX_MS};
 
 /// Whether events are being recorded.
 pub static ENABLED: AtomicBool = AtomicBool::new(false);
+/// Whether the buffers exist (`trace` was asked for at boot), so recording
+/// can be paused and resumed and the buffers are dumped at the end.
+static READY: AtomicBool = AtomicBool::new(false);
 static START_TSC: AtomicU64 = AtomicU64::new(0);
 
 /// Largest per-core buffer.
@@ -75,7 +78,21 @@ pub fn init() {
         ncpu,
         each / 1024
     );
+    READY.store(true, Ordering::Release);
     ENABLED.store(true, Ordering::Release);
+}
+
+/// Pause (`false`) or resume (`true`) recording; an error when the run was
+/// not started with tracing (there are no buffers, and nothing would
+/// collect them).
+pub fn set_recording(on: bool) -> Result<(), &'static str> {
+    if !READY.load(Ordering::Acquire) {
+        return Err(
+            "tracing needs `--trace` on the runner's command line (it sets up the buffers and collects the files)",
+        );
+    }
+    ENABLED.store(on, Ordering::Release);
+    Ok(())
 }
 
 /// Whether events are being recorded (one load; for callers that record
@@ -269,6 +286,17 @@ pub fn timer_fire(gp: &G) {
         goid: gp.goid(),
     });
 }
+/// The netpoller readied `gp` (followed by its `GoUnblock`).
+#[inline]
+pub fn netpoll_ready(gp: &G) {
+    emit(move |ts, m, p| Event::NetpollReady {
+        ts,
+        m,
+        p,
+        goid: gp.goid(),
+    });
+    go_unblock(gp);
+}
 #[inline]
 pub fn handoff(pid: u32) {
     emit(move |ts, m, _| Event::Handoff {
@@ -283,7 +311,8 @@ const COM2: u16 = 0x2f8;
 /// Stop recording and write every buffer to COM2: header, one chunk per
 /// core, trailer. Returns (events, dropped) over all cores.
 pub fn dump() -> (u64, u64) {
-    if !ENABLED.swap(false, Ordering::AcqRel) {
+    ENABLED.store(false, Ordering::Release);
+    if !READY.swap(false, Ordering::AcqRel) {
         return (0, 0);
     }
     // SAFETY: COM2's ports belong to the trace dump; nothing else uses them.

@@ -7,6 +7,7 @@
 //! - the APIC timer is sysmon's tick (`sysmon::on_tick`), which may also
 //!   preempt the interrupted G;
 //! - the preempt IPI preempts this core's G if sysmon asked it to;
+//! - COM1's interrupt marks the netpoller pending (`netpoll`);
 //! - the stop IPI parks this core until the world is started again
 //!   (`freeze`);
 //! - a page fault in the G-stack region grows that G's stack, or is
@@ -25,10 +26,11 @@ use x86_64::structures::idt::{InterruptStackFrame, PageFaultErrorCode};
 use crate::arch::console::print_for_panic;
 use crate::arch::exceptions::{access, report};
 use crate::arch::exit::{ExitCode, exit_qemu};
+use crate::arch::idt::IRQ_COM1;
 use crate::arch::trap::{Handled, Trap};
 use crate::arch::{cpu, percpu};
 use crate::mem::gstack::{self, Fault};
-use crate::runtime::{allg, freeze, m, preempt, schedtrace, sysmon, watchdog};
+use crate::runtime::{allg, freeze, m, netpoll, preempt, schedtrace, sysmon, watchdog};
 
 /// The entry `boot` installs in `arch::trap`.
 pub fn trap(t: Trap<'_>) -> Handled {
@@ -36,7 +38,8 @@ pub fn trap(t: Trap<'_>) -> Handled {
         Trap::Timer => sysmon::on_tick(),
         Trap::Preempt => preempt::preempt_from_interrupt(),
         Trap::Stop => freeze::on_ipi(),
-        // No device line is routed yet (every I/O APIC input stays masked).
+        Trap::Device { irq: IRQ_COM1 } => netpoll::on_interrupt(),
+        // No other device line is routed (the I/O APIC masks them).
         Trap::Device { .. } => return Handled::No,
         Trap::PageFault { addr, code, frame } => page_fault(addr, code, frame),
         Trap::Nmi { frame } => nmi(frame),

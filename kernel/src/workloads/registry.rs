@@ -31,6 +31,8 @@ registry! {
         "a G in a blocking call hands its P off so the other Gs keep running";
     "mutex" => "demos/mutex.rs":
         "many Gs contending for one mutex";
+    "console" => "demos/console.rs":
+        "an interactive shell on the serial console (go, ps, sched, preempt, trace...), its G parked in the netpoller";
     "torture" => "torture/mod.rs":
         "random mix of spawns, channels, sleeps and locks for duration=SECS, checked by a ledger";
     "bench" => "bench/mod.rs":

@@ -170,6 +170,15 @@ pub enum Event {
     },
     /// sysmon (on core `m`) took `p` from a blocking call and handed it on.
     Handoff { ts: u64, m: u32, p: Option<u32> },
+    /// The netpoller (on core `m`, holding `p` or none: sysmon) readied
+    /// `goid`, whose input arrived (Go's trace says the G was unblocked by
+    /// the network poller).
+    NetpollReady {
+        ts: u64,
+        m: u32,
+        p: Option<u32>,
+        goid: u64,
+    },
 }
 
 /// `match` over every event kind, binding the field every kind has.
@@ -194,7 +203,8 @@ macro_rules! common_field {
             | Event::MPark { $field, .. }
             | Event::MWake { $field, .. }
             | Event::TimerFire { $field, .. }
-            | Event::Handoff { $field, .. } => $field,
+            | Event::Handoff { $field, .. }
+            | Event::NetpollReady { $field, .. } => $field,
         }
     };
 }

@@ -247,6 +247,12 @@ impl<'a> Decoder<'a> {
                 m,
                 p: self.p()?,
             },
+            NETPOLL_READY => Event::NetpollReady {
+                ts,
+                m,
+                p: self.p()?,
+                goid: self.var()?,
+            },
             kind => return Err(DecodeError::UnknownKind { offset, kind }),
         };
         self.ts = ts;

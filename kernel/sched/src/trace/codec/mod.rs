@@ -21,6 +21,7 @@ const M_PARK: u8 = 16;
 const M_WAKE: u8 = 17;
 const TIMER_FIRE: u8 = 18;
 const HANDOFF: u8 = 19;
+const NETPOLL_READY: u8 = 20;
 
 /// The largest encoding of any event: a kind byte and at most six 10-byte
 /// varints.
@@ -190,6 +191,12 @@ pub fn encode(e: &Event, prev_ts: u64, buf: &mut [u8]) -> Option<usize> {
             o.byte(HANDOFF);
             o.var(delta);
             o.p(p);
+        }
+        Event::NetpollReady { p, goid, .. } => {
+            o.byte(NETPOLL_READY);
+            o.var(delta);
+            o.p(p);
+            o.var(goid);
         }
     }
     Some(o.at)

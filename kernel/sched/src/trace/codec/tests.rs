@@ -119,6 +119,12 @@ fn all_kinds(ts: u64) -> Vec<Event> {
             m,
             p
         },
+        Event::NetpollReady {
+            ts: ts + 9_000_000_003,
+            m,
+            p,
+            goid: 6
+        },
     ]
 }
 

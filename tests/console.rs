@@ -1,0 +1,213 @@
+//! The console workload driven by piped scripts: the netpoller delivers
+//! COM1's input to a G parked on it, on one core and on four, on QEMU's
+//! `pc` and `q35` machines (and UEFI when OVMF is installed).
+//!
+//! Design note: the runner writes a script to QEMU's stdin once the kernel
+//! says it reads (`netpoll: COM1 input on`, boot/input.rs), exactly as it
+//! forwards `echo '...' | cargo run -- --workload console`. Each test reads
+//! the shell's answers from the serial log; the flood test sends 1 MiB of
+//! pseudo-random bytes and compares the kernel's FNV-1a checksum with the
+//! one computed here, so a lost, doubled or reordered byte fails it.
+
+mod common;
+
+use common::{boot, check, expect_line, line_with};
+use gmp_metal::{Input, Outcome, Run, Verdict};
+
+/// Boot the console on `smp` cores with `script` as its input.
+fn console(base: Run, smp: &str, script: &[u8]) -> Outcome {
+    let run = base
+        .smp(smp)
+        .boot_opt("workload=console")
+        .input(Input::Bytes(script.to_vec()));
+    let o = boot(run);
+    check(
+        &o,
+        o.verdict == Verdict::Success && line_with(&o, "workload console: ok").is_some(),
+        format!("the console on -smp {smp} did not end with `workload console: ok`"),
+    );
+    o
+}
+
+fn q35() -> Run {
+    Run::new().qemu_args(["-machine", "q35"])
+}
+
+const SCRIPT: &[u8] = b"help\ngo 100 spin; sched\ngo 20 sleep 5; go 8 chan; go 10 yield\nps\nsched detail\nprocs 2\npreempt coop\npreempt async\nnetpoll\nexit\n";
+
+/// What every run of [`SCRIPT`] must answer.
+fn script_answers(o: &Outcome, procs: u32) {
+    expect_line(o, &["netpoll: COM1 input on (ISA IRQ 4 -> GSI"]);
+    expect_line(o, &["go N [spin|yield|sleep MS|chan]"]);
+    expect_line(o, &["go: started 100 (100 by this console so far)"]);
+    expect_line(o, &["go: started 10 (138 by this console so far)"]);
+    expect_line(o, &["SCHED ", &format!("gomaxprocs={procs}")]);
+    // ps: the header, the console's own G (created by the runtime's main
+    // G) and Gs it created.
+    expect_line(o, &["G  status", "wait reason", "created by"]);
+    expect_line(o, &["IO wait"]);
+    expect_line(o, &["... and ", "more Gs"]);
+    expect_line(o, &["P0: status="]);
+    expect_line(o, &["procs 2: changing GOMAXPROCS needs stop-the-world"]);
+    expect_line(o, &["preempt: now coop"]);
+    expect_line(o, &["preempt: now async"]);
+    expect_line(o, &["console: bye"]);
+    // The summary's netpoll line: polls made and Gs readied by them.
+    let line = line_with(o, "  netpoll: ").unwrap_or_default();
+    let readied: u64 = line
+        .split_once(" polls, ")
+        .and_then(|(_, r)| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    check(
+        o,
+        readied > 0,
+        format!("no G readied by the netpoller in {line:?}"),
+    );
+}
+
+#[test]
+fn a_script_on_one_core_of_a_pc() {
+    let o = console(Run::new(), "1", SCRIPT);
+    script_answers(&o, 1);
+}
+
+#[test]
+fn a_script_on_four_cores_of_a_q35() {
+    let o = console(q35(), "4", SCRIPT);
+    script_answers(&o, 4);
+}
+
+#[test]
+fn a_script_on_four_cores_of_a_pc_and_one_of_a_q35() {
+    let o = console(Run::new(), "4", SCRIPT);
+    script_answers(&o, 4);
+    let o = console(q35(), "1", SCRIPT);
+    script_answers(&o, 1);
+}
+
+#[test]
+fn a_script_under_uefi() {
+    if gmp_metal::Ovmf::find().is_err() {
+        common::skip_or_fail("OVMF (UEFI firmware) not found");
+        return;
+    }
+    let o = console(Run::new().uefi(true), "2", SCRIPT);
+    script_answers(&o, 2);
+}
+
+/// FNV-1a, 64 bits, as the console's `sum` computes it.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
+/// `n` pseudo-random bytes (xorshift64), every byte value included.
+fn noise(n: usize, mut s: u64) -> Vec<u8> {
+    (0..n)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s >> 24) as u8
+        })
+        .collect()
+}
+
+fn flood(base: Run, smp: &str) {
+    const N: usize = 1 << 20;
+    let data = noise(N, 0x9e37_79b9_7f4a_7c15);
+    let mut script = format!("sum {N}\n").into_bytes();
+    script.extend_from_slice(&data);
+    script.extend_from_slice(b"netpoll\nexit\n");
+    let o = console(base, smp, &script);
+    expect_line(
+        &o,
+        &[&format!(
+            "sum: {N} bytes, fnv1a64 {:016x}, in ",
+            fnv1a(&data)
+        )],
+    );
+    // Input counted byte for byte, overruns reported (QEMU's UART holds
+    // input back rather than overrun, so there are none to see here).
+    expect_line(&o, &["  netpoll: ", " FIFO overruns"]);
+    let line = line_with(&o, "  netpoll: ").unwrap_or_default();
+    let bytes: usize = line
+        .split_once("input ")
+        .and_then(|(_, r)| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    check(
+        &o,
+        bytes >= N,
+        format!("the kernel counted {bytes} input bytes, the flood alone is {N}"),
+    );
+}
+
+#[test]
+fn a_1mib_flood_arrives_byte_for_byte_on_a_pc() {
+    flood(Run::new(), "2");
+}
+
+#[test]
+fn a_1mib_flood_arrives_byte_for_byte_on_a_q35() {
+    flood(q35(), "1");
+}
+
+fn bad_input(base: Run, smp: &str) {
+    let mut script = Vec::new();
+    script.extend_from_slice(b"\n");
+    script.extend_from_slice(b"frobnicate 3\n");
+    script.extend_from_slice(&vec![b'x'; 10 * 1024]);
+    script.extend_from_slice(b"\n");
+    // Binary garbage (no line ends, no Ctrl-D, no backspace in it).
+    script.extend(
+        noise(300, 7)
+            .into_iter()
+            .filter(|&b| b >= 0x80 || matches!(b, 0x01 | 0x02 | 0x1b | 0x00)),
+    );
+    script.extend_from_slice(b"\n");
+    script.extend_from_slice(b"go 99999999999\n");
+    script.extend_from_slice(b"go 18446744073709551616\n");
+    script.extend_from_slice(b"go three\n");
+    script.extend_from_slice(b"preempt sometimes\n");
+    script.extend_from_slice(b"sched\nexit\n");
+    let o = console(base, smp, &script);
+    expect_line(&o, &["console: empty line (type `help` for the commands)"]);
+    expect_line(&o, &["console: unknown command `frobnicate` (type `help`)"]);
+    expect_line(
+        &o,
+        &["console: ignored a line of 10240 bytes: a command line holds at most 256"],
+    );
+    expect_line(
+        &o,
+        &["console: ignored a line with ", "bytes that are not text"],
+    );
+    expect_line(
+        &o,
+        &["console: go 99999999999: not enough memory for that many Gs (room for about"],
+    );
+    expect_line(
+        &o,
+        &["console: N must be a whole number, not `18446744073709551616`"],
+    );
+    expect_line(&o, &["console: N must be a whole number, not `three`"]);
+    expect_line(
+        &o,
+        &["console: unknown preemption mode `sometimes` (one of: async, coop, off)"],
+    );
+    // The shell went on after all of it.
+    expect_line(&o, &["SCHED "]);
+    expect_line(&o, &["console: bye"]);
+}
+
+#[test]
+fn bad_input_gets_one_line_each_on_a_pc() {
+    bad_input(Run::new(), "1");
+}
+
+#[test]
+fn bad_input_gets_one_line_each_on_a_q35() {
+    bad_input(q35(), "4");
+}
