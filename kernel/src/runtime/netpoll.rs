@@ -322,6 +322,10 @@ fn netpollblockcommit(gp: &G, pd: *const ()) -> bool {
     if !ok {
         WAITERS.fetch_sub(1, Ordering::SeqCst);
         STATS.aborted_parks.fetch_add(1, Ordering::Relaxed);
+    } else if PENDING.load(Ordering::SeqCst) {
+        // The device interrupted before this G counted as waiting, so its
+        // handler woke nobody: get a spinner to poll (an M with an idle P).
+        proc::wakep();
     }
     ok
 }
