@@ -32,7 +32,7 @@ registry! {
     "mutex" => "demos/mutex.rs":
         "many Gs contending for one mutex";
     "console" => "demos/console.rs":
-        "an interactive shell on the serial console (go, ps, sched, preempt, trace...), its G parked in the netpoller";
+        "a shell on the serial console: go, ps, sched, preempt...; its G waits in the netpoller";
     "torture" => "torture/mod.rs":
         "random mix of spawns, channels, sleeps and locks for duration=SECS, checked by a ledger";
     "bench" => "bench/mod.rs":
