@@ -224,3 +224,75 @@ fn bad_input_gets_one_line_each_on_a_pc() {
 fn bad_input_gets_one_line_each_on_a_q35() {
     bad_input(q35(), "4");
 }
+
+/// `printf ... | gmp-metal --workload console --trace=DIR`: the binary
+/// forwards its piped stdin once the kernel reads, and the trace records
+/// the G the netpoller readied (`NetpollReady`, then its `GoUnblock`).
+#[test]
+fn piped_stdin_through_the_binary_and_netpoll_readies_in_the_trace() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    use gmp_metal::trace::dump::Dump;
+    use gmp_sched::trace::Event;
+
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("console-trace");
+    let _ = std::fs::remove_dir_all(&dir);
+    // 64 KiB for `sum`: the shell drains its 4 KiB ring faster than
+    // QEMU's 16-byte FIFO refills it, so it parks and is readied.
+    let data = noise(64 * 1024, 3);
+    let mut script = format!("sum {}\n", data.len()).into_bytes();
+    script.extend_from_slice(&data);
+    script.extend_from_slice(b"trace stop\ntrace start\nexit\n");
+    let _slot = common::qemu_slot();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gmp-metal"))
+        .args(["--smp", "2", "--workload", "console"])
+        .arg(format!("--trace={}", dir.display()))
+        .arg(format!("--timeout={}", common::boot_timeout().as_secs()))
+        .env_remove("GMP_QEMU")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the gmp-metal binary runs");
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&script);
+    });
+    let out = child.wait_with_output().expect("the run ends");
+    let _ = writer.join();
+    let serial = String::from_utf8_lossy(&out.stdout);
+    let tail: Vec<&str> = serial.lines().rev().take(40).collect();
+    let tail: Vec<&str> = tail.into_iter().rev().collect();
+    let story = format!(
+        "status {:?}\nstderr: {}\nserial tail:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr),
+        tail.join("\n")
+    );
+    assert!(out.status.success(), "the run failed: {story}");
+    let want = format!("sum: {} bytes, fnv1a64 {:016x}", data.len(), fnv1a(&data));
+    assert!(serial.contains(&want), "no `{want}`: {story}");
+    assert!(serial.contains("trace: paused"), "no `trace: paused`: {story}");
+    assert!(serial.contains("trace: recording"), "no `trace: recording`: {story}");
+    let bytes = std::fs::read(dir.join("trace.bin")).expect("the trace dump exists");
+    let events = Dump::parse(&bytes).expect("the dump parses").events();
+    let readied: Vec<u64> = events
+        .iter()
+        .filter_map(|e| match *e {
+            Event::NetpollReady { goid, .. } => Some(goid),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        !readied.is_empty(),
+        "no NetpollReady event in {} events: {story}",
+        events.len()
+    );
+    assert!(
+        readied.iter().all(|&g| g == 1),
+        "the netpoller readied {readied:?}, but only the console's G1 reads"
+    );
+    let html = std::fs::read_to_string(dir.join("trace.html")).expect("trace.html exists");
+    assert!(html.contains("netpoll: input readies G"), "the HTML page has no netpoll event text");
+}

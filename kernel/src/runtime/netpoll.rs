@@ -19,8 +19,9 @@
 //! readied by `netpoll(0)`, called as Go calls it:
 //! - by `findRunnable` after the local and global queues, before stealing
 //!   (step 4; one load when nothing is pending, so off the switch path);
-//! - by `sysmon` when nobody has polled for 10 ms (the busy machine,
-//!   where no M runs dry: the G goes to the global queue);
+//! - by `sysmon` when input has been pending for 10 ms and nobody has
+//!   polled for 10 ms (the busy machine, where no M runs dry: the G goes
+//!   to the global queue);
 //! - by an M that ran dry: Go's M blocks in `netpoll(delay)`; here the
 //!   last M to park while a G waits routes COM1's line to its own core
 //!   ([`before_park`]) and halts with interrupts on, so the keystroke's
@@ -62,8 +63,9 @@ static CONSOLE_PD: PollDesc = PollDesc {
     rg: AtomicUsize::new(PD_NIL),
 };
 
-/// COM1 interrupted and no poll has looked since.
+/// COM1 interrupted and no poll has looked since; since when.
 static PENDING: AtomicBool = AtomicBool::new(false);
+static PENDING_AT: AtomicU64 = AtomicU64::new(0);
 /// Gs parked on a descriptor (Go's `netpollWaiters`).
 static WAITERS: AtomicU32 = AtomicU32::new(0);
 /// When `netpoll` last ran (Go's `sched.lastpoll`).
@@ -168,7 +170,9 @@ pub(crate) fn on_interrupt() {
     let now = time::nanotime();
     console::rx_drain();
     let _ = IRQ_AT.compare_exchange(0, now, Ordering::Relaxed, Ordering::Relaxed);
-    PENDING.store(true, Ordering::SeqCst);
+    if !PENDING.swap(true, Ordering::SeqCst) {
+        PENDING_AT.store(now, Ordering::Relaxed);
+    }
     // Pairs with the fence in `findRunnable`'s step 6 (`recheck_before_park`):
     // either that M sees PENDING, or we see its idle P here.
     core::sync::atomic::fence(Ordering::SeqCst);
@@ -207,12 +211,19 @@ pub(crate) fn netpoll(by: Finder) -> Option<&'static G> {
     Some(gp)
 }
 
-/// `sysmon`'s poll: if input waited 10 ms with nobody polling, ready its G
-/// into the global queue (Go's `injectglist` from sysmon, which has no P).
+/// `sysmon`'s poll: if input waited 10 ms with nobody polling for 10 ms,
+/// ready its G into the global queue (Go's `injectglist` from sysmon,
+/// which has no P). Go's sysmon polls when nobody has for 10 ms and no M
+/// blocks in netpoll; here the blocked M is a halted core that the
+/// device wakes at once, so what sysmon waits for is input left pending
+/// (on an idle machine it never is for long, and sysmon stays out).
 ///
 /// Context: M0's timer interrupt.
 pub(crate) fn sysmon_poll(now: u64) {
-    if !pending() || LASTPOLL.load(Ordering::Relaxed) + SYSMON_POLL_NS > now {
+    if !pending()
+        || PENDING_AT.load(Ordering::Relaxed) + SYSMON_POLL_NS > now
+        || LASTPOLL.load(Ordering::Relaxed) + SYSMON_POLL_NS > now
+    {
         return;
     }
     if let Some(gp) = netpoll(Finder::Sysmon) {
