@@ -33,7 +33,7 @@ fn q35() -> Run {
     Run::new().qemu_args(["-machine", "q35"])
 }
 
-const SCRIPT: &[u8] = b"help\ngo 100 spin; sched\ngo 20 sleep 5; go 8 chan; go 10 yield\nps\nsched detail\nprocs 2\npreempt coop\npreempt async\nnetpoll\nexit\n";
+const SCRIPT: &[u8] = b"help\ngo 100 spin; sched\ngo 20 sleep 5; go 8 chan; go 10 yield\nps\nsched detail\nprocs 2; sched\nprocs 0\npreempt coop\npreempt async\nnetpoll\nexit\n";
 
 /// What every run of [`SCRIPT`] must answer.
 fn script_answers(o: &Outcome, procs: u32) {
@@ -48,7 +48,12 @@ fn script_answers(o: &Outcome, procs: u32) {
     expect_line(o, &["      1  running", "runtime"]);
     expect_line(o, &["... and ", "more Gs"]);
     expect_line(o, &["P0: status="]);
-    expect_line(o, &["procs 2: changing GOMAXPROCS needs stop-the-world"]);
+    expect_line(
+        o,
+        &[&format!("procs: GOMAXPROCS {procs} -> {}", procs.min(2))],
+    );
+    expect_line(o, &[&format!("gomaxprocs={}", procs.min(2)), "SCHED "]);
+    expect_line(o, &["console: procs 0: GOMAXPROCS is at least 1"]);
     expect_line(o, &["preempt: now coop"]);
     expect_line(o, &["preempt: now async"]);
     expect_line(o, &["console: bye"]);
@@ -273,8 +278,14 @@ fn piped_stdin_through_the_binary_and_netpoll_readies_in_the_trace() {
     assert!(out.status.success(), "the run failed: {story}");
     let want = format!("sum: {} bytes, fnv1a64 {:016x}", data.len(), fnv1a(&data));
     assert!(serial.contains(&want), "no `{want}`: {story}");
-    assert!(serial.contains("trace: paused"), "no `trace: paused`: {story}");
-    assert!(serial.contains("trace: recording"), "no `trace: recording`: {story}");
+    assert!(
+        serial.contains("trace: paused"),
+        "no `trace: paused`: {story}"
+    );
+    assert!(
+        serial.contains("trace: recording"),
+        "no `trace: recording`: {story}"
+    );
     let bytes = std::fs::read(dir.join("trace.bin")).expect("the trace dump exists");
     let events = Dump::parse(&bytes).expect("the dump parses").events();
     let readied: Vec<u64> = events
@@ -294,5 +305,8 @@ fn piped_stdin_through_the_binary_and_netpoll_readies_in_the_trace() {
         "the netpoller readied {readied:?}, but only the console's G1 reads"
     );
     let html = std::fs::read_to_string(dir.join("trace.html")).expect("trace.html exists");
-    assert!(html.contains("netpoll: input readies G"), "the HTML page has no netpoll event text");
+    assert!(
+        html.contains("netpoll: input readies G"),
+        "the HTML page has no netpoll event text"
+    );
 }

@@ -285,6 +285,44 @@ fn the_html_page_draws_every_p_and_m_without_script_errors() {
     );
 }
 
+/// A run whose GOMAXPROCS changes: the page draws the destroyed Ps as gone
+/// while they are gone.
+#[test]
+fn the_html_page_draws_destroyed_ps_as_gone() {
+    if !Path::new(CHROMIUM).exists() {
+        common::skip_or_fail("chromium not found (apt install chromium)");
+        return;
+    }
+    let t = traced_boot("trace-resize4", "resize", "4");
+    let ev = t.dump.events();
+    // A few events after GOMAXPROCS went to 1 (the resize demo stays at 1
+    // for 25 ms of work).
+    let at = ev
+        .iter()
+        .position(|e| matches!(e, Event::ProcsChange { procs: 1, .. }))
+        .expect("the trace holds the change to GOMAXPROCS 1")
+        + 5;
+    let page = std::fs::canonicalize(t.dir.join("trace.html")).unwrap();
+    let profile = scratch("chromium-profile-resize");
+    let frac = at as f64 / ev.len() as f64;
+    let dom = chromium_dom(&format!("file://{}#t={frac}", page.display()), &profile);
+    let _ = std::fs::remove_dir_all(&profile);
+    let attr = |n: &str| data_attr(&dom, n).unwrap_or_else(|| panic!("no data-{n}:\n{dom:.600}"));
+    assert_eq!(
+        attr("errors"),
+        "0",
+        "script error: {:?}",
+        data_attr(&dom, "last-error")
+    );
+    assert_eq!(attr("ps"), "4", "every P that ever existed has a box");
+    assert_eq!(attr("procs"), "1", "at frame {at} GOMAXPROCS is 1");
+    assert_eq!(
+        attr("gone"),
+        "3",
+        "the three destroyed Ps are drawn as gone"
+    );
+}
+
 #[test]
 fn a_run_that_never_reaches_its_dump_says_so() {
     let dir = scratch("trace-stopped");

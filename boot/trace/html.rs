@@ -40,9 +40,20 @@ pub fn page(h: &Header, events: &[Event]) -> String {
         .replace("/*JS*/", JS)
 }
 
-/// `{"ncpu":..,"nprocs":..,"ev":[[...],...]}`.
+/// `{"ncpu":..,"nprocs":..,"maxprocs":..,"ev":[[...],...]}`; `maxprocs`
+/// is the most Ps the run ever had (GOMAXPROCS can change while it runs).
 fn data(h: &Header, events: &[Event]) -> String {
-    let mut s = format!("{{\"ncpu\":{},\"nprocs\":{},\"ev\":[", h.ncpu, h.nprocs);
+    let maxprocs = events
+        .iter()
+        .filter_map(|e| match *e {
+            Event::ProcsChange { procs, .. } => Some(procs),
+            _ => None,
+        })
+        .fold(h.nprocs, u32::max);
+    let mut s = format!(
+        "{{\"ncpu\":{},\"nprocs\":{},\"maxprocs\":{maxprocs},\"ev\":[",
+        h.ncpu, h.nprocs
+    );
     for (i, e) in events.iter().enumerate() {
         let (k, p, a, b) = tuple(e);
         let ns = (e.ts().saturating_sub(h.start_tsc) as f64 * 1e9 / h.tsc_hz.max(1) as f64).round();
@@ -111,7 +122,10 @@ fn tuple(e: &Event) -> (u8, Option<u32>, u64, u64) {
         Event::MWake { p, .. } => (17, p, 0, 0),
         Event::TimerFire { p, goid, .. } => (18, p, goid, 0),
         Event::Handoff { p, .. } => (19, p, 0, 0),
-        Event::NetpollReady { p, goid, .. } => (20, p, goid, 0),
+        Event::StwBegin { p, reason, .. } => (20, p, reason as u64, 0),
+        Event::StwEnd { p, .. } => (21, p, 0, 0),
+        Event::ProcsChange { p, procs, .. } => (22, p, procs.into(), 0),
+        Event::NetpollReady { p, goid, .. } => (23, p, goid, 0),
     }
 }
 

@@ -105,7 +105,10 @@ pub struct P {
 /// The replayed state.
 #[derive(Clone, Debug)]
 pub struct Replay {
+    /// Every P that can exist (one per core); the first `procs` are in use.
     pub ps: Vec<P>,
+    /// GOMAXPROCS now (changed by `ProcsChange`).
+    pub procs: usize,
     pub global: VecDeque<u64>,
     /// Live Gs (created and not ended) and their states.
     gs: HashMap<u64, GState>,
@@ -133,7 +136,8 @@ impl Replay {
             hand: None,
         };
         Replay {
-            ps: vec![p; h.nprocs as usize],
+            ps: vec![p; h.nprocs.max(h.ncpu) as usize],
+            procs: h.nprocs as usize,
             global: VecDeque::new(),
             gs: HashMap::new(),
             parked: vec![false; h.ncpu as usize],
@@ -147,7 +151,10 @@ impl Replay {
 
     /// Ps that are idle.
     pub fn idle_ps(&self) -> usize {
-        self.ps.iter().filter(|p| p.state == PState::Idle).count()
+        self.ps[..self.procs.min(self.ps.len())]
+            .iter()
+            .filter(|p| p.state == PState::Idle)
+            .count()
     }
 
     /// Ms parked.
@@ -253,8 +260,32 @@ impl Replay {
             }
             Event::MPark { m, .. } => self.set_parked(m, true),
             Event::MWake { m, .. } => self.set_parked(m, false),
-            Event::TimerFire { .. } | Event::NetpollReady { .. } => {}
+            Event::TimerFire { .. }
+            | Event::StwBegin { .. }
+            | Event::StwEnd { .. }
+            | Event::NetpollReady { .. } => {}
+            Event::ProcsChange { procs, .. } => self.procs_change(procs as usize),
         }
+    }
+
+    /// GOMAXPROCS becomes `procs`: each destroyed P's `runnext`, then its
+    /// ring from the head, goes to the head of the global queue (the
+    /// kernel's `procresize`, P by P in id order).
+    fn procs_change(&mut self, procs: usize) {
+        let procs = procs.min(self.ps.len());
+        for i in procs..self.procs.min(self.ps.len()) {
+            let pp = &mut self.ps[i];
+            let mut batch: Vec<u64> = pp.runnext.take().into_iter().collect();
+            batch.extend(pp.ring.drain(..));
+            batch.extend(pp.spilling.drain(..));
+            batch.extend(pp.hand.take());
+            pp.state = PState::Idle;
+            for &g in batch.iter().rev() {
+                self.global.push_front(g);
+                self.at.insert(g, Loc::Global);
+            }
+        }
+        self.procs = procs;
     }
 
     fn set_p(&mut self, p: Option<u32>, state: PState) {

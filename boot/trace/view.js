@@ -10,7 +10,9 @@
 const T = window.TRACE;
 const K = { CREATE: 1, START: 2, STOP: 3, BLOCK: 4, UNBLOCK: 5, END: 6, SYSB: 7, SYSE: 8,
   PSTART: 9, PSTOP: 10, ENQ: 11, KICK: 12, STEAL: 13, OVERFLOW: 14, GTAKE: 15,
-  MPARK: 16, MWAKE: 17, TIMER: 18, HANDOFF: 19, NETPOLL: 20 };
+  MPARK: 16, MWAKE: 17, TIMER: 18, HANDOFF: 19, STWB: 20, STWE: 21, PROCS: 22, NETPOLL: 23 };
+const STW = ["GOMAXPROCS", "torture check", "schedtrace detail", "test"];
+const MAXP = T.maxprocs || T.nprocs;
 const WAIT = ["", "chan receive", "chan send", "select", "select (no cases)", "sleep",
   "sync.Mutex.Lock", "sync.WaitGroup.Wait", "preempted", "park"];
 const STOP = ["yield to the global queue", "preempted", "yield to the local ring"];
@@ -24,7 +26,9 @@ const RING = 256;
 function fresh() {
   return {
     i: 0,
-    ps: Array.from({ length: T.nprocs }, () => ({ runnext: 0, ring: [], cur: 0, m: -1 })),
+    ps: Array.from({ length: MAXP }, () => ({ runnext: 0, ring: [], cur: 0, m: -1 })),
+    procs: T.nprocs, // GOMAXPROCS now: Ps from here on are gone
+    stopped: false,
     ms: Array.from({ length: T.ncpu }, () => ({ p: -1, g: 0, parked: false, sys: 0, why: "" })),
     glob: [],
     blocked: new Set(),
@@ -138,6 +142,23 @@ function apply(s, e) {
     case K.MWAKE: M.parked = false; break;
     case K.TIMER: s.flash.push({ i: s.i, at: where(p, m), label: "timer: G" + a }); break;
     case K.HANDOFF: move("M" + m, "P" + p, "hand-off"); break;
+    case K.STWB: s.stopped = true; s.flash.push({ i: s.i, at: where(p, m), label: "stop the world" }); break;
+    case K.STWE: s.stopped = false; s.flash.push({ i: s.i, at: where(p, m), label: "world restarts" }); break;
+    case K.PROCS: {
+      // procresize: each destroyed P's runnext, then its ring, to the head
+      // of the global queue, P by P (boot/trace/replay.rs does the same).
+      for (let q = a; q < s.procs && q < s.ps.length; q++) {
+        const D = s.ps[q];
+        const batch = (D.runnext ? [D.runnext] : []).concat(D.ring);
+        D.runnext = 0; D.ring = []; D.cur = 0; D.m = -1;
+        s.glob.unshift(...batch);
+        touch(batch);
+        if (batch.length) move("P" + q, "G", "P" + q + " destroyed: " + batch.length);
+      }
+      s.procs = a;
+      s.flash.push({ i: s.i, at: where(p, m), label: "GOMAXPROCS " + a });
+      break;
+    }
     case K.NETPOLL: s.flash.push({ i: s.i, at: where(p, m), label: "input: G" + a }); break;
   }
   s.i++;
@@ -169,6 +190,9 @@ function describe(e) {
     [K.MWAKE]: () => `M${m} wakes`,
     [K.TIMER]: () => `timer fires, readies G${a}`,
     [K.HANDOFF]: () => `sysmon hands P${p} off`,
+    [K.STWB]: () => `M${m} stops the world (${STW[a] || a})`,
+    [K.STWE]: () => `M${m} restarts the world`,
+    [K.PROCS]: () => `GOMAXPROCS is now ${a}`,
     [K.NETPOLL]: () => `netpoll: input readies G${a}`,
   }[k];
   return `${(t / 1e6).toFixed(6)} ms  ${at.padEnd(8)} ${w ? w() : "kind " + k}`;
@@ -207,7 +231,18 @@ function text(s, x, y, size, weight) {
 function drawP(s, n, x, y, w, h) {
   const P = s.ps[n];
   boxes["P" + n] = { x, y, w, h };
-  ctx.fillStyle = P.m >= 0 ? "#eef4ff" : "#eee";
+  if (n >= s.procs) {
+    // Destroyed by procresize (or not created yet): drawn as gone.
+    ctx.fillStyle = "#f4f4f4";
+    ctx.fillRect(x, y, w, h);
+    ctx.strokeStyle = "#bbb";
+    ctx.setLineDash([6, 4]);
+    ctx.strokeRect(x + 0.5, y + 0.5, w - 1, h - 1);
+    ctx.setLineDash([]);
+    text(`P${n}  gone (GOMAXPROCS ${s.procs})`, x + 8, y + 18, 14, "bold");
+    return;
+  }
+  ctx.fillStyle = P.m >= 0 ? (s.stopped ? "#f6eeff" : "#eef4ff") : "#eee";
   ctx.fillRect(x, y, w, h);
   ctx.strokeStyle = "#456";
   ctx.strokeRect(x + 0.5, y + 0.5, w - 1, h - 1);
@@ -281,13 +316,13 @@ function arrow(from, to, label, alpha) {
 
 function render(s) {
   const W = canvas.width;
-  const cols = Math.min(T.nprocs, 4), prow = Math.ceil(T.nprocs / cols);
+  const cols = Math.min(MAXP, 4), prow = Math.ceil(MAXP / cols);
   const pw = Math.floor((W - 20) / cols), ph = cols > 2 ? 200 : 236;
   const mcols = Math.min(T.ncpu, 8), mrows = Math.ceil(T.ncpu / mcols);
   const H = 10 + prow * (ph + 8) + 110 + mrows * 48 + 190;
   if (canvas.height !== H) canvas.height = H;
   ctx.clearRect(0, 0, W, H);
-  for (let n = 0; n < T.nprocs; n++) {
+  for (let n = 0; n < MAXP; n++) {
     drawP(s, n, 10 + (n % cols) * pw, 10 + Math.floor(n / cols) * (ph + 8), pw - 8, ph);
   }
   let y = 10 + prow * (ph + 8);
@@ -386,4 +421,7 @@ const root = document.documentElement;
 root.dataset.ps = String(Object.keys(boxes).filter((k) => k[0] === "P").length);
 root.dataset.ms = String(Object.keys(boxes).filter((k) => k[0] === "M").length);
 root.dataset.events = String(T.ev.length);
+// GOMAXPROCS at the shown frame and how many P boxes are drawn as gone.
+root.dataset.procs = String(state.procs);
+root.dataset.gone = String(MAXP - state.procs);
 root.dataset.mismatch = String(state.mismatch);

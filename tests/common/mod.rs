@@ -310,7 +310,15 @@ pub fn torture_ok_on(base: Run, smp: &str, seed: &str, secs: u32) -> Outcome {
     let o = run_ok_on(base, smp, "torture", &[&format!("duration={secs}"), seed]);
     let l = line_with(&o, "torture: SUCCESS").unwrap_or_default();
     check(&o, !l.is_empty(), "no SUCCESS line");
-    for key in ["rounds", "gs", "msgs", "parks", "syscalls", "checks"] {
+    // GOMAXPROCS changes need two cores at least.
+    let keys: &[&str] = if smp == "1" {
+        &["rounds", "gs", "msgs", "parks", "syscalls", "checks"]
+    } else {
+        &[
+            "rounds", "gs", "msgs", "parks", "syscalls", "checks", "resizes",
+        ]
+    };
+    for key in keys {
         check(
             &o,
             field(l, key).is_some_and(|n| n > 0),

@@ -80,3 +80,27 @@ fn kernel_blocking_calls_hand_off_their_p() {
         "a call that lost its P"
     );
 }
+
+#[test]
+fn kernel_gomaxprocs_changes_stop_the_world_in_gos_view() {
+    // resize on 4 cores: GOMAXPROCS 4 -> 1 -> 4 (8 clamped) -> 2 -> 4.
+    let Some(listing) = kernel_trace("gotrace-resize", &["--workload", "resize", "--smp", "4"])
+    else {
+        return;
+    };
+    // Go shows a GOMAXPROCS change as a metric and a stop as a range.
+    let procs: Vec<&str> = listing
+        .lines()
+        .filter(|l| l.contains("/sched/gomaxprocs:threads"))
+        .collect();
+    assert!(
+        procs.len() >= 4,
+        "Go's view has {} GOMAXPROCS values, not the 4 steps:\n{}",
+        procs.len(),
+        procs.join("\n")
+    );
+    assert!(
+        listing.contains("stop-the-world (GOMAXPROCS)"),
+        "no stop-the-world range named GOMAXPROCS in Go's view"
+    );
+}

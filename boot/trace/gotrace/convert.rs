@@ -70,6 +70,9 @@ pub struct Converter {
     /// Gs that ended.
     dead: HashSet<u64>,
     sys: HashMap<u32, Sys>,
+    /// The G whose stop-the-world range is open (Go's STW range belongs to
+    /// a running G).
+    stw: Option<(u32, u64)>,
 }
 
 impl Converter {
@@ -90,6 +93,7 @@ impl Converter {
             pending,
             dead: HashSet::new(),
             sys: HashMap::new(),
+            stw: None,
         }
     }
 
@@ -147,6 +151,12 @@ impl Converter {
             Event::ProcStart { m, p, .. } => self.proc_start(e, ts, m, p, force),
             Event::ProcStop { m, p, .. } => self.proc_stop(e, ts, m, p),
             Event::Handoff { m, p, .. } => self.handoff(e, ts, m, p, force),
+            Event::StwBegin { m, reason, .. } => self.stw_begin(e, ts, m, reason.as_str()),
+            Event::StwEnd { m, .. } => self.stw_end(e, ts, m),
+            Event::ProcsChange { m, procs, .. } => {
+                self.model.procs_change(m, ts, procs);
+                Step::Done
+            }
             Event::Enqueue { .. }
             | Event::RunnextKick { .. }
             | Event::Steal { .. }
@@ -159,6 +169,30 @@ impl Converter {
                 self.skipped += 1;
                 Step::Done
             }
+        }
+    }
+
+    /// A stop-the-world begins on `m`: a range on its running G.
+    fn stw_begin(&mut self, e: &Event, ts: u64, m: u32, reason: &str) -> Step {
+        match self.model.m(m).g {
+            Some(g) if self.stw.is_none() => {
+                self.stw = Some((m, g));
+                self.model.stw_begin(m, ts, reason);
+                Step::Done
+            }
+            _ => self.drop_event(e, "STW begin without a running G or inside another"),
+        }
+    }
+
+    /// The stop-the-world of `m`'s G ends.
+    fn stw_end(&mut self, e: &Event, ts: u64, m: u32) -> Step {
+        match self.stw {
+            Some((sm, g)) if sm == m && self.model.m(m).g == Some(g) => {
+                self.stw = None;
+                self.model.stw_end(m, ts);
+                Step::Done
+            }
+            _ => self.drop_event(e, "STW end without its begin on this G"),
         }
     }
 

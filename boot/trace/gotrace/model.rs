@@ -252,6 +252,23 @@ impl Model {
         g
     }
 
+    /// ProcsChange: GOMAXPROCS is now `procs` (no stack).
+    pub fn procs_change(&mut self, m: u32, ts: u64, procs: u32) {
+        self.emit(m, ts, ev::PROCS_CHANGE, &[u64::from(procs), 0]);
+    }
+
+    /// STWBegin: `m`'s G stops the world for `reason` (a range on that G;
+    /// no stack).
+    pub fn stw_begin(&mut self, m: u32, ts: u64, reason: &str) {
+        let r = self.strings.id(reason);
+        self.emit(m, ts, ev::STW_BEGIN, &[r, 0]);
+    }
+
+    /// STWEnd: the world runs again.
+    pub fn stw_end(&mut self, m: u32, ts: u64) {
+        self.emit(m, ts, ev::STW_END, &[]);
+    }
+
     /// GoStop: `m`'s G yields, staying runnable.
     pub fn go_stop(&mut self, m: u32, ts: u64, reason: &str) {
         let g = self.running(m);

@@ -39,6 +39,7 @@ pub mod ev {
     pub const STRINGS: u8 = 4;
     pub const STRING: u8 = 5;
     pub const FREQUENCY: u8 = 8;
+    pub const PROCS_CHANGE: u8 = 9;
     pub const PROC_START: u8 = 10;
     pub const PROC_STOP: u8 = 11;
     pub const PROC_STEAL: u8 = 12;
@@ -53,6 +54,8 @@ pub mod ev {
     pub const GO_SYSCALL_END: u8 = 23;
     pub const GO_SYSCALL_END_BLOCKED: u8 = 24;
     pub const GO_STATUS: u8 = 25;
+    pub const STW_BEGIN: u8 = 26;
+    pub const STW_END: u8 = 27;
 }
 
 /// `tracev2.GoStatus`.

@@ -167,6 +167,23 @@ impl Tracks {
                     json!({"goid": goid}),
                 ));
             }
+            Event::StwBegin { reason, .. } => out.push(instant(
+                PID_M,
+                m,
+                format!("stop the world ({})", reason.as_str()),
+                t,
+                json!({"reason": reason.as_str()}),
+            )),
+            Event::StwEnd { .. } => {
+                out.push(instant(PID_M, m, "start the world".into(), t, json!({})))
+            }
+            Event::ProcsChange { procs, .. } => out.push(instant(
+                PID_M,
+                m,
+                format!("GOMAXPROCS {procs}"),
+                t,
+                json!({"procs": procs}),
+            )),
             Event::NetpollReady { p, goid, .. } => {
                 let (pid, tid) = track(p, m);
                 out.push(instant(

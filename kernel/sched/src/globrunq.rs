@@ -89,6 +89,16 @@ impl<T: SchedLink> GlobalRunQueue<T> {
         unsafe { self.runq.push(gp) }
     }
 
+    /// Puts a batch at the head, in order, ahead of everything queued
+    /// (what Go's `p.destroy` does one G at a time with `globrunqputhead`:
+    /// a destroyed P's Gs keep their place at the front).
+    ///
+    /// Context: global scheduler lock held.
+    pub fn globrunqputheadbatch(&mut self, mut batch: GQueue<T>) {
+        batch.push_back_all(core::mem::take(&mut self.runq));
+        self.runq = batch;
+    }
+
     /// Appends a batch (e.g. what `runqput` returned on overflow) at the
     /// tail, in order (Go: `globrunqputbatch`).
     ///

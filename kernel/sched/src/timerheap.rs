@@ -197,6 +197,19 @@ impl<T> TimerHeap<T> {
         Some((when, self.remove_at(0)))
     }
 
+    /// Moves every timer to `to`, keeping each `when` (Go's `timers.take`
+    /// when a P is destroyed: its timers go to a surviving P). The ids of
+    /// the moved timers are not valid in `to`. Returns how many moved.
+    pub fn move_all_to(&mut self, to: &mut TimerHeap<T>) -> usize {
+        let mut n = 0;
+        while let Some((_, when)) = self.peek() {
+            let v = self.remove_at(0);
+            to.add(when, v);
+            n += 1;
+        }
+        n
+    }
+
     /// The value of timer `id`, if it is still pending. O(1).
     pub fn get(&self, id: TimerId) -> Option<&T> {
         match &self.live_slot(id)?.state {

@@ -23,8 +23,6 @@ pub const IRQ_COM1: u8 = 4;
 pub const VECTOR_WAKE: u8 = 0xf0;
 /// IPI from sysmon: the G running on the target core should yield.
 pub const VECTOR_PREEMPT: u8 = 0xf1;
-/// IPI of a stop-the-world: stop here until the runtime releases the core.
-pub const VECTOR_STOP: u8 = 0xf2;
 /// The APIC's spurious-interrupt vector (no EOI for it).
 pub const VECTOR_SPURIOUS: u8 = 0xff;
 
@@ -78,7 +76,6 @@ fn build() -> InterruptDescriptorTable {
     idt[VECTOR_COM1].set_handler_fn(com1);
     idt[VECTOR_TIMER].set_handler_fn(timer_tick);
     idt[VECTOR_PREEMPT].set_handler_fn(preempt_ipi);
-    idt[VECTOR_STOP].set_handler_fn(stop_ipi);
     idt[VECTOR_SPURIOUS].set_handler_fn(spurious);
     for v in pic::PIC_BASE..pic::PIC_BASE + 16 {
         idt[v].set_handler_fn(spurious);
@@ -194,11 +191,4 @@ extern "x86-interrupt" fn timer_tick(_frame: InterruptStackFrame) {
 extern "x86-interrupt" fn preempt_ipi(_frame: InterruptStackFrame) {
     apic::eoi();
     trap::dispatch(Trap::Preempt);
-}
-
-/// Another core stops the world: this core waits in the runtime (with
-/// interrupts off) until it is released.
-extern "x86-interrupt" fn stop_ipi(_frame: InterruptStackFrame) {
-    apic::eoi();
-    trap::dispatch(Trap::Stop);
 }

@@ -50,6 +50,8 @@ pub struct PerCpu {
 pub const ATTENTION_RESERVE_LOW: u8 = 1;
 /// `attention` bit: a G is wired to this core's M (`runtime::wire`).
 pub const ATTENTION_WIRED: u8 = 2;
+/// `attention` bit: the world is stopping or stopped (`runtime::stw`).
+pub const ATTENTION_STOP: u8 = 4;
 
 impl PerCpu {
     /// The record of core `id`, not yet bound to a core.

@@ -21,8 +21,6 @@ pub enum Trap<'a> {
     Timer,
     /// Another core asked this core's G to yield (the preempt IPI).
     Preempt,
-    /// Another core asked this core to stop (the stop-the-world IPI).
-    Stop,
     /// A device interrupt: ISA IRQ `irq` (routed through the I/O APIC; the
     /// EOI is already sent).
     Device { irq: u8 },

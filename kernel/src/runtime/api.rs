@@ -10,7 +10,7 @@
 //! | `time.Sleep(d)` | [`sleep`]`(ns)`; [`nanotime`]`()` |
 //! | `sync.Mutex`, `sync.WaitGroup`, `sync.Once` | [`Mutex`], [`WaitGroup`], [`Once`] |
 //! | a blocking system call | [`blocking_call`]`(ns)` (the P is handed off meanwhile) |
-//! | `runtime.GOMAXPROCS(0)`, `runtime.NumCPU()` | [`gomaxprocs`]`()`, [`ncpu`]`()` |
+//! | `runtime.GOMAXPROCS(n)`, `runtime.NumCPU()` | [`gomaxprocs`]`(n)` (`0` reads), [`ncpu`]`()` |
 //! | `os.Stdin.Read`, `bufio.Reader.ReadByte`, `ReadString('\n')` | [`read`]`(buf)`, [`read_byte`]`()`, [`read_line`]`(max)` (console input; the G parks in the netpoller) |
 //! | `runtime.LockOSThread()` | [`wire`]`()` (the G stays on its core, which keeps its P; see `runtime::wire`) |
 //!
@@ -66,9 +66,12 @@ pub fn this_m() -> u32 {
     crate::arch::percpu::this_cpu_id()
 }
 
-/// GOMAXPROCS: the number of Ps.
-pub fn gomaxprocs() -> u32 {
-    super::sched::gomaxprocs()
+/// Set GOMAXPROCS to `n` and return the previous value, as Go's
+/// `runtime.GOMAXPROCS(n)`: `n == 0` only reads it; a change stops the
+/// world and resizes the set of Ps (`runtime::stw`); `n` above the core
+/// count is clamped to it with a one-line notice (a P needs a core here).
+pub fn gomaxprocs(n: u32) -> u32 {
+    super::stw::gomaxprocs_set(n)
 }
 
 /// The number of cores (Ms) of this machine.

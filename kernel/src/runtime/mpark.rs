@@ -146,7 +146,7 @@ pub(crate) fn startm(pp: Option<&'static P>, spinning: bool) {
             s.runq.globrunqputbatch(core::mem::take(&mut q));
             s.sync_runqsize();
         }
-        s.pidleput(pp);
+        s.pidleput_or_gcstop(pp);
         SCHED.needspinning.store(1, Ordering::Release);
         drop(s);
         if spinning {

@@ -190,6 +190,15 @@ impl<T> Mutex<T> {
         }
     }
 
+    /// Unlock a mutex whose guard was forgotten (`stw` keeps `worldsema`
+    /// locked from `stop_the_world` to `start_the_world`).
+    ///
+    /// # Safety
+    /// The mutex is locked, and its guard was forgotten, not dropped.
+    pub(crate) unsafe fn force_unlock(&self) {
+        self.unlock();
+    }
+
     fn unlock(&self) {
         let new = self
             .state

@@ -7,6 +7,8 @@
 //! | `Pidle` | no M; on the idle-P list (`sched.pidle`) | whoever takes it off the list under `sched.lock` |
 //! | `Prunning` | exactly one M (`pp.m`, and that M's `p` is `pp`) | that M (`releasep`, `entersyscall`) |
 //! | `Psyscall` | no M runs Gs on it; its last M is in a blocking call | sysmon (`retake` → `handoffp`) or the returning M (`exitsyscall`), by CAS |
+//! | `Pgcstop` | stopped for a stop-the-world: no M runs Gs on it (the stopper's P keeps its M) | the stopper (`stw`), with the world stopped |
+//! | `Pdead` | destroyed by `procresize` (beyond GOMAXPROCS): empty, unused | `procresize`, with the world stopped |
 //!
 //! The local queue has one producer: the M holding the P (`runqput`), and
 //! many consumers: that M (`runqget`) and every stealer (`runqsteal`). The
@@ -35,6 +37,8 @@ pub enum Pstatus {
     Pidle = 0,
     Prunning = 1,
     Psyscall = 2,
+    Pgcstop = 3,
+    Pdead = 4,
 }
 
 impl Pstatus {
@@ -43,6 +47,8 @@ impl Pstatus {
             0 => Pstatus::Pidle,
             1 => Pstatus::Prunning,
             2 => Pstatus::Psyscall,
+            3 => Pstatus::Pgcstop,
+            4 => Pstatus::Pdead,
             _ => panic!("corrupt P status {v}"),
         }
     }

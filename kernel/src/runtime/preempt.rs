@@ -141,6 +141,17 @@ pub fn this_m_locked() -> bool {
     locked
 }
 
+/// Keep the calling G on this M: no preemption until [`releasem`] (Go's
+/// `acquirem`). Returns the M, read with interrupts off so it is the one
+/// whose count was raised.
+pub fn acquirem() -> &'static M {
+    let were = cpu::interrupts_disable_save();
+    let m = crate::runtime::m::this_m();
+    m.locks.fetch_add(1, Ordering::Relaxed);
+    cpu::interrupts_restore(were);
+    m
+}
+
 /// Undo [`acquirem`]; a preemption request that arrived meanwhile is
 /// honoured now (Go's `releasem`).
 pub fn releasem(m: &'static M) {

@@ -121,7 +121,14 @@ pub(crate) fn getg() -> Option<&'static G> {
 ///
 /// Context: g0, interrupts off, holding a P.
 fn find_runnable(m: &'static M) -> (&'static G, bool, &'static P) {
+    let mut first = true;
     loop {
+        if !first && SCHED.gcwaiting.load(Ordering::SeqCst) {
+            // A stop began while this M looked for work (Go's findRunnable
+            // `top:` check): give the P up until the world restarts.
+            super::stw::gcstopm(m);
+        }
+        first = false;
         let pp = m.p().expect("findRunnable without a P");
         // Run due timers first (they may ready Gs into this P). Unlike Go,
         // which runs other Ps' timers only while stealing, every due timer
@@ -153,7 +160,7 @@ fn find_runnable(m: &'static M) -> (&'static G, bool, &'static P) {
             continue;
         }
         let released = releasep(m);
-        s.pidleput(released);
+        s.pidleput_or_gcstop(released);
         drop(s);
 
         if m.spinning.load(Ordering::Relaxed) {
@@ -217,13 +224,19 @@ pub fn schedule() -> ! {
         m.id
     );
     // Anything special on this core? (One load: a frame reserve to refill,
-    // a wired G.)
+    // a wired G, a stop-the-world.)
     if m.cpu.attention.load(Ordering::Relaxed) != 0 {
         // Keep frames ready for this core's G-stack faults (no lock is held).
         crate::mem::gstack::refill_this_cpu(&m.cpu);
         if !m.wiredg.load(Ordering::Relaxed).is_null() {
+            // A wired M keeps its P even through a stop (it stops in place
+            // inside `wait_for_wired`).
             let gp = super::wire::wait_for_wired(m);
             execute(m, m.p().expect("a wired M keeps its P"), gp, false)
+        }
+        if SCHED.gcwaiting.load(Ordering::SeqCst) {
+            // The world is stopping: give the P up until it restarts.
+            super::stw::gcstopm(m);
         }
     }
     let (gp, inherit_time, pp) = find_runnable(m);

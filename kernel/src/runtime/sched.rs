@@ -60,6 +60,11 @@ pub struct Sched {
     /// Set once the main G runs: from then on `go` and `ready` call `wakep`
     /// (Go's `mainStarted`).
     pub main_started: AtomicBool,
+    /// A stop-the-world is in progress or in force (Go's `sched.gcwaiting`):
+    /// every M that reaches `schedule` gives up its P (`gcstopm`).
+    pub gcwaiting: AtomicBool,
+    /// Ps the stopper still waits for (Go's `sched.stopwait`).
+    pub stopwait: AtomicU32,
 }
 
 /// Goids are handed to Ps in batches of this many (Go's `_GoidCacheBatch`).
@@ -81,14 +86,20 @@ pub static SCHED: Sched = Sched {
     goidgen: AtomicU64::new(0),
     gfree: IrqMutex::new(GlobalGFree::new()),
     main_started: AtomicBool::new(false),
+    gcwaiting: AtomicBool::new(false),
+    stopwait: AtomicU32::new(0),
 };
 
 // `allp` as a raw slice: read on every schedule (timers), so two plain
-// loads instead of a `Once` state check. The length is published last.
+// loads instead of a `Once` state check. Every core's P is allocated at
+// boot (Ps can never outnumber Ms here: an M is a core), and `allp` is the
+// first GOMAXPROCS of them; `procresize` changes the length with the world
+// stopped. The Ps beyond it stay allocated, `Pdead`, for the next grow.
 static ALLP_PTR: AtomicPtr<P> = AtomicPtr::new(null_mut());
 static ALLP_LEN: AtomicUsize = AtomicUsize::new(0);
+static ALLP_CAP: AtomicUsize = AtomicUsize::new(0);
 
-/// Every P (Go's `allp`); fixed after `procresize` at boot.
+/// Every P in use (Go's `allp`): the first GOMAXPROCS.
 #[inline]
 pub fn allp() -> &'static [P] {
     let len = ALLP_LEN.load(Ordering::Acquire);
@@ -96,17 +107,30 @@ pub fn allp() -> &'static [P] {
         return &[];
     }
     // SAFETY: `set_allp` stored the pointer of a leaked `'static` slice of
-    // `len` Ps before publishing `len` (Release/Acquire), and never again.
+    // `ALLP_CAP >= len` Ps before publishing any length (Release/Acquire),
+    // and the pointer never changes.
     unsafe { core::slice::from_raw_parts(ALLP_PTR.load(Ordering::Relaxed), len) }
 }
 
-/// Install the Ps (once, at boot; later calls are ignored).
-pub fn set_allp(ps: &'static [P]) {
-    if ps.is_empty() || ALLP_LEN.load(Ordering::Acquire) != 0 {
-        return;
+/// Every P ever allocated, including the dead ones beyond GOMAXPROCS.
+pub fn allp_all() -> &'static [P] {
+    let cap = ALLP_CAP.load(Ordering::Acquire);
+    if cap == 0 {
+        return &[];
     }
+    // SAFETY: as in `allp`.
+    unsafe { core::slice::from_raw_parts(ALLP_PTR.load(Ordering::Relaxed), cap) }
+}
+
+/// Install the Ps, `active` of them in use (once, at boot).
+pub fn set_allp(ps: &'static [P], active: usize) {
+    assert!(
+        !ps.is_empty() && active <= ps.len() && ALLP_CAP.load(Ordering::Acquire) == 0,
+        "set_allp: installed twice or with too few Ps"
+    );
     ALLP_PTR.store(ps.as_ptr() as *mut P, Ordering::Relaxed);
-    ALLP_LEN.store(ps.len(), Ordering::Release);
+    ALLP_CAP.store(ps.len(), Ordering::Release);
+    ALLP_LEN.store(active, Ordering::Release);
 }
 
 /// GOMAXPROCS.
@@ -114,7 +138,47 @@ pub fn gomaxprocs() -> u32 {
     SCHED.gomaxprocs.load(Ordering::Relaxed)
 }
 
+/// Set how many Ps are in use (`procresize`, world stopped).
+pub(crate) fn set_allp_len(n: usize) {
+    assert!(
+        n >= 1 && n <= ALLP_CAP.load(Ordering::Acquire),
+        "set_allp_len: {n} Ps"
+    );
+    ALLP_LEN.store(n, Ordering::Release);
+}
+
 impl Locked {
+    /// Take every idle P off the list (for a stop-the-world).
+    pub(crate) fn pidle_take_all(&mut self, mut f: impl FnMut(&'static P)) {
+        while let Some(pp) = self.pidleget() {
+            f(pp);
+        }
+    }
+
+    /// Put `pp` on the idle list — or, when a stop-the-world is waiting
+    /// for it, stop it (Go's `gcwaiting` checks in `findRunnable` and
+    /// `handoffp`). Checked under `sched.lock`, which the stopper holds
+    /// while it sets `gcwaiting` and takes the idle Ps: a P put on the list
+    /// before that is taken by the stopper, one put after is stopped here.
+    pub fn pidleput_or_gcstop(&mut self, pp: &'static P) {
+        if SCHED.gcwaiting.load(Ordering::SeqCst) {
+            assert!(
+                pp.m.load(Ordering::Relaxed).is_null(),
+                "pidleput_or_gcstop: P{} still held by an M",
+                pp.id
+            );
+            pp.set_status(Pstatus::Pgcstop);
+            let left = SCHED.stopwait.fetch_sub(1, Ordering::SeqCst);
+            assert!(
+                left > 0,
+                "stopTheWorld: P{} stopped once too often (idle)",
+                pp.id
+            );
+        } else {
+            self.pidleput(pp);
+        }
+    }
+
     /// Put `pp` on the idle list (Go's `pidleput`). It must have no work
     /// and no M.
     pub fn pidleput(&mut self, pp: &'static P) {

@@ -44,7 +44,9 @@ pub fn schedtrace(detailed: bool) -> String {
     if detailed {
         let _ = writeln!(
             out,
-            " gcwaiting=false nmidlelocked=0 stopwait=0 sysmonwait=false"
+            " gcwaiting={} nmidlelocked=0 stopwait={} sysmonwait=false",
+            SCHED.gcwaiting.load(Ordering::Relaxed),
+            SCHED.stopwait.load(Ordering::Relaxed)
         );
         for pp in allp() {
             let mid = pp.m.load(Ordering::Relaxed);

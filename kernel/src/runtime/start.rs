@@ -91,12 +91,18 @@ pub fn start_ap() -> ! {
     proc::mstart()
 }
 
-/// Create `nprocs` Ps; M0 takes P0, the rest go idle (Go's `procresize`,
-/// run once at boot).
+/// Create the Ps — one per core, `nprocs` of them in use; M0 takes P0,
+/// the rest of those go idle, the others are dead until a `gomaxprocs`
+/// grows the set (Go's `procresize` at boot; `stw::procresize` later).
 fn procresize(nprocs: u32) {
-    let ps: Vec<P> = (0..nprocs).map(P::new).collect();
+    let ncpu = m::mcount() as u32;
+    let ps: Vec<P> = (0..ncpu).map(P::new).collect();
     let ps: &'static [P] = Box::leak(ps.into_boxed_slice());
-    sched::set_allp(ps);
+    for pp in &ps[nprocs as usize..] {
+        pp.set_status(crate::runtime::p::Pstatus::Pdead);
+    }
+    sched::set_allp(ps, nprocs as usize);
+    let ps = &ps[..nprocs as usize];
     SCHED.gomaxprocs.store(nprocs, Ordering::Release);
     proc::init_steal_order(nprocs);
     let m0 = &m::allm()[0];

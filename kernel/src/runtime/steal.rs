@@ -29,20 +29,29 @@ const RUNNEXT_STEAL_PAUSE_NS: u64 = 3_000;
 /// Passes `stealWork` makes over all Ps (Go's `stealTries`).
 const STEAL_TRIES: usize = 4;
 
-static STEAL_ORDER: spin::Once<RandomOrder> = spin::Once::new();
+/// The steal order over the Ps (Go's `stealOrder`): rebuilt for the P
+/// count at boot and by `procresize` with the world stopped, read by
+/// stealing Ms otherwise.
+struct OrderCell(core::cell::UnsafeCell<RandomOrder>);
 
-/// Prepare the steal order for `nprocs` Ps (boot, once).
+// SAFETY: written only by `init_steal_order`, which runs at boot before any
+// M steals, or with the world stopped (no M is scheduling); read otherwise.
+unsafe impl Sync for OrderCell {}
+
+static STEAL_ORDER: OrderCell = OrderCell(core::cell::UnsafeCell::new(RandomOrder::new()));
+
+/// Prepare the steal order for `nprocs` Ps (Go's `stealOrder.reset`).
+///
+/// Context: boot before the scheduler runs, or the world stopped.
 pub fn init_steal_order(nprocs: u32) {
-    STEAL_ORDER.call_once(|| {
-        let mut order = RandomOrder::new();
-        order.reset(nprocs);
-        order
-    });
+    // SAFETY: see `OrderCell`: nobody reads it now.
+    unsafe { (*STEAL_ORDER.0.get()).reset(nprocs) };
 }
 
-/// The steal order, once `init_steal_order` ran.
+/// The steal order.
 pub fn steal_order() -> Option<&'static RandomOrder> {
-    STEAL_ORDER.get()
+    // SAFETY: see `OrderCell`: no write happens while Ms read it.
+    Some(unsafe { &*STEAL_ORDER.0.get() })
 }
 
 /// The M's view of the queues for the portable decision sequence.
@@ -136,7 +145,7 @@ impl Sources for Finder {
 /// Steal from the other Ps: four passes in a random order that visits each
 /// P once per pass; only the last pass may take a victim's `runnext`.
 pub(crate) fn steal_work(m: &'static M, pp: &'static P) -> Option<&'static G> {
-    let order = STEAL_ORDER.get().expect("steal order initialised");
+    let order = steal_order().expect("steal order initialised");
     let ps = allp();
     for i in 0..STEAL_TRIES {
         let steal_runnext = i == STEAL_TRIES - 1;

@@ -10,16 +10,28 @@ use core::sync::atomic::Ordering;
 use gmp_sched::plist;
 
 use crate::runtime::m;
-use crate::runtime::sched::allp;
+use crate::runtime::sched::{allp, allp_all};
 use crate::{kprint, kprintln};
 
 /// Rows shown past `plist::FULL_MAX` Ps.
 const BUSIEST: usize = 8;
 
+/// The Ps of the run: those in use, and those a `gomaxprocs` destroyed
+/// after they did something (their counts belong in the totals).
+fn ps_of_the_run() -> impl Iterator<Item = &'static crate::runtime::p::P> {
+    let live = allp().len();
+    allp_all().iter().filter(move |pp| {
+        (pp.id as usize) < live
+            || pp.stats.gs_run.load(Ordering::Relaxed) != 0
+            || pp.stats.parks.load(Ordering::Relaxed) != 0
+    })
+}
+
 /// Print the per-P table and a total.
 pub fn print() {
-    let rows: Vec<[u64; 7]> = allp()
-        .iter()
+    let ids: Vec<u32> = ps_of_the_run().map(|pp| pp.id).collect();
+    let live = allp().len();
+    let rows: Vec<[u64; 7]> = ps_of_the_run()
         .map(|pp| {
             let s = &pp.stats;
             [
@@ -59,7 +71,8 @@ pub fn print() {
         );
     };
     for &i in &shown {
-        row(&format_args!("P{i}"), &rows[i]);
+        let gone = if ids[i] as usize >= live { "*" } else { "" };
+        row(&format_args!("P{}{gone}", ids[i]), &rows[i]);
     }
     if shown.len() < rows.len() {
         let stats = plist::column_stats(&rows);
@@ -69,6 +82,13 @@ pub fn print() {
     }
     let t: [u64; 7] = core::array::from_fn(|c| rows.iter().map(|r| r[c]).sum());
     row(&"all", &t);
+    if ids.len() > live {
+        kprintln!(
+            "  (P* were destroyed by a GOMAXPROCS change: GOMAXPROCS is {live} now, {} changes, {} runnable Gs moved to the global queue)",
+            super::stw::RESIZES.load(Ordering::Relaxed),
+            super::stw::MOVED_GS.load(Ordering::Relaxed)
+        );
+    }
     let parks: u64 = m::all()
         .iter()
         .map(|mp| mp.parks.load(Ordering::Relaxed))
@@ -79,7 +99,7 @@ pub fn print() {
         super::allg::allglen()
     );
     let sum = |f: fn(&crate::runtime::p::PStats) -> u64| -> u64 {
-        allp().iter().map(|pp| f(&pp.stats)).sum()
+        allp_all().iter().map(|pp| f(&pp.stats)).sum()
     };
     kprintln!(
         "  runnext runs {}, preemptions {}, hand-offs {}, spinning refused {}, steal misses {}, sched.lock taken {} times ({} contended)",

@@ -8,8 +8,17 @@
 //! core count. On the way back `exitsyscall` takes the old P if it is still
 //! free, else any idle P; failing both, the G goes to the global queue and
 //! its M parks.
+//!
+//! A stop-the-world takes a `Psyscall` P directly (or `entersyscall` stops
+//! it, if the stop began first). A G returning while the world is stopping
+//! or stopped waits at the door of `exitsyscall` until it restarts — still
+//! "outside Go", its status `Gsyscall`. (Go lets it go on, queue itself and
+//! park its M; waiting keeps a stopped world exactly still, which the
+//! torture checker relies on.) The door is a Dekker pair: the returning M
+//! sets its `EXITING` flag and then looks at `gcwaiting`; the stopper sets
+//! `gcwaiting` and, once every P stopped, waits for every flag to clear.
 
-use core::sync::atomic::{AtomicPtr, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering, fence};
 
 use crate::arch::context::Gobuf;
 use crate::arch::{cpu, tsc};
@@ -22,12 +31,18 @@ use crate::runtime::sched;
 static OLDP: [AtomicPtr<P>; crate::runtime::m::MAX_MS] =
     [const { AtomicPtr::new(core::ptr::null_mut()) }; crate::runtime::m::MAX_MS];
 
-/// The P `m` gave up for its current blocking call, if any (for the
-/// torture checker: a `Psyscall` P must be some M's old P).
-pub(crate) fn oldp(m: &crate::runtime::m::M) -> Option<&'static P> {
-    let pp = OLDP[m.id as usize].load(Ordering::Relaxed);
-    // SAFETY: Ps are leaked and live forever.
-    unsafe { pp.as_ref() }
+/// Each M's "inside exitsyscall" flag (see the module docs).
+static EXITING: [AtomicBool; crate::runtime::m::MAX_MS] =
+    [const { AtomicBool::new(false) }; crate::runtime::m::MAX_MS];
+
+/// Wait until no M is between the door of `exitsyscall` and its end (the
+/// stopper, once every P stopped: see the module docs).
+pub(crate) fn wait_exiting() {
+    for flag in &EXITING[..crate::runtime::m::mcount()] {
+        while flag.load(Ordering::SeqCst) {
+            cpu::relax();
+        }
+    }
 }
 
 /// Enter a blocking call: keep the M, release the P (`Psyscall`).
@@ -42,6 +57,20 @@ pub fn entersyscall() {
     m.p.store(core::ptr::null_mut(), Ordering::Release);
     OLDP[m.id as usize].store(pp as *const P as *mut P, Ordering::Relaxed);
     pp.set_status(Pstatus::Psyscall);
+    // Store the status, then look at `gcwaiting`; the stopper does the
+    // opposite: one of the two sees the other.
+    fence(Ordering::SeqCst);
+    if crate::runtime::sched::SCHED
+        .gcwaiting
+        .load(Ordering::SeqCst)
+        && pp.cas_status(Pstatus::Psyscall, Pstatus::Pgcstop)
+    {
+        // A stop-the-world is waiting for this P (Go's
+        // `entersyscall_gcwait`): it stops here, counted off `stopwait`.
+        crate::runtime::sched::SCHED
+            .stopwait
+            .fetch_sub(1, Ordering::SeqCst);
+    }
     cpu::interrupts_restore(were);
 }
 
@@ -50,6 +79,22 @@ pub fn exitsyscall() {
     let were = cpu::interrupts_disable_save();
     let m = crate::runtime::m::this_m();
     let gp = m.curg().expect("exitsyscall on g0");
+    // The door (see the module docs). Interrupts are off, so this M stays.
+    let exiting = &EXITING[m.id as usize];
+    loop {
+        exiting.store(true, Ordering::SeqCst);
+        if !sched::SCHED.gcwaiting.load(Ordering::SeqCst) {
+            break;
+        }
+        exiting.store(false, Ordering::SeqCst);
+        // Wait with interrupts as the caller had them: a `Gsyscall` G is
+        // never preempted, so this M stays this G's.
+        cpu::interrupts_restore(were);
+        while sched::SCHED.gcwaiting.load(Ordering::SeqCst) {
+            cpu::relax();
+        }
+        cpu::interrupts_disable();
+    }
     let oldp = OLDP[m.id as usize].swap(core::ptr::null_mut(), Ordering::Relaxed);
     // SAFETY: Ps are leaked and live forever.
     if let Some(oldp) = unsafe { oldp.as_ref() }
@@ -59,6 +104,7 @@ pub fn exitsyscall() {
         oldp.syscalltick.fetch_add(1, Ordering::Relaxed);
         gp.casgstatus(Gstatus::Gsyscall, Gstatus::Grunning);
         crate::runtime::trace::go_syscall_end(gp);
+        exiting.store(false, Ordering::SeqCst);
         cpu::interrupts_restore(were);
         return;
     }
@@ -68,6 +114,7 @@ pub fn exitsyscall() {
         pp.syscalltick.fetch_add(1, Ordering::Relaxed);
         gp.casgstatus(Gstatus::Gsyscall, Gstatus::Grunning);
         crate::runtime::trace::go_syscall_end(gp);
+        exiting.store(false, Ordering::SeqCst);
         cpu::interrupts_restore(were);
         return;
     }
@@ -91,6 +138,7 @@ extern "C" fn exitsyscall0(gp: *mut Gobuf) -> ! {
         s.sync_runqsize();
     }
     drop(s);
+    EXITING[m.id as usize].store(false, Ordering::SeqCst);
     if let Some(pp) = pp {
         proc::acquirep(m, pp);
         proc::execute_now(gp);

@@ -65,6 +65,11 @@ pub fn on_tick() {
 }
 
 fn sysmon(now: u64) {
+    if SCHED.gcwaiting.load(Ordering::Acquire) {
+        // The world is stopped or stopping: nothing to retake or start
+        // (Go's sysmon sleeps while `sched.gcwaiting`).
+        return;
+    }
     retake(now);
     if time::next_timer_anywhere().wrapping_sub(1) < now
         && SCHED.nmspinning.load(Ordering::Acquire) == 0
@@ -157,7 +162,7 @@ pub fn handoffp(pp: &'static P) {
         proc::startm(Some(pp), false);
         return;
     }
-    s.pidleput(pp);
+    s.pidleput_or_gcstop(pp);
 }
 
 /// Go's `checkdead`: every M idle, nothing runnable, no timer pending, but

@@ -62,6 +62,18 @@ fn update_timer0(pp: &P, heap: &gmp_sched::timerheap::TimerHeap<TimerAction>) {
     }
 }
 
+/// After `procresize` moved `from`'s timers to `to` (both heaps locked by
+/// the caller): refresh both lock-free copies of their earliest `when`.
+pub(crate) fn timers_moved(
+    from: &P,
+    from_heap: &gmp_sched::timerheap::TimerHeap<TimerAction>,
+    to: &P,
+    to_heap: &gmp_sched::timerheap::TimerHeap<TimerAction>,
+) {
+    update_timer0(from, from_heap);
+    update_timer0(to, to_heap);
+}
+
 /// Add a timer to `pp`. Context: interrupts off or on; takes `pp.timers`.
 pub fn addtimer(pp: &P, when: u64, action: TimerAction) {
     let mut t = pp.timers.lock();

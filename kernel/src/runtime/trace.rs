@@ -305,6 +305,18 @@ pub fn handoff(pid: u32) {
         p: Some(pid),
     });
 }
+#[inline]
+pub fn stw_begin(reason: gmp_sched::trace::StwReason) {
+    emit(move |ts, m, p| Event::StwBegin { ts, m, p, reason });
+}
+#[inline]
+pub fn stw_end() {
+    emit(move |ts, m, p| Event::StwEnd { ts, m, p });
+}
+#[inline]
+pub fn procs_change(procs: u32) {
+    emit(move |ts, m, p| Event::ProcsChange { ts, m, p, procs });
+}
 
 const COM2: u16 = 0x2f8;
 

@@ -8,8 +8,6 @@
 //!   preempt the interrupted G;
 //! - the preempt IPI preempts this core's G if sysmon asked it to;
 //! - COM1's interrupt marks the netpoller pending (`netpoll`);
-//! - the stop IPI parks this core until the world is started again
-//!   (`freeze`);
 //! - a page fault in the G-stack region grows that G's stack, or is
 //!   reported naming the G whose guard page was hit; any other page fault
 //!   is reported with the region it hit;
@@ -30,14 +28,13 @@ use crate::arch::idt::IRQ_COM1;
 use crate::arch::trap::{Handled, Trap};
 use crate::arch::{cpu, percpu};
 use crate::mem::gstack::{self, Fault};
-use crate::runtime::{allg, freeze, m, netpoll, preempt, schedtrace, sysmon, watchdog};
+use crate::runtime::{allg, m, netpoll, preempt, schedtrace, sysmon, watchdog};
 
 /// The entry `boot` installs in `arch::trap`.
 pub fn trap(t: Trap<'_>) -> Handled {
     match t {
         Trap::Timer => sysmon::on_tick(),
         Trap::Preempt => preempt::preempt_from_interrupt(),
-        Trap::Stop => freeze::on_ipi(),
         Trap::Device { irq: IRQ_COM1 } => netpoll::on_interrupt(),
         // No other device line is routed (the I/O APIC masks them).
         Trap::Device { .. } => return Handled::No,

@@ -118,6 +118,14 @@ pub(crate) fn wait_for_wired(m: &'static M) -> &'static G {
         proc::wakep();
     }
     loop {
+        if crate::runtime::sched::SCHED
+            .gcwaiting
+            .load(Ordering::SeqCst)
+        {
+            // A stop-the-world: this P stops where it is, kept by its M
+            // (see `stw::wired_stop_in_place`).
+            crate::runtime::stw::wired_stop_in_place(pp);
+        }
         let gp = m.wired_ready.swap(core::ptr::null_mut(), Ordering::AcqRel);
         if !gp.is_null() {
             // SAFETY: only Gs are stored in the slot; Gs are never freed.

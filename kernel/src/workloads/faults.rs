@@ -79,7 +79,7 @@ fn provoke(fault: Fault) {
             });
         },
         Fault::ReadyTwice => ready_twice(),
-        Fault::None | Fault::PanicAp | Fault::RunqLose | Fault::RunqDup => {
+        Fault::None | Fault::PanicAp | Fault::RunqLose | Fault::RunqDup | Fault::ResizeLose => {
             panic!("fault={fault} is not provoked on a G")
         }
     }

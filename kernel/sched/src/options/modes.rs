@@ -103,6 +103,7 @@ choice_enum! {
         ReadyTwice = "ready-twice": "a G that exited is readied again: casgstatus must name the stale waker",
         RunqLose = "runq-lose": "negative control: runqput loses a G on overflow (with workload=torture, which must fail)",
         RunqDup = "runq-dup": "negative control: runqgrab claims Gs with a plain store (with workload=torture, which must fail)",
+        ResizeLose = "resize-lose": "negative control: procresize drops a G of each destroyed P (with workload=torture, which must fail)",
     }
 }
 
@@ -111,6 +112,6 @@ impl Fault {
     /// selected workload (which must then find it), rather than a fault
     /// provoked on a G of its own.
     pub const fn is_negative_control(self) -> bool {
-        matches!(self, Fault::RunqLose | Fault::RunqDup)
+        matches!(self, Fault::RunqLose | Fault::RunqDup | Fault::ResizeLose)
     }
 }

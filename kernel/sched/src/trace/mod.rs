@@ -34,6 +34,46 @@ pub enum StopReason {
     YieldLocal = 2,
 }
 
+/// Why the world was stopped (Go's `stwReason`; the names are Go's where
+/// one fits).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum StwReason {
+    /// `gomaxprocs(n)` (Go: "GOMAXPROCS").
+    Gomaxprocs = 0,
+    /// The torture workload's invariant checker.
+    TortureCheck = 1,
+    /// A consistent snapshot for schedtrace's detail lines.
+    SchedtraceDetail = 2,
+    /// A test's own stop (`test-stw`: what a stop costs).
+    Test = 3,
+}
+
+impl StwReason {
+    /// Every reason.
+    pub const ALL: [StwReason; 4] = [
+        StwReason::Gomaxprocs,
+        StwReason::TortureCheck,
+        StwReason::SchedtraceDetail,
+        StwReason::Test,
+    ];
+
+    /// The reason's name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            StwReason::Gomaxprocs => "GOMAXPROCS",
+            StwReason::TortureCheck => "torture check",
+            StwReason::SchedtraceDetail => "schedtrace detail",
+            StwReason::Test => "test",
+        }
+    }
+
+    /// The reason with code `v`, if any.
+    pub fn from_u8(v: u8) -> Option<StwReason> {
+        StwReason::ALL.into_iter().find(|r| *r as u8 == v)
+    }
+}
+
 /// Which queue a G was put on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
@@ -170,6 +210,22 @@ pub enum Event {
     },
     /// sysmon (on core `m`) took `p` from a blocking call and handed it on.
     Handoff { ts: u64, m: u32, p: Option<u32> },
+    /// A stop-the-world begins (on the stopper's core).
+    StwBegin {
+        ts: u64,
+        m: u32,
+        p: Option<u32>,
+        reason: StwReason,
+    },
+    /// The world restarts.
+    StwEnd { ts: u64, m: u32, p: Option<u32> },
+    /// GOMAXPROCS is now `procs`: Ps `0..procs` exist, the others are gone.
+    ProcsChange {
+        ts: u64,
+        m: u32,
+        p: Option<u32>,
+        procs: u32,
+    },
     /// The netpoller (on core `m`, holding `p` or none: sysmon) readied
     /// `goid`, whose input arrived (Go's trace says the G was unblocked by
     /// the network poller).
@@ -204,6 +260,9 @@ macro_rules! common_field {
             | Event::MWake { $field, .. }
             | Event::TimerFire { $field, .. }
             | Event::Handoff { $field, .. }
+            | Event::StwBegin { $field, .. }
+            | Event::StwEnd { $field, .. }
+            | Event::ProcsChange { $field, .. }
             | Event::NetpollReady { $field, .. } => $field,
         }
     };

@@ -2,15 +2,17 @@
 //! its core and nowhere else, through everything that switches it out —
 //! yields, sleeps, channel waits, preemption — while the other Gs keep
 //! running on the other cores; and Gs queued on the wired core's P when its
-//! G waits are not stranded there.
+//! G waits are not stranded there. Meanwhile the main G changes GOMAXPROCS
+//! (down to 1 and back): the wired M keeps its P through each stop
+//! (`stw::wired_stop_in_place`), and a resize never destroys it.
 
 use crate::prelude::*;
 
 const ROUNDS: u32 = 300;
 
 pub fn run() -> Verdict {
-    if gomaxprocs() < 2 {
-        return Err(format!("test-wire needs procs >= 2 (got {})", gomaxprocs()));
+    if gomaxprocs(0) < 2 {
+        return Err(format!("test-wire needs procs >= 2 (got {})", gomaxprocs(0)));
     }
     let ping: Chan<u32> = Chan::new(0);
     let pong: Chan<u32> = Chan::new(0);
@@ -53,9 +55,16 @@ pub fn run() -> Verdict {
         });
     }
     // The other side of the channel waits, on whatever core it lands.
-    for _ in 0..ROUNDS / 4 {
+    let procs = gomaxprocs(0);
+    for i in 0..ROUNDS / 4 {
         let _ = ping.recv();
+        if i % 15 == 7 {
+            // The wired G's P survives (the runtime keeps enough Ps and
+            // says so); the rest come back on the next step.
+            gomaxprocs(if i % 30 == 7 { 1 } else { procs });
+        }
     }
+    gomaxprocs(procs);
     let home = report.recv().ok_or("no report")??;
     kprintln!("wire: a G wired to M{home} stayed there through {ROUNDS} yields, sleeps, preemptions and channel waits");
     Ok(())

@@ -16,9 +16,9 @@ pub mod wait;
 /// A millisecond in nanoseconds.
 pub const MS: u64 = 1_000_000;
 
-/// A per-P counter summed over every P.
+/// A per-P counter summed over every P (destroyed ones included).
 pub fn pstat_sum(f: fn(&PStats) -> &core::sync::atomic::AtomicU64) -> u64 {
-    sched::allp()
+    sched::allp_all()
         .iter()
         .map(|pp| f(&pp.stats).load(Ordering::Relaxed))
         .sum()

@@ -166,7 +166,10 @@ const HELP: &[(&str, &str)] = &[
     ),
     ("sched", "Go's schedtrace line"),
     ("sched detail", "schedtrace with every P, M and G"),
-    ("procs N", "change GOMAXPROCS"),
+    (
+        "procs N",
+        "change GOMAXPROCS (stops the world; at most the core count)",
+    ),
     ("preempt async|coop|off", "change the preemption mode"),
     (
         "trace start|stop",
@@ -305,12 +308,16 @@ fn ps() {
     }
 }
 
+/// `procs N`: Go's `runtime.GOMAXPROCS(N)` (a stop-the-world resize; N
+/// past the core count is clamped, and the runtime says so).
 fn procs(n: &str) -> Result<(), String> {
-    let _ = number(n, "N")?;
-    Err(format!(
-        "procs {n}: changing GOMAXPROCS needs stop-the-world, which this kernel does not have yet (GOMAXPROCS stays {})",
-        gomaxprocs()
-    ))
+    let n = number(n, "N")?;
+    if n == 0 {
+        return Err(String::from("procs 0: GOMAXPROCS is at least 1"));
+    }
+    let old = gomaxprocs(u32::try_from(n).unwrap_or(u32::MAX));
+    kprintln!("procs: GOMAXPROCS {old} -> {}", gomaxprocs(0));
+    Ok(())
 }
 
 /// FNV-1a, 64 bits: what `sum` prints and the flood test recomputes.

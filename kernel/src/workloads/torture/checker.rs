@@ -1,19 +1,22 @@
-//! The invariant checker: with the world frozen (see `runtime::freeze`), every G is
-//! in exactly one place and every P has exactly one owner.
+//! The invariant checker: with the world stopped (`runtime::stw`), every G
+//! is in exactly one place and every P is stopped with the owner its
+//! status allows.
 //!
 //! Design note: the checks follow the ownership tables in `runtime::g` and
-//! `runtime::p`. With every other core stopped outside the scheduler's
-//! interrupts-off transitions, the state must be *exactly* consistent, so
-//! any mismatch is a bug, never a race of the observer:
+//! `runtime::p`. With the world stopped — every other M parked in `stopm`,
+//! waiting for its wired G, or "outside Go" in a blocking call, and Gs
+//! coming back from one held at `exitsyscall`'s door — the state must be
+//! *exactly* consistent, so any mismatch is a bug, never a race of the
+//! observer:
 //! - a `Grunnable` G is on exactly one run queue (a `runnext`, a local ring
 //!   or the global queue) and is no M's `curg`;
 //! - a `Grunning`/`Gsyscall` G is the `curg` of exactly one M, its `m`
 //!   points back at that M, and it is on no queue;
 //! - a `Gwaiting`, `Gdead` or `Gidle` G is on no queue and no M's `curg`;
-//! - a `Prunning` P is held by exactly one M and that M's `p` is it;
-//!   a `Pidle` P has no M and is on the idle list, or is being handed to a
-//!   woken M (`nextp`); a `Psyscall` P has no M and is the old P of an M
-//!   whose G is in a blocking call; the idle lists match their counters.
+//! - every P in use is `Pgcstop`: the checker's own held by its M, one
+//!   held by a wired M waiting for its G (stopped in place), or held by no
+//!   M; none is on the idle list or handed to a waking M; the Ps beyond
+//!   GOMAXPROCS are `Pdead` and empty; the idle lists match their counters.
 
 use alloc::collections::BTreeMap;
 use alloc::format;
@@ -23,8 +26,9 @@ use core::sync::atomic::Ordering;
 
 use crate::runtime::g::{G, Gstatus};
 use crate::runtime::p::{P, Pstatus};
-use crate::runtime::sched::{self, SCHED, allp};
-use crate::runtime::{allg, m, syscall};
+use crate::runtime::m::M;
+use crate::runtime::sched::{self, SCHED, allp, allp_all};
+use crate::runtime::{allg, m};
 
 /// Where the checker found a G.
 #[derive(Default, Clone, Copy)]
@@ -37,10 +41,10 @@ fn addr<T>(p: *const T) -> usize {
     p as usize
 }
 
-/// Check the frozen state; the first broken rule as text.
+/// Check the stopped world; the first broken rule as text.
 ///
-/// Context: every other core frozen, interrupts off, on a G.
-pub fn check_frozen() -> Result<(), String> {
+/// Context: the world stopped by the caller, interrupts off, on a G.
+pub fn check_stopped() -> Result<(), String> {
     let mut seen: BTreeMap<usize, Seen> = BTreeMap::new();
     let mut where_: BTreeMap<usize, String> = BTreeMap::new();
     let mut on_queue = |g: NonNull<G>, place: String| -> Result<(), String> {
@@ -79,8 +83,8 @@ pub fn check_frozen() -> Result<(), String> {
         r?;
     }
 
-    // The global queue and the idle lists, under sched.lock (free: no
-    // frozen core can hold it, interrupts were on there).
+    // The global queue and the idle lists, under sched.lock (free: every
+    // other M is parked or outside the scheduler).
     let s = sched::lock();
     let mut n = 0u32;
     for g in s.runq.iter() {
@@ -129,12 +133,25 @@ pub fn check_frozen() -> Result<(), String> {
         ));
     }
 
-    check_ms_and_ps(ps, &pidle, &mut seen)?;
+    for pp in &allp_all()[ps.len()..] {
+        if pp.status() != Pstatus::Pdead || !pp.runq.runqempty() || !pp.m.load(Ordering::Relaxed).is_null() {
+            return Err(format!(
+                "P{} is beyond GOMAXPROCS {} but {:?}, {} Gs queued, {}",
+                pp.id,
+                ps.len(),
+                pp.status(),
+                pp.runq.ring_len(),
+                if pp.m.load(Ordering::Relaxed).is_null() { "no M" } else { "held by an M" }
+            ));
+        }
+    }
+    check_ms_and_ps(m::this_m(), ps, &pidle, &mut seen)?;
     check_gs(&seen, &where_)
 }
 
 /// Ms against Ps: each P has the owner its status says, and back.
 fn check_ms_and_ps(
+    me: &M,
     ps: &'static [P],
     pidle: &BTreeMap<u32, ()>,
     seen: &mut BTreeMap<usize, Seen>,
@@ -149,37 +166,24 @@ fn check_ms_and_ps(
             .iter()
             .filter(|mp| core::ptr::eq(mp.nextp.load(Ordering::Relaxed), pp))
             .count() as u32;
-        // Ms in a blocking call that gave up this P. More than one is
-        // fine: sysmon may have handed the P off, and its new M's G may be
-        // in a blocking call too, while the first M has not returned yet.
-        let in_syscall: u32 = ms
-            .iter()
-            .filter(|mp| {
-                syscall::oldp(mp).is_some_and(|p| core::ptr::eq(p, pp))
-                    && mp.curg().is_some_and(|g| g.status() == Gstatus::Gsyscall)
-            })
-            .count() as u32;
         let owner = pp.m.load(Ordering::Relaxed);
         let idle_listed = pidle.contains_key(&pp.id);
-        let ok = match pp.status() {
-            Pstatus::Prunning => {
-                holders == 1
-                    && !owner.is_null()
-                    // SAFETY: Ms are static.
-                    && unsafe { &*owner }.p().is_some_and(|p| core::ptr::eq(p, pp))
-                    && !idle_listed
-                    && handed == 0
-            }
-            Pstatus::Pidle => {
-                holders == 0 && owner.is_null() && (u32::from(idle_listed) + handed == 1)
-            }
-            Pstatus::Psyscall => {
-                holders == 0 && owner.is_null() && !idle_listed && handed == 0 && in_syscall >= 1
-            }
-        };
+        // SAFETY: Ms are static.
+        let owner_m = (!owner.is_null()).then(|| unsafe { &*owner });
+        let mine = owner_m.is_some_and(|o| core::ptr::eq(o, me));
+        let wired = owner_m.is_some_and(|o| !o.wiredg.load(Ordering::Relaxed).is_null());
+        let ok = pp.status() == Pstatus::Pgcstop
+            && !idle_listed
+            && handed == 0
+            && match owner_m {
+                None => holders == 0,
+                Some(o) => {
+                    holders == 1 && (mine || wired) && o.p().is_some_and(|p| core::ptr::eq(p, pp))
+                }
+            };
         if !ok {
             return Err(format!(
-                "P{} is {:?} but held by {holders} Ms (p.m {}), on the idle list: {idle_listed}, handed to {handed} waking Ms, old P of {in_syscall} Ms in a blocking call",
+                "P{} is {:?} in a stopped world, held by {holders} Ms (p.m {}), on the idle list: {idle_listed}, handed to {handed} waking Ms",
                 pp.id,
                 pp.status(),
                 if owner.is_null() {
@@ -192,6 +196,17 @@ fn check_ms_and_ps(
         }
     }
     for mp in ms {
+        if let Some(gp) = mp.curg()
+            && !core::ptr::eq(mp, me)
+            && gp.status() != Gstatus::Gsyscall
+        {
+            return Err(format!(
+                "G{} is {} on M{} in a stopped world (only the stopper's G and Gs in blocking calls may be some M's current G)",
+                gp.goid(),
+                gp.status().name(),
+                mp.id
+            ));
+        }
         if let Some(gp) = mp.curg() {
             seen.entry(addr(gp)).or_default().curg_of += 1;
             if !core::ptr::eq(gp.m.load(Ordering::Relaxed), mp) {

@@ -8,10 +8,12 @@
 //! stutters it (`stutter`) at random moments. When its workers are done the
 //! channels are closed, the helpers finish, and the round's ledgers must
 //! show every G created, started and finished exactly once and every
-//! message received exactly once. Meanwhile a checker G freezes the other
-//! cores now and then (`runtime::freeze`) and checks where every G and P is
+//! message received exactly once. Meanwhile a checker G stops the world
+//! now and then (`runtime::stw`) and checks where every G and P is
 //! (`checker`), and a stats G prints a progress line every second. The
 //! first broken rule ends the run (`failure`): `torture: FAILURE: ...`.
+//! The main G also changes GOMAXPROCS at random moments (1 to the core
+//! count), so Ps are destroyed and created under the workers' feet.
 //! Everything random is seeded from `seed=` (or the TSC, printed).
 
 mod checker;
@@ -32,6 +34,7 @@ use gmp_sched::rand::CheapRand;
 use super::Verdict;
 use crate::arch::exit::{ExitCode, exit_qemu};
 use crate::kprintln;
+use crate::runtime::stw::{self, StwReason};
 use crate::runtime::time::nanotime;
 use crate::runtime::{WaitGroup, go, sleep};
 use crate::sync::IrqMutex;
@@ -45,8 +48,6 @@ const NS_PER_S: u64 = 1_000_000_000;
 const STALL_NS: u64 = 20 * NS_PER_S;
 /// Consumers per channel.
 const CONSUMERS: usize = 2;
-/// How long the checker waits for the other cores to stop.
-const FREEZE_TIMEOUT_NS: u64 = 500 * NS_PER_MS;
 
 static STOP: AtomicBool = AtomicBool::new(false);
 
@@ -132,6 +133,14 @@ fn run_round(number: u64, seed: u64, workers: usize, rng: &mut CheapRand) {
     let mut last_change = nanotime();
     while r.workers.count() > 0 && !failed() {
         sleep(u64::from(1 + rng.below(15)) * NS_PER_MS);
+        if rng.below(8) == 0 {
+            // GOMAXPROCS changes while Gs run, sleep and wait: the ledgers
+            // then prove that no G is lost or run twice across a resize.
+            let n = 1 + rng.below(crate::runtime::m::mcount() as u32);
+            if stw::gomaxprocs_set(n) != n {
+                bump(&STATS.resizes);
+            }
+        }
         if rng.below(3) == 0 && r.workers.count() > 0 {
             stutter::begin();
             sleep(u64::from(1 + rng.below(10)) * NS_PER_MS);
@@ -231,18 +240,17 @@ fn end_run_from_here() -> ! {
     exit_qemu(ExitCode::Failure)
 }
 
-/// Freeze the world and check it, every 20–80 ms, until the run stops.
+/// Stop the world and check it, every 20–80 ms, until the run stops.
 fn checker_loop(seed: u64) {
     let mut rng = CheapRand::new(seed ^ 0xc0ff_ee00);
     while !STOP.load(Ordering::Acquire) && !failed() {
         sleep(u64::from(20 + rng.below(60)) * NS_PER_MS);
-        match crate::runtime::freeze::with_world_frozen(FREEZE_TIMEOUT_NS, checker::check_frozen) {
-            Some(Ok(())) => bump(&STATS.checks),
-            Some(Err(why)) => {
-                bump(&STATS.checks);
-                fail(format!("invariant: {why}"));
-            }
-            None => bump(&STATS.checks_skipped),
+        let w = stw::stop_the_world(StwReason::TortureCheck);
+        let verdict = checker::check_stopped();
+        stw::start_the_world(w);
+        bump(&STATS.checks);
+        if let Err(why) = verdict {
+            fail(format!("invariant: {why}"));
         }
     }
 }

@@ -21,7 +21,7 @@ pub struct Stats {
     pub locks: AtomicU64,
     pub stutters: AtomicU64,
     pub checks: AtomicU64,
-    pub checks_skipped: AtomicU64,
+    pub resizes: AtomicU64,
 }
 
 /// The run's counters.
@@ -39,7 +39,7 @@ pub static STATS: Stats = Stats {
     locks: AtomicU64::new(0),
     stutters: AtomicU64::new(0),
     checks: AtomicU64::new(0),
-    checks_skipped: AtomicU64::new(0),
+    resizes: AtomicU64::new(0),
 };
 
 /// Add one to `c`.
@@ -52,7 +52,7 @@ impl core::fmt::Display for Stats {
         let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
         write!(
             f,
-            "rounds={} gs={} spawns={} msgs={} selects={} parks={} readies={} yields={} sleeps={} syscalls={} locks={} stutters={} checks={} (skipped {})",
+            "rounds={} gs={} spawns={} msgs={} selects={} parks={} readies={} yields={} sleeps={} syscalls={} locks={} stutters={} checks={} resizes={}",
             g(&self.rounds),
             g(&self.gs),
             g(&self.spawns),
@@ -66,7 +66,7 @@ impl core::fmt::Display for Stats {
             g(&self.locks),
             g(&self.stutters),
             g(&self.checks),
-            g(&self.checks_skipped),
+            g(&self.resizes),
         )
     }
 }

@@ -1,7 +1,7 @@
 //! Decoding a core's chunk of encoded events back into [`Event`]s.
 
 use super::*;
-use super::{Event, Queue, StopReason};
+use super::{Event, Queue, StopReason, StwReason};
 use core::fmt;
 
 /// Why a chunk could not be decoded.
@@ -246,6 +246,29 @@ impl<'a> Decoder<'a> {
                 ts,
                 m,
                 p: self.p()?,
+            },
+            STW_BEGIN => Event::StwBegin {
+                ts,
+                m,
+                p: self.p()?,
+                reason: {
+                    let v = self.var()?;
+                    u8::try_from(v)
+                        .ok()
+                        .and_then(StwReason::from_u8)
+                        .ok_or(DecodeError::BadField { offset })?
+                },
+            },
+            STW_END => Event::StwEnd {
+                ts,
+                m,
+                p: self.p()?,
+            },
+            PROCS_CHANGE => Event::ProcsChange {
+                ts,
+                m,
+                p: self.p()?,
+                procs: u32::try_from(self.var()?).map_err(|_| DecodeError::BadField { offset })?,
             },
             NETPOLL_READY => Event::NetpollReady {
                 ts,

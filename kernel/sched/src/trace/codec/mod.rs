@@ -1,6 +1,6 @@
 //! Byte encoding of [`Event`]s: a kind byte, then LEB128 varints.
 
-use super::{Event, Queue, StopReason};
+use super::{Event, Queue, StopReason, StwReason};
 
 const GO_CREATE: u8 = 1;
 const GO_START: u8 = 2;
@@ -21,7 +21,10 @@ const M_PARK: u8 = 16;
 const M_WAKE: u8 = 17;
 const TIMER_FIRE: u8 = 18;
 const HANDOFF: u8 = 19;
-const NETPOLL_READY: u8 = 20;
+const STW_BEGIN: u8 = 20;
+const STW_END: u8 = 21;
+const PROCS_CHANGE: u8 = 22;
+const NETPOLL_READY: u8 = 23;
 
 /// The largest encoding of any event: a kind byte and at most six 10-byte
 /// varints.
@@ -191,6 +194,23 @@ pub fn encode(e: &Event, prev_ts: u64, buf: &mut [u8]) -> Option<usize> {
             o.byte(HANDOFF);
             o.var(delta);
             o.p(p);
+        }
+        Event::StwBegin { p, reason, .. } => {
+            o.byte(STW_BEGIN);
+            o.var(delta);
+            o.p(p);
+            o.var(reason as u64);
+        }
+        Event::StwEnd { p, .. } => {
+            o.byte(STW_END);
+            o.var(delta);
+            o.p(p);
+        }
+        Event::ProcsChange { p, procs, .. } => {
+            o.byte(PROCS_CHANGE);
+            o.var(delta);
+            o.p(p);
+            o.var(u64::from(procs));
         }
         Event::NetpollReady { p, goid, .. } => {
             o.byte(NETPOLL_READY);

@@ -119,8 +119,25 @@ fn all_kinds(ts: u64) -> Vec<Event> {
             m,
             p
         },
-        Event::NetpollReady {
+        Event::StwBegin {
             ts: ts + 9_000_000_003,
+            m,
+            p,
+            reason: StwReason::Gomaxprocs
+        },
+        Event::ProcsChange {
+            ts: ts + 9_000_000_004,
+            m,
+            p,
+            procs: 3
+        },
+        Event::StwEnd {
+            ts: ts + 9_000_000_005,
+            m,
+            p
+        },
+        Event::NetpollReady {
+            ts: ts + 9_000_000_006,
             m,
             p,
             goid: 6
