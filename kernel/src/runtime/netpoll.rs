@@ -32,7 +32,9 @@
 //! throws on two Gs waiting on one descriptor; here the API serialises
 //! readers with a runtime `Mutex`).
 
-use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+
+use gmp_sched::polldesc::{PollWord, Prepared};
 
 use crate::arch::console;
 use crate::arch::idt::{IRQ_COM1, VECTOR_COM1};
@@ -42,25 +44,19 @@ use crate::runtime::m::{M, MAX_MS, this_m};
 use crate::runtime::sched::SCHED;
 use crate::runtime::{park, proc, time, trace};
 
-/// Nothing has happened (Go's `pdNil`).
-const PD_NIL: usize = 0;
-/// Input is ready and no G was waiting (Go's `pdReady`).
-const PD_READY: usize = 1;
-/// A G is about to park (Go's `pdWait`).
-const PD_WAIT: usize = 2;
-
 /// How long `sysmon` lets input wait before it polls itself (Go's 10 ms).
 pub(crate) const SYSMON_POLL_NS: u64 = 10_000_000;
 
-/// A poll descriptor (Go's `pollDesc`, read side only).
+/// A poll descriptor (Go's `pollDesc`, read side only): its word holds
+/// `pdNil`, `pdReady`, `pdWait` or the waiting G's address
+/// (`gmp_sched::polldesc`, where the handshake is tested on the host).
 pub struct PollDesc {
-    /// `PD_NIL`, `PD_READY`, `PD_WAIT` or the waiting G's address.
-    rg: AtomicUsize,
+    rg: PollWord,
 }
 
 /// The console's descriptor.
 static CONSOLE_PD: PollDesc = PollDesc {
-    rg: AtomicUsize::new(PD_NIL),
+    rg: PollWord::new(),
 };
 
 /// COM1 interrupted and no poll has looked since; since when.
@@ -274,53 +270,27 @@ impl PollDesc {
     /// Park until input is ready (Go's `netpollblock`); returns at once if
     /// it already is.
     fn netpollblock(&'static self) {
-        loop {
-            if self
-                .rg
-                .compare_exchange(PD_READY, PD_NIL, Ordering::AcqRel, Ordering::Acquire)
-                .is_ok()
-            {
-                return;
-            }
-            match self
-                .rg
-                .compare_exchange(PD_NIL, PD_WAIT, Ordering::AcqRel, Ordering::Acquire)
-            {
-                Ok(_) => break,
-                Err(PD_READY) => continue,
-                Err(_) => panic!("runtime: netpollblock: two Gs wait on one poll descriptor"),
-            }
+        match self.rg.prepare() {
+            Ok(Prepared::Ready) => return,
+            Ok(Prepared::Park) => {}
+            Err(_) => panic!("runtime: netpollblock: two Gs wait on one poll descriptor"),
         }
         park::gopark(
             Some(netpollblockcommit),
             self as *const PollDesc as *const (),
             WaitReason::IoWait,
         );
-        let old = self.rg.swap(PD_NIL, Ordering::AcqRel);
-        assert!(old <= PD_WAIT, "runtime: corrupted polldesc");
+        if self.rg.finish().is_err() {
+            panic!("runtime: netpollblock: corrupted polldesc (a G still in it)");
+        }
     }
 
     /// Mark the descriptor ready; the G that waited, if one did (Go's
     /// `netpollunblock` with `ioready`).
     fn netpollunblock(&self) -> Option<&'static G> {
-        let mut old = self.rg.load(Ordering::Acquire);
-        loop {
-            if old == PD_READY {
-                return None;
-            }
-            match self
-                .rg
-                .compare_exchange(old, PD_READY, Ordering::AcqRel, Ordering::Acquire)
-            {
-                Ok(_) if old > PD_WAIT => {
-                    // SAFETY: only `netpollblockcommit` stores a G's address
-                    // here, and Gs are never freed.
-                    return Some(unsafe { &*(old as *const G) });
-                }
-                Ok(_) => return None,
-                Err(now) => old = now,
-            }
-        }
+        // SAFETY: only `netpollblockcommit` puts a G's address in the word,
+        // and Gs are never freed.
+        self.rg.unblock().map(|g| unsafe { &*(g as *const G) })
     }
 }
 
@@ -331,15 +301,7 @@ fn netpollblockcommit(gp: &G, pd: *const ()) -> bool {
     let pd = unsafe { &*(pd as *const PollDesc) };
     // Count first: a poller that sees the G must also see the count.
     WAITERS.fetch_add(1, Ordering::SeqCst);
-    let ok = pd
-        .rg
-        .compare_exchange(
-            PD_WAIT,
-            gp as *const G as usize,
-            Ordering::AcqRel,
-            Ordering::Acquire,
-        )
-        .is_ok();
+    let ok = pd.rg.commit(gp as *const G as usize);
     if !ok {
         WAITERS.fetch_sub(1, Ordering::SeqCst);
         STATS.aborted_parks.fetch_add(1, Ordering::Relaxed);
