@@ -172,7 +172,7 @@ mod tests {
         assert!(!html.contains("http://") && !html.contains("https://"));
         assert!(html.contains("<title>gmp-metal trace: 2 Ps, 3 cores, 3 events</title>"));
         // 1 tick = 0.5 ns; a steal's b packs count and runnext.
-        let data = "window.TRACE = {\"ncpu\":3,\"nprocs\":2,\"ev\":\
+        let data = "window.TRACE = {\"ncpu\":3,\"nprocs\":2,\"maxprocs\":2,\"ev\":\
                     [[1000,1,2,1,7,1],[2000,13,0,0,1,7],[3000,16,1,-1,0,0]]};";
         assert!(html.contains(data), "no {data}");
         // The data is JSON a browser (and serde) reads back.
@@ -180,6 +180,27 @@ mod tests {
         let end = at + html[at..].find(";</script>").unwrap();
         let v: serde_json::Value = serde_json::from_str(&html[at..end]).unwrap();
         assert_eq!(v["ev"].as_array().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn maxprocs_is_the_most_ps_the_run_ever_had() {
+        let ev = vec![
+            Event::ProcsChange {
+                ts: 2_000,
+                m: 0,
+                p: Some(0),
+                procs: 3,
+            },
+            Event::ProcsChange {
+                ts: 3_000,
+                m: 0,
+                p: Some(0),
+                procs: 1,
+            },
+        ];
+        let html = page(&header(), &ev);
+        assert!(html.contains("\"nprocs\":2,\"maxprocs\":3,"), "{html:.300}");
+        assert!(html.contains("[500,22,0,0,3,0],[1000,22,0,0,1,0]"));
     }
 
     #[test]

@@ -32,7 +32,7 @@ registry! {
     "mutex" => "demos/mutex.rs":
         "many Gs contending for one mutex";
     "resize" => "demos/resize.rs":
-        "GOMAXPROCS 4 -> 1 -> 8 -> 2 -> 4 while work flows: what procresize moves (run on --smp 8)";
+        "GOMAXPROCS 4 -> 1 -> 8 -> 2 -> 4 while work flows: what procresize moves";
     "console" => "demos/console.rs":
         "a shell on the serial console: go, ps, sched, preempt...; its G waits in the netpoller";
     "torture" => "torture/mod.rs":
@@ -42,7 +42,7 @@ registry! {
     "lab-pipeline" => "labs/pipeline.rs":
         "lab: numbers through a pool of worker Gs and two bounded channels (docs/LABS.md)";
     "test-stw" => "checks/stw.rs":
-        "test: stop-the-world cost idle and busy, and with loop {} hogs (async preempts them, coop/off wait)";
+        "test: stop-the-world idle, busy and against loop {} hogs (preempted or waited for)";
     "test-ledger" => "checks/ledger_waves.rs":
         "test: 100,000 Gs in waves plus nested spawn trees, each must run exactly once";
     "test-parallelism" => "checks/parallelism.rs":

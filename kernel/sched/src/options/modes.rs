@@ -103,7 +103,7 @@ choice_enum! {
         ReadyTwice = "ready-twice": "a G that exited is readied again: casgstatus must name the stale waker",
         RunqLose = "runq-lose": "negative control: runqput loses a G on overflow (with workload=torture, which must fail)",
         RunqDup = "runq-dup": "negative control: runqgrab claims Gs with a plain store (with workload=torture, which must fail)",
-        ResizeLose = "resize-lose": "negative control: procresize drops a G of each destroyed P (with workload=torture, which must fail)",
+        ResizeLose = "resize-lose": "negative control: procresize drops a G of each P it destroys (workload=torture must fail)",
     }
 }
 
