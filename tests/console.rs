@@ -310,3 +310,186 @@ fn piped_stdin_through_the_binary_and_netpoll_readies_in_the_trace() {
         "the HTML page has no netpoll event text"
     );
 }
+
+/// A pseudo-terminal: the master side (the "user") and its settings.
+struct Terminal {
+    master: std::fs::File,
+    /// The settings before the runner started.
+    before: (libc::tcflag_t, libc::tcflag_t, libc::tcflag_t),
+    seen: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+/// `termios` flags as (input, output, local) for comparing.
+fn settings(fd: i32) -> (libc::tcflag_t, libc::tcflag_t, libc::tcflag_t) {
+    // SAFETY: termios is plain data; tcgetattr fills it.
+    let mut t: libc::termios = unsafe { std::mem::zeroed() };
+    // SAFETY: `fd` is our terminal's descriptor.
+    assert_eq!(unsafe { libc::tcgetattr(fd, &mut t) }, 0);
+    (t.c_iflag, t.c_oflag, t.c_lflag)
+}
+
+impl Terminal {
+    fn fd(&self) -> i32 {
+        use std::os::fd::AsRawFd;
+        self.master.as_raw_fd()
+    }
+
+    /// Wait until the terminal has shown `what`.
+    fn wait_for(&self, what: &str, secs: u64) {
+        let t = std::time::Instant::now();
+        while !self.seen.lock().unwrap().contains(what) {
+            assert!(
+                t.elapsed() < std::time::Duration::from_secs(secs),
+                "no `{what}` on the terminal; it showed:\n{}",
+                self.seen.lock().unwrap()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
+
+/// The runner with `args`, started on a new pseudo-terminal that is its
+/// controlling terminal (so Ctrl-C on it is a SIGINT to the runner and
+/// QEMU, as in a shell).
+fn on_terminal(args: &[String]) -> (std::process::Child, Terminal) {
+    use std::io::Read;
+    use std::os::fd::{FromRawFd, OwnedFd};
+    use std::os::unix::process::CommandExt;
+    use std::process::{Command, Stdio};
+
+    let (master, slave) = {
+        let (mut m, mut s) = (0, 0);
+        // SAFETY: openpty fills two descriptors, which we then own.
+        let rc = unsafe {
+            libc::openpty(
+                &mut m,
+                &mut s,
+                std::ptr::null_mut(),
+                std::ptr::null(),
+                std::ptr::null(),
+            )
+        };
+        assert_eq!(rc, 0, "openpty failed");
+        // SAFETY: both descriptors are fresh from openpty and owned here.
+        unsafe { (std::fs::File::from_raw_fd(m), OwnedFd::from_raw_fd(s)) }
+    };
+    let before = {
+        use std::os::fd::AsRawFd;
+        settings(master.as_raw_fd())
+    };
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gmp-metal"));
+    cmd.args(args)
+        .env_remove("GMP_QEMU")
+        .stdin(Stdio::from(slave.try_clone().unwrap()))
+        .stdout(Stdio::from(slave.try_clone().unwrap()))
+        .stderr(Stdio::from(slave));
+    // SAFETY: between fork and exec only async-signal-safe calls: a new
+    // session, then the terminal on stdin as its controlling terminal.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY as _, 0) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let child = cmd.spawn().expect("the gmp-metal binary runs");
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    {
+        let (seen, mut master) = (seen.clone(), master.try_clone().unwrap());
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = master.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                seen.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+    }
+    (
+        child,
+        Terminal {
+            master,
+            before,
+            seen,
+        },
+    )
+}
+
+/// The console on a terminal: QEMU gets it in raw mode (no echo, no line
+/// editing), a typed `sched` and Enter (`\r`) is answered, Ctrl-C ends the
+/// run, and the terminal's settings afterwards are the ones from before.
+#[test]
+fn typing_on_a_terminal_and_ctrl_c_restore_the_terminal() {
+    use std::io::Write;
+    let _slot = common::qemu_slot();
+    let args: Vec<String> = vec![
+        "--smp".into(),
+        "2".into(),
+        "--workload".into(),
+        "console".into(),
+        format!("--timeout={}", common::boot_timeout().as_secs()),
+    ];
+    let (mut child, mut term) = on_terminal(&args);
+    term.wait_for("netpoll: COM1 input on", 240);
+    let raw = settings(term.fd());
+    assert_eq!(
+        raw.2 & (libc::ICANON | libc::ECHO),
+        0,
+        "QEMU did not put the terminal in raw mode"
+    );
+    for b in b"sched\r" {
+        term.master.write_all(&[*b]).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    term.wait_for("SCHED ", 60);
+    term.master.write_all(b"\x03").unwrap();
+    let status = child.wait().expect("the runner ends");
+    term.wait_for("runner: interrupted (Ctrl-C)", 10);
+    assert_eq!(
+        status.code(),
+        Some(gmp_metal::exit::QEMU_OTHER),
+        "exit status after Ctrl-C"
+    );
+    assert_eq!(
+        settings(term.fd()),
+        term.before,
+        "the terminal's settings were not restored"
+    );
+}
+
+/// QEMU killed at the timeout cannot put the terminal back itself (it is
+/// killed with SIGKILL: here its CPU is held stopped with `-S`, so the
+/// kernel cannot answer the runner's NMI and end QEMU cleanly); the
+/// runner must restore the settings it saved.
+#[test]
+fn a_run_killed_at_the_timeout_restores_the_terminal() {
+    let _slot = common::qemu_slot();
+    let args: Vec<String> = [
+        "--smp",
+        "1",
+        "--workload",
+        "console",
+        "--timeout=8",
+        "--",
+        "-S",
+    ]
+    .map(String::from)
+    .to_vec();
+    let (mut child, term) = on_terminal(&args);
+    let status = child.wait().expect("the runner ends");
+    assert_eq!(
+        status.code(),
+        Some(gmp_metal::exit::TIMEOUT),
+        "exit status at the timeout; the terminal showed:\n{}",
+        term.seen.lock().unwrap()
+    );
+    assert_eq!(
+        settings(term.fd()),
+        term.before,
+        "the terminal's settings were not restored after QEMU was killed"
+    );
+}
