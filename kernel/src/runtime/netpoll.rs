@@ -122,7 +122,11 @@ static FOUND_BY: AtomicU32 = AtomicU32::new(u32::MAX);
 /// `netpollGenericInit`: on first use).
 pub(crate) fn open() {
     INIT.call_once(|| {
-        let m = this_m();
+        // This core, or M0 (the bootstrap core) if this one is out of the
+        // I/O APIC's reach (an x2APIC id past 255).
+        let m = Some(this_m())
+            .filter(|m| m.apic() <= 0xff)
+            .unwrap_or(&crate::runtime::m::all()[0]);
         let apic = m.apic();
         match ioapic::route(IRQ_COM1, VECTOR_COM1, apic) {
             Ok(gsi) => {
