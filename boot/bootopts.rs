@@ -79,6 +79,13 @@ impl BootArgs {
         });
     }
 
+    /// Whether a checked token sets `key`.
+    pub fn has_key(&self, key: &str) -> bool {
+        self.tokens
+            .iter()
+            .any(|t| t.text.split_once('=').is_some_and(|(k, _)| k == key))
+    }
+
     /// Appends `raw` to the string handed to the kernel, unchecked.
     pub fn set_raw(&mut self, raw: impl Into<String>) {
         self.raw = Some(raw.into());

@@ -216,7 +216,10 @@ impl Run {
     /// run. The boot option is added as if from `--trace`.
     pub fn trace(mut self, dir: impl Into<PathBuf>) -> Run {
         self.trace_dir = Some(dir.into());
-        self.boot.push_from_flag("--trace", "trace", "on");
+        // `trace=flight` given as a boot option keeps its mode.
+        if !self.boot.has_key("trace") {
+            self.boot.push_from_flag("--trace", "trace", "on");
+        }
         self
     }
 
@@ -277,8 +280,10 @@ impl Run {
                 (Some(ovmf), Some(vars))
             }
         };
-        // A bare `trace=on` collects into the default directory.
-        let trace_dir = match (&self.trace_dir, opts.trace) {
+        // A bare `trace=on` or `trace=flight` collects into the default
+        // directory.
+        let traced = opts.trace != gmp_sched::options::TraceMode::Off;
+        let trace_dir = match (&self.trace_dir, traced) {
             (Some(dir), _) => Some(dir.clone()),
             (None, true) => Some(PathBuf::from(trace::DEFAULT_DIR)),
             (None, false) => None,

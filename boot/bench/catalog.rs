@@ -11,8 +11,9 @@
 //!
 //! The kernel runs a benchmark only at the `procs` it needs (one P for the
 //! ping-pongs, spawns, preemption and memory; two or more for the cross-P
-//! ones; any for the fib tree, which it reports as `fib-procs-<procs>`), so
-//! the table also says which boot each benchmark belongs to.
+//! ones; any for the fib tree and the scheduling latency, which it reports
+//! as `fib-procs-<procs>` and `sched-latency-<procs>`), so the table also
+//! says which boot each benchmark belongs to.
 
 /// The `procs` a benchmark must be booted with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,13 +121,47 @@ pub const BENCHES: &[BenchInfo] = &[
         "fib spawn tree wall time at procs=k (fib-procs-<k>)",
         Procs::Any,
     ),
+    multi(
+        "sched-latency",
+        "runnable -> running per G in producer-consumer at procs=k (sched-latency-<k>), p50/p99 of the histogram",
+        Procs::Any,
+    ),
 ];
+
+/// The procs an `Any` benchmark runs at on `cores` cores: every k for the
+/// fib tree's speedup curve; the powers of two (and `cores`) for the
+/// latency percentiles (1/2/4/8 on eight cores).
+fn any_procs(name: &str, cores: u32) -> Vec<u32> {
+    let cores = cores.max(1);
+    if name == "sched-latency" {
+        let mut v: Vec<u32> = (0..32)
+            .map(|i| 1u32 << i)
+            .take_while(|&k| k < cores)
+            .collect();
+        v.push(cores);
+        v
+    } else {
+        (1..=cores).collect()
+    }
+}
+
+/// The name and k of `<name>-<k>` for an `Any` benchmark
+/// (`sched-latency-4` → `("sched-latency", 4)`).
+fn per_procs(name: &str) -> Option<(&'static str, u32)> {
+    BENCHES
+        .iter()
+        .filter(|b| b.procs == Procs::Any)
+        .find_map(|b| {
+            let k: u32 = name.strip_prefix(b.name)?.strip_prefix('-')?.parse().ok()?;
+            (k > 0).then_some((b.name, k))
+        })
+}
 
 /// What is known about `name`, if anything (`fib-procs-3` matches
 /// `fib-procs`).
 pub fn info(name: &str) -> Option<&'static BenchInfo> {
-    if fib_procs(name).is_some() {
-        return BENCHES.iter().find(|b| b.name == "fib-procs");
+    if let Some((base, _)) = per_procs(name) {
+        return BENCHES.iter().find(|b| b.name == base);
     }
     BENCHES.iter().find(|b| b.name == name)
 }
@@ -161,6 +196,9 @@ mod tests {
         assert!(info("nope").is_none());
         assert!(real_time_only("wake-latency"));
         assert!(real_time_only("fib-procs-2"));
+        assert_eq!(info("sched-latency-8").unwrap().name, "sched-latency");
+        assert!(info("sched-latency-0").is_none());
+        assert_eq!(fib_procs("sched-latency-8"), None);
         assert!(!real_time_only("gosched-pingpong"));
         assert!(!real_time_only("unknown-later-bench"));
     }
@@ -195,9 +233,11 @@ pub fn boots(names: &[String], cores: u32) -> (Vec<(u32, Vec<String>)>, Vec<Stri
             Procs::Any => {}
         }
     }
-    if names.iter().any(|n| procs_of(n) == Procs::Any) {
-        for k in 1..=cores.max(1) {
-            add(k, "fib-procs");
+    for any in BENCHES.iter().filter(|b| b.procs == Procs::Any) {
+        if names.iter().any(|n| n == any.name) {
+            for k in any_procs(any.name, cores) {
+                add(k, any.name);
+            }
         }
     }
     out.sort_by_key(|b| b.0);
@@ -233,6 +273,20 @@ mod boot_tests {
         let (all, _) = boots(&[], 2);
         assert_eq!(all.len(), 2);
         let total: usize = all.iter().map(|b| b.1.len()).sum();
-        assert_eq!(total, BENCHES.len() + 1, "fib-procs runs in both boots");
+        assert_eq!(
+            total,
+            BENCHES.len() + 2,
+            "fib-procs and sched-latency run in both boots"
+        );
+    }
+
+    #[test]
+    fn latency_runs_at_the_powers_of_two() {
+        let (b, _) = boots(&names(&["sched-latency"]), 8);
+        let ks: Vec<u32> = b.iter().map(|b| b.0).collect();
+        assert_eq!(ks, [1, 2, 4, 8]);
+        let (b, _) = boots(&names(&["sched-latency"]), 6);
+        let ks: Vec<u32> = b.iter().map(|b| b.0).collect();
+        assert_eq!(ks, [1, 2, 4, 6]);
     }
 }

@@ -135,8 +135,17 @@ impl Dump {
     }
 
     /// Every core's events merged into one list ordered by timestamp (a
-    /// stable sort: one core's events keep their recorded order).
+    /// stable sort: one core's events keep their recorded order), without
+    /// the call stacks (see [`Dump::events_with_stacks`]).
     pub fn events(&self) -> Vec<Event> {
+        let mut all = self.events_with_stacks();
+        all.retain(|e| !matches!(e, Event::Stack { .. }));
+        all
+    }
+
+    /// [`Dump::events`] with each [`Event::Stack`] too, which belongs to the
+    /// previous event of its core (for the Go trace's stacks).
+    pub fn events_with_stacks(&self) -> Vec<Event> {
         let mut all: Vec<Event> = self
             .chunks
             .iter()

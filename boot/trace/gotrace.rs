@@ -40,6 +40,13 @@
 //! events synthesized, impossible ones dropped — and counted in
 //! [`Repairs`]; the output is always a trace Go accepts.
 //!
+//! Stacks: the kernel follows GoCreate, GoBlock, GoUnblock, GoStop and
+//! GoSyscallBegin with an [`Event::Stack`] (return addresses walked by
+//! frame pointers); each distinct stack becomes one entry of Go's stack
+//! table, each frame named from the kernel ELF's debug info (the function
+//! the address is in, after inlining, and the line of the call), and the Go event
+//! carries its ID, so `go tool trace` shows Rust functions and lines.
+//!
 //! Checking a file with Go's own parser (it replays the state machine and
 //! exits 1 naming the first event it rejects):
 //! `go tool trace -d=parsed FILE > /dev/null`. tests/gotrace/ does this
@@ -54,7 +61,10 @@ mod wire;
 #[cfg(test)]
 mod tests;
 
+use std::collections::HashMap;
+
 use gmp_sched::trace::{Event, Header};
+pub use wire::Frame;
 
 /// The Go version whose format is written ("go 1.22 trace").
 pub const GO_VERSION: &str = "1.22";
@@ -100,10 +110,15 @@ pub struct Converted {
     pub goroutines: u64,
 }
 
-/// Convert `events` (every core's, merged, sorted by TSC) into a Go
-/// execution trace, reporting the repairs on stderr.
-pub fn write(header: &Header, events: &[Event]) -> Vec<u8> {
-    let c = convert(header, events);
+/// Names the frame(s) at a return address: the runner's symbolizer over the
+/// kernel ELF. Go's parser keeps one frame per PC, so give one.
+pub type Symbolize<'a> = &'a dyn Fn(u64) -> Vec<Frame>;
+
+/// Convert `events` (every core's, merged, sorted by TSC, with their
+/// [`Event::Stack`]s) into a Go execution trace, naming stack frames with
+/// `symbolize`, reporting the repairs on stderr.
+pub fn write(header: &Header, events: &[Event], symbolize: Symbolize) -> Vec<u8> {
+    let c = convert_with_stacks(header, events, symbolize);
     if c.repairs.any() {
         eprintln!(
             "gotrace: repaired the input: {} events synthesized, {} dropped, {} forced out of order",
@@ -117,8 +132,43 @@ pub fn write(header: &Header, events: &[Event]) -> Vec<u8> {
 }
 
 /// Convert `events` (every core's, merged, sorted by TSC) into a Go
-/// execution trace, returning the repairs.
+/// execution trace, returning the repairs. Stacks get raw addresses as
+/// names.
 pub fn convert(header: &Header, events: &[Event]) -> Converted {
+    convert_with_stacks(header, events, &|pc| {
+        vec![Frame {
+            pc,
+            func: format!("{pc:#x}"),
+            file: String::new(),
+            line: 0,
+        }]
+    })
+}
+
+/// Split off the [`Event::Stack`]s: the other events, and for the index
+/// (in that list) of each event that has one, its return addresses. A stack
+/// belongs to the previous event of its core.
+fn split_stacks(events: &[Event]) -> (Vec<Event>, HashMap<usize, Vec<u64>>) {
+    let mut plain = Vec::with_capacity(events.len());
+    let mut stacks = HashMap::new();
+    let mut last_of_m: HashMap<u32, usize> = HashMap::new();
+    for e in events {
+        if let Event::Stack { m, .. } = *e {
+            if let Some(&i) = last_of_m.get(&m) {
+                stacks.insert(i, e.stack_pcs().collect());
+            }
+        } else {
+            last_of_m.insert(e.m(), plain.len());
+            plain.push(*e);
+        }
+    }
+    (plain, stacks)
+}
+
+/// [`convert`] with the stacks' frames named by `symbolize`.
+pub fn convert_with_stacks(header: &Header, events: &[Event], symbolize: Symbolize) -> Converted {
+    let (plain, stacks) = split_stacks(events);
+    let events = &plain[..];
     let first = events
         .iter()
         .map(Event::ts)
@@ -134,11 +184,36 @@ pub fn convert(header: &Header, events: &[Event]) -> Converted {
     } else {
         header.tsc_hz
     };
+    // Intern each distinct stack (IDs from 1, in first-use order).
+    let mut ids: HashMap<&[u64], u64> = HashMap::new();
+    let mut table: Vec<&[u64]> = Vec::new();
+    let mut stack_at = HashMap::new();
+    let mut idxs: Vec<&usize> = stacks.keys().collect();
+    idxs.sort();
+    for i in idxs {
+        let pcs = &stacks[i][..];
+        let id = *ids.entry(pcs).or_insert_with(|| {
+            table.push(pcs);
+            table.len() as u64
+        });
+        stack_at.insert(*i, id);
+    }
     let mut conv = convert::Converter::new(events, base);
+    conv.stack_at = stack_at;
     merge::Merge::new(events, (hz / 10).max(1)).run(events, &mut conv);
 
     let mut bytes = wire::HEADER.to_vec();
     wire::frequency_batch(&mut bytes, 1, hz);
+    let mut names: HashMap<u64, Vec<Frame>> = HashMap::new();
+    let frames: Vec<Vec<Frame>> = table
+        .iter()
+        .map(|pcs| {
+            pcs.iter()
+                .flat_map(|&pc| names.entry(pc).or_insert_with(|| symbolize(pc)).clone())
+                .collect()
+        })
+        .collect();
+    wire::stacks_batches(&mut bytes, 1, &frames, &mut conv.model.strings);
     conv.model.strings.finish(&mut bytes, 1);
     conv.model.finish(&mut bytes);
     Converted {

@@ -122,10 +122,12 @@ fn tuple(e: &Event) -> (u8, Option<u32>, u64, u64) {
         Event::MWake { p, .. } => (17, p, 0, 0),
         Event::TimerFire { p, goid, .. } => (18, p, goid, 0),
         Event::Handoff { p, .. } => (19, p, 0, 0),
+        // `Dump::events` leaves stacks out; the page has nothing to draw.
+        Event::Stack { .. } => (23, None, 0, 0),
         Event::StwBegin { p, reason, .. } => (20, p, reason as u64, 0),
         Event::StwEnd { p, .. } => (21, p, 0, 0),
         Event::ProcsChange { p, procs, .. } => (22, p, procs.into(), 0),
-        Event::NetpollReady { p, goid, .. } => (23, p, goid, 0),
+        Event::NetpollReady { p, goid, .. } => (24, p, goid, 0),
     }
 }
 

@@ -105,7 +105,12 @@ pub fn collect(dir: &Path) -> Result<Collected, TraceError> {
     let outputs: Vec<(&str, Vec<u8>, &str)> = vec![
         (
             "trace.gotrace",
-            gotrace::write(&dump.header, &dump.events()),
+            {
+                let names = crate::symbolize::Symbolizer::kernel();
+                gotrace::write(&dump.header, &dump.events_with_stacks(), &|pc| {
+                    names.frames(pc)
+                })
+            },
             "go tool trace FILE (Go >= 1.22)",
         ),
         (
@@ -201,7 +206,7 @@ mod tests {
             start_tsc: 0,
             end_tsc: 2_000,
         };
-        let mut buf = [0u8; 64];
+        let mut buf = [0u8; 128];
         let n = encode(&Event::MPark { ts: 5, m: 0 }, 0, &mut buf).unwrap();
         let c = ChunkHeader {
             m: 0,

@@ -221,6 +221,7 @@ impl Replay {
                 self.set_g(goid, Some(st));
             }
             Event::ProcStart { p, .. } => self.set_p(p, PState::Running),
+            Event::Stack { .. } => {}
             Event::ProcStop { p, .. } | Event::Handoff { p, .. } => self.set_p(p, PState::Idle),
             Event::Enqueue { p, goid, queue, .. } => self.enqueue(p, goid, queue),
             Event::RunnextKick { p, goid, .. } => {

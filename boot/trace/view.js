@@ -10,7 +10,7 @@
 const T = window.TRACE;
 const K = { CREATE: 1, START: 2, STOP: 3, BLOCK: 4, UNBLOCK: 5, END: 6, SYSB: 7, SYSE: 8,
   PSTART: 9, PSTOP: 10, ENQ: 11, KICK: 12, STEAL: 13, OVERFLOW: 14, GTAKE: 15,
-  MPARK: 16, MWAKE: 17, TIMER: 18, HANDOFF: 19, STWB: 20, STWE: 21, PROCS: 22, NETPOLL: 23 };
+  MPARK: 16, MWAKE: 17, TIMER: 18, HANDOFF: 19, STWB: 20, STWE: 21, PROCS: 22, NETPOLL: 24 };
 const STW = ["GOMAXPROCS", "torture check", "schedtrace detail", "test"];
 const MAXP = T.maxprocs || T.nprocs;
 const WAIT = ["", "chan receive", "chan send", "select", "select (no cases)", "sleep",

@@ -14,9 +14,8 @@
 //!   answer of `tests/fixtures/labs/` must fail `lab grade` with the lab's
 //!   own message, and `lab reset` must restore the reference. These run in
 //!   a copy of the tree ([`scratch`]), never in the working tree. The copy
-//!   shares this target directory's build directory, so its dependencies
-//!   are never rebuilt; its own crates are, once per variant, and
-//!   incrementally.
+//!   has a target directory of its own (its dependencies are built once
+//!   per clean checkout; its own crates once per variant, incrementally).
 //!
 //! The grader is always run as the real binary (`gmp-metal lab ...`), so
 //! these tests see exactly what a student sees.

@@ -6,10 +6,13 @@
 //! HEAD is that content, so `lab start` and `lab reset` work there as in a
 //! student's clone. Only files whose content changed are rewritten, which
 //! keeps cargo's incremental state valid from one `cargo test` to the
-//! next. Its builds go to `TARGET/lab-tree-out` with `TARGET` as cargo's
-//! build directory: the dependencies built for this checkout are reused,
-//! and only the copy's own three crates are compiled. One test at a time
-//! may use the copy (a mutex); each leaves it as it found it.
+//! next. Its builds go to a target directory of its own,
+//! `TARGET/lab-tree-out`. (It once shared this checkout's build directory
+//! to reuse the dependencies; in a CI run of 2026-12-02 a grade of the
+//! steal lab's stub then ran test binaries built from the reference —
+//! `runqsteal: takes half` passed on the stub — which a build directory of
+//! its own rules out, whatever the exact cause inside cargo.) One test at a time may use the
+//! copy (a mutex); each leaves it as it found it.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -20,7 +23,7 @@ use super::repo;
 
 pub struct Scratch {
     pub root: PathBuf,
-    /// `CARGO_TARGET_DIR` and `CARGO_BUILD_BUILD_DIR` for its builds.
+    /// `CARGO_TARGET_DIR` for its builds.
     pub env: Vec<(&'static str, PathBuf)>,
 }
 
@@ -129,10 +132,7 @@ fn sync() -> Scratch {
         );
     }
     Scratch {
-        env: vec![
-            ("CARGO_TARGET_DIR", target.join("lab-tree-out")),
-            ("CARGO_BUILD_BUILD_DIR", target),
-        ],
+        env: vec![("CARGO_TARGET_DIR", target.join("lab-tree-out"))],
         root,
     }
 }

@@ -70,6 +70,8 @@ pub struct Converter {
     /// Gs that ended.
     dead: HashSet<u64>,
     sys: HashMap<u32, Sys>,
+    /// The stack ID of the input event at an index (`gotrace::convert`).
+    pub stack_at: HashMap<usize, u64>,
     /// The G whose stop-the-world range is open (Go's STW range belongs to
     /// a running G).
     stw: Option<(u32, u64)>,
@@ -93,6 +95,7 @@ impl Converter {
             pending,
             dead: HashSet::new(),
             sys: HashMap::new(),
+            stack_at: HashMap::new(),
             stw: None,
         }
     }
@@ -110,6 +113,13 @@ impl Converter {
 
     /// Convert `e` (input index `idx`). With `force`, never wait.
     pub fn step(&mut self, idx: usize, e: &Event, force: bool) -> Step {
+        self.model.next_stack = self.stack_at.get(&idx).copied().unwrap_or(0);
+        let step = self.step_event(idx, e, force);
+        self.model.next_stack = 0;
+        step
+    }
+
+    fn step_event(&mut self, idx: usize, e: &Event, force: bool) -> Step {
         let ts = e.ts().saturating_sub(self.base) + 1;
         match *e {
             Event::GoCreate {
@@ -165,6 +175,7 @@ impl Converter {
             | Event::MPark { .. }
             | Event::MWake { .. }
             | Event::TimerFire { .. }
+            | Event::Stack { .. }
             | Event::NetpollReady { .. } => {
                 self.skipped += 1;
                 Step::Done

@@ -81,6 +81,9 @@ pub struct Model {
     pub strings: Strings,
     /// Distinct goroutines that appeared.
     pub goroutines: u64,
+    /// The stack ID the next stack-taking event (GoCreate, GoUnblock,
+    /// GoStop, GoBlock, GoSyscallBegin) carries, taken by it; 0: none.
+    pub next_stack: u64,
 }
 
 impl Model {
@@ -101,6 +104,11 @@ impl Model {
 
     fn m_mut(&mut self, m: u32) -> &mut MState {
         self.ms.entry(m).or_default()
+    }
+
+    /// The stack for the event being written (see [`Model::next_stack`]).
+    fn stack(&mut self) -> u64 {
+        std::mem::take(&mut self.next_stack)
     }
 
     fn emit(&mut self, m: u32, ts: u64, typ: u8, args: &[u64]) {
@@ -218,7 +226,8 @@ impl Model {
             },
         );
         self.goroutines += 1;
-        self.emit(m, ts, ev::GO_CREATE, &[g, 0, 0]);
+        let st = self.stack();
+        self.emit(m, ts, ev::GO_CREATE, &[g, 0, st]);
     }
 
     /// GoStart: runnable `g` runs on `m` (holding a P, no G).
@@ -240,7 +249,8 @@ impl Model {
         s.st = GSt::Runnable;
         s.seq += 1;
         let seq = s.seq;
-        self.emit(m, ts, ev::GO_UNBLOCK, &[g, seq, 0]);
+        let st = self.stack();
+        self.emit(m, ts, ev::GO_UNBLOCK, &[g, seq, st]);
     }
 
     /// The running G of `m` (which holds a P), checked.
@@ -275,7 +285,8 @@ impl Model {
         self.gs.get_mut(&g).expect("known").st = GSt::Runnable;
         self.m_mut(m).g = None;
         let r = self.strings.id(reason);
-        self.emit(m, ts, ev::GO_STOP, &[r, 0]);
+        let st = self.stack();
+        self.emit(m, ts, ev::GO_STOP, &[r, st]);
     }
 
     /// GoBlock: `m`'s G waits.
@@ -284,7 +295,8 @@ impl Model {
         self.gs.get_mut(&g).expect("known").st = GSt::Waiting;
         self.m_mut(m).g = None;
         let r = self.strings.id(reason);
-        self.emit(m, ts, ev::GO_BLOCK, &[r, 0]);
+        let st = self.stack();
+        self.emit(m, ts, ev::GO_BLOCK, &[r, st]);
     }
 
     /// GoDestroy: `m`'s G exits.
@@ -304,7 +316,8 @@ impl Model {
         s.st = PSt::Syscall(m);
         s.seq += 1;
         let seq = s.seq;
-        self.emit(m, ts, ev::GO_SYSCALL_BEGIN, &[seq, 0]);
+        let st = self.stack();
+        self.emit(m, ts, ev::GO_SYSCALL_BEGIN, &[seq, st]);
     }
 
     /// GoSyscallEnd: `m`'s G returns with the P it entered with.

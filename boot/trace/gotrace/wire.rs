@@ -36,6 +36,8 @@ pub const NO_THREAD: u64 = u64::MAX;
 /// Event type bytes (`tracev2.EvXxx`, in the order of Go's `iota`).
 pub mod ev {
     pub const EVENT_BATCH: u8 = 1;
+    pub const STACKS: u8 = 2;
+    pub const STACK: u8 = 3;
     pub const STRINGS: u8 = 4;
     pub const STRING: u8 = 5;
     pub const FREQUENCY: u8 = 8;
@@ -198,5 +200,44 @@ impl Strings {
         if data.len() > 1 {
             batch(out, NO_THREAD, time, &data);
         }
+    }
+}
+
+/// One frame of a stack as Go's trace stores it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Frame {
+    pub pc: u64,
+    pub func: String,
+    pub file: String,
+    pub line: u64,
+}
+
+/// Go's limit on frames per stack (`MaxFramesPerStack`).
+pub const MAX_FRAMES: usize = 128;
+
+/// Append the stack table as batches: `EvStacks`, then per stack
+/// `EvStack, id, frames, (pc, func, file, line)...` (IDs from 1; names
+/// interned in `strings`, which must be written after this is built).
+pub fn stacks_batches(out: &mut Vec<u8>, time: u64, stacks: &[Vec<Frame>], strings: &mut Strings) {
+    let mut data = vec![ev::STACKS];
+    for (i, frames) in stacks.iter().enumerate() {
+        let frames = &frames[..frames.len().min(MAX_FRAMES)];
+        let mut one = vec![ev::STACK];
+        uvarint(&mut one, i as u64 + 1);
+        uvarint(&mut one, frames.len() as u64);
+        for f in frames {
+            uvarint(&mut one, f.pc);
+            uvarint(&mut one, strings.id(&f.func));
+            uvarint(&mut one, strings.id(&f.file));
+            uvarint(&mut one, f.line);
+        }
+        if data.len() + one.len() > MAX_BATCH {
+            batch(out, NO_THREAD, time, &data);
+            data = vec![ev::STACKS];
+        }
+        data.extend_from_slice(&one);
+    }
+    if data.len() > 1 {
+        batch(out, NO_THREAD, time, &data);
     }
 }

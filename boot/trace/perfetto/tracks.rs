@@ -167,6 +167,8 @@ impl Tracks {
                     json!({"goid": goid}),
                 ));
             }
+            // Stacks belong to the Go trace (`Dump::events` leaves them out).
+            Event::Stack { .. } => {}
             Event::StwBegin { reason, .. } => out.push(instant(
                 PID_M,
                 m,

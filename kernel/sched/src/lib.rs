@@ -27,6 +27,7 @@ pub mod selectorder;
 pub mod sema;
 pub mod spinning;
 pub mod stealorder;
+pub mod timehist;
 pub mod timerheap;
 pub mod trace;
 pub mod waitq;

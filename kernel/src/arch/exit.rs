@@ -4,6 +4,8 @@
 //! 0x10 gives 33 (success), 0x11 gives 35 (failure) — the convention of the
 //! Rust OS test runners.
 
+use core::sync::atomic::{AtomicPtr, Ordering};
+
 use x86_64::instructions::port::Port;
 
 use crate::arch::cpu;
@@ -20,9 +22,27 @@ pub enum ExitCode {
     Failure = 0x11,
 }
 
+/// What to do once before a failing exit (the trace's flush), set by a
+/// higher layer: arch calls up only through this pointer.
+static ON_FAILURE: AtomicPtr<()> = AtomicPtr::new(core::ptr::null_mut());
+
+/// Run `f` before the first `exit_qemu(Failure)` (on the core that fails).
+pub fn on_failure(f: fn()) {
+    ON_FAILURE.store(f as *mut (), Ordering::Release);
+}
+
 /// Stop the machine with `code`. Never returns; without the exit device
-/// (not under QEMU) the core halts.
+/// (not under QEMU) the core halts. A failure first runs the function
+/// given to [`on_failure`], once.
 pub fn exit_qemu(code: ExitCode) -> ! {
+    if code == ExitCode::Failure {
+        let f = ON_FAILURE.swap(core::ptr::null_mut(), Ordering::AcqRel);
+        if !f.is_null() {
+            // SAFETY: only `on_failure` stores here, and it stores a `fn()`.
+            let f: fn() = unsafe { core::mem::transmute::<*mut (), fn()>(f) };
+            f();
+        }
+    }
     // SAFETY: writing to the isa-debug-exit port only asks QEMU to exit.
     unsafe { Port::<u32>::new(ISA_DEBUG_EXIT_PORT).write(code as u32) };
     cpu::halt_forever()

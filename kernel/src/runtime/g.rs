@@ -170,6 +170,8 @@ pub struct G {
     history: History,
     /// The M this G is wired to (`runtime::wire`), null if none.
     pub(crate) wired_m: AtomicPtr<M>,
+    /// Latency and CPU-time stamps of `tracking=on` (`runtime::tracking`).
+    pub track: super::tracking::GTrack,
     /// The goid of the G whose `go` created this one, 0 for the runtime
     /// (Go's `parentGoid`; `ps` shows it).
     pub parent_goid: AtomicU64,
@@ -210,6 +212,7 @@ impl G {
             park_site: AtomicPtr::new(core::ptr::null_mut()),
             history: History::new(),
             wired_m: AtomicPtr::new(core::ptr::null_mut()),
+            track: Default::default(),
             parent_goid: AtomicU64::new(0),
         }
     }

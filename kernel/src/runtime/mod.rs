@@ -39,6 +39,8 @@ pub mod syscall;
 pub mod sysmon;
 pub mod time;
 pub mod trace;
+mod tracestack;
+pub mod tracking;
 pub mod trap;
 pub mod waitgroup;
 pub mod watchdog;

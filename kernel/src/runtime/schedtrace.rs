@@ -10,6 +10,8 @@
 //! One difference on purpose: Go also lists dead Gs (`status=6()`); we
 //! leave them out, because a fault prints its state through this function
 //! too, and there dead Gs would only bury the live ones.
+//! With the boot option `tracking=on` each G line ends in ` cputime=Nns` (its time in
+//! `_Grunning`), which Go's line does not have.
 //! tests/schedtrace.rs compares the shape of every line with lines Go
 //! 1.27.3 printed (tests/fixtures/go-schedtrace.txt). Past 64 Ps the two
 //! per-P lists are summarised (`gmp_sched::plist`), where Go prints them
@@ -96,6 +98,9 @@ pub fn schedtrace(detailed: bool) -> String {
             );
         }
         drop(s);
+        // The boot option, not `tracking::enabled()`: a workload that turns
+        // tracking on for itself (`hog`) keeps Go's line.
+        let tracking = super::debug::options().tracking;
         super::allg::for_each(|g| {
             let st = g.status();
             if st == Gstatus::Gdead {
@@ -115,7 +120,13 @@ pub fn schedtrace(detailed: bool) -> String {
                 // SAFETY: Ms are static.
                 let _ = write!(out, "{}", unsafe { (*mp).cpu.id });
             }
-            let _ = writeln!(out, " lockedm=nil");
+            out.push_str(" lockedm=nil");
+            if tracking {
+                // The one field Go's line lacks (only with tracking=on):
+                // the G's time in _Grunning so far.
+                let _ = write!(out, " cputime={}ns", g.track.cputime_ns());
+            }
+            out.push('\n');
         });
         return out;
     }

@@ -13,6 +13,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
 
+use gmp_sched::options::TraceMode;
 use gmp_sched::rand::CheapRand;
 
 use crate::arch::bootgate::BootGate;
@@ -76,10 +77,15 @@ pub fn start_m0(main: MainG) -> ! {
         opts.tick_ns / 1000,
         opts.preempt.as_str()
     );
-    if opts.trace {
-        crate::runtime::trace::init();
+    match opts.trace {
+        TraceMode::Off => {}
+        TraceMode::On => crate::runtime::trace::init(None),
+        TraceMode::Flight => crate::runtime::trace::init(Some(opts.flight_kib)),
     }
     procresize(procs);
+    if opts.tracking {
+        crate::runtime::tracking::init();
+    }
     go(runtime_main);
     SCHED_READY.open(m::all()[1..].iter().map(|mp| mp.apic()));
     proc::mstart()

@@ -112,6 +112,7 @@ pub fn print() {
         crate::runtime::sched::SCHED_LOCK_CONTENDED.load(Ordering::Relaxed)
     );
     print_first_steal_passes();
+    super::tracking::report();
     if super::netpoll::used() {
         kprint!("{}", super::introspect::netpoll_report());
     }

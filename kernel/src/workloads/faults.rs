@@ -43,6 +43,22 @@ fn victim_code() -> u64 {
 fn provoke(fault: Fault) {
     match fault {
         Fault::PanicG => panic!("deliberate panic in a G (fault=panic-g)"),
+        Fault::PanicLate => {
+            // Plenty of scheduling first, so a flight recorder wraps.
+            for _ in 0..20 {
+                let wg = alloc::sync::Arc::new(WaitGroup::new());
+                wg.add(200);
+                for _ in 0..200 {
+                    let w = wg.clone();
+                    go(move || w.done());
+                }
+                wg.wait();
+            }
+            let wg = alloc::sync::Arc::new(WaitGroup::new());
+            wg.add(1);
+            go(|| panic!("deliberate panic in a G after a busy run (fault=panic-late)"));
+            wg.wait();
+        }
         Fault::StackOverflow => {
             black_box(recurse(0));
         }

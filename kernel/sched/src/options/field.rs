@@ -9,7 +9,7 @@
 //! one enum, which is why adding a key is a table row plus a struct field.
 
 use super::value::{self, Duration, List, Size};
-use super::{BootOptions, Fault, Preempt, SchedModel};
+use super::{BootOptions, Fault, Preempt, SchedModel, TraceMode};
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
@@ -62,6 +62,7 @@ pub(crate) enum ChoiceAt {
     Preempt(Access<Preempt>),
     Sched(Access<SchedModel>),
     Fault(Access<Fault>),
+    Trace(Access<TraceMode>),
 }
 
 /// What a row's value looks like and which field it lands in.
@@ -151,6 +152,7 @@ impl Field {
                     ChoiceAt::Preempt(a) => *(a.get_mut)(o) = Preempt::from_name(name)?,
                     ChoiceAt::Sched(a) => *(a.get_mut)(o) = SchedModel::from_name(name)?,
                     ChoiceAt::Fault(a) => *(a.get_mut)(o) = Fault::from_name(name)?,
+                    ChoiceAt::Trace(a) => *(a.get_mut)(o) = TraceMode::from_name(name)?,
                 }
             }
             Field::List { at, .. } => *(at.get_mut)(o) = value::parse_list(text)?,
@@ -180,6 +182,7 @@ impl Field {
                 ChoiceAt::Preempt(a) => (a.get)(o).as_str(),
                 ChoiceAt::Sched(a) => (a.get)(o).as_str(),
                 ChoiceAt::Fault(a) => (a.get)(o).as_str(),
+                ChoiceAt::Trace(a) => (a.get)(o).as_str(),
             }),
             Field::List { at, .. } => write!(f, "{}", List((at.get)(o))),
         }
@@ -201,6 +204,7 @@ impl Field {
                 ChoiceAt::Preempt(x) => x.same(a, b),
                 ChoiceAt::Sched(x) => x.same(a, b),
                 ChoiceAt::Fault(x) => x.same(a, b),
+                ChoiceAt::Trace(x) => x.same(a, b),
             },
             Field::List { at, .. } => at.same(a, b),
         }

@@ -70,8 +70,11 @@ mod tests {
             if k.choices().is_empty() {
                 assert!(help.contains(&k.allowed().to_string()), "{}", k.name);
             }
+            // A key's choices follow its usage line (two keys may share a
+            // choice name: `off`).
+            let from = help.find(&usage).expect("checked above");
             for (name, description) in k.choices() {
-                let line = help
+                let line = help[from..]
                     .lines()
                     .find(|l| l.trim_start().starts_with(&alloc::format!("{name} ")))
                     .unwrap_or_else(|| panic!("no line for {name}"));

@@ -10,7 +10,7 @@
 
 use super::field::{AUTO, ChoiceAt, Field, IntAt, at};
 use super::workloads::WORKLOADS;
-use super::{Fault, Preempt, SchedModel};
+use super::{Fault, Preempt, SchedModel, TraceMode};
 use core::fmt;
 
 /// One boot option.
@@ -215,11 +215,32 @@ pub static KEYS: &[KeySpec] = &[
         "with schedtrace, also print every P, M and G, like GODEBUG=scheddetail",
         at!(scheddetail),
     ),
+    KeySpec {
+        name: "trace",
+        default: "off",
+        example: "on",
+        help: "record a trace of scheduler events (flight: only the last ones)",
+        field: Field::Choice {
+            choices: &TraceMode::CHOICES,
+            at: ChoiceAt::Trace(at!(trace)),
+        },
+    },
+    KeySpec {
+        name: "flight",
+        default: "256",
+        example: "1024",
+        help: "with trace=flight, the KiB of latest events kept per core",
+        field: Field::Int {
+            min: 4,
+            max: 1 << 20,
+            at: IntAt::U32(at!(flight_kib)),
+        },
+    },
     KeySpec::switch(
-        "trace",
+        "tracking",
         false,
-        "record a trace of scheduler events",
-        at!(trace),
+        "measure each G's scheduling latency and CPU time (summary: percentiles, top Gs)",
+        at!(tracking),
     ),
     KeySpec::switch(
         "icount",

@@ -28,7 +28,7 @@ mod tests;
 pub use error::OptionError;
 pub use help::boot_options_help;
 pub use keys::{KEYS, KeySpec, spec};
-pub use modes::{Fault, Preempt, SchedModel};
+pub use modes::{Fault, Preempt, SchedModel, TraceMode};
 pub use workloads::WORKLOADS;
 
 use alloc::string::String;
@@ -102,8 +102,12 @@ pub struct BootOptions {
     pub schedtrace_ms: u32,
     /// `scheddetail`: the summary lists every P, M and G.
     pub scheddetail: bool,
-    /// `trace`: record scheduler events.
-    pub trace: bool,
+    /// `trace`: record scheduler events (all, or the last ones: flight).
+    pub trace: TraceMode,
+    /// `flight`: the flight recorder's ring per core, in KiB.
+    pub flight_kib: u32,
+    /// `tracking`: measure each G's scheduling latency and CPU time.
+    pub tracking: bool,
     /// `icount`: QEMU runs with `-icount shift=0` (TSC = instructions).
     pub icount: bool,
     /// `duration`: torture run length in seconds, 1..=86400.
@@ -135,7 +139,9 @@ impl Default for BootOptions {
             spinning: true,
             schedtrace_ms: 0,
             scheddetail: false,
-            trace: false,
+            trace: TraceMode::Off,
+            flight_kib: 256,
+            tracking: false,
             icount: false,
             duration_secs: 10,
             fault: Fault::None,

@@ -86,6 +86,18 @@ choice_enum! {
 }
 
 choice_enum! {
+    /// What `trace=` records.
+    pub enum TraceMode {
+        Off = "off": "no trace",
+        /// Every event, into per-core buffers dumped when the run ends.
+        On = "on": "record every scheduler event, dumped when the run ends",
+        /// Go's flight recorder: the last `flight` KiB of events per core in
+        /// a ring, dumped when the run ends or fails.
+        Flight = "flight": "keep only the last `flight` KiB of events per core, dumped at the end or on a failure",
+    }
+}
+
+choice_enum! {
     /// A fault provoked on purpose (`fault=`), so tests can check that every
     /// failure explains itself — and negative controls, deliberate
     /// scheduler bugs that the torture workload must catch.
@@ -93,6 +105,7 @@ choice_enum! {
         None = "none": "no fault",
         PanicAp = "panic-ap": "an application processor panics on purpose",
         PanicG = "panic-g": "a G panics",
+        PanicLate = "panic-late": "a G panics after 20 rounds of 200 spawned Gs (a long trace before the failure)",
         StackOverflow = "stack-overflow": "a G recurses until it hits its stack's guard page",
         Canary = "canary": "a G overwrites its stack canary, which schedule() checks",
         DoubleFault = "double-fault": "a #GP whose handler is missing: a double fault on its IST stack",

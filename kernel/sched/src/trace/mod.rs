@@ -210,6 +210,17 @@ pub enum Event {
     },
     /// sysmon (on core `m`) took `p` from a blocking call and handed it on.
     Handoff { ts: u64, m: u32, p: Option<u32> },
+    /// The kernel call stack of the previous event recorded by core `m`
+    /// (GoCreate, GoBlock, GoUnblock, GoStop, GoSyscallBegin), innermost
+    /// first: `depth` return addresses (a blocked or stopped G's own stack,
+    /// from where it switched out), each as an offset from
+    /// `layout::KERNEL_BASE` (the kernel image is under 64 MiB).
+    Stack {
+        ts: u64,
+        m: u32,
+        depth: u8,
+        pcs: [u32; STACK_MAX],
+    },
     /// A stop-the-world begins (on the stopper's core).
     StwBegin {
         ts: u64,
@@ -237,6 +248,22 @@ pub enum Event {
     },
 }
 
+/// The most return addresses an [`Event::Stack`] holds.
+pub const STACK_MAX: usize = 16;
+
+impl Event {
+    /// The stack's return addresses as kernel addresses (empty for any
+    /// other event).
+    pub fn stack_pcs(&self) -> impl Iterator<Item = u64> + '_ {
+        let pcs: &[u32] = match self {
+            Event::Stack { depth, pcs, .. } => &pcs[..(*depth as usize).min(STACK_MAX)],
+            _ => &[],
+        };
+        pcs.iter()
+            .map(|&o| crate::layout::KERNEL_BASE.wrapping_add(o as u64))
+    }
+}
+
 /// `match` over every event kind, binding the field every kind has.
 macro_rules! common_field {
     ($e:expr, $field:ident) => {
@@ -260,6 +287,7 @@ macro_rules! common_field {
             | Event::MWake { $field, .. }
             | Event::TimerFire { $field, .. }
             | Event::Handoff { $field, .. }
+            | Event::Stack { $field, .. }
             | Event::StwBegin { $field, .. }
             | Event::StwEnd { $field, .. }
             | Event::ProcsChange { $field, .. }

@@ -21,6 +21,7 @@
 //! idle tick, memory) say `BENCH-SKIP` unless booted with `procs=1`; the
 //! cross-P ones need `procs>=2`; the runner boots each group accordingly.
 
+mod latency;
 mod measure;
 mod multi;
 mod single;
@@ -110,6 +111,11 @@ const BENCHES: &[Bench] = &[
         name: "fib-procs",
         procs: Procs::Any,
         run: multi::fib_procs,
+    },
+    Bench {
+        name: "sched-latency",
+        procs: Procs::Any,
+        run: latency::sched_latency,
     },
 ];
 

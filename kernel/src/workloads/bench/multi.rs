@@ -18,7 +18,7 @@ use crate::runtime::{Chan, go, probe, sched, sleep};
 const MS: u64 = 1_000_000;
 const ROUNDS: usize = 40;
 
-fn note_realtime(name: &str) {
+pub(super) fn note_realtime(name: &str) {
     if crate::runtime::debug::options().icount {
         kprintln!(
             "BENCH-NOTE {name} meaningful only in real time: under -icount the vCPUs run round-robin in one host thread"

@@ -12,6 +12,11 @@
 //!   would, each hog stops itself after a fixed spin budget and the demo
 //!   reports that the victims ran 0 times while the hogs held the Ps.
 //!
+//! The demo ends with each side's CPU time (time in `_Grunning`, from
+//! `runtime::tracking`, which the demo turns on if `tracking=on` did not):
+//! under `async` the victims get a share while the hogs spin; under `coop`
+//! and `off` they get only what is left after the hogs gave up.
+//!
 //! What to look for: with `--schedtrace 100`, `schedticks=[ 1 ]` stays
 //! frozen while the hog holds the P in coop/off mode (the victims wait in
 //! the run queue), and keeps advancing in async mode, one tick per
@@ -27,7 +32,9 @@ use crate::prelude::Verdict;
 use crate::workloads::common::{MS, pstat_sum};
 use crate::kprintln;
 use crate::runtime::time::nanotime;
-use crate::runtime::{WaitGroup, go, gosched, sched, sleep};
+use crate::runtime::g::G;
+use crate::runtime::{Mutex, WaitGroup, go, gosched, sched, sleep, tracking};
+use alloc::vec::Vec;
 
 /// How long each hog spins before it gives up by itself.
 const SPIN_NS: u64 = 500 * MS;
@@ -41,6 +48,13 @@ struct Shared {
     stopped: AtomicUsize,
     /// Victim turns taken while every hog was spinning.
     victim_runs: AtomicU64,
+    /// The hogs' and the victims' Gs, for their CPU times.
+    gs: Mutex<(Vec<&'static G>, Vec<&'static G>)>,
+}
+
+/// This G (the demo's Gs record themselves for the CPU-time report).
+fn me() -> &'static G {
+    crate::runtime::proc::getg().expect("a demo G runs on a G")
 }
 
 /// Run the demo.
@@ -52,13 +66,18 @@ pub fn run() -> Verdict {
         started: AtomicUsize::new(0),
         stopped: AtomicUsize::new(0),
         victim_runs: AtomicU64::new(0),
+        gs: Mutex::new((Vec::new(), Vec::new())),
     });
+    if !tracking::enabled() {
+        tracking::init();
+    }
     let preempts_before = pstat_sum(|s| &s.preemptions);
     let wg = Arc::new(WaitGroup::new());
     wg.add((hogs + victims) as i64);
     for _ in 0..hogs {
         let (sh, wg) = (sh.clone(), wg.clone());
         go(move || {
+            sh.gs.lock().0.push(me());
             // The hog: no runtime call until the budget is spent.
             sh.started.fetch_add(1, Ordering::SeqCst);
             let t0 = nanotime();
@@ -72,6 +91,7 @@ pub fn run() -> Verdict {
     for _ in 0..victims {
         let (sh, wg) = (sh.clone(), wg.clone());
         go(move || {
+            sh.gs.lock().1.push(me());
             // Wait (politely) until every hog holds a P.
             while sh.started.load(Ordering::SeqCst) < hogs {
                 sleep(MS);
@@ -91,6 +111,21 @@ pub fn run() -> Verdict {
     let runs = sh.victim_runs.load(Ordering::Relaxed);
     let preempts = pstat_sum(|s| &s.preemptions) - preempts_before;
     let ms = SPIN_NS / MS;
+    {
+        // Every G of the demo has exited; their counts stay until reuse.
+        let gs = sh.gs.lock();
+        let sum = |v: &Vec<&'static G>| v.iter().map(|g| g.track.cputime_ns()).sum::<u64>();
+        let (hog_ns, victim_ns) = (sum(&gs.0), sum(&gs.1));
+        let pct = |x: u64| x * 100 / (hog_ns + victim_ns).max(1);
+        kprintln!(
+            "hog: preempt={}: CPU time: hogs {} ms ({}%), victims {} ms ({}%)",
+            mode.as_str(),
+            hog_ns / MS,
+            pct(hog_ns),
+            victim_ns / MS,
+            pct(victim_ns)
+        );
+    }
     match mode {
         Preempt::Async => {
             kprintln!(

@@ -18,7 +18,7 @@ fn get(o: &BootOptions, key: &str) -> bool {
         "steal" => o.steal,
         "spinning" => o.spinning,
         "scheddetail" => o.scheddetail,
-        "trace" => o.trace,
+        "tracking" => o.tracking,
         "icount" => o.icount,
         _ => panic!("no boolean field for {key}"),
     }
@@ -35,7 +35,7 @@ fn the_boolean_keys_are_the_documented_ones() {
             "steal",
             "spinning",
             "scheddetail",
-            "trace",
+            "tracking",
             "icount"
         ]
     );
@@ -47,7 +47,7 @@ fn boolean_defaults() {
     for key in ["runnext", "fairness61", "steal", "spinning"] {
         assert!(get(&d, key), "{key} defaults to on");
     }
-    for key in ["scheddetail", "trace"] {
+    for key in ["scheddetail", "tracking"] {
         assert!(!get(&d, key), "{key} defaults to off");
     }
 }

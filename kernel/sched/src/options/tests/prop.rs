@@ -3,7 +3,9 @@
 //! random inputs (arbitrary text and structured near-misses) never panic
 //! the parser and always get an error that points at a real token.
 
-use super::{BootOptions, Fault, KEYS, OptionError, Preempt, SchedModel, WORKLOADS, parse, spec};
+use super::{
+    BootOptions, Fault, KEYS, OptionError, Preempt, SchedModel, TraceMode, WORKLOADS, parse, spec,
+};
 use crate::options::field::{Field, IntAt};
 use crate::options::tokens;
 use alloc::format;
@@ -88,11 +90,12 @@ fn any_options() -> impl Strategy<Value = BootOptions> {
         select(Fault::ALL.to_vec()),
         vec(bench_name(), 0..4),
         1u32..=100_000_000,
+        (select(TraceMode::ALL.to_vec()), 4u32..=1 << 20),
     );
     (scheduling, rest).prop_map(
         |(
             (procs, seed, stack_size, workload, preempt, tick_ns, forcepreempt_ns, sched),
-            (flags, schedtrace_ms, duration_secs, fault, bench, parked_gs),
+            (flags, schedtrace_ms, duration_secs, fault, bench, parked_gs, (trace, flight_kib)),
         )| {
             let [
                 runnext,
@@ -100,7 +103,7 @@ fn any_options() -> impl Strategy<Value = BootOptions> {
                 steal,
                 spinning,
                 scheddetail,
-                trace,
+                tracking,
                 icount,
             ] = flags;
             BootOptions {
@@ -119,6 +122,8 @@ fn any_options() -> impl Strategy<Value = BootOptions> {
                 schedtrace_ms,
                 scheddetail,
                 trace,
+                flight_kib,
+                tracking,
                 icount,
                 duration_secs,
                 fault,

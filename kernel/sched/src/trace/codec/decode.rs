@@ -1,7 +1,7 @@
 //! Decoding a core's chunk of encoded events back into [`Event`]s.
 
 use super::*;
-use super::{Event, Queue, StopReason, StwReason};
+use super::{Event, Queue, STACK_MAX, StopReason, StwReason};
 use core::fmt;
 
 /// Why a chunk could not be decoded.
@@ -247,6 +247,23 @@ impl<'a> Decoder<'a> {
                 m,
                 p: self.p()?,
             },
+            STACK => {
+                let at = self.at;
+                let depth = self.var()?;
+                if depth > STACK_MAX as u64 {
+                    return Err(DecodeError::BadField { offset: at });
+                }
+                let mut pcs = [0u32; STACK_MAX];
+                for pc in pcs.iter_mut().take(depth as usize) {
+                    *pc = self.u32()?;
+                }
+                Event::Stack {
+                    ts,
+                    m,
+                    depth: depth as u8,
+                    pcs,
+                }
+            }
             STW_BEGIN => Event::StwBegin {
                 ts,
                 m,

@@ -1,6 +1,6 @@
 //! Byte encoding of [`Event`]s: a kind byte, then LEB128 varints.
 
-use super::{Event, Queue, StopReason, StwReason};
+use super::{Event, Queue, STACK_MAX, StopReason, StwReason};
 
 const GO_CREATE: u8 = 1;
 const GO_START: u8 = 2;
@@ -24,12 +24,14 @@ const HANDOFF: u8 = 19;
 const STW_BEGIN: u8 = 20;
 const STW_END: u8 = 21;
 const PROCS_CHANGE: u8 = 22;
-const NETPOLL_READY: u8 = 23;
+const STACK: u8 = 23;
+const NETPOLL_READY: u8 = 24;
 
-/// The largest encoding of any event: a kind byte and at most six 10-byte
-/// varints.
+/// The largest encoding of any event: a stack (a kind byte, the delta, the
+/// depth, and [`STACK_MAX`] offsets under 2^32, five bytes each), more than
+/// a kind byte and six 10-byte varints.
 pub const fn encoded_len_max() -> usize {
-    1 + 6 * 10
+    1 + 10 + 1 + STACK_MAX * 5
 }
 
 struct Out<'a> {
@@ -194,6 +196,15 @@ pub fn encode(e: &Event, prev_ts: u64, buf: &mut [u8]) -> Option<usize> {
             o.byte(HANDOFF);
             o.var(delta);
             o.p(p);
+        }
+        Event::Stack { depth, pcs, .. } => {
+            let depth = (depth as usize).min(STACK_MAX);
+            o.byte(STACK);
+            o.var(delta);
+            o.var(depth as u64);
+            for &pc in &pcs[..depth] {
+                o.var(pc as u64);
+            }
         }
         Event::StwBegin { p, reason, .. } => {
             o.byte(STW_BEGIN);

@@ -119,6 +119,22 @@ fn all_kinds(ts: u64) -> Vec<Event> {
             m,
             p
         },
+        Event::Stack {
+            ts: ts + 9_000_000_002,
+            m,
+            depth: 3,
+            pcs: {
+                let mut pcs = [0u32; crate::trace::STACK_MAX];
+                pcs[..3].copy_from_slice(&[0x1234, u32::MAX, 7]);
+                pcs
+            },
+        },
+        Event::Stack {
+            ts: ts + 9_000_000_003,
+            m,
+            depth: crate::trace::STACK_MAX as u8,
+            pcs: [u32::MAX; crate::trace::STACK_MAX],
+        },
         Event::StwBegin {
             ts: ts + 9_000_000_003,
             m,
@@ -143,6 +159,32 @@ fn all_kinds(ts: u64) -> Vec<Event> {
             goid: 6
         },
     ]
+}
+
+#[test]
+fn a_stack_gives_its_kernel_addresses() {
+    let stacks: Vec<Event> = all_kinds(0)
+        .into_iter()
+        .filter(|e| matches!(e, Event::Stack { .. }))
+        .collect();
+    let e = &stacks[0];
+    let pcs: Vec<u64> = e.stack_pcs().collect();
+    let base = crate::layout::KERNEL_BASE;
+    assert_eq!(
+        pcs,
+        [base + 0x1234, base.wrapping_add(u32::MAX as u64), base + 7]
+    );
+    assert_eq!(all_kinds(0)[0].stack_pcs().count(), 0);
+}
+
+#[test]
+fn the_longest_stack_fits_the_largest_encoding() {
+    let e = all_kinds(0)
+        .into_iter()
+        .find(|e| matches!(e, Event::Stack { depth, .. } if *depth as usize == crate::trace::STACK_MAX))
+        .unwrap();
+    let mut buf = alloc::vec![0u8; encoded_len_max()];
+    assert!(encode(&e, 0, &mut buf).is_some());
 }
 
 #[test]
@@ -179,7 +221,7 @@ fn truncation_and_garbage_are_errors_not_panics() {
         count: 3,
         runnext: false,
     };
-    let mut buf = [0u8; 64];
+    let mut buf = [0u8; 128];
     let n = encode(&e, 0, &mut buf).unwrap();
     for cut in 1..n {
         let mut d = Decoder::new(&buf[..cut], 0, 0);

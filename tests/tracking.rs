@@ -1,0 +1,143 @@
+//! `tracking=on`: scheduling latency and per-G CPU time, end to end.
+//!
+//! Design note: the histogram arithmetic is host-tested in
+//! `gmp_sched::timehist`; these boots check what only a real run shows:
+//! that every G that ran gave a latency sample, that the summary's
+//! percentiles are ordered and its causes add up, that the busiest Gs of
+//! `hog` are its hogs, and that scheddetail's G lines carry `cputime=`.
+
+mod common;
+
+use common::{check, expect_line, line_with, run_ok, summary_totals};
+
+/// `p50 X p90 Y p99 Z max W` of a summary line, in ns.
+fn percentiles(line: &str) -> Vec<u64> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    ["p50", "p90", "p99", "max"]
+        .iter()
+        .map(|k| {
+            let i = words.iter().position(|w| w == k).expect(k);
+            ns(words[i + 1])
+        })
+        .collect()
+}
+
+/// `123ns`, `4.5us`, `6.78ms` in ns.
+fn ns(w: &str) -> u64 {
+    let (num, scale) = if let Some(n) = w.strip_suffix("ns") {
+        (n, 1.0)
+    } else if let Some(n) = w.strip_suffix("us") {
+        (n, 1e3)
+    } else if let Some(n) = w.strip_suffix("ms") {
+        (n, 1e6)
+    } else {
+        panic!("not a duration: {w}")
+    };
+    (num.parse::<f64>().unwrap() * scale) as u64
+}
+
+/// The number before ` samples` on a line.
+fn samples(line: &str) -> u64 {
+    let before = &line[..line.find(" samples").expect("samples")];
+    before
+        .rsplit(|c: char| !c.is_ascii_digit())
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn every_run_g_gives_a_latency_sample_and_the_causes_add_up() {
+    let o = run_ok("2", "producer-consumer", &["tracking=on"]);
+    let total = line_with(&o, "sched latency (runnable -> running,")
+        .unwrap_or_else(|| panic!("no latency line"))
+        .to_string();
+    let gs_run = summary_totals(&o)[0];
+    let n = samples(&total);
+    // Each execute of a G that waited in a queue is one sample; a park
+    // aborted by its unlock function resumes without one, and the main G
+    // started before tracking.
+    check(
+        &o,
+        n <= gs_run && n + 10 >= gs_run && n >= 2400,
+        format!("{n} samples for {gs_run} Gs run"),
+    );
+    let p = percentiles(&total);
+    check(
+        &o,
+        p.windows(2).all(|w| w[0] <= w[1]) && p[0] > 0,
+        format!("percentiles out of order: {p:?}"),
+    );
+    let mut by_cause = 0;
+    for cause in ["spawned", "readied", "preempted", "yielded", "stolen"] {
+        if let Some(l) = o
+            .lines()
+            .find(|l| l.trim_start().starts_with(cause) && l.contains(" samples: p50"))
+        {
+            by_cause += samples(l);
+        }
+    }
+    check(
+        &o,
+        by_cause == n,
+        format!("causes add to {by_cause}, not {n}"),
+    );
+    // producer-consumer's Gs are spawned: most samples are.
+    expect_line(&o, &["spawned", "samples: p50"]);
+    let top = line_with(&o, "top Gs by CPU time: ").expect("top Gs line");
+    check(
+        &o,
+        top.matches(" (").count() == 5,
+        "the top-Gs line lists five Gs",
+    );
+}
+
+#[test]
+fn the_hogs_are_the_busiest_gs_and_scheddetail_shows_cputime() {
+    let o = run_ok(
+        "2",
+        "hog",
+        &[
+            "preempt=async",
+            "tracking=on",
+            "schedtrace=100",
+            "scheddetail=on",
+        ],
+    );
+    // `hog: preempt=async: CPU time: hogs 935 ms (96%), victims 29 ms (3%)`
+    let share = line_with(&o, "hog: preempt=async: CPU time: hogs ").expect("CPU line");
+    let pct: Vec<u64> = share
+        .split('(')
+        .skip(1)
+        .map(|s| s[..s.find('%').unwrap()].parse().unwrap())
+        .collect();
+    check(
+        &o,
+        pct.len() == 2 && pct[0] > 50 && pct[0] + pct[1] >= 98,
+        format!("hog share {pct:?}"),
+    );
+    // The two hogs spin 500 ms each: they top the list.
+    let top = line_with(&o, "top Gs by CPU time: ").expect("top Gs line");
+    // `top Gs by CPU time: G3 469.25ms (exited), G2 466.63ms (exited), ...`
+    let list = &top[top.find(": ").unwrap() + 2..];
+    let first_two: Vec<u64> = list
+        .split(", ")
+        .take(2)
+        .map(|g| ns(g.split_whitespace().nth(1).unwrap()))
+        .collect();
+    check(
+        &o,
+        first_two.iter().all(|&n| n >= 400_000_000),
+        format!("the busiest two Gs ran {first_two:?} ns, not a hog's 500 ms"),
+    );
+    let g_line = o
+        .lines()
+        .find(|l| l.starts_with("  G") && l.contains(" lockedm=nil cputime="))
+        .map(str::to_string);
+    check(
+        &o,
+        g_line.as_ref().is_some_and(|l| l.ends_with("ns")),
+        "scheddetail's G lines end in cputime=Nns with tracking=on",
+    );
+}
