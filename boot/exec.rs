@@ -17,6 +17,7 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use crate::error::RunError;
+use crate::input::{self, Input};
 use crate::outcome::{Outcome, Verdict};
 use crate::qemu::QemuCommand;
 use crate::symbolize::{BACKTRACE_PREFIX, Symbolizer};
@@ -106,6 +107,7 @@ pub fn execute(
     cmd: &QemuCommand,
     timeout: Option<Duration>,
     echo: bool,
+    input: Input,
 ) -> Result<Outcome, RunError> {
     let started = Instant::now();
     let monitor = timeout.map(|_| Monitor::new());
@@ -114,9 +116,10 @@ pub fn execute(
         cmd.args.extend(m.args());
     }
     let cmd = &cmd;
+    let (stdin, writes_input, _terminal) = input::stdio(&input);
     let mut child = Command::new(&cmd.program)
         .args(&cmd.args)
-        .stdin(Stdio::null())
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -129,15 +132,23 @@ pub fn execute(
                 source,
             },
         })?;
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    if writes_input && let Some(to) = child.stdin.take() {
+        // Not joined: a forwarder reading the runner's stdin may wait for
+        // input that never comes; it ends with the process.
+        let _ = input::forward(input, to, ready_rx);
+    }
     let serial = reader(
         child.stdout.take(),
         if echo { Echo::Stdout } else { Echo::None },
         true,
+        writes_input.then_some(ready_tx),
     );
     let stderr = reader(
         child.stderr.take(),
         if echo { Echo::Stderr } else { Echo::None },
         false,
+        None,
     );
     let mut reaper = Reaper(Some(child));
 
@@ -200,14 +211,17 @@ fn wait(
     }
 }
 
-/// A thread that reads `pipe` line by line to its end, echoing each line
-/// as it arrives, and returns all of it (invalid UTF-8 replaced). With
-/// `symbolize`, a kernel backtrace line is followed by its frames, named
-/// from the kernel's debug info (loaded at the first such line).
+/// A thread that reads `pipe` to its end, echoing what arrives (a line's
+/// start as soon as it arrives: a prompt and the keys the kernel echoes
+/// have no newline yet), and returns all of it (invalid UTF-8 replaced).
+/// With `symbolize`, a kernel backtrace line is followed by its frames,
+/// named from the kernel's debug info (loaded at the first such line).
+/// `ready` is signalled at the kernel's first [`input::READY`] line.
 fn reader<R: Read + Send + 'static>(
     pipe: Option<R>,
     echo: Echo,
     symbolize: bool,
+    mut ready: Option<std::sync::mpsc::Sender<()>>,
 ) -> JoinHandle<String> {
     thread::spawn(move || {
         let mut symbolizer: Option<Symbolizer> = None;
@@ -216,12 +230,43 @@ fn reader<R: Read + Send + 'static>(
         let mut pipe = BufReader::new(pipe);
         let mut line = Vec::new();
         loop {
+            // What of the line was echoed already (a partial line).
+            let mut echoed = 0;
             line.clear();
-            match pipe.read_until(b'\n', &mut line) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {}
+            let complete = loop {
+                let Ok(buf) = pipe.fill_buf() else {
+                    break false;
+                };
+                if buf.is_empty() {
+                    break false;
+                }
+                let (take, done) = match buf.iter().position(|&b| b == b'\n') {
+                    Some(i) => (i + 1, true),
+                    None => (buf.len(), false),
+                };
+                line.extend_from_slice(&buf[..take]);
+                pipe.consume(take);
+                if done {
+                    break true;
+                }
+                // A backtrace line waits whole: its frames follow it.
+                let maybe_backtrace = symbolize
+                    && (line.starts_with(BACKTRACE_PREFIX.as_bytes())
+                        || BACKTRACE_PREFIX.as_bytes().starts_with(&line));
+                if !pipe.buffer().is_empty() || maybe_backtrace {
+                    continue;
+                }
+                // Nothing more buffered: show the partial line now.
+                echo_bytes(echo, &line[echoed..]);
+                echoed = line.len();
+            };
+            if line.is_empty() {
+                break;
             }
             let mut text = String::from_utf8_lossy(&line).into_owned();
+            if ready.is_some() && text.contains(input::READY) {
+                let _ = ready.take().map(|tx| tx.send(()));
+            }
             if symbolize && text.starts_with(BACKTRACE_PREFIX) {
                 let sym = symbolizer.get_or_insert_with(Symbolizer::kernel);
                 if let Some(frames) = sym.expand(&text) {
@@ -231,19 +276,27 @@ fn reader<R: Read + Send + 'static>(
                     text.push_str(&frames);
                 }
             }
-            match echo {
-                Echo::None => {}
-                Echo::Stdout => {
-                    let mut out = std::io::stdout().lock();
-                    let _ = out.write_all(text.as_bytes());
-                    let _ = out.flush();
-                }
-                Echo::Stderr => {
-                    let _ = std::io::stderr().lock().write_all(text.as_bytes());
-                }
-            }
+            // The part not yet shown (the whole of a backtrace line).
+            echo_bytes(echo, &text.as_bytes()[echoed.min(text.len())..]);
             all.push_str(&text);
+            if !complete {
+                break;
+            }
         }
         all
     })
+}
+
+fn echo_bytes(echo: Echo, bytes: &[u8]) {
+    match echo {
+        Echo::None => {}
+        Echo::Stdout => {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(bytes);
+            let _ = out.flush();
+        }
+        Echo::Stderr => {
+            let _ = std::io::stderr().lock().write_all(bytes);
+        }
+    }
 }

@@ -44,9 +44,16 @@ fn main() -> ExitCode {
         trace_dir = prepared.trace_dir().map(Path::to_path_buf);
         prepared.execute()
     });
+    let interrupted = gmp_metal::input::interrupted();
+    if interrupted {
+        // QEMU ends with status 0 on SIGINT: say why, not "a triple fault".
+        eprintln!("runner: interrupted (Ctrl-C): QEMU ended and the terminal is restored");
+    }
     match outcome {
         Ok(outcome) => {
-            report(&outcome);
+            if !interrupted {
+                report(&outcome);
+            }
             let code = outcome.exit_code();
             match trace_dir.map(|dir| collect_trace(&dir)) {
                 // A run that succeeded but left no usable trace fails.

@@ -18,6 +18,7 @@ use crate::error::RunError;
 use crate::exec;
 use crate::gdb;
 use crate::image::{Firmware, KERNEL_ELF};
+use crate::input::Input;
 use crate::memory::Memory;
 use crate::outcome::Outcome;
 use crate::ovmf::{Ovmf, TempFile};
@@ -75,7 +76,12 @@ pub struct Run {
     qemu_args: Vec<OsString>,
     echo: bool,
     trace_dir: Option<PathBuf>,
+    input: Option<Input>,
 }
+
+/// The workloads that read console input: they get the runner's stdin
+/// unless [`Run::input`] says otherwise.
+const READS_INPUT: &[&str] = &["console"];
 
 impl Default for Run {
     fn default() -> Self {
@@ -100,7 +106,16 @@ impl Run {
             qemu_args: Vec::new(),
             echo: true,
             trace_dir: None,
+            input: None,
         }
+    }
+
+    /// What the guest's console receives (see [`Input`]). Default: the
+    /// runner's stdin for a workload that reads it (`console`), else
+    /// nothing.
+    pub fn input(mut self, input: Input) -> Run {
+        self.input = Some(input);
+        self
     }
 
     /// The QEMU binary (a name looked up in `PATH`, or a path).
@@ -301,8 +316,16 @@ impl Run {
             trace_file: trace_file.as_deref(),
             extra: &self.qemu_args,
         });
+        let input = self.input.clone().unwrap_or_else(|| {
+            if READS_INPUT.contains(&opts.workload) {
+                Input::Stdin
+            } else {
+                Input::None
+            }
+        });
         Ok(Prepared {
             command,
+            input,
             smp,
             boot_string,
             timeout: self.effective_timeout(),
@@ -323,6 +346,7 @@ impl Run {
 #[derive(Debug)]
 pub struct Prepared {
     command: QemuCommand,
+    input: Input,
     smp: Smp,
     boot_string: Option<String>,
     timeout: Option<Duration>,
@@ -373,6 +397,6 @@ impl Prepared {
                 source,
             })?;
         }
-        exec::execute(&self.command, self.timeout, self.echo)
+        exec::execute(&self.command, self.timeout, self.echo, self.input)
     }
 }

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Runs every experiment of docs/EXPERIMENTS.md and prints the lines its
 # tables are made from. Usage: bash docs/run-experiments.sh [section...]
-# Sections: gm fairness hog runnext spinning timeslice seed (default: all).
+# Sections: gm fairness hog runnext spinning timeslice seed netpoll (default: all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build -q --release
 run() { cargo run -q --release -- "$@" 2>/dev/null; }
 pick() { grep -E "$1" || true; }
-sections=("$@"); [ ${#sections[@]} -eq 0 ] && sections=(gm fairness hog runnext spinning timeslice seed)
+sections=("$@"); [ ${#sections[@]} -eq 0 ] && sections=(gm fairness hog runnext spinning timeslice seed netpoll)
 for s in "${sections[@]}"; do
   case "$s" in
     gm)
@@ -55,6 +55,16 @@ for s in "${sections[@]}"; do
         echo "== seed: --smp 4 workload=producer-consumer seed=$seed"
         run --smp 4 workload=producer-consumer "seed=$seed" | pick 'first steal pass'
       done ;;
+    netpoll)
+      # Keystrokes 100 ms apart into the console (dev kernel: the console
+      # reads its terminal through the runner, which pipes them on as they
+      # come); the summary says how long each took from COM1's interrupt to
+      # the reading G running, by who found the G.
+      keys() { sleep 5; [ -n "$1" ] && echo "$1"; sleep 1; for _ in $(seq 40); do echo sched; sleep 0.1; done; echo exit; }
+      for smp in 1 4; do for load in "" "go 8 spin" "go 16 sleep 1"; do
+        echo "== netpoll: --smp $smp workload=console, load: ${load:-none}"
+        keys "$load" | cargo run -q -- --smp "$smp" workload=console 2>/dev/null | pick 'netpoll latency|  netpoll: '
+      done; done ;;
     *) echo "unknown section $s" >&2; exit 2 ;;
   esac
 done

@@ -30,7 +30,7 @@
 //! | Handoff (sysmon)      | ProcSteal from the syscalling M               |
 //! | GoSyscallEnd after a Handoff | GoSyscallEndBlocked (+ GoStart if the core got a P) |
 //! | ProcStart / ProcStop  | ProcStart / ProcStop                          |
-//! | Enqueue, RunnextKick, Steal, Overflow, GlobalTake, MPark, MWake, TimerFire | nothing (no Go counterpart) |
+//! | Enqueue, RunnextKick, Steal, Overflow, GlobalTake, MPark, MWake, TimerFire, NetpollReady | nothing (no Go counterpart; a netpoll ready is followed by its GoUnblock) |
 //!
 //! A G or P first seen mid-life (running before tracing started) gets a
 //! GoStatus/ProcStatus first. Timestamps are TSC ticks since the trace

@@ -127,6 +127,7 @@ fn tuple(e: &Event) -> (u8, Option<u32>, u64, u64) {
         Event::StwBegin { p, reason, .. } => (20, p, reason as u64, 0),
         Event::StwEnd { p, .. } => (21, p, 0, 0),
         Event::ProcsChange { p, procs, .. } => (22, p, procs.into(), 0),
+        Event::NetpollReady { p, goid, .. } => (24, p, goid, 0),
     }
 }
 

@@ -158,6 +158,7 @@ pub fn wait_reason(code: u8) -> &'static str {
         7 => "sync.WaitGroup.Wait",
         8 => "preempted",
         9 => "park",
+        10 => "IO wait",
         _ => "unknown",
     }
 }

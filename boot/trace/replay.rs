@@ -261,7 +261,10 @@ impl Replay {
             }
             Event::MPark { m, .. } => self.set_parked(m, true),
             Event::MWake { m, .. } => self.set_parked(m, false),
-            Event::TimerFire { .. } | Event::StwBegin { .. } | Event::StwEnd { .. } => {}
+            Event::TimerFire { .. }
+            | Event::StwBegin { .. }
+            | Event::StwEnd { .. }
+            | Event::NetpollReady { .. } => {}
             Event::ProcsChange { procs, .. } => self.procs_change(procs as usize),
         }
     }

@@ -10,7 +10,7 @@
 const T = window.TRACE;
 const K = { CREATE: 1, START: 2, STOP: 3, BLOCK: 4, UNBLOCK: 5, END: 6, SYSB: 7, SYSE: 8,
   PSTART: 9, PSTOP: 10, ENQ: 11, KICK: 12, STEAL: 13, OVERFLOW: 14, GTAKE: 15,
-  MPARK: 16, MWAKE: 17, TIMER: 18, HANDOFF: 19, STWB: 20, STWE: 21, PROCS: 22 };
+  MPARK: 16, MWAKE: 17, TIMER: 18, HANDOFF: 19, STWB: 20, STWE: 21, PROCS: 22, NETPOLL: 24 };
 const STW = ["GOMAXPROCS", "torture check", "schedtrace detail", "test"];
 const MAXP = T.maxprocs || T.nprocs;
 const WAIT = ["", "chan receive", "chan send", "select", "select (no cases)", "sleep",
@@ -159,6 +159,7 @@ function apply(s, e) {
       s.flash.push({ i: s.i, at: where(p, m), label: "GOMAXPROCS " + a });
       break;
     }
+    case K.NETPOLL: s.flash.push({ i: s.i, at: where(p, m), label: "input: G" + a }); break;
   }
   s.i++;
   // Only the last few moves and flashes are drawn.
@@ -192,6 +193,7 @@ function describe(e) {
     [K.STWB]: () => `M${m} stops the world (${STW[a] || a})`,
     [K.STWE]: () => `M${m} restarts the world`,
     [K.PROCS]: () => `GOMAXPROCS is now ${a}`,
+    [K.NETPOLL]: () => `netpoll: input readies G${a}`,
   }[k];
   return `${(t / 1e6).toFixed(6)} ms  ${at.padEnd(8)} ${w ? w() : "kind " + k}`;
 }

@@ -24,7 +24,7 @@ use x86_64::{PhysAddr, VirtAddr};
 use crate::arch::bootgate::BootGate;
 use crate::arch::exit::{ExitCode, exit_qemu};
 use crate::arch::percpu::PerCpu;
-use crate::arch::{acpi, apic, cpu, gdt, idt, percpu, smp};
+use crate::arch::{acpi, apic, cpu, gdt, idt, ioapic, percpu, smp};
 use crate::kprintln;
 use crate::mem::{self, paging, stack};
 use crate::runtime::debug::{knobs, options};
@@ -64,9 +64,12 @@ pub fn kmain(boot_info: &'static mut BootInfo) -> ! {
         .into_option()
         .unwrap_or_else(|| fail("the bootloader found no ACPI RSDP"));
     let platform = acpi::read_platform(rsdp).unwrap_or_else(|e| fail(e));
-    let xapic_page = (!apic::cpu_has_x2apic()).then(map_xapic);
+    let xapic_page = (!apic::cpu_has_x2apic()).then(|| map_mmio(apic::xapic_phys_base()));
     apic::init_bsp(xapic_page);
     apic::init_this_cpu();
+    // Every device line masked until a driver routes its own (the
+    // netpoller routes COM1's).
+    ioapic::init(&platform.io_apics, &platform.overrides, map_mmio);
     let bsp_apic = apic::id();
     let mut model = [0; 48];
     kprintln!(
@@ -206,18 +209,22 @@ fn ist_stacks() -> [u64; gdt::IST_STACKS] {
     core::array::from_fn(|_| stack::alloc_system_stack(gdt::IST_STACK_SIZE).top.as_u64())
 }
 
-/// Map the xAPIC register page (uncached) in a slot of its own.
-fn map_xapic() -> VirtAddr {
-    let va = paging::reserve_pml4_slot();
-    let frame = PhysFrame::containing_address(PhysAddr::new(apic::xapic_phys_base()));
+/// Map a device's register page (uncached) at the next page of a PML4
+/// slot kept for device registers (the local APIC's, the I/O APICs').
+fn map_mmio(phys: u64) -> VirtAddr {
+    static SLOT: spin::Once<VirtAddr> = spin::Once::new();
+    static NEXT_PAGE: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+    let base = *SLOT.call_once(paging::reserve_pml4_slot);
+    let va = base + NEXT_PAGE.fetch_add(1, Ordering::Relaxed) * 4096;
+    let frame = PhysFrame::containing_address(PhysAddr::new(phys));
     let flags = Flags::PRESENT
         | Flags::WRITABLE
         | Flags::NO_CACHE
         | Flags::WRITE_THROUGH
         | Flags::NO_EXECUTE;
     paging::map_to(Page::containing_address(va), frame, flags)
-        .unwrap_or_else(|_| fail("cannot map the local APIC registers"));
-    va
+        .unwrap_or_else(|_| fail("cannot map a device's registers"));
+    va + (phys & 0xfff)
 }
 
 /// What `smp` needs from memory to start the APs.

@@ -132,9 +132,7 @@ fn sync() -> Scratch {
         );
     }
     Scratch {
-        env: vec![
-            ("CARGO_TARGET_DIR", target.join("lab-tree-out")),
-        ],
+        env: vec![("CARGO_TARGET_DIR", target.join("lab-tree-out"))],
         root,
     }
 }

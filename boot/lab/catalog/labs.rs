@@ -80,8 +80,9 @@ pub static LABS: &[Lab] = &[
         regions: &[Region {
             id: "schedule/find_runnable",
             file: FINDRUNNABLE,
-            stub: "// Steps 2, 3 and 5: the local queue, a batch of the global queue,\n\
-                   // then stealing, but only for an M that spins or may start to.\n\
+            stub: "// Steps 2 to 5: the local queue, a batch of the global queue, the\n\
+                   // netpoller if it is pending, then stealing, but only for an M\n\
+                   // that spins or may start to.\n\
                    panic!(\"lab schedule: not implemented yet\")\n",
         }],
         host: &[

@@ -175,7 +175,8 @@ impl Converter {
             | Event::MPark { .. }
             | Event::MWake { .. }
             | Event::TimerFire { .. }
-            | Event::Stack { .. } => {
+            | Event::Stack { .. }
+            | Event::NetpollReady { .. } => {
                 self.skipped += 1;
                 Step::Done
             }

@@ -10,7 +10,7 @@
 use gmp_sched::trace::StopReason;
 
 /// The kernel's wait reasons by code (index), as displayed.
-const WAIT_REASONS: [&str; 10] = [
+const WAIT_REASONS: [&str; 11] = [
     "",
     "chan receive",
     "chan send",
@@ -21,6 +21,7 @@ const WAIT_REASONS: [&str; 10] = [
     "sync.WaitGroup.Wait",
     "preempted",
     "park",
+    "IO wait",
 ];
 
 /// The GoBlock reason for kernel wait-reason `code`.

@@ -186,6 +186,16 @@ impl Tracks {
                 t,
                 json!({"procs": procs}),
             )),
+            Event::NetpollReady { p, goid, .. } => {
+                let (pid, tid) = track(p, m);
+                out.push(instant(
+                    pid,
+                    tid,
+                    format!("netpoll readies G{goid} (input arrived)"),
+                    t,
+                    json!({"goid": goid}),
+                ));
+            }
             Event::Handoff { p, .. } => {
                 out.push(instant(
                     PID_M,

@@ -10,7 +10,9 @@
 //! 2. The local queue: `runnext`, then the ring (`runqget`).
 //! 3. The global queue: a batch (`globrunqget`), one to run, the rest into
 //!    the local ring.
-//! 4. (Network poller: not present; interrupt-driven wakeups play its part.)
+//! 4. The netpoller, without blocking (`netpoll(0)`), only when a device
+//!    has signalled and a G waits for it (Go also asks only when there are
+//!    waiters): the G whose input arrived.
 //! 5. Steal (`stealWork`), if this M already spins or may start spinning:
 //!    at most half the busy Ps may have a spinning M
 //!    (`2*nmspinning < gomaxprocs - npidle`).
@@ -30,6 +32,8 @@ pub enum Source {
     LocalRing,
     /// Step 3: a batch from the global queue.
     GlobalBatch,
+    /// Step 4: readied by the netpoller.
+    Netpoll,
     /// Step 5: stolen from another P.
     Steal,
 }
@@ -54,6 +58,10 @@ pub trait Sources {
     fn runqget(&mut self) -> Option<(Self::G, bool)>;
     /// `globrunqget` with Go's batch size (step 3).
     fn globrunqget_batch(&mut self) -> Option<Self::G>;
+    /// Lock-free hint: did a device signal while a G waits on it?
+    fn netpoll_pending(&self) -> bool;
+    /// `netpoll(0)` (step 4): the G whose input is ready, now runnable.
+    fn netpoll(&mut self) -> Option<Self::G>;
     /// Whether this M is spinning.
     fn spinning(&self) -> bool;
     /// Whether a new spinner is allowed (`2*nmspinning < gomaxprocs - npidle`)
@@ -99,6 +107,11 @@ pub fn find_runnable<S: Sources>(s: &mut S) -> Option<(S::G, bool, Source)> {
     {
         return Some((g, false, Source::GlobalBatch));
     }
+    if s.netpoll_pending()
+        && let Some(g) = s.netpoll()
+    {
+        return Some((g, false, Source::Netpoll));
+    }
     if s.spinning() || s.may_start_spinning() {
         if !s.spinning() {
             s.become_spinning();
@@ -126,6 +139,7 @@ mod tests {
         runnext: Option<u32>,
         ring: VecDeque<u32>,
         victims: VecDeque<u32>,
+        polled: Option<u32>,
         spinning: bool,
         may_spin: bool,
         log: Vec<&'static str>,
@@ -156,6 +170,13 @@ mod tests {
         fn globrunqget_batch(&mut self) -> Option<u32> {
             self.log.push("globalN");
             self.global.pop_front()
+        }
+        fn netpoll_pending(&self) -> bool {
+            self.polled.is_some()
+        }
+        fn netpoll(&mut self) -> Option<u32> {
+            self.log.push("netpoll");
+            self.polled.take()
         }
         fn spinning(&self) -> bool {
             self.spinning
@@ -256,6 +277,28 @@ mod tests {
         m.victims.push_back(9);
         assert_eq!(find_runnable(&mut m), Some((9, false, Source::Steal)));
         assert_eq!(m.log, ["local", "steal"]);
+    }
+
+    #[test]
+    fn netpoll_after_local_and_global_before_stealing() {
+        let mut m = model();
+        m.polled = Some(5);
+        m.victims.push_back(9);
+        assert_eq!(find_runnable(&mut m), Some((5, false, Source::Netpoll)));
+        assert_eq!(m.log, ["local", "netpoll"]);
+
+        // Local and global work come first: the poll is not even made.
+        let mut m = model();
+        m.polled = Some(5);
+        m.global.push_back(7);
+        assert_eq!(find_runnable(&mut m), Some((7, false, Source::GlobalBatch)));
+        assert_eq!(m.log, ["local", "globalN"]);
+
+        // Nothing pending: no poll, straight to stealing.
+        let mut m = model();
+        m.victims.push_back(9);
+        assert_eq!(find_runnable(&mut m), Some((9, false, Source::Steal)));
+        assert!(!m.log.contains(&"netpoll"));
     }
 
     #[test]

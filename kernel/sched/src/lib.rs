@@ -19,6 +19,7 @@ pub mod layout;
 pub mod mutexstate;
 pub mod options;
 pub mod plist;
+pub mod polldesc;
 pub mod procresize;
 pub mod rand;
 pub mod runq;

@@ -18,7 +18,7 @@
 //! reaches the same bug through `runqsteal_broken`, chosen at the call.)
 
 pub(crate) use core::hint::spin_loop;
-pub(crate) use core::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
+pub(crate) use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicUsize, Ordering};
 
 /// True when the crate was built with the `broken-runq` feature: `runqgrab`
 /// then claims its batch with a plain store to `runqhead` instead of the

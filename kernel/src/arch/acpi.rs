@@ -1,4 +1,5 @@
-//! ACPI: the MADT's list of cores.
+//! ACPI: the MADT's list of cores, its I/O APICs and its interrupt source
+//! overrides.
 //!
 //! The `acpi` crate parses the tables; all it needs from us is a way to read
 //! physical memory, which the bootloader's physical-memory mapping already
@@ -18,6 +19,8 @@ use acpi::madt::{Madt, MadtEntry};
 use acpi::{AcpiHandler, AcpiTables, PhysicalMapping};
 use gmp_sched::cpus::MadtCpu;
 use x86_64::PhysAddr;
+
+use super::ioapic::{IoApicInfo, LineMode, Override};
 
 use super::physmap::phys_to_virt;
 
@@ -48,6 +51,11 @@ pub struct Platform {
     pub xapic_entries: usize,
     /// How many were local x2APIC entries (type 9).
     pub x2apic_entries: usize,
+    /// The I/O APICs.
+    pub io_apics: Vec<IoApicInfo>,
+    /// ISA IRQs that arrive on another GSI, or with another polarity or
+    /// trigger mode than ISA's edge, active high.
+    pub overrides: Vec<Override>,
 }
 
 /// Read the MADT through the RSDP the bootloader found.
@@ -62,6 +70,8 @@ pub fn read_platform(rsdp: u64) -> Result<Platform, &'static str> {
         madt_cpus: Vec::new(),
         xapic_entries: 0,
         x2apic_entries: 0,
+        io_apics: Vec::new(),
+        overrides: Vec::new(),
     };
     // Bit 0 of an entry's flags: the core is enabled (may be started).
     for entry in madt.get().entries() {
@@ -74,6 +84,23 @@ pub fn read_platform(rsdp: u64) -> Result<Platform, &'static str> {
                 platform.x2apic_entries += 1;
                 (e.x2apic_id, e.flags)
             }
+            MadtEntry::IoApic(e) => {
+                platform.io_apics.push(IoApicInfo {
+                    id: e.io_apic_id,
+                    phys: u64::from(e.io_apic_address),
+                    gsi_base: e.global_system_interrupt_base,
+                });
+                continue;
+            }
+            // Bus 0 is ISA, the only bus an override names.
+            MadtEntry::InterruptSourceOverride(e) if e.bus == 0 => {
+                platform.overrides.push(Override {
+                    isa_irq: e.irq,
+                    gsi: e.global_system_interrupt,
+                    mode: mps_inti_mode(e.flags),
+                });
+                continue;
+            }
             _ => continue,
         };
         platform.madt_cpus.push(MadtCpu {
@@ -85,4 +112,14 @@ pub fn read_platform(rsdp: u64) -> Result<Platform, &'static str> {
         return Err("the MADT lists no processors");
     }
     Ok(platform)
+}
+
+/// An override's MPS INTI flags: bits 0-1 polarity (0b11 active low), bits
+/// 2-3 trigger mode (0b11 level); "same as the bus" is ISA's edge, active
+/// high.
+fn mps_inti_mode(flags: u16) -> LineMode {
+    LineMode {
+        active_low: flags & 0b11 == 0b11,
+        level: (flags >> 2) & 0b11 == 0b11,
+    }
 }

@@ -129,6 +129,16 @@ pub fn id() -> u32 {
     }
 }
 
+/// In-service register, eight 32-bit words 0x10 apart.
+const REG_ISR: u32 = 0x100;
+
+/// Whether `vector` is in service at this core's APIC (an interrupt the
+/// APIC delivered and that awaits its EOI).
+pub fn in_service(vector: u8) -> bool {
+    let word = read(REG_ISR + 0x10 * (vector as u32 / 32));
+    word & (1 << (vector % 32)) != 0
+}
+
 /// Signal end of interrupt.
 #[inline]
 pub fn eoi() {

@@ -13,6 +13,7 @@ pub mod exit;
 pub mod fwcfg;
 pub mod gdt;
 pub mod idt;
+pub mod ioapic;
 pub mod percpu;
 pub mod physmap;
 pub mod pic;

@@ -21,6 +21,9 @@ pub enum Trap<'a> {
     Timer,
     /// Another core asked this core's G to yield (the preempt IPI).
     Preempt,
+    /// A device interrupt: ISA IRQ `irq` (routed through the I/O APIC; the
+    /// EOI is already sent).
+    Device { irq: u8 },
     /// A page fault, on its own IST stack.
     PageFault {
         addr: u64,

@@ -11,6 +11,7 @@
 //! | `sync.Mutex`, `sync.WaitGroup`, `sync.Once` | [`Mutex`], [`WaitGroup`], [`Once`] |
 //! | a blocking system call | [`blocking_call`]`(ns)` (the P is handed off meanwhile) |
 //! | `runtime.GOMAXPROCS(n)`, `runtime.NumCPU()` | [`gomaxprocs`]`(n)` (`0` reads), [`ncpu`]`()` |
+//! | `os.Stdin.Read`, `bufio.Reader.ReadByte`, `ReadString('\n')` | [`read`]`(buf)`, [`read_byte`]`()`, [`read_line`]`(max)` (console input; the G parks in the netpoller) |
 //! | `runtime.LockOSThread()` | [`wire`]`()` (the G stays on its core, which keeps its P; see `runtime::wire`) |
 //!
 //! A workload is `pub fn run() -> Verdict`: `Ok(())` when everything it
@@ -29,6 +30,10 @@ pub use alloc::vec::Vec;
 
 pub use super::chan::Chan;
 pub use super::debug::options;
+pub use super::input::{Line, input_open, read, read_byte, read_line};
+pub use super::introspect::{
+    GInfo, goroutines, netpoll_report, schedtrace_now, set_preempt, spawn_room, trace_recording,
+};
 pub use super::mutex::{Mutex, MutexGuard, Once};
 pub use super::newproc::go;
 pub use super::park::gosched;

@@ -89,6 +89,7 @@ pub enum WaitReason {
     SyncWaitGroupWait,
     Preempted,
     Park,
+    IoWait,
 }
 
 impl WaitReason {
@@ -103,6 +104,7 @@ impl WaitReason {
             7 => WaitReason::SyncWaitGroupWait,
             8 => WaitReason::Preempted,
             9 => WaitReason::Park,
+            10 => WaitReason::IoWait,
             _ => WaitReason::Zero,
         }
     }
@@ -121,6 +123,7 @@ impl fmt::Display for WaitReason {
             WaitReason::SyncWaitGroupWait => "sync.WaitGroup.Wait",
             WaitReason::Preempted => "preempted",
             WaitReason::Park => "park",
+            WaitReason::IoWait => "IO wait",
         })
     }
 }
@@ -169,6 +172,9 @@ pub struct G {
     pub(crate) wired_m: AtomicPtr<M>,
     /// Latency and CPU-time stamps of `tracking=on` (`runtime::tracking`).
     pub track: super::tracking::GTrack,
+    /// The goid of the G whose `go` created this one, 0 for the runtime
+    /// (Go's `parentGoid`; `ps` shows it).
+    pub parent_goid: AtomicU64,
 }
 
 // SAFETY: every field is either atomic or (`sched`, `entry`) touched only by
@@ -207,6 +213,7 @@ impl G {
             history: History::new(),
             wired_m: AtomicPtr::new(core::ptr::null_mut()),
             track: Default::default(),
+            parent_goid: AtomicU64::new(0),
         }
     }
 

@@ -71,6 +71,8 @@ where
         data: data as *mut u8,
     });
     gp.set_goid(next_goid(pp));
+    gp.parent_goid
+        .store(proc::getg().map_or(0, |g| g.goid()), Ordering::Relaxed);
     gp.preempt.store(false, Ordering::Relaxed);
     gp.casgstatus(Gstatus::Gdead, Gstatus::Grunnable);
     pp.stats.spawned.fetch_add(1, Ordering::Relaxed);

@@ -12,6 +12,14 @@
 //! M's g0 stack — scheduler code never runs on a G's stack once that G may
 //! be run by another M.
 //!
+//! # Input: the netpoller
+//! A G waiting for console input is on no run queue: it is parked in the
+//! netpoller (`netpoll`). `findRunnable` asks the poller after the local
+//! and global queues and before stealing (one load when no input is
+//! pending); sysmon asks when input has waited 10 ms; and the last M to
+//! park while a G waits points COM1's interrupt at its own core, so a
+//! keystroke wakes a halted core directly.
+//!
 //! # Spinning and parking
 //! An M that finds no local or global work *spins*: it tries to steal from
 //! other Ps. At most half of the busy Ps may have a spinning M
@@ -172,6 +180,17 @@ fn find_runnable(m: &'static M) -> (&'static G, bool, &'static P) {
             if let Some(pp) = check_runqs_no_p() {
                 acquirep(m, pp);
                 become_spinning(m);
+                continue;
+            }
+        }
+        // Input arrived for a waiting G (COM1's interrupt may have found no
+        // idle P a moment ago): take a P back and poll instead of parking.
+        // Otherwise COM1's line now points at this core (Go's M blocking in
+        // netpoll): the keystroke wakes it.
+        if super::netpoll::recheck_before_park(m) {
+            let pp = sched::lock().pidleget();
+            if let Some(pp) = pp {
+                acquirep(m, pp);
                 continue;
             }
         }

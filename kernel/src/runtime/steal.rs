@@ -93,6 +93,16 @@ impl Sources for Finder {
         globrunqget(self.pp, glob_batch_max())
     }
 
+    #[inline(always)]
+    fn netpoll_pending(&self) -> bool {
+        super::netpoll::pending()
+    }
+
+    #[cold]
+    fn netpoll(&mut self) -> Option<&'static G> {
+        super::netpoll::netpoll(super::netpoll::Finder::FindRunnable)
+    }
+
     fn spinning(&self) -> bool {
         self.m.spinning.load(Ordering::Relaxed)
     }

@@ -9,9 +9,9 @@ use core::sync::atomic::Ordering;
 
 use gmp_sched::plist;
 
-use crate::kprintln;
 use crate::runtime::m;
 use crate::runtime::sched::{allp, allp_all};
+use crate::{kprint, kprintln};
 
 /// Rows shown past `plist::FULL_MAX` Ps.
 const BUSIEST: usize = 8;
@@ -113,6 +113,9 @@ pub fn print() {
     );
     print_first_steal_passes();
     super::tracking::report();
+    if super::netpoll::used() {
+        kprint!("{}", super::introspect::netpoll_report());
+    }
 }
 
 /// One line with the order in which each M visited the Ps on its first

@@ -9,6 +9,7 @@
 //!   `forcepreempt` gets `preemptone`; a P sitting in a blocking call for a
 //!   tick is taken back and handed to another M (`handoffp`);
 //! - timers due on a P that no M is running start an M;
+//! - input that waited 10 ms with nobody polling is polled (`netpoll`);
 //! - `checkdead`: nothing running, nothing runnable, no timer pending, yet
 //!   Gs are waiting — Go's "all goroutines are asleep - deadlock!";
 //! - `schedtrace` lines every `schedtrace` ms.
@@ -77,6 +78,7 @@ fn sysmon(now: u64) {
         // the timers of every P while it looks for work).
         proc::wakep_for_timers();
     }
+    super::netpoll::sysmon_poll(now);
     checkdead();
     let every = crate::runtime::debug::options().schedtrace_ms as u64 * 1_000_000;
     if every > 0 && now >= LAST_SCHEDTRACE.load(Ordering::Relaxed) + every {
@@ -172,6 +174,9 @@ fn checkdead() {
         || SCHED.npidle.load(Ordering::Relaxed) != gomaxprocs()
         || allp().iter().any(|pp| !pp.runq.runqempty())
         || time::next_timer_anywhere() != 0
+        // A G waiting in the netpoller is woken by its device (Go's
+        // checkdead does not run while an M blocks in netpoll).
+        || super::netpoll::has_waiters()
     {
         return;
     }

@@ -16,7 +16,7 @@
 //! recording, so with every observer off the hot paths pay the one load
 //! and branch they paid before tracking existed.
 
-use core::sync::atomic::{AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 
 use alloc::vec::Vec;
 
@@ -39,6 +39,11 @@ const RECORD: u8 = 1;
 const TRACKING: u8 = 2;
 /// [`FLAGS`] bit (with [`RECORD`]): the buffers are flight-recorder rings.
 const FLIGHT: u8 = 4;
+
+/// The buffers exist (`trace` was asked for at boot): recording can be
+/// paused and resumed (the console's `trace stop|start`), and they are
+/// written at the end, or at a failure, once.
+static READY: AtomicBool = AtomicBool::new(false);
 
 /// Turn the tracking observer on (`runtime::tracking::init`).
 pub(crate) fn observe_tracking() {
@@ -125,6 +130,7 @@ pub fn init(flight_kib: Option<u32>) {
     }
     START_TSC.store(now, Ordering::Relaxed);
     crate::arch::exit::on_failure(flush_on_failure);
+    READY.store(true, Ordering::Release);
     if flight_kib.is_some() {
         crate::kprintln!(
             "trace: flight recorder: the last {} KiB of events per core ({} cores), written at the end or on a failure",
@@ -147,7 +153,8 @@ pub fn init(flight_kib: Option<u32>) {
 /// written yet. Other cores may still be recording: recording stops first,
 /// and the writer waits a moment for an event in flight to be finished.
 fn flush_on_failure() {
-    if FLAGS.fetch_and(!RECORD, Ordering::AcqRel) & RECORD == 0 {
+    FLAGS.fetch_and(!RECORD, Ordering::AcqRel);
+    if !READY.swap(false, Ordering::AcqRel) {
         return;
     }
     crate::arch::tsc::spin_ns(50_000);
@@ -155,6 +162,23 @@ fn flush_on_failure() {
     crate::arch::console::print_for_panic(format_args!(
         "trace: {events} events written to COM2 at the failure, {dropped} dropped\n"
     ));
+}
+
+/// Pause (`false`) or resume (`true`) recording; an error when the run was
+/// not started with tracing (there are no buffers, and nothing would
+/// collect them).
+pub fn set_recording(on: bool) -> Result<(), &'static str> {
+    if !READY.load(Ordering::Acquire) {
+        return Err(
+            "tracing needs `--trace` on the runner's command line (it sets up the buffers and collects the files)",
+        );
+    }
+    if on {
+        FLAGS.fetch_or(RECORD, Ordering::Release);
+    } else {
+        FLAGS.fetch_and(!RECORD, Ordering::Release);
+    }
+    Ok(())
 }
 
 /// Whether any observer is on (one load; for callers that record several
@@ -455,6 +479,17 @@ pub fn timer_fire(gp: &G) {
         goid: gp.goid(),
     });
 }
+/// The netpoller readied `gp` (followed by its `GoUnblock`).
+#[inline]
+pub fn netpoll_ready(gp: &G) {
+    emit(move |ts, m, p| Event::NetpollReady {
+        ts,
+        m,
+        p,
+        goid: gp.goid(),
+    });
+    go_unblock(gp);
+}
 #[inline]
 pub fn handoff(pid: u32) {
     emit(move |ts, m, _| Event::Handoff {
@@ -481,7 +516,8 @@ const COM2: u16 = 0x2f8;
 /// Stop recording and write every buffer to COM2: header, one chunk per
 /// core, trailer. Returns (events, dropped) over all cores.
 pub fn dump() -> (u64, u64) {
-    if FLAGS.fetch_and(!RECORD, Ordering::AcqRel) & RECORD == 0 {
+    FLAGS.fetch_and(!RECORD, Ordering::AcqRel);
+    if !READY.swap(false, Ordering::AcqRel) {
         return (0, 0);
     }
     write_dump()

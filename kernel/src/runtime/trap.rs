@@ -7,6 +7,7 @@
 //! - the APIC timer is sysmon's tick (`sysmon::on_tick`), which may also
 //!   preempt the interrupted G;
 //! - the preempt IPI preempts this core's G if sysmon asked it to;
+//! - COM1's interrupt marks the netpoller pending (`netpoll`);
 //! - a page fault in the G-stack region grows that G's stack, or is
 //!   reported naming the G whose guard page was hit; any other page fault
 //!   is reported with the region it hit;
@@ -23,16 +24,20 @@ use x86_64::structures::idt::{InterruptStackFrame, PageFaultErrorCode};
 use crate::arch::console::print_for_panic;
 use crate::arch::exceptions::{access, report};
 use crate::arch::exit::{ExitCode, exit_qemu};
+use crate::arch::idt::IRQ_COM1;
 use crate::arch::trap::{Handled, Trap};
 use crate::arch::{cpu, percpu};
 use crate::mem::gstack::{self, Fault};
-use crate::runtime::{allg, m, preempt, schedtrace, sysmon, watchdog};
+use crate::runtime::{allg, m, netpoll, preempt, schedtrace, sysmon, watchdog};
 
 /// The entry `boot` installs in `arch::trap`.
 pub fn trap(t: Trap<'_>) -> Handled {
     match t {
         Trap::Timer => sysmon::on_tick(),
         Trap::Preempt => preempt::preempt_from_interrupt(),
+        Trap::Device { irq: IRQ_COM1 } => netpoll::on_interrupt(),
+        // No other device line is routed (the I/O APIC masks them).
+        Trap::Device { .. } => return Handled::No,
         Trap::PageFault { addr, code, frame } => page_fault(addr, code, frame),
         Trap::Nmi { frame } => nmi(frame),
         Trap::Whereabouts { out } => {

@@ -33,6 +33,8 @@ registry! {
         "many Gs contending for one mutex";
     "resize" => "demos/resize.rs":
         "GOMAXPROCS 4 -> 1 -> 8 -> 2 -> 4 while work flows: what procresize moves";
+    "console" => "demos/console.rs":
+        "a shell on the serial console: go, ps, sched, preempt...; its G waits in the netpoller";
     "torture" => "torture/mod.rs":
         "random mix of spawns, channels, sleeps and locks for duration=SECS, checked by a ledger";
     "bench" => "bench/mod.rs":

@@ -237,6 +237,15 @@ pub enum Event {
         p: Option<u32>,
         procs: u32,
     },
+    /// The netpoller (on core `m`, holding `p` or none: sysmon) readied
+    /// `goid`, whose input arrived (Go's trace says the G was unblocked by
+    /// the network poller).
+    NetpollReady {
+        ts: u64,
+        m: u32,
+        p: Option<u32>,
+        goid: u64,
+    },
 }
 
 /// The most return addresses an [`Event::Stack`] holds.
@@ -281,7 +290,8 @@ macro_rules! common_field {
             | Event::Stack { $field, .. }
             | Event::StwBegin { $field, .. }
             | Event::StwEnd { $field, .. }
-            | Event::ProcsChange { $field, .. } => $field,
+            | Event::ProcsChange { $field, .. }
+            | Event::NetpollReady { $field, .. } => $field,
         }
     };
 }

@@ -287,6 +287,12 @@ impl<'a> Decoder<'a> {
                 p: self.p()?,
                 procs: u32::try_from(self.var()?).map_err(|_| DecodeError::BadField { offset })?,
             },
+            NETPOLL_READY => Event::NetpollReady {
+                ts,
+                m,
+                p: self.p()?,
+                goid: self.var()?,
+            },
             kind => return Err(DecodeError::UnknownKind { offset, kind }),
         };
         self.ts = ts;

@@ -25,6 +25,7 @@ const STW_BEGIN: u8 = 20;
 const STW_END: u8 = 21;
 const PROCS_CHANGE: u8 = 22;
 const STACK: u8 = 23;
+const NETPOLL_READY: u8 = 24;
 
 /// The largest encoding of any event: a stack (a kind byte, the delta, the
 /// depth, and [`STACK_MAX`] offsets under 2^32, five bytes each), more than
@@ -221,6 +222,12 @@ pub fn encode(e: &Event, prev_ts: u64, buf: &mut [u8]) -> Option<usize> {
             o.var(delta);
             o.p(p);
             o.var(u64::from(procs));
+        }
+        Event::NetpollReady { p, goid, .. } => {
+            o.byte(NETPOLL_READY);
+            o.var(delta);
+            o.p(p);
+            o.var(goid);
         }
     }
     Some(o.at)

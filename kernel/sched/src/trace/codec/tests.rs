@@ -152,6 +152,12 @@ fn all_kinds(ts: u64) -> Vec<Event> {
             m,
             p
         },
+        Event::NetpollReady {
+            ts: ts + 9_000_000_006,
+            m,
+            p,
+            goid: 6
+        },
     ]
 }
 
