@@ -115,22 +115,29 @@ pub fn check_stopped() -> Result<(), String> {
             ));
         }
     });
+    // The counters are read under the same lock hold as the lists: the
+    // world counts as stopped once every P stopped (Go's `stopwait == 0`),
+    // while the M that gave up the last P may still be on its way into
+    // `stopm`, which puts it on the idle list (and counts it) under this
+    // lock. (Read after the lock, the count once included such an M that
+    // the walk had not seen: "6 Ms on the idle list but nmidle is 7", in
+    // the x2APIC subset's 8-core torture of 2026-12-02.)
+    let (npidle, nmidle) = (
+        SCHED.npidle.load(Ordering::Relaxed),
+        SCHED.nmidle.load(Ordering::Relaxed),
+    );
     drop(s);
     if let Some(e) = err {
         return Err(e);
     }
-    if pidle.len() as u32 != SCHED.npidle.load(Ordering::Relaxed) {
+    if pidle.len() as u32 != npidle {
         return Err(format!(
-            "{} Ps on the idle list but npidle is {}",
-            pidle.len(),
-            SCHED.npidle.load(Ordering::Relaxed)
+            "{} Ps on the idle list but npidle is {npidle}",
+            pidle.len()
         ));
     }
-    if midle != SCHED.nmidle.load(Ordering::Relaxed) {
-        return Err(format!(
-            "{midle} Ms on the idle list but nmidle is {}",
-            SCHED.nmidle.load(Ordering::Relaxed)
-        ));
+    if midle != nmidle {
+        return Err(format!("{midle} Ms on the idle list but nmidle is {nmidle}"));
     }
 
     for pp in &allp_all()[ps.len()..] {
