@@ -10,8 +10,7 @@
 
 mod common;
 
-use common::{boot, check, expect_line, line_with, run_ok};
-use gmp_metal::{Run, Verdict};
+use common::{check, expect_line, line_with, run_ok};
 
 /// The resize demo's step lines, as `(old, new)`.
 fn steps(o: &gmp_metal::Outcome) -> Vec<(u32, u32)> {
@@ -107,28 +106,9 @@ fn a_stop_waits_for_loop_hogs_under_coop() {
 
 #[test]
 fn a_destroyed_p_that_drops_a_g_fails_the_torture_run() {
-    let o = boot(
-        Run::new()
-            .smp("4")
-            .boot_opt("workload=torture")
-            .boot_opt("duration=3")
-            .boot_opt("seed=3")
-            .boot_opt("fault=resize-lose"),
-    );
-    check(
-        &o,
-        o.verdict == Verdict::Failure,
+    common::torture_loses_a_g_with(
+        "4",
+        "resize-lose",
         "a procresize that drops a G must fail the run",
-    );
-    let l = line_with(&o, "torture: FAILURE: ").unwrap_or_default();
-    check(
-        &o,
-        l.contains("runnable but on 0 run queues") || l.contains("never finished"),
-        "the failure must name the lost G",
-    );
-    check(
-        &o,
-        line_with(&o, "torture: SUCCESS").is_none(),
-        "no SUCCESS line",
     );
 }

@@ -64,30 +64,8 @@ fn torture_with_fewer_ps_than_cores() {
 
 #[test]
 fn a_run_queue_that_loses_gs_fails_the_torture_run() {
-    let o = boot(
-        Run::new()
-            .smp("2")
-            .boot_opt("workload=torture")
-            .boot_opt("duration=3")
-            .boot_opt("seed=3")
-            .boot_opt("fault=runq-lose"),
-    );
-    check(
-        &o,
-        o.verdict == Verdict::Failure,
-        "the broken run queue must fail the run",
-    );
-    let l = line_with(&o, "torture: FAILURE: ").unwrap_or_default();
-    check(
-        &o,
-        l.contains("runnable but on 0 run queues") || l.contains("never finished"),
-        "the failure must name the lost G",
-    );
-    check(
-        &o,
-        line_with(&o, "torture: SUCCESS").is_none(),
-        "no SUCCESS line",
-    );
+    let o =
+        common::torture_loses_a_g_with("2", "runq-lose", "the broken run queue must fail the run");
     expect_line(&o, &["workload torture: FAILED: "]);
 }
 

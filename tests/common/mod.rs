@@ -327,3 +327,29 @@ pub fn torture_ok_on(base: Run, smp: &str, seed: &str, secs: u32) -> Outcome {
     }
     o
 }
+
+/// A torture run with a negative control `fault` (a deliberate bug that
+/// loses a G) must fail, name the lost G, and print no SUCCESS line.
+pub fn torture_loses_a_g_with(smp: &str, fault: &str, why: &str) -> Outcome {
+    let o = boot(
+        Run::new()
+            .smp(smp)
+            .boot_opt("workload=torture")
+            .boot_opt("duration=3")
+            .boot_opt("seed=3")
+            .boot_opt(format!("fault={fault}")),
+    );
+    check(&o, o.verdict == gmp_metal::Verdict::Failure, why);
+    let l = line_with(&o, "torture: FAILURE: ").unwrap_or_default();
+    check(
+        &o,
+        l.contains("runnable but on 0 run queues") || l.contains("never finished"),
+        "the failure must name the lost G",
+    );
+    check(
+        &o,
+        line_with(&o, "torture: SUCCESS").is_none(),
+        "no SUCCESS line",
+    );
+    o
+}
