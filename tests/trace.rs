@@ -254,6 +254,27 @@ fn data_attr<'a>(dom: &'a str, name: &str) -> Option<&'a str> {
     Some(&root[at..at + root[at..].find('"')?])
 }
 
+/// The DOM of `t`'s trace.html opened at fraction `frac` of its events in
+/// headless Chromium, checked for script errors.
+fn page_at(t: &Traced, frac: f64, profile: &str) -> String {
+    let page = std::fs::canonicalize(t.dir.join("trace.html")).unwrap();
+    let profile = scratch(profile);
+    let dom = chromium_dom(&format!("file://{}#t={frac}", page.display()), &profile);
+    let _ = std::fs::remove_dir_all(&profile);
+    assert_eq!(
+        attr_of(&dom, "errors"),
+        "0",
+        "script error: {:?}",
+        data_attr(&dom, "last-error")
+    );
+    dom
+}
+
+/// `data-NAME` on the page's root, which the page must have set.
+fn attr_of<'a>(dom: &'a str, n: &str) -> &'a str {
+    data_attr(dom, n).unwrap_or_else(|| panic!("no data-{n} on the page's root:\n{dom:.600}"))
+}
+
 #[test]
 fn the_html_page_draws_every_p_and_m_without_script_errors() {
     if !Path::new(CHROMIUM).exists() {
@@ -261,19 +282,8 @@ fn the_html_page_draws_every_p_and_m_without_script_errors() {
         return;
     }
     let t = traced();
-    let page = std::fs::canonicalize(t.dir.join("trace.html")).unwrap();
-    let profile = scratch("chromium-profile");
-    let dom = chromium_dom(&format!("file://{}#t=0.5", page.display()), &profile);
-    let _ = std::fs::remove_dir_all(&profile);
-    let attr = |n: &str| {
-        data_attr(&dom, n).unwrap_or_else(|| panic!("no data-{n} on the page's root:\n{dom:.600}"))
-    };
-    assert_eq!(
-        attr("errors"),
-        "0",
-        "script error: {:?}",
-        data_attr(&dom, "last-error")
-    );
+    let dom = page_at(t, 0.5, "chromium-profile");
+    let attr = |n: &str| attr_of(&dom, n);
     assert_eq!(attr("ps"), "2");
     assert_eq!(attr("ms"), "2");
     let events: usize = attr("events").parse().unwrap();
@@ -303,18 +313,8 @@ fn the_html_page_draws_destroyed_ps_as_gone() {
         .position(|e| matches!(e, Event::ProcsChange { procs: 1, .. }))
         .expect("the trace holds the change to GOMAXPROCS 1")
         + 5;
-    let page = std::fs::canonicalize(t.dir.join("trace.html")).unwrap();
-    let profile = scratch("chromium-profile-resize");
-    let frac = at as f64 / ev.len() as f64;
-    let dom = chromium_dom(&format!("file://{}#t={frac}", page.display()), &profile);
-    let _ = std::fs::remove_dir_all(&profile);
-    let attr = |n: &str| data_attr(&dom, n).unwrap_or_else(|| panic!("no data-{n}:\n{dom:.600}"));
-    assert_eq!(
-        attr("errors"),
-        "0",
-        "script error: {:?}",
-        data_attr(&dom, "last-error")
-    );
+    let dom = page_at(&t, at as f64 / ev.len() as f64, "chromium-profile-resize");
+    let attr = |n: &str| attr_of(&dom, n);
     assert_eq!(attr("ps"), "4", "every P that ever existed has a box");
     assert_eq!(attr("procs"), "1", "at frame {at} GOMAXPROCS is 1");
     assert_eq!(
