@@ -1,7 +1,8 @@
 //! The torture workload in QEMU: short runs on several core counts and
 //! topologies must end in `torture: SUCCESS`, and the negative control
 //! (a run queue that loses Gs, `fault=runq-lose`) must end in
-//! `torture: FAILURE`.
+//! `torture: FAILURE`, and a lost wake-up (`fault=wake-lose`) must end
+//! in a stall report that names the G nobody woke.
 //!
 //! Design note: a torture run proves itself (ledgers, invariant checker);
 //! these tests assert its verdict and that the machinery actually ran —
@@ -67,6 +68,77 @@ fn a_run_queue_that_loses_gs_fails_the_torture_run() {
     let o =
         common::torture_loses_a_g_with("2", "runq-lose", "the broken run queue must fail the run");
     expect_line(&o, &["workload torture: FAILED: "]);
+}
+
+#[test]
+fn a_lost_wake_up_is_reported_as_a_stall_naming_the_parked_g() {
+    // The parking lot takes one G out of its slot and never readies it.
+    // Nothing a stopped world can check is wrong (a waiting G is on no
+    // queue), so only the round's stall watch finds it, 20 guest seconds
+    // later; its report must say where the Gs are and name the lost one.
+    let o = boot(
+        Run::new()
+            .smp("2")
+            .boot_opt("workload=torture")
+            .boot_opt("duration=60")
+            .boot_opt("seed=5")
+            .boot_opt("fault=wake-lose"),
+    );
+    check(
+        &o,
+        o.verdict == Verdict::Failure,
+        "a lost wake-up must fail the run",
+    );
+    let failure = line_with(&o, "torture: FAILURE: ").unwrap_or_default();
+    check(
+        &o,
+        failure.contains("Gs never finished"),
+        "the failure must be the stalled round's ledger",
+    );
+    check(
+        &o,
+        line_with(&o, "torture: stall: round ").is_some_and(|l| l.contains("made no progress")),
+        "the stall report's heading",
+    );
+    for p in 0..2 {
+        check(
+            &o,
+            line_with(&o, &format!("torture: stall:   P{p}: status=")).is_some(),
+            format!("scheddetail's line of P{p} in the report"),
+        );
+    }
+    check(
+        &o,
+        line_with(&o, "torture: stall:   M0: p=").is_some(),
+        "scheddetail's M lines in the report",
+    );
+    check(
+        &o,
+        line_with(&o, "torture: stall: live Gs:").is_some_and(|l| l.contains("waiting=")),
+        "the live Gs by state",
+    );
+    // The lost G: started, parked by the lot, never readied. The dev
+    // kernel keeps its history, whose last move is the park in parklot.rs.
+    let lost = line_with(&o, "(worker, started, unfinished): waiting (park)");
+    check(&o, lost.is_some(), "the report names the G parked for good");
+    let lines: Vec<&str> = o.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains("(worker, started, unfinished): waiting (park)"))
+        .unwrap_or(0);
+    let history = lines[at..].iter().skip(2).take_while(|l| l.contains("->"));
+    check(
+        &o,
+        history
+            .last()
+            .is_some_and(|l| l.contains("waiting") && l.contains("torture/parklot.rs:")),
+        "the lost G's last hand-off is its park in the parking lot",
+    );
+    check(
+        &o,
+        line_with(&o, "torture: SUCCESS").is_none(),
+        "no SUCCESS line",
+    );
 }
 
 #[test]

@@ -95,7 +95,12 @@ fn provoke(fault: Fault) {
             });
         },
         Fault::ReadyTwice => ready_twice(),
-        Fault::None | Fault::PanicAp | Fault::RunqLose | Fault::RunqDup | Fault::ResizeLose => {
+        Fault::None
+        | Fault::PanicAp
+        | Fault::RunqLose
+        | Fault::RunqDup
+        | Fault::ResizeLose
+        | Fault::WakeLose => {
             panic!("fault={fault} is not provoked on a G")
         }
     }

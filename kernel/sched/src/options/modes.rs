@@ -117,6 +117,7 @@ choice_enum! {
         RunqLose = "runq-lose": "negative control: runqput loses a G on overflow (with workload=torture, which must fail)",
         RunqDup = "runq-dup": "negative control: runqgrab claims Gs with a plain store (with workload=torture, which must fail)",
         ResizeLose = "resize-lose": "negative control: procresize drops a G of each P it destroys (workload=torture must fail)",
+        WakeLose = "wake-lose": "negative control: the torture's park lot loses a wake-up (torture must report the stall)",
     }
 }
 
@@ -125,6 +126,9 @@ impl Fault {
     /// selected workload (which must then find it), rather than a fault
     /// provoked on a G of its own.
     pub const fn is_negative_control(self) -> bool {
-        matches!(self, Fault::RunqLose | Fault::RunqDup | Fault::ResizeLose)
+        matches!(
+            self,
+            Fault::RunqLose | Fault::RunqDup | Fault::ResizeLose | Fault::WakeLose
+        )
     }
 }

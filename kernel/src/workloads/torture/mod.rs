@@ -20,6 +20,7 @@ mod checker;
 mod failure;
 mod parklot;
 mod round;
+mod stall;
 mod stats;
 mod stutter;
 mod worker;
@@ -66,6 +67,7 @@ pub fn run() -> Verdict {
         opts.duration_secs,
         crate::runtime::m::mcount()
     );
+    parklot::arm_fault();
     let start = nanotime();
     let bg = Arc::new(WaitGroup::new());
     bg.add(2);
@@ -151,7 +153,7 @@ fn run_round(number: u64, seed: u64, workers: usize, rng: &mut CheapRand) {
             last = now;
             last_change = nanotime();
         } else if nanotime() - last_change > STALL_NS {
-            fail(r.lost());
+            stall::stalled(&r, "");
         }
     }
     if failed() {
@@ -162,7 +164,7 @@ fn run_round(number: u64, seed: u64, workers: usize, rng: &mut CheapRand) {
         c.close();
     }
     if !wait_for(&r.helpers, STALL_NS) {
-        fail(format!("{} (its consumers or waker)", r.lost()));
+        stall::stalled(&r, " (its consumers or waker)");
         return;
     }
     if let Err(why) = r.verify() {
@@ -216,7 +218,7 @@ fn stats_loop(start: u64) {
         } else if now - last_change > STALL_NS + 5 * NS_PER_S
             && let Some(r) = &round
         {
-            fail(r.lost());
+            stall::stalled(r, "");
         }
         if failed() {
             let since = *failed_since.get_or_insert(now);

@@ -6,14 +6,32 @@
 //! g0 after the G is `Gwaiting` with its context saved — Go's rule that a
 //! waker may find a G only once it is fully parked. A waker takes the G out
 //! of its slot by CAS, so each park is ended by exactly one `goready`.
+//!
+//! With `fault=wake-lose` (a negative control) the first G taken out of a
+//! slot is not readied: a lost wake-up, the bug class the torture exists
+//! to catch. The G stays `Gwaiting` in no slot, which no invariant of a
+//! stopped world forbids, so only the round's stall watch can find it.
 
 use core::ptr::NonNull;
-use core::sync::atomic::{AtomicPtr, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+
+use gmp_sched::options::Fault;
 
 use crate::runtime::g::{G, WaitReason};
 use crate::runtime::{gopark, goready};
 
 const SLOTS: usize = 32;
+
+/// `fault=wake-lose`: the next wake-up is dropped (set once, at the start
+/// of the run).
+static LOSE_NEXT_WAKE: AtomicBool = AtomicBool::new(false);
+
+/// Arm `fault=wake-lose` if it was asked for (once per run).
+pub fn arm_fault() {
+    if crate::runtime::debug::knobs().fault == Fault::WakeLose {
+        LOSE_NEXT_WAKE.store(true, Ordering::Relaxed);
+    }
+}
 
 fn reserved() -> *mut G {
     NonNull::<G>::dangling().as_ptr()
@@ -74,6 +92,12 @@ impl ParkLot {
                 )
                 .is_ok()
             {
+                if LOSE_NEXT_WAKE.load(Ordering::Relaxed)
+                    && LOSE_NEXT_WAKE.swap(false, Ordering::Relaxed)
+                {
+                    // The deliberate bug: taken out of its slot, never readied.
+                    return true;
+                }
                 // SAFETY: Gs are never freed, and this G is parked: its
                 // unlock function published it after it became Gwaiting,
                 // and our CAS made us its only waker.

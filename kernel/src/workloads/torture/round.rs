@@ -27,6 +27,9 @@ pub const MAX_MSGS: usize = 64 * 1024;
 /// Buffer sizes of the round's channels (0 = unbuffered).
 pub const CHAN_CAPS: [usize; 4] = [0, 1, 8, 64];
 
+/// Marks a helper's goid in `Round::goids`.
+const HELPER_BIT: u64 = 1 << 63;
+
 /// What the round's Gs share.
 pub struct Round {
     pub number: u64,
@@ -35,6 +38,10 @@ pub struct Round {
     created: Ledger,
     started: Ledger,
     finished: Ledger,
+    /// The goid of each token's G, stored when it starts (0: not started),
+    /// with [`HELPER_BIT`] set for a helper, so a stall report can say
+    /// where an unfinished G is.
+    goids: Vec<AtomicU64>,
     next_seq: AtomicUsize,
     received: Ledger,
     pub chans: Vec<Chan<u64>>,
@@ -63,6 +70,7 @@ impl Round {
             created: Ledger::new(MAX_TOKENS),
             started: Ledger::new(MAX_TOKENS),
             finished: Ledger::new(MAX_TOKENS),
+            goids: (0..MAX_TOKENS).map(|_| AtomicU64::new(0)).collect(),
             next_seq: AtomicUsize::new(0),
             received: Ledger::new(MAX_MSGS),
             chans: CHAN_CAPS.iter().map(|&c| Chan::new(c)).collect(),
@@ -99,6 +107,10 @@ impl Round {
                     "round {}: G token {t} started twice (a G ran twice)",
                     r.number
                 ));
+            }
+            if let Some(gp) = crate::runtime::proc::getg() {
+                let bit = if helper { HELPER_BIT } else { 0 };
+                r.goids[t].store(gp.goid() | bit, Ordering::Relaxed);
             }
             f(&r, Token(t));
             if !r.finished.try_mark(t) {
@@ -171,6 +183,22 @@ impl Round {
     pub fn progress(&self) -> (usize, usize) {
         let tokens = self.next_token.load(Ordering::Relaxed).min(MAX_TOKENS);
         (self.finished.recorded(), tokens)
+    }
+
+    /// The Gs that started and have not finished, as (goid, helper), the
+    /// first `max`: workers first (a round waits for its workers; the
+    /// helpers wait for the workers too, so they are unfinished anyway).
+    pub fn unfinished(&self, max: usize) -> Vec<(u64, bool)> {
+        let tokens = self.next_token.load(Ordering::Relaxed).min(MAX_TOKENS);
+        let mut gs: Vec<(u64, bool)> = (0..tokens)
+            .filter(|&t| self.started.recorded_at(t) != 0 && self.finished.recorded_at(t) == 0)
+            .map(|t| self.goids[t].load(Ordering::Relaxed))
+            .filter(|&word| word & !HELPER_BIT != 0)
+            .map(|word| (word & !HELPER_BIT, word & HELPER_BIT != 0))
+            .collect();
+        gs.sort_by_key(|&(_, helper)| helper);
+        gs.truncate(max);
+        gs
     }
 
     /// Which tokens were created but not started (lost before running),
