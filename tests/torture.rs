@@ -100,13 +100,12 @@ fn a_lost_wake_up_is_reported_as_a_stall_naming_the_parked_g() {
         line_with(&o, "torture: stall: round ").is_some_and(|l| l.contains("made no progress")),
         "the stall report's heading",
     );
-    for p in 0..2 {
-        check(
-            &o,
-            line_with(&o, &format!("torture: stall:   P{p}: status=")).is_some(),
-            format!("scheddetail's line of P{p} in the report"),
-        );
-    }
+    // P0 only: the torture changes GOMAXPROCS (1 or 2 here) as it runs.
+    check(
+        &o,
+        line_with(&o, "torture: stall:   P0: status=").is_some(),
+        "scheddetail's P lines in the report",
+    );
     check(
         &o,
         line_with(&o, "torture: stall:   M0: p=").is_some(),
