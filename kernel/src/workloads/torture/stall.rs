@@ -65,18 +65,15 @@ fn report(r: &Round) -> String {
             let _ = writeln!(out, "{line}");
         }
     }
+    // `ps`'s listing (live Gs, with Go's status names and wait reasons).
     let mut states: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
-    allg::for_each(|g| {
-        let st = g.status();
-        if st == Gstatus::Gdead || st == Gstatus::Gidle {
-            return;
+    for g in introspect::goroutines() {
+        *states.entry(g.status).or_default() += 1;
+        if !g.waitreason.is_empty() {
+            *reasons.entry(g.waitreason).or_default() += 1;
         }
-        *states.entry(st.name()).or_default() += 1;
-        if st == Gstatus::Gwaiting {
-            *reasons.entry(format!("{}", g.waitreason())).or_default() += 1;
-        }
-    });
+    }
     let _ = write!(out, "live Gs:");
     for (state, n) in &states {
         let _ = write!(out, " {state}={n}");
