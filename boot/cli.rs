@@ -235,6 +235,8 @@ pub enum Command {
     Bench(BenchArgs),
     /// The labs of docs/LABS.md: start one (cut its holes), grade it, reset it
     Lab(LabArgs),
+    /// Run one test file many times under host load and count the failures
+    Flaky(crate::flaky::FlakyArgs),
     /// The Linux-threads benchmarks (used by bench --compare)
     #[command(hide = true)]
     LinuxBench {
@@ -274,6 +276,7 @@ impl Cli {
             let usage = match w.as_str() {
                 "bench" => "[NAME...] [--icount] [--smp N] [--compare] ...",
                 "lab" => "start|grade|reset|list [NAME]",
+                "flaky" => "--test NAME [--runs N] [--load N]",
                 _ => return None,
             };
             Some(format!(

@@ -21,6 +21,8 @@
 //!   comparison with Go, Linux threads, tokio and may;
 //! - [`lab`] — `gmp-metal lab`: the labs of docs/LABS.md (holes cut into
 //!   the scheduler, and their grader);
+//! - [`flaky`] — `gmp-metal flaky`: one test file run many times under
+//!   host load, its failures counted;
 //! - [`trace`] — `--trace`: the kernel's scheduler trace, parsed and
 //!   converted for viewers.
 //!
@@ -34,6 +36,7 @@ pub mod cli;
 pub mod error;
 pub mod exec;
 pub mod exit;
+pub mod flaky;
 pub mod gdb;
 pub mod help;
 pub mod image;

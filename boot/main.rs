@@ -19,6 +19,7 @@ fn main() -> ExitCode {
     match cli.command.take() {
         Some(Command::Bench(args)) => return status(gmp_metal::bench::run::main(args)),
         Some(Command::Lab(args)) => return status(gmp_metal::lab::main(args)),
+        Some(Command::Flaky(args)) => return status(gmp_metal::flaky::main(args)),
         Some(Command::LinuxBench { op, n }) => {
             return status(gmp_metal::bench::linux::main_with(&[op, n]));
         }

@@ -55,13 +55,21 @@ fn every_run_g_gives_a_latency_sample_and_the_causes_add_up() {
         .to_string();
     let gs_run = summary_totals(&o)[0];
     let n = samples(&total);
-    // Each execute of a G that waited in a queue is one sample; a park
-    // aborted by its unlock function resumes without one, and the main G
-    // started before tracking.
+    // `2408 samples; 3 starts without a wait)`
+    let unstamped: u64 = total
+        .split("; ")
+        .nth(1)
+        .and_then(|w| w.split(' ').next())
+        .and_then(|w| w.parse().ok())
+        .unwrap_or_else(|| panic!("no `; N starts without a wait` in {total:?}"));
+    // Each execute of a G that waited in a queue is one sample; the others
+    // (a park aborted by its unlock function) are counted apart. The
+    // summary is read from a stopped world, so this is exact (issue 22: a
+    // summary read while Ms ran gave 2408 samples for 2407 Gs run).
     check(
         &o,
-        n <= gs_run && n + 10 >= gs_run && n >= 2400,
-        format!("{n} samples for {gs_run} Gs run"),
+        n + unstamped == gs_run && n >= 2400,
+        format!("{n} samples + {unstamped} starts without a wait for {gs_run} Gs run"),
     );
     let p = percentiles(&total);
     check(
@@ -114,9 +122,14 @@ fn the_hogs_are_the_busiest_gs_and_scheddetail_shows_cputime() {
         .collect();
     check(
         &o,
-        pct.len() == 2 && pct[0] > 50 && pct[0] + pct[1] >= 98,
+        pct.len() == 2 && pct[0] > 50,
         format!("hog share {pct:?}"),
     );
+    let hog_ms: u64 = share["hog: preempt=async: CPU time: hogs ".len()..]
+        .split(' ')
+        .next()
+        .and_then(|w| w.parse().ok())
+        .expect("hogs N ms");
     // The two hogs spin 500 ms each: they top the list.
     let top = line_with(&o, "top Gs by CPU time: ").expect("top Gs line");
     // `top Gs by CPU time: G3 469.25ms (exited), G2 466.63ms (exited), ...`
@@ -130,6 +143,18 @@ fn the_hogs_are_the_busiest_gs_and_scheddetail_shows_cputime() {
         &o,
         first_two.iter().all(|&n| n >= 400_000_000),
         format!("the busiest two Gs ran {first_two:?} ns, not a hog's 500 ms"),
+    );
+    // The demo reads its hogs' CPU times once they have exited, and the
+    // summary reads them from a stopped world: the same two figures, equal
+    // up to the printing (the demo floors the sum to ms, the summary
+    // truncates each G to 10 us).
+    let summary_ms = first_two.iter().sum::<u64>() / 1_000_000;
+    check(
+        &o,
+        summary_ms.abs_diff(hog_ms) <= 1,
+        format!(
+            "the demo says the hogs ran {hog_ms} ms, the summary's two busiest Gs {summary_ms} ms"
+        ),
     );
     let g_line = o
         .lines()

@@ -201,7 +201,72 @@ pub fn run_ok_on(base: Run, smp: &str, workload: &str, opts: &[&str]) -> Outcome
             && line_with(&o, &format!("workload {workload}: ok")).is_some(),
         format!("workload {workload} on -smp {smp} {opts:?} did not report success"),
     );
+    check_g_ledger(&o);
     o
+}
+
+/// The summary's `Gs: S spawned = E exited + L live (...)` line, as
+/// (spawned, exited, live by state: running, runnable, waiting, syscall).
+pub fn g_ledger(o: &Outcome) -> Option<(u64, u64, [u64; 4])> {
+    g_ledger_in(&o.serial)
+}
+
+/// [`g_ledger`] of a serial log's text.
+pub fn g_ledger_in(serial: &str) -> Option<(u64, u64, [u64; 4])> {
+    let line = serial
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("Gs: "))?;
+    let nums: Vec<u64> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    // spawned, exited, live, running, runnable, waiting, syscall, structs
+    if nums.len() != 8 {
+        return None;
+    }
+    let by_state = [nums[3], nums[4], nums[5], nums[6]];
+    (nums[2] == by_state.iter().sum::<u64>()).then_some((nums[0], nums[1], by_state))
+}
+
+/// Every summary is read from a stopped world (issue 22), so its G ledger
+/// balances exactly: Gs spawned = Gs exited + Gs live. The one exception is
+/// a run whose end-of-run stop gave up (a G that never reaches a safe
+/// point), which says so.
+#[track_caller]
+pub fn check_g_ledger(o: &Outcome) {
+    let Some((spawned, exited, live)) = g_ledger(o) else {
+        check(
+            o,
+            false,
+            "no well-formed `Gs: S spawned = E exited + L live (...)` line",
+        );
+        return;
+    };
+    let live_n: u64 = live.iter().sum();
+    let unstopped = line_with(o, "summary: the world did not stop").is_some();
+    check(
+        o,
+        unstopped || spawned == exited + live_n,
+        format!("Gs spawned {spawned} != exited {exited} + live {live_n} in a stopped world"),
+    );
+    // In a stopped world only the main G (the reader) runs user code.
+    check(
+        o,
+        unstopped || live[0] == 1,
+        format!(
+            "{} Gs running in a stopped world (only the main G should)",
+            live[0]
+        ),
+    );
+}
+
+#[test]
+fn the_g_ledger_line_parses() {
+    let ok = "  Gs: 12 spawned = 9 exited + 3 live (1 running, 1 runnable, 1 waiting, 0 in blocking calls); 7 G structs allocated\n";
+    assert_eq!(g_ledger_in(ok), Some((12, 9, [1, 1, 1, 0])));
+    // A live total that is not the sum of its states is not well formed.
+    let bad = "  Gs: 12 spawned = 9 exited + 4 live (1 running, 1 runnable, 1 waiting, 0 in blocking calls); 7 G structs allocated\n";
+    assert_eq!(g_ledger_in(bad), None);
 }
 
 /// Asserts that some serial line contains every one of `needles`.

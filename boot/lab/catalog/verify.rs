@@ -43,9 +43,9 @@ pub(super) fn stole(out: &str) -> Result<(), String> {
 pub(super) fn pipeline_gs(out: &str) -> Result<(), String> {
     let created = out
         .lines()
-        .find_map(|l| l.split_once(" Gs created)"))
-        .and_then(|(before, _)| before.rsplit(' ').next()?.parse::<u64>().ok())
-        .ok_or("no `(N Ms, K Gs created)` line in the summary")?;
+        .find_map(|l| l.trim_start().strip_prefix("Gs: "))
+        .and_then(|rest| rest.split(' ').next()?.parse::<u64>().ok())
+        .ok_or("no `Gs: N spawned ...` line in the summary")?;
     if created < 6 {
         return Err(format!(
             "only {created} Gs created: the main G, a generator and 4 workers are 6"
@@ -77,7 +77,7 @@ mod tests {
 
     #[test]
     fn the_summary_checks_read_the_summary() {
-        let out = "  all       2405      2403         56         56         61       2193  2404\n  Ms parked 1 times in all (2 Ms, 2377 Gs created)\n";
+        let out = "  all       2405      2403         56         56         61       2193  2404\n  Ms parked 1 times in all (2 Ms)\n  Gs: 2403 spawned = 2403 exited + 0 live (0 running, 0 runnable, 0 waiting, 0 in blocking calls); 31 G structs allocated\n";
         assert_eq!(
             summary_totals(out),
             Some(vec![2405, 2403, 56, 56, 61, 2193, 2404])
@@ -87,7 +87,8 @@ mod tests {
         assert_eq!(pipeline_gs(out), Ok(()));
         assert!(overflowed("  all 1 1 0 0 0 0 0\n").is_err());
         assert!(stole("  all 1 1 3 2 0 0 0\n").is_err());
-        assert!(pipeline_gs("(2 Ms, 3 Gs created)").is_err());
+        assert!(pipeline_gs("  Gs: 3 spawned = 2 exited + 1 live (1 running, 0 runnable, 0 waiting, 0 in blocking calls); 3 G structs allocated").is_err());
+        assert!(pipeline_gs("  Ms parked 1 times in all (2 Ms, 2377 Gs created)").is_err());
         assert!(handed_over_often("handed it over 29 times in 400 ms").is_ok());
         assert!(handed_over_often("handed it over 0 times in 400 ms").is_err());
     }

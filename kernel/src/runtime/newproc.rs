@@ -179,6 +179,7 @@ extern "C" fn goexit0(gp: *mut Gobuf) -> ! {
     proc::dropg(m, gp);
     gp.set_goid(0);
     let pp = m.p().expect("goexit0 without a P");
+    pp.stats.exits.fetch_add(1, Ordering::Relaxed);
     gfput(pp, gp);
     proc::schedule()
 }

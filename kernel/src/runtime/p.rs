@@ -71,6 +71,9 @@ pub struct PStats {
     pub parks: AtomicU64,
     /// Gs spawned on this P.
     pub spawned: AtomicU64,
+    /// Gs that exited on this P (`goexit0`). In a stopped world the Gs
+    /// spawned on every P equal the Gs exited on every P plus the live Gs.
+    pub exits: AtomicU64,
     /// Times sysmon asked this P's G to yield.
     pub preempt_requests: AtomicU64,
     /// Gs actually preempted on this P.

@@ -130,6 +130,30 @@ fn runtime_main() {
     let t0 = crate::arch::tsc::nanotime();
     let verdict = (main.run)();
     let elapsed_ms = (crate::arch::tsc::nanotime() - t0) / 1_000_000;
+    // The trace covers the workload: it ends here, before the exit's stop.
+    // (An error only says the run has no trace.)
+    let _ = crate::runtime::trace::set_recording(false);
+    // Other Ms may still be running Gs (Gs that signalled the workload's
+    // end and have yet to exit, or that it left behind): read every
+    // end-of-run figure from a stopped world, so the columns describe one
+    // instant and add up. The world is never restarted: the machine exits.
+    let _world = match super::stw::stop_the_world_for_exit() {
+        Ok(w) => Some(w),
+        Err(super::stw::NotStopped(running)) => {
+            let mut which = alloc::string::String::new();
+            for (p, g) in &running {
+                use core::fmt::Write;
+                let _ = match g {
+                    Some(g) => write!(which, " P{p} (G{g})"),
+                    None => write!(which, " P{p}"),
+                };
+            }
+            kprintln!(
+                "summary: the world did not stop within 1 s (still running:{which}; a G that never reaches a safe point, e.g. under preempt=off); the figures below were read while those Ps ran"
+            );
+            None
+        }
+    };
     super::summary::print();
     let (events, dropped) = crate::runtime::trace::dump();
     if events + dropped > 0 {

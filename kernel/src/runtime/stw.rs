@@ -84,6 +84,40 @@ static STOPPED: AtomicBool = AtomicBool::new(false);
 /// Context: a G. Refused (a panic with its own message) when the same G
 /// already stopped the world.
 pub fn stop_the_world(reason: StwReason) -> Stopped {
+    match stop(reason, None) {
+        Ok(w) => w,
+        Err(_) => unreachable!("a stop without a deadline waits until the world stops"),
+    }
+}
+
+/// How long the end-of-run stop waits for the last P (1 s of `nanotime`).
+const EXIT_STOP_LIMIT_NS: u64 = 1_000_000_000;
+
+/// The Ps that had not stopped when the end-of-run stop gave up: (P, the
+/// G running on it, if any).
+pub struct NotStopped(pub Vec<(u32, Option<u64>)>);
+
+/// Stop the world for the end of the run, for good: the end-of-run figures
+/// (the summary, the histograms, the per-G CPU times) are read from it, so
+/// that every column describes the same instant, and the machine exits
+/// without restarting it (Go's `exit` after `main.main` simply ends the
+/// process; here the report comes first).
+///
+/// A G that never reaches a safe point (a loop under `preempt=off`, or one
+/// that never yields under `coop`) would keep the stop waiting forever, so
+/// this one waits at most [`EXIT_STOP_LIMIT_NS`] and then names the Ps
+/// still running: the report is then read from a world that is partly
+/// running, and says so.
+///
+/// Context: the main G, once the workload returned. Recording of the trace
+/// should already be paused (the trace covers the workload, not the exit).
+pub fn stop_the_world_for_exit() -> Result<Stopped, NotStopped> {
+    stop(StwReason::EndOfRun, Some(EXIT_STOP_LIMIT_NS))
+}
+
+/// [`stop_the_world`], giving up after `limit_ns` when one is given (the
+/// world then stays half stopped: only for the end of the run).
+fn stop(reason: StwReason, limit_ns: Option<u64>) -> Result<Stopped, NotStopped> {
     let me = proc::getg().expect("stopTheWorld on g0");
     if STOPPER_GOID.load(Ordering::Acquire) == me.goid() {
         panic!(
@@ -133,9 +167,15 @@ pub fn stop_the_world(reason: StwReason) -> Stopped {
     // then: interrupts on (so this core's own timer keeps ticking), the M
     // kept by `acquirem`.
     cpu::interrupts_enable();
-    let mut last_ask = tsc::nanotime();
+    let start = tsc::nanotime();
+    let mut last_ask = start;
     while SCHED.stopwait.load(Ordering::Acquire) != 0 {
-        if tsc::nanotime() - last_ask > 100_000 {
+        let now = tsc::nanotime();
+        if limit_ns.is_some_and(|limit| now - start > limit) {
+            cpu::interrupts_disable();
+            return Err(NotStopped(still_running()));
+        }
+        if now - last_ask > 100_000 {
             cpu::interrupts_disable();
             preemptall(mp);
             wake_wired(mp);
@@ -150,12 +190,28 @@ pub fn stop_the_world(reason: StwReason) -> Stopped {
     STOPPED.store(true, Ordering::Release);
     let took = cpu::rdtsc().wrapping_sub(t0);
     STOPS.fetch_add(1, Ordering::Relaxed);
-    Stopped {
+    Ok(Stopped {
         reason,
         took,
         were,
         m: mp,
-    }
+    })
+}
+
+/// The Ps a stop is still waiting for, with the G each runs.
+fn still_running() -> Vec<(u32, Option<u64>)> {
+    allp()
+        .iter()
+        .filter(|pp| pp.status() != Pstatus::Pgcstop)
+        .map(|pp| {
+            let holder = pp.m.load(Ordering::Acquire);
+            // SAFETY: Ms are static; a non-null holder is one of them.
+            let g = unsafe { holder.as_ref() }
+                .and_then(|m| m.curg())
+                .map(|g| g.goid());
+            (pp.id, g)
+        })
+        .collect()
 }
 
 /// Ask every G running on another M to yield (Go's `preemptall`).

@@ -1,5 +1,18 @@
 //! The end-of-run per-P summary: what each P ran, stole and spilled.
 //!
+//! It is read from a stopped world (`stw::stop_the_world_for_exit`, in
+//! `start::runtime_main`): while other Ms still ran Gs, one `execute` could
+//! land between the read of the Gs-run column and the read of the latency
+//! histograms, and a student saw 2408 latency samples for 2407 Gs run. In
+//! a stopped world every figure describes the same instant, so the exact
+//! identities hold: Gs spawned = exited + live; latency samples + starts
+//! without a wait = Gs run; the causes add up to the samples; steals in =
+//! steals out. Two things still move while it is printed, and are not
+//! compared with anything: the netpoll counters (COM1's interrupt runs in
+//! a stopped world too) and the state of a G a timer on the reader's own
+//! P readies. The figures include the stop itself: its `preemptall` asks
+//! the running Gs to yield (preemptions), and the Ms it stops park.
+//!
 //! Up to `plist::FULL_MAX` Ps every P has a row; past that (512 Ps would
 //! be 512 rows) the [`BUSIEST`] Ps by Gs run have theirs, followed by the
 //! minimum, median and maximum of each column over all Ps.
@@ -9,6 +22,7 @@ use core::sync::atomic::Ordering;
 
 use gmp_sched::plist;
 
+use crate::runtime::g::Gstatus;
 use crate::runtime::m;
 use crate::runtime::sched::{allp, allp_all};
 use crate::{kprint, kprintln};
@@ -93,11 +107,8 @@ pub fn print() {
         .iter()
         .map(|mp| mp.parks.load(Ordering::Relaxed))
         .sum();
-    kprintln!(
-        "  Ms parked {parks} times in all ({} Ms, {} Gs created)",
-        m::mcount(),
-        super::allg::allglen()
-    );
+    kprintln!("  Ms parked {parks} times in all ({} Ms)", m::mcount());
+    print_g_ledger();
     let sum = |f: fn(&crate::runtime::p::PStats) -> u64| -> u64 {
         allp_all().iter().map(|pp| f(&pp.stats)).sum()
     };
@@ -116,6 +127,42 @@ pub fn print() {
     if super::netpoll::used() {
         kprint!("{}", super::introspect::netpoll_report());
     }
+}
+
+/// The Gs' ledger: every G spawned has exited or is live, by state. Read
+/// from a stopped world the two sides are equal; the line says so either
+/// way, with the figures, so a reader can check it.
+fn print_g_ledger() {
+    let sum = |f: fn(&crate::runtime::p::PStats) -> &core::sync::atomic::AtomicU64| -> u64 {
+        allp_all()
+            .iter()
+            .map(|pp| f(&pp.stats).load(Ordering::Relaxed))
+            .sum()
+    };
+    let spawned = sum(|s| &s.spawned);
+    let exited = sum(|s| &s.exits);
+    // running, runnable, waiting, in blocking calls
+    let mut live = [0u64; 4];
+    super::allg::for_each(|gp| {
+        let i = match gp.status() {
+            Gstatus::Grunning => 0,
+            Gstatus::Grunnable => 1,
+            Gstatus::Gwaiting => 2,
+            Gstatus::Gsyscall => 3,
+            Gstatus::Gidle | Gstatus::Gdead => return,
+        };
+        live[i] += 1;
+    });
+    let nlive: u64 = live.iter().sum();
+    kprintln!(
+        "  Gs: {spawned} spawned {} {exited} exited + {nlive} live ({} running, {} runnable, {} waiting, {} in blocking calls); {} G structs allocated",
+        if spawned == exited + nlive { "=" } else { "!=" },
+        live[0],
+        live[1],
+        live[2],
+        live[3],
+        super::allg::allglen()
+    );
 }
 
 /// One line with the order in which each M visited the Ps on its first

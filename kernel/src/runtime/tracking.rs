@@ -14,13 +14,15 @@
 //! | `go_create` | runnable since now, cause *spawned*; CPU time 0 |
 //! | `go_unblock`, `go_syscall_end` | runnable since now, cause *readied* (a syscall that returns to a P runs at once, so its stamp is overwritten before it matters) |
 //! | `go_stop` | CPU time += now − running since; runnable since now, cause *preempted* or *yielded* |
-//! | `go_start` | latency = now − runnable since, into this P's histogram of the cause (*stolen* if this M's last act was a steal: the G it runs came from another P); running since now |
+//! | `go_start` | latency = now − runnable since, into this P's histogram of the cause (*stolen* if this M's last act was a steal: the G it runs came from another P), or, with no stamp, one more start without a wait; running since now |
 //! | `go_block`, `go_syscall_begin`, `go_end` | CPU time += now − running since; not runnable |
 //!
 //! Only the G that runs straight after a steal counts as *stolen*; the rest
 //! of a stolen batch keep the cause they were queued with. A park aborted
 //! by its unlock function resumes the G without a runnable stamp, so it
-//! gives no sample (it never waited in a queue).
+//! gives no sample (it never waited in a queue); such starts are counted,
+//! so that samples plus starts without a wait equal the summary's Gs run —
+//! exactly, since the summary is read from a stopped world.
 //!
 //! Each P has one [`TimeHistogram`] per cause, written only by the M holding
 //! the P (interrupts off), and the five Gs that used the most CPU among
@@ -91,6 +93,10 @@ const TOP: usize = 5;
 /// One P's share.
 struct PTrack {
     by_cause: [TimeHistogram; 5],
+    /// Starts that gave no sample: the G had no runnable stamp (a park
+    /// aborted by its unlock function resumes it at once; a G runnable
+    /// before tracking started). Samples plus these equal the P's `gs_run`.
+    unstamped: AtomicU64,
     /// (CPU ticks, goid) of the busiest Gs that exited on this P.
     top: [(AtomicU64, AtomicU64); TOP],
 }
@@ -141,6 +147,7 @@ pub fn reset() {
         for h in &pt.by_cause {
             h.reset();
         }
+        pt.unstamped.store(0, Ordering::Relaxed);
         for (t, g) in &pt.top {
             t.store(0, Ordering::Relaxed);
             g.store(0, Ordering::Relaxed);
@@ -190,15 +197,19 @@ pub(crate) fn observe(gp: &G, hook: Hook, mp: &M, p: Option<u32>, now: u64) {
                 flag.store(false, Ordering::Relaxed);
             }
             let since = t.runnable_since.swap(0, Ordering::Relaxed);
-            if since != 0
-                && let Some(pt) = p.and_then(|p| ptracks().get(p as usize))
-            {
-                let cause = if stolen {
-                    Cause::Stolen as usize
+            if let Some(pt) = p.and_then(|p| ptracks().get(p as usize)) {
+                if since == 0 {
+                    // Only the holder of the P writes its counters.
+                    let n = pt.unstamped.load(Ordering::Relaxed);
+                    pt.unstamped.store(n + 1, Ordering::Relaxed);
                 } else {
-                    t.cause.load(Ordering::Relaxed) as usize
-                };
-                pt.by_cause[cause].record(fast_ns(now.saturating_sub(since)));
+                    let cause = if stolen {
+                        Cause::Stolen as usize
+                    } else {
+                        t.cause.load(Ordering::Relaxed) as usize
+                    };
+                    pt.by_cause[cause].record(fast_ns(now.saturating_sub(since)));
+                }
             }
             t.running_since.store(now, Ordering::Relaxed);
         }
@@ -325,8 +336,12 @@ pub fn report() {
         return;
     }
     let (all, per) = merged();
+    let unstamped: u64 = ptracks()
+        .iter()
+        .map(|pt| pt.unstamped.load(Ordering::Relaxed))
+        .sum();
     kprintln!(
-        "  sched latency (runnable -> running, {} samples): {}",
+        "  sched latency (runnable -> running, {} samples; {unstamped} starts without a wait): {}",
         all.total(),
         percentiles(&all)
     );

@@ -47,15 +47,19 @@ pub enum StwReason {
     SchedtraceDetail = 2,
     /// A test's own stop (`test-stw`: what a stop costs).
     Test = 3,
+    /// The end of the run: the summary is read from a stopped world, which
+    /// is never restarted (the machine exits after it).
+    EndOfRun = 4,
 }
 
 impl StwReason {
     /// Every reason.
-    pub const ALL: [StwReason; 4] = [
+    pub const ALL: [StwReason; 5] = [
         StwReason::Gomaxprocs,
         StwReason::TortureCheck,
         StwReason::SchedtraceDetail,
         StwReason::Test,
+        StwReason::EndOfRun,
     ];
 
     /// The reason's name.
@@ -65,6 +69,7 @@ impl StwReason {
             StwReason::TortureCheck => "torture check",
             StwReason::SchedtraceDetail => "schedtrace detail",
             StwReason::Test => "test",
+            StwReason::EndOfRun => "end of run",
         }
     }
 

@@ -18,15 +18,15 @@
 use alloc::format;
 use alloc::string::String;
 use alloc::sync::Arc;
-use core::sync::atomic::Ordering;
 
 use super::Verdict;
-use crate::workloads::common::ledger::Ledger;
 use crate::kprintln;
 use crate::mem::{frame, gstack, heap};
 use crate::runtime::g::{G, Gstatus};
-use crate::runtime::sched::{SCHED, allp, gomaxprocs};
+use crate::runtime::sched::{SCHED, allp};
+use crate::runtime::stw::{self, StwReason};
 use crate::runtime::{WaitGroup, allg, go};
+use crate::workloads::common::ledger::Ledger;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Usage {
@@ -41,10 +41,6 @@ struct Usage {
     live: u64,
     /// Dead Gs on the per-P and global free lists.
     listed: u64,
-    /// Ps on the idle list and spinning Ms: the other Ms are quiet when
-    /// every P but ours is idle and nobody spins.
-    idle_ps: u32,
-    spinning: u32,
 }
 
 fn usage() -> Usage {
@@ -60,8 +56,6 @@ fn usage() -> Usage {
         stack_pages: gstack::allocated() + gstack::faulted_pages(),
         live: live_gs(),
         listed: free_listed(),
-        idle_ps: SCHED.npidle.load(Ordering::Acquire),
-        spinning: SCHED.nmspinning.load(Ordering::Acquire),
     }
 }
 
@@ -75,32 +69,22 @@ fn live_gs() -> u64 {
     live
 }
 
-/// A snapshot taken once the other Ms have gone quiet.
+/// A snapshot of a stopped world.
 ///
 /// When the last wave's `wg.wait` returns, its Gs may still be in `goexit`
 /// on other Ms (dead, not yet on a free list), and Ms top up their frame
 /// reserves in `schedule` (allocate, then count the frame as reserved): a
 /// snapshot taken in the middle of either sees frames, Gs or free lists in
-/// flight, and under TCG a vCPU can sit in that window for milliseconds
-/// when the host is busy. So the counters are read until every other P is
-/// idle, no M spins, and two readings a few milliseconds apart agree.
+/// flight. This used to be settled by polling until two readings a few
+/// milliseconds apart agreed (and, after 5000 tries, reading anyway); a
+/// stopped world settles it exactly: an M gives its P up only from
+/// `schedule` or `findRunnable`, after `goexit0` put its G on a free list
+/// and after the reserve top-up, and the stop allocates nothing.
 fn settled_usage() -> Usage {
-    let quiet = |u: &Usage| u.idle_ps + 1 == gomaxprocs() && u.spinning == 0;
-    let mut last = usage();
-    for _ in 0..5000 {
-        // Yield rather than sleep: a first timer would grow this P's timer
-        // heap, which is heap in use that the books would have to explain.
-        let t0 = crate::runtime::time::nanotime();
-        while crate::runtime::time::nanotime() - t0 < 2_000_000 {
-            crate::runtime::gosched();
-        }
-        let now = usage();
-        if now == last && quiet(&now) {
-            return now;
-        }
-        last = now;
-    }
-    last
+    let w = stw::stop_the_world(StwReason::Test);
+    let u = usage();
+    let _ = stw::start_the_world(w);
+    u
 }
 
 fn free_listed() -> u64 {

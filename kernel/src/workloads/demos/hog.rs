@@ -28,12 +28,12 @@ use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use gmp_sched::options::Preempt;
 
-use crate::prelude::Verdict;
-use crate::workloads::common::{MS, pstat_sum};
 use crate::kprintln;
+use crate::prelude::Verdict;
+use crate::runtime::g::{G, Gstatus};
 use crate::runtime::time::nanotime;
-use crate::runtime::g::G;
 use crate::runtime::{Mutex, WaitGroup, go, gosched, sched, sleep, tracking};
+use crate::workloads::common::{MS, pstat_sum};
 use alloc::vec::Vec;
 
 /// How long each hog spins before it gives up by itself.
@@ -55,6 +55,23 @@ struct Shared {
 /// This G (the demo's Gs record themselves for the CPU-time report).
 fn me() -> &'static G {
     crate::runtime::proc::getg().expect("a demo G runs on a G")
+}
+
+/// Wait until every G of the demo is dead, so its CPU time is final.
+fn wait_until_dead(sh: &Shared) {
+    loop {
+        let gs = sh.gs.lock();
+        if gs
+            .0
+            .iter()
+            .chain(&gs.1)
+            .all(|g| g.status() == Gstatus::Gdead)
+        {
+            return;
+        }
+        drop(gs);
+        sleep(MS / 10);
+    }
 }
 
 /// Run the demo.
@@ -108,11 +125,16 @@ pub fn run() -> Verdict {
         });
     }
     wg.wait();
+    // `wg.done()` is not the end of a G: it may still be running, its last
+    // stretch not yet added to its CPU time (that happens when it switches
+    // out). Read the times once every demo G has exited.
+    wait_until_dead(&sh);
     let runs = sh.victim_runs.load(Ordering::Relaxed);
     let preempts = pstat_sum(|s| &s.preemptions) - preempts_before;
     let ms = SPIN_NS / MS;
     {
-        // Every G of the demo has exited; their counts stay until reuse.
+        // Every G of the demo has exited (`wait_until_dead`); their counts
+        // stay until a spawn reuses them, and this demo spawns no more.
         let gs = sh.gs.lock();
         let sum = |v: &Vec<&'static G>| v.iter().map(|g| g.track.cputime_ns()).sum::<u64>();
         let (hog_ns, victim_ns) = (sum(&gs.0), sum(&gs.1));
