@@ -36,10 +36,7 @@ pub fn sched_latency() -> Result<(), String> {
         q(&all, 990),
         all.min().unwrap_or(0)
     );
-    kprintln!(
-        "BENCH-NOTE {name} all: {}",
-        tracking::percentiles(&all)
-    );
+    kprintln!("BENCH-NOTE {name} all: {}", tracking::percentiles(&all));
     for (cause, c) in tracking::CAUSES.iter().zip(&per) {
         if c.total() > 0 {
             kprintln!(

@@ -95,8 +95,13 @@ pub fn chan_pingpong_2p() -> Result<(), String> {
         });
     }
     let v = done.recv().ok_or("no samples")?;
-    let (crossed, total) = (crossed.load(Ordering::Relaxed), total.load(Ordering::Relaxed));
-    kprintln!("BENCH-NOTE chan-pingpong-2p {crossed} of {total} hand-offs crossed Ps (the two Gs are wired to different cores)");
+    let (crossed, total) = (
+        crossed.load(Ordering::Relaxed),
+        total.load(Ordering::Relaxed),
+    );
+    kprintln!(
+        "BENCH-NOTE chan-pingpong-2p {crossed} of {total} hand-offs crossed Ps (the two Gs are wired to different cores)"
+    );
     if crossed * 100 < total * MIN_CROSSED_PERCENT {
         return Err(alloc::format!(
             "chan-pingpong-2p: only {crossed} of {total} hand-offs crossed Ps (need {MIN_CROSSED_PERCENT}%): the figure would measure the one-P path"

@@ -5,15 +5,12 @@ use alloc::format;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
-
 use super::Verdict;
-use crate::workloads::common::mutex_counter::mutex_counter;
-use crate::workloads::common::sieve::sieve;
 use crate::arch::percpu;
 use crate::kprintln;
-use crate::runtime::{
-    Chan, RecvCase, SendCase, WaitGroup, go, select, sleep,
-};
+use crate::runtime::{Chan, RecvCase, SendCase, WaitGroup, go, select, sleep};
+use crate::workloads::common::mutex_counter::mutex_counter;
+use crate::workloads::common::sieve::sieve;
 
 const MS: u64 = 1_000_000;
 

@@ -1,10 +1,7 @@
 //! `test-closed-send`: a send on a closed channel panics the G.
 
-
-
 use super::Verdict;
 use crate::runtime::Chan;
-
 
 /// Send on a closed channel panics the G with Go's message.
 pub fn run() -> Verdict {

@@ -5,10 +5,10 @@ use alloc::sync::Arc;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 use super::Verdict;
-use crate::workloads::common::ledger::Ledger;
-use crate::workloads::common::wait;
 use crate::kprintln;
 use crate::runtime::go;
+use crate::workloads::common::ledger::Ledger;
+use crate::workloads::common::wait;
 
 const WAVES: usize = 10;
 const WAVE_SIZE: usize = 10_000;

@@ -10,7 +10,6 @@ use crate::arch::percpu;
 use crate::kprintln;
 use crate::runtime::{WaitGroup, go, sched};
 
-
 /// Go's TestGoroutineParallelism: gomaxprocs Gs pass a token around in a
 /// fixed order by spinning on a shared counter, without ever yielding. This
 /// can only finish if all of them run at the same time, on different Ps.

@@ -11,9 +11,7 @@ use gmp_sched::options::Preempt;
 use super::{Verdict, need_procs};
 use crate::kprintln;
 use crate::runtime::time::nanotime;
-use crate::runtime::{
-    WaitGroup, go, sleep,
-};
+use crate::runtime::{WaitGroup, go, sleep};
 
 const MS: u64 = 1_000_000;
 

@@ -6,12 +6,11 @@ use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 use super::Verdict;
-use crate::workloads::common::ledger::Ledger;
-use crate::workloads::common::wait;
 use crate::arch::percpu;
 use crate::kprintln;
 use crate::runtime::{go, m, sched};
-
+use crate::workloads::common::ledger::Ledger;
+use crate::workloads::common::wait;
 
 /// With fewer Ps than cores, no more than `procs` Ms ever hold a P at once,
 /// and the work still completes.

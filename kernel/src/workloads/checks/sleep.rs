@@ -3,12 +3,11 @@
 
 use alloc::format;
 
-
 use super::Verdict;
-use crate::workloads::common::sleep_crowd::sleep_crowd;
 use crate::kprintln;
-use crate::runtime::time::nanotime;
 use crate::runtime::sleep;
+use crate::runtime::time::nanotime;
+use crate::workloads::common::sleep_crowd::sleep_crowd;
 
 const MS: u64 = 1_000_000;
 

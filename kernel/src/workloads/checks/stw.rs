@@ -68,7 +68,10 @@ pub fn run() -> Verdict {
             ncpu()
         ));
     }
-    kprintln!("test-stw: gomaxprocs({}) from {old}: clamped to {now}", ncpu() + 1);
+    kprintln!(
+        "test-stw: gomaxprocs({}) from {old}: clamped to {now}",
+        ncpu() + 1
+    );
     Ok(())
 }
 

@@ -5,13 +5,10 @@ use alloc::format;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-
 use super::Verdict;
 use crate::kprintln;
 use crate::runtime::syscall::blocking_call_until;
-use crate::runtime::{
-    WaitGroup, go, gosched, sched,
-};
+use crate::runtime::{WaitGroup, go, gosched, sched};
 
 const MS: u64 = 1_000_000;
 
@@ -40,7 +37,9 @@ pub fn run() -> Verdict {
         );
         go(move || {
             while !stop.load(Ordering::Relaxed) {
-                let my_p = crate::runtime::m::this_m().p().map_or(u64::MAX, |pp| pp.id as u64);
+                let my_p = crate::runtime::m::this_m()
+                    .p()
+                    .map_or(u64::MAX, |pp| pp.id as u64);
                 if in_call.load(Ordering::Relaxed) && my_p == blocker_p.load(Ordering::Relaxed) {
                     ran.fetch_add(1, Ordering::Relaxed);
                 }
@@ -62,7 +61,9 @@ pub fn run() -> Verdict {
             ran_on_blocker_p.clone(),
         );
         go(move || {
-            let my_p = crate::runtime::m::this_m().p().map_or(u64::MAX, |pp| pp.id as u64);
+            let my_p = crate::runtime::m::this_m()
+                .p()
+                .map_or(u64::MAX, |pp| pp.id as u64);
             blocker_p.store(my_p, Ordering::Relaxed);
             in_call.store(true, Ordering::Release);
             // Block until other Gs have been seen running on our P (the

@@ -12,7 +12,10 @@ const ROUNDS: u32 = 300;
 
 pub fn run() -> Verdict {
     if gomaxprocs(0) < 2 {
-        return Err(format!("test-wire needs procs >= 2 (got {})", gomaxprocs(0)));
+        return Err(format!(
+            "test-wire needs procs >= 2 (got {})",
+            gomaxprocs(0)
+        ));
     }
     let ping: Chan<u32> = Chan::new(0);
     let pong: Chan<u32> = Chan::new(0);
@@ -50,7 +53,9 @@ pub fn run() -> Verdict {
             report.send(if strays == 0 {
                 Ok(home)
             } else {
-                Err(format!("the wired G ran {strays} times off its core M{home}"))
+                Err(format!(
+                    "the wired G ran {strays} times off its core M{home}"
+                ))
             });
         });
     }
@@ -66,6 +71,8 @@ pub fn run() -> Verdict {
     }
     gomaxprocs(procs);
     let home = report.recv().ok_or("no report")??;
-    kprintln!("wire: a G wired to M{home} stayed there through {ROUNDS} yields, sleeps, preemptions and channel waits");
+    kprintln!(
+        "wire: a G wired to M{home} stayed there through {ROUNDS} yields, sleeps, preemptions and channel waits"
+    );
     Ok(())
 }

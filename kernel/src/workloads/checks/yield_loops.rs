@@ -7,10 +7,9 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 use super::Verdict;
-use crate::workloads::common::wait;
 use crate::kprintln;
 use crate::runtime::{go, gosched};
-
+use crate::workloads::common::wait;
 
 /// Many Gs yielding in a loop: every yield must come back, every G must
 /// finish, counts exact.

@@ -179,7 +179,10 @@ const HELP: &[(&str, &str)] = &[
         "netpoll",
         "the netpoller's counters and interrupt-to-G latency",
     ),
-    ("sum N", "read N raw bytes and print their count and checksum"),
+    (
+        "sum N",
+        "read N raw bytes and print their count and checksum",
+    ),
     ("exit, kill", "end the run (status 0)"),
 ];
 
@@ -304,7 +307,11 @@ fn ps() {
         );
     }
     if gs.len() > PS_ROWS {
-        kprintln!("... and {} more Gs ({} in all)", gs.len() - PS_ROWS, gs.len());
+        kprintln!(
+            "... and {} more Gs ({} in all)",
+            gs.len() - PS_ROWS,
+            gs.len()
+        );
     }
 }
 

@@ -13,11 +13,11 @@ use alloc::format;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU64, Ordering};
 
-use crate::prelude::Verdict;
-use crate::workloads::common::id_set;
 use crate::arch::percpu;
 use crate::kprintln;
+use crate::prelude::Verdict;
 use crate::runtime::{Chan, go};
+use crate::workloads::common::id_set;
 
 /// The argument.
 const N: u32 = 25;

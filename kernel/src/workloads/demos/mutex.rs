@@ -15,11 +15,11 @@ use alloc::format;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
-use crate::prelude::Verdict;
-use crate::workloads::common::MS;
 use crate::kprintln;
+use crate::prelude::Verdict;
 use crate::runtime::g::{Gstatus, WaitReason};
 use crate::runtime::{Mutex, WaitGroup, allg, go, gosched, sched, sleep};
+use crate::workloads::common::MS;
 
 /// Gs per P.
 const GS_PER_P: usize = 4;

@@ -16,11 +16,11 @@ use alloc::format;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
+use crate::kprintln;
 use crate::prelude::Verdict;
 use crate::prelude::this_p;
-use crate::workloads::common::id_set;
-use crate::kprintln;
 use crate::runtime::{Chan, go};
+use crate::workloads::common::id_set;
 
 /// Round trips.
 const ROUNDS: u64 = 5_000;

@@ -9,10 +9,10 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use super::Verdict;
-use crate::workloads::common::ledger::Ledger;
 use crate::arch::percpu;
 use crate::kprintln;
 use crate::runtime::{WaitGroup, go, m, sched};
+use crate::workloads::common::ledger::Ledger;
 
 /// Gs per burst: more than the 256-slot ring, so every burst overflows.
 const BURST: usize = 300;

@@ -91,7 +91,10 @@ pub fn run() -> Verdict {
             r.moved.dead,
             r.moved.timers
         );
-        kprintln!("resize:   Gs run per P in the step before: {}", per_p_line(&last_run, &now_run, r.old));
+        kprintln!(
+            "resize:   Gs run per P in the step before: {}",
+            per_p_line(&last_run, &now_run, r.old)
+        );
         last_run = now_run;
     }
     sleep(STEP_NS);

@@ -12,10 +12,10 @@
 use alloc::format;
 use alloc::vec::Vec;
 
-use crate::prelude::Verdict;
-use crate::workloads::common::sieve::{check_primes, sieve_primes};
 use crate::kprintln;
+use crate::prelude::Verdict;
 use crate::runtime::allg;
+use crate::workloads::common::sieve::{check_primes, sieve_primes};
 
 /// Primes to find.
 const N: usize = 100;

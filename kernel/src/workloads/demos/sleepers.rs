@@ -18,10 +18,10 @@ use alloc::vec::Vec;
 
 use gmp_sched::rand::CheapRand;
 
-use crate::prelude::Verdict;
-use crate::workloads::common::sleep_crowd::sleep_crowd;
-use crate::workloads::common::MS;
 use crate::kprintln;
+use crate::prelude::Verdict;
+use crate::workloads::common::MS;
+use crate::workloads::common::sleep_crowd::sleep_crowd;
 
 /// Sleepers.
 const N: usize = 300;

@@ -18,12 +18,12 @@ use alloc::format;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
-use crate::prelude::Verdict;
-use crate::workloads::common::{MS, id_set, pstat_sum};
 use crate::arch::percpu;
 use crate::kprintln;
+use crate::prelude::Verdict;
 use crate::runtime::syscall::blocking_call;
 use crate::runtime::{WaitGroup, go, gosched, m, sched};
+use crate::workloads::common::{MS, id_set, pstat_sum};
 
 /// Gs making blocking calls.
 const CALLERS: usize = 2;

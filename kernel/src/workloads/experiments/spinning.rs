@@ -17,9 +17,9 @@ use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU32, Ordering};
 
 use super::Verdict;
-use crate::workloads::common::pstat_sum;
 use crate::kprintln;
 use crate::runtime::{go, sched, sleep};
+use crate::workloads::common::pstat_sum;
 
 /// How often the main G looks whether a round is over.
 const POLL_NS: u64 = 200_000;

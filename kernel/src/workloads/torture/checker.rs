@@ -25,8 +25,8 @@ use core::ptr::NonNull;
 use core::sync::atomic::Ordering;
 
 use crate::runtime::g::{G, Gstatus};
-use crate::runtime::p::{P, Pstatus};
 use crate::runtime::m::M;
+use crate::runtime::p::{P, Pstatus};
 use crate::runtime::sched::{self, SCHED, allp, allp_all};
 use crate::runtime::{allg, m};
 
@@ -137,18 +137,27 @@ pub fn check_stopped() -> Result<(), String> {
         ));
     }
     if midle != nmidle {
-        return Err(format!("{midle} Ms on the idle list but nmidle is {nmidle}"));
+        return Err(format!(
+            "{midle} Ms on the idle list but nmidle is {nmidle}"
+        ));
     }
 
     for pp in &allp_all()[ps.len()..] {
-        if pp.status() != Pstatus::Pdead || !pp.runq.runqempty() || !pp.m.load(Ordering::Relaxed).is_null() {
+        if pp.status() != Pstatus::Pdead
+            || !pp.runq.runqempty()
+            || !pp.m.load(Ordering::Relaxed).is_null()
+        {
             return Err(format!(
                 "P{} is beyond GOMAXPROCS {} but {:?}, {} Gs queued, {}",
                 pp.id,
                 ps.len(),
                 pp.status(),
                 pp.runq.ring_len(),
-                if pp.m.load(Ordering::Relaxed).is_null() { "no M" } else { "held by an M" }
+                if pp.m.load(Ordering::Relaxed).is_null() {
+                    "no M"
+                } else {
+                    "held by an M"
+                }
             ));
         }
     }

@@ -96,15 +96,17 @@ fn report(r: &Round) -> String {
             }
             found = true;
             let st = g.status();
-            let _ = write!(out, "G{goid} ({role}, started, unfinished): {}",
-                st.name());
+            let _ = write!(out, "G{goid} ({role}, started, unfinished): {}", st.name());
             if st == Gstatus::Gwaiting {
                 let _ = write!(out, " ({})", g.waitreason());
             }
             let _ = writeln!(out, "\n{}", g.history());
         });
         if !found {
-            let _ = writeln!(out, "G{goid} ({role}, started, unfinished): not found among the live Gs");
+            let _ = writeln!(
+                out,
+                "G{goid} ({role}, started, unfinished): not found among the live Gs"
+            );
         }
     }
     out
