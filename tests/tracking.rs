@@ -144,10 +144,11 @@ fn the_hogs_are_the_busiest_gs_and_scheddetail_shows_cputime() {
         first_two.iter().all(|&n| n >= 400_000_000),
         format!("the busiest two Gs ran {first_two:?} ns, not a hog's 500 ms"),
     );
-    // The demo reads its hogs' CPU times once they have exited, and the
-    // summary reads them from a stopped world: the same two figures, equal
-    // up to the printing (the demo floors the sum to ms, the summary
-    // truncates each G to 10 us).
+    // Each hog adds its own CPU time as its last act, and the summary
+    // reads the hogs' from a stopped world after they exited: the same two
+    // figures, up to the printing (the demo floors the sum to ms, the
+    // summary truncates each G to 10 us) and the few microseconds between
+    // a hog's last read and its exit.
     let summary_ms = first_two.iter().sum::<u64>() / 1_000_000;
     check(
         &o,

@@ -145,21 +145,12 @@ pub fn collect(dir: &Path) -> Result<Collected, TraceError> {
     })
 }
 
-/// The name of the kernel's wait reason `code` (`WaitReason` in
-/// kernel/src/runtime/g.rs), as Go's `waitReason` strings read.
+/// Go's string for the kernel's wait reason `code` (the one table in
+/// `gmp_sched::waitreason`); "unknown" for a code it does not know.
 pub fn wait_reason(code: u8) -> &'static str {
-    match code {
-        1 => "chan receive",
-        2 => "chan send",
-        3 => "select",
-        4 => "select (no cases)",
-        5 => "sleep",
-        6 => "sync.Mutex.Lock",
-        7 => "sync.WaitGroup.Wait",
-        8 => "preempted",
-        9 => "park",
-        10 => "IO wait",
-        _ => "unknown",
+    match gmp_sched::waitreason::WaitReason::from_u8(code) {
+        gmp_sched::waitreason::WaitReason::Zero => "unknown",
+        r => r.as_str(),
     }
 }
 

@@ -27,8 +27,8 @@ use crate::arch::percpu::PerCpu;
 use crate::arch::{acpi, apic, cpu, gdt, idt, ioapic, percpu, smp};
 use crate::kprintln;
 use crate::mem::{self, paging, stack};
-use crate::runtime::debug::{knobs, options};
-use crate::runtime::m::{self, M, MAX_MS};
+use crate::runtime::objects::debug::{knobs, options};
+use crate::runtime::objects::m::{self, M, MAX_MS};
 use crate::runtime::start::{self, MainG};
 
 /// Opened once every core that will come up is online.
@@ -48,7 +48,7 @@ pub fn kmain(boot_info: &'static mut BootInfo) -> ! {
     unsafe { percpu::set_this_cpu(m0) };
     crate::arch::console::init();
     mem::init(boot_info);
-    crate::runtime::debug::init();
+    crate::runtime::objects::debug::init();
     mem::check_wx();
     crate::arch::trap::install(crate::runtime::trap::trap);
 

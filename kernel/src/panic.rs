@@ -19,7 +19,7 @@ use crate::arch::exit::{ExitCode, exit_qemu};
 #[panic_handler]
 fn panic(info: &PanicInfo) -> ! {
     crate::arch::cpu::interrupts_disable();
-    let m = crate::runtime::m::this_m();
+    let m = crate::runtime::objects::m::this_m();
     match info.location() {
         Some(loc) => crate::arch::console::print_for_panic(format_args!(
             "PANIC on M{} (apic {}) {} at {}:{}: {}\n{}\n",

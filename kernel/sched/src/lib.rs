@@ -31,6 +31,7 @@ pub mod timehist;
 pub mod timerheap;
 pub mod trace;
 pub mod waitq;
+pub mod waitreason;
 
 pub use gfree::{GlobalGFree, LocalGFree};
 pub use glist::{GList, GQueue, SchedLink};

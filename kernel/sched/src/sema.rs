@@ -50,8 +50,13 @@ impl<W> Default for Sema<W> {
 impl<W> Sema<W> {
     /// No unit, no waiter.
     pub const fn new() -> Self {
+        Self::with_units(0)
+    }
+
+    /// `n` free units, no waiter.
+    pub const fn with_units(n: u32) -> Self {
         Sema {
-            count: 0,
+            count: n,
             waiters: VecDeque::new(),
         }
     }
@@ -116,6 +121,16 @@ impl<W> Sema<W> {
 mod tests {
     use super::*;
     use alloc::vec::Vec;
+
+    #[test]
+    fn units_given_at_creation_are_taken_without_waiting() {
+        // worldsema: one unit, one stopper at a time.
+        let mut s: Sema<u32> = Sema::with_units(1);
+        assert!(s.acquire(1, false));
+        assert!(!s.acquire(2, false), "the second acquirer must wait");
+        assert_eq!(s.nwait(), 1);
+        assert_eq!(s.release(false).map(|w| w.waiter), Some(2));
+    }
 
     #[test]
     fn release_before_acquire_is_not_lost() {

@@ -95,7 +95,7 @@ pub unsafe fn set_this_cpu(cpu: &'static PerCpu) {
 /// With interrupts on, code on a G may be moved to another core at any
 /// instruction, so the answer may be stale by the time it is used: read it
 /// with interrupts off when it matters (the race explained at
-/// `runtime::proc::getg`).
+/// `runtime::objects::g::getg`).
 #[inline]
 pub fn this_cpu() -> &'static PerCpu {
     let ptr: *const PerCpu;
@@ -137,7 +137,7 @@ pub fn this_g0_stack_top() -> u64 {
 /// `this_cpu().curg` is two loads — this core's record, then its `curg` —
 /// and a preemption between them makes the second load read the *old*
 /// core's `curg`: some other G, or none (the race that readied dead Gs, see
-/// `runtime::proc::getg`). A single `mov reg, gs:[curg]` reads the `curg`
+/// `runtime::objects::g::getg`). A single `mov reg, gs:[curg]` reads the `curg`
 /// of the core the instruction executes on, which is the core running this
 /// G, whenever the preemption happens.
 #[inline]

@@ -1,55 +1,39 @@
 //! The Go runtime's objects and scheduler on bare metal.
 //!
-//! - [`g`]: goroutines and their status/ownership rules;
-//! - [`m`]: Ms, one per core;
-//! - [`p`]: Ps, the tokens with local run queues;
-//! - [`sched`]: the global state under `sched.lock`;
-//! - [`proc`]: `schedule`/`findRunnable`/`execute`, spinning, parking;
-//! - [`newproc`]: `go`, `goexit`, free-G lists;
-//! - [`park`]: `gosched`, `gopark`, `goready`;
-//! - [`start`]: from boot to the main G; [`summary`]: the end-of-run report.
+//! # The rooms, lowest first
+//! Each folder is one subsystem and opens with its own design note. A
+//! folder may use the folders below it, never those above; within a folder
+//! files may use each other. `tests/layers.rs` holds the order.
+//!
+//! | folder | what lives there | Go's files |
+//! |---|---|---|
+//! | [`objects`] | the G, M and P objects and their ownership rules, `sched` (the global state under `sched.lock`), `allgs`, the knobs read once | `runtime2.go`, `runtime1.go` (`debug`) |
+//! | [`diag`] | observers: the trace, tracking (latency, CPU time), the stack of a trace event, the switch probes, the watchdog, schedtrace | `trace*.go`, `metrics.go`, `proc.go`'s `schedtrace` |
+//! | [`scheduler`] | the scheduling loop: `schedule`/`findRunnable`/`execute`, the run queues, stealing, spinning and parked Ms, `gopark`/`goready`, `newproc`/`goexit`, preemption, sysmon, timers, blocking calls, wiring, stop-the-world, the netpoller, the runtime semaphore | `proc.go`, `preempt.go`, `time.go`, `netpoll.go`, `sema.go` |
+//! | [`gsync`] | what Gs synchronise with: channels, `select`, `Mutex`, `Once`, `WaitGroup` | `chan.go`, `select.go`, `sync/` |
+//! | [`inspect`] | looking at a running scheduler: the goroutine list, the end-of-run summary, and the one module through which checks, torture, benchmarks and experiments read the runtime's insides | `runtime/pprof`, `GODEBUG` output |
+//! | [`api`] | what a workload is written against (re-exported as `crate::prelude`) | the `runtime`, `sync`, `time` packages' surface |
+//!
+//! Two entry points stand apart, at the top: [`start`] (boot hands over the
+//! bootstrap core: `schedinit`, the main G, and the end-of-run report) and
+//! [`trap`] (the machine's one way into the runtime: timer ticks, IPIs,
+//! page faults, NMIs).
+//!
+//! # Seams
+//! - The machine reaches the runtime only through [`trap::trap`], a function
+//!   pointer `boot` installs in `arch::trap`: `arch` names nothing above it.
+//! - The scheduling loop tells its observers what happens only through
+//!   [`scheduler::observe`]: no file of the loop names a file of `diag`
+//!   directly. The observers read the objects and never call the loop.
+//! - Workloads see the runtime through [`api`] (the prelude) and, for the
+//!   checks, the torture, the benchmarks and the experiments, through
+//!   [`inspect`]; nothing else.
 
-pub mod allg;
 pub mod api;
-pub mod chan;
-pub mod debug;
-pub mod g;
-pub mod ghistory;
-pub mod input;
-pub mod introspect;
-pub mod m;
-pub mod mpark;
-pub mod mutex;
-pub mod netpoll;
-pub mod newproc;
-pub mod p;
-pub mod park;
-pub mod preempt;
-pub mod probe;
-pub mod proc;
-pub mod queues;
-pub mod sched;
-pub mod schedtrace;
-pub mod select;
+pub mod diag;
+pub mod gsync;
+pub mod inspect;
+pub mod objects;
+pub mod scheduler;
 pub mod start;
-pub mod steal;
-pub mod stw;
-pub mod summary;
-pub mod syscall;
-pub mod sysmon;
-pub mod time;
-pub mod trace;
-mod tracestack;
-pub mod tracking;
 pub mod trap;
-pub mod waitgroup;
-pub mod watchdog;
-pub mod wire;
-
-pub use chan::Chan;
-pub use mutex::{Mutex, Once};
-pub use newproc::go;
-pub use park::{gopark, goready, gosched};
-pub use select::{RecvCase, SelectCase, SendCase, select};
-pub use time::sleep;
-pub use waitgroup::WaitGroup;

@@ -11,7 +11,7 @@
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::Ordering;
 
 use gmp_sched::options::TraceMode;
 use gmp_sched::rand::CheapRand;
@@ -22,15 +22,11 @@ use crate::arch::{cpu, tsc};
 use crate::kprintln;
 use crate::mem::gstack;
 use crate::runtime::api::Verdict;
-use crate::runtime::m;
-use crate::runtime::newproc::go;
-use crate::runtime::p::P;
-use crate::runtime::proc;
-use crate::runtime::sched::{self, SCHED};
-
-/// The seed every M's random source (the steal order) was derived from:
-/// the `seed` option, or the TSC at boot when none was given.
-pub static RAND_SEED: AtomicU64 = AtomicU64::new(0);
+use crate::runtime::objects::m;
+use crate::runtime::objects::p::P;
+use crate::runtime::objects::sched::{self, SCHED};
+use crate::runtime::scheduler::newproc::go;
+use crate::runtime::scheduler::proc;
 
 /// Opened once the Ps exist, so APs can enter the scheduler; they wait
 /// halted (see `BootGate`).
@@ -51,7 +47,8 @@ static MAIN: spin::Once<MainG> = spin::Once::new();
 /// Never returns.
 pub fn start_m0(main: MainG) -> ! {
     MAIN.call_once(|| main);
-    let opts = crate::runtime::debug::options();
+    let opts = crate::runtime::objects::debug::options();
+    crate::runtime::scheduler::preempt::set_mode(opts.preempt);
     let ncpu = m::mcount() as u32;
     let procs = opts.procs.unwrap_or(ncpu);
     if let Err(e) = gmp_sched::options::check_procs(procs, ncpu) {
@@ -61,7 +58,7 @@ pub fn start_m0(main: MainG) -> ! {
     let (hz, source) = tsc::calibrate();
     let apic_timer_hz = crate::arch::timer::init(opts.tick_ns);
     let seed = opts.seed.unwrap_or_else(cpu::rdtsc);
-    RAND_SEED.store(seed, Ordering::Relaxed);
+    sched::RAND_SEED.store(seed, Ordering::Relaxed);
     gstack::init(opts.stack_size as u64);
     for mp in m::all() {
         *mp.rand() = CheapRand::for_m(seed, mp.id);
@@ -79,12 +76,12 @@ pub fn start_m0(main: MainG) -> ! {
     );
     match opts.trace {
         TraceMode::Off => {}
-        TraceMode::On => crate::runtime::trace::init(None),
-        TraceMode::Flight => crate::runtime::trace::init(Some(opts.flight_kib)),
+        TraceMode::On => crate::runtime::diag::trace::init(None),
+        TraceMode::Flight => crate::runtime::diag::trace::init(Some(opts.flight_kib)),
     }
     procresize(procs);
     if opts.tracking {
-        crate::runtime::tracking::init();
+        crate::runtime::diag::tracking::init();
     }
     go(runtime_main);
     SCHED_READY.open(m::all()[1..].iter().map(|mp| mp.apic()));
@@ -105,7 +102,7 @@ fn procresize(nprocs: u32) {
     let ps: Vec<P> = (0..ncpu).map(P::new).collect();
     let ps: &'static [P] = Box::leak(ps.into_boxed_slice());
     for pp in &ps[nprocs as usize..] {
-        pp.set_status(crate::runtime::p::Pstatus::Pdead);
+        pp.set_status(crate::runtime::objects::p::Pstatus::Pdead);
     }
     sched::set_allp(ps, nprocs as usize);
     let ps = &ps[..nprocs as usize];
@@ -132,14 +129,14 @@ fn runtime_main() {
     let elapsed_ms = (crate::arch::tsc::nanotime() - t0) / 1_000_000;
     // The trace covers the workload: it ends here, before the exit's stop.
     // (An error only says the run has no trace.)
-    let _ = crate::runtime::trace::set_recording(false);
+    let _ = crate::runtime::diag::trace::set_recording(false);
     // Other Ms may still be running Gs (Gs that signalled the workload's
     // end and have yet to exit, or that it left behind): read every
     // end-of-run figure from a stopped world, so the columns describe one
     // instant and add up. The world is never restarted: the machine exits.
-    let _world = match super::stw::stop_the_world_for_exit() {
+    let _world = match crate::runtime::scheduler::stw::stop_the_world_for_exit() {
         Ok(w) => Some(w),
-        Err(super::stw::NotStopped(running)) => {
+        Err(crate::runtime::scheduler::stw::NotStopped(running)) => {
             let mut which = alloc::string::String::new();
             for (p, g) in &running {
                 use core::fmt::Write;
@@ -154,8 +151,8 @@ fn runtime_main() {
             None
         }
     };
-    super::summary::print();
-    let (events, dropped) = crate::runtime::trace::dump();
+    crate::runtime::inspect::summary::print();
+    let (events, dropped) = crate::runtime::diag::trace::dump();
     if events + dropped > 0 {
         kprintln!("trace: {events} events written to COM2, {dropped} dropped (buffers full)");
     }

@@ -28,7 +28,13 @@ use crate::arch::idt::IRQ_COM1;
 use crate::arch::trap::{Handled, Trap};
 use crate::arch::{cpu, percpu};
 use crate::mem::gstack::{self, Fault};
-use crate::runtime::{allg, m, netpoll, preempt, schedtrace, sysmon, watchdog};
+use crate::runtime::diag::schedtrace;
+use crate::runtime::diag::watchdog;
+use crate::runtime::objects::allg;
+use crate::runtime::objects::m;
+use crate::runtime::scheduler::netpoll;
+use crate::runtime::scheduler::preempt;
+use crate::runtime::scheduler::sysmon;
 
 /// The entry `boot` installs in `arch::trap`.
 pub fn trap(t: Trap<'_>) -> Handled {

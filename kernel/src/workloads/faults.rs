@@ -6,10 +6,8 @@
 use alloc::string::String;
 use core::hint::black_box;
 
+use crate::prelude::*;
 use gmp_sched::options::Fault;
-
-use super::Verdict;
-use crate::runtime::{WaitGroup, go, gosched};
 
 /// Provoke `fault` on a fresh G (the faults that are not negative
 /// controls: those are scheduler bugs switched on in `debug::Knobs` for
@@ -63,15 +61,15 @@ fn provoke(fault: Fault) {
             black_box(recurse(0));
         }
         Fault::Canary => {
-            let gp = crate::runtime::proc::getg().expect("on a G");
+            let gp = crate::runtime::inspect::g::getg().expect("on a G");
             // SAFETY: deliberately corrupts this G's own canary word (mapped,
             // reserved) to show that schedule() notices.
             unsafe { core::ptr::write_volatile(gp.canary_addr() as *mut u64, 0xdead_beef) };
             gosched();
         }
-        Fault::DoubleFault => crate::arch::idt::provoke_double_fault(),
+        Fault::DoubleFault => crate::runtime::inspect::machine::provoke_double_fault(),
         Fault::IrqsOff => {
-            crate::arch::cpu::interrupts_disable();
+            crate::runtime::inspect::machine::interrupts_disable();
             loop {
                 core::hint::spin_loop();
             }
@@ -89,7 +87,7 @@ fn provoke(fault: Fault) {
         }
         Fault::Oom => loop {
             // Park Gs forever until memory runs out; malg reports it.
-            let hold: crate::runtime::Chan<()> = crate::runtime::Chan::new(0);
+            let hold: Chan<()> = Chan::new(0);
             go(move || {
                 let _ = hold.recv();
             });
@@ -115,7 +113,7 @@ fn ready_twice() {
     use alloc::sync::Arc;
     use core::sync::atomic::{AtomicPtr, Ordering};
 
-    use crate::runtime::g::{G, Gstatus, WaitReason};
+    use crate::runtime::inspect::g::{G, Gstatus, WaitReason};
 
     fn publish(gp: &G, slot: *const ()) -> bool {
         // SAFETY: `slot` is the `AtomicPtr` kept alive by `ready_twice`.
@@ -126,7 +124,7 @@ fn ready_twice() {
     let slot = Arc::new(AtomicPtr::<G>::new(core::ptr::null_mut()));
     let s = slot.clone();
     go(move || {
-        crate::runtime::gopark(
+        crate::runtime::inspect::gopark(
             Some(publish),
             &*s as *const AtomicPtr<G> as *const (),
             WaitReason::Park,
@@ -140,7 +138,7 @@ fn ready_twice() {
         }
         gosched();
     };
-    crate::runtime::goready(victim);
+    crate::runtime::inspect::goready(victim);
     while victim.status() != Gstatus::Gdead {
         gosched();
     }
@@ -149,6 +147,6 @@ fn ready_twice() {
 
 /// The second, stale wake-up (a named frame for the backtrace).
 #[inline(never)]
-fn stale_waker(victim: &'static crate::runtime::g::G) {
-    crate::runtime::goready(black_box(victim));
+fn stale_waker(victim: &'static crate::runtime::inspect::g::G) {
+    crate::runtime::inspect::goready(black_box(victim));
 }

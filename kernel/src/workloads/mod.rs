@@ -28,7 +28,7 @@ pub use crate::runtime::api::Verdict;
 
 /// Fails a workload that only makes sense with exactly `n` Ps.
 fn need_procs(n: u32) -> Verdict {
-    let p = crate::runtime::sched::gomaxprocs();
+    let p = crate::runtime::api::gomaxprocs(0);
     if p != n {
         return Err(alloc::format!("this workload needs procs={n} (got {p})"));
     }

@@ -14,8 +14,9 @@
 use alloc::string::String;
 
 use super::measure::Unit;
-use crate::kprintln;
-use crate::runtime::{sched, tracking};
+use crate::prelude::*;
+use crate::runtime::inspect::sched;
+use crate::runtime::inspect::tracking;
 
 /// Run producer-consumer with tracking and print its latency percentiles.
 pub fn sched_latency() -> Result<(), String> {

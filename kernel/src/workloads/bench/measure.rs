@@ -2,8 +2,8 @@
 
 use alloc::vec::Vec;
 
-use crate::arch::tsc;
-use crate::kprintln;
+use crate::prelude::*;
+use crate::runtime::inspect::machine;
 
 /// The unit a figure is reported in.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -19,7 +19,7 @@ pub enum Unit {
 impl Unit {
     /// The unit of time-like figures in this boot.
     pub fn time() -> Unit {
-        if crate::runtime::debug::options().icount {
+        if crate::runtime::inspect::debug::options().icount {
             Unit::Insn
         } else {
             Unit::Ns
@@ -58,7 +58,7 @@ pub fn report(name: &str, unit: Unit, samples: &mut [f64], desc: &str) {
 
 /// Convert per-operation TSC tick samples to the boot's time unit.
 pub fn ticks_to_unit(ticks: &[f64]) -> Vec<f64> {
-    let hz = tsc::hz().max(1) as f64;
+    let hz = machine::tsc_hz().max(1) as f64;
     ticks.iter().map(|t| t * 1e9 / hz).collect()
 }
 
@@ -68,9 +68,9 @@ pub fn time_batches(reps: usize, batch: u64, mut op_batch: impl FnMut(u64)) -> V
     let mut ticks = Vec::with_capacity(reps);
     op_batch(batch); // warm-up
     for _ in 0..reps {
-        let t0 = crate::arch::cpu::rdtsc();
+        let t0 = crate::runtime::inspect::machine::rdtsc();
         op_batch(batch);
-        let t1 = crate::arch::cpu::rdtsc();
+        let t1 = crate::runtime::inspect::machine::rdtsc();
         ticks.push((t1 - t0) as f64 / batch as f64);
     }
     ticks_to_unit(&ticks)

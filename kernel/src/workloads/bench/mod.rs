@@ -28,9 +28,9 @@ mod single;
 
 use alloc::string::String;
 
-use crate::kprintln;
-use crate::runtime::sched;
+use crate::runtime::inspect::sched;
 
+use crate::prelude::*;
 use measure::Unit;
 
 struct Bench {
@@ -126,7 +126,7 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 
 /// Run the benchmarks named by the `bench` boot option (all if empty).
 pub fn run() -> Result<(), String> {
-    let opts = crate::runtime::debug::options();
+    let opts = crate::runtime::inspect::debug::options();
     for name in &opts.bench {
         if !BENCHES.iter().any(|b| b.name == name.as_str()) {
             let known: alloc::vec::Vec<&str> = names().collect();
@@ -143,7 +143,7 @@ pub fn run() -> Result<(), String> {
         .unwrap_or_else(|| String::from("unknown"));
     kprintln!(
         "BENCH-ENV cores={} procs={procs} accel={} icount={} cpu=\"{brand}\" tsc_hz={} unit={}",
-        crate::runtime::m::mcount(),
+        crate::runtime::inspect::m::mcount(),
         if raw_cpuid::CpuId::new()
             .get_hypervisor_info()
             .is_some_and(|h| h.identify() == raw_cpuid::Hypervisor::KVM)
@@ -153,7 +153,7 @@ pub fn run() -> Result<(), String> {
             "tcg"
         },
         if opts.icount { "on" } else { "off" },
-        crate::arch::tsc::hz(),
+        crate::runtime::inspect::machine::tsc_hz(),
         Unit::time().as_str()
     );
     for b in BENCHES {

@@ -10,16 +10,17 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use super::measure::{Unit, report, ticks_to_unit};
-use crate::arch::{cpu, tsc};
-use crate::kprintln;
+use crate::prelude::*;
 use crate::prelude::{this_m, this_p, unwire, wire};
-use crate::runtime::{Chan, go, probe, sched, sleep};
+use crate::runtime::inspect::machine;
+use crate::runtime::inspect::probe;
+use crate::runtime::inspect::sched;
 
 const MS: u64 = 1_000_000;
 const ROUNDS: usize = 40;
 
 pub(super) fn note_realtime(name: &str) {
-    if crate::runtime::debug::options().icount {
+    if crate::runtime::inspect::debug::options().icount {
         kprintln!(
             "BENCH-NOTE {name} meaningful only in real time: under -icount the vCPUs run round-robin in one host thread"
         );
@@ -78,16 +79,16 @@ pub fn chan_pingpong_2p() -> Result<(), String> {
             // Move off the responder's core (a yield goes to the global
             // queue, where another M picks it up), then stay put.
             while this_m() == responder_m {
-                crate::runtime::gosched();
+                gosched();
             }
             wire();
             let mut v = Vec::with_capacity(2_000);
             for _ in 0..2_000 {
                 let me = this_p();
-                let t0 = cpu::rdtsc();
+                let t0 = machine::rdtsc();
                 ping.send(me);
                 let _ = pong.recv();
-                v.push((cpu::rdtsc() - t0) as f64 / 2.0);
+                v.push((machine::rdtsc() - t0) as f64 / 2.0);
             }
             unwire();
             ping.close();
@@ -127,8 +128,8 @@ pub fn wake_latency() -> Result<(), String> {
         let r = ran.clone();
         go(move || r.store(true, Ordering::Release));
         // Stay busy so that only another M can run the new G.
-        let until = tsc::nanotime() + 2 * MS;
-        while !ran.load(Ordering::Acquire) && tsc::nanotime() < until {
+        let until = nanotime() + 2 * MS;
+        while !ran.load(Ordering::Acquire) && nanotime() < until {
             core::hint::spin_loop();
         }
         sleep(2 * MS);
@@ -156,10 +157,10 @@ pub fn steal_latency() -> Result<(), String> {
     for _ in 0..ROUNDS {
         let started = Arc::new(AtomicU64::new(0));
         let s2 = started.clone();
-        let t0 = cpu::rdtsc();
-        go(move || s2.store(cpu::rdtsc(), Ordering::Release));
-        let until = tsc::nanotime() + 50 * MS;
-        while started.load(Ordering::Acquire) == 0 && tsc::nanotime() < until {
+        let t0 = machine::rdtsc();
+        go(move || s2.store(machine::rdtsc(), Ordering::Release));
+        let until = nanotime() + 50 * MS;
+        while started.load(Ordering::Acquire) == 0 && nanotime() < until {
             core::hint::spin_loop();
         }
         let t1 = started.load(Ordering::Acquire);
@@ -210,9 +211,9 @@ pub fn fib_procs() -> Result<(), String> {
     let expect = fib_seq(N);
     let mut ns = Vec::new();
     for _ in 0..3 {
-        let t0 = tsc::nanotime();
+        let t0 = nanotime();
         let v = fib_tree(N);
-        ns.push((tsc::nanotime() - t0) as f64);
+        ns.push((nanotime() - t0) as f64);
         if v != expect {
             return Err(alloc::format!("fib({N}) = {v}, expected {expect}"));
         }

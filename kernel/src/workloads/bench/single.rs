@@ -8,13 +8,15 @@ use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 
 use super::measure::{Unit, report, ticks_to_unit, time_batches};
-use crate::arch::context::{Gobuf, swapcontext};
-use crate::arch::cpu;
-use crate::kprintln;
-use crate::runtime::g::{G, Gstatus, WaitReason};
-use crate::runtime::newproc::GFREE_BYPASS;
-use crate::runtime::{Chan, WaitGroup, go, gopark, goready, gosched, probe, sleep};
-use crate::sync::IrqMutex;
+use crate::prelude::*;
+use crate::runtime::inspect::GFREE_BYPASS;
+use crate::runtime::inspect::g::{G, Gstatus, WaitReason};
+use crate::runtime::inspect::gopark;
+use crate::runtime::inspect::goready;
+use crate::runtime::inspect::machine;
+use crate::runtime::inspect::machine::IrqMutex;
+use crate::runtime::inspect::machine::{Gobuf, swapcontext};
+use crate::runtime::inspect::probe;
 
 const MS: u64 = 1_000_000;
 
@@ -53,7 +55,7 @@ extern "C" fn partner() -> ! {
 pub fn switch_raw() -> Result<(), String> {
     let stack: &'static mut [u64] = Vec::leak(alloc::vec![0u64; 2048]);
     let top = (stack.as_ptr() as u64 + (stack.len() * 8) as u64) & !15;
-    let were = cpu::interrupts_disable_save();
+    let were = machine::interrupts_disable_save();
     // SAFETY: interrupts are off; PARTNER's stack is the leaked buffer.
     unsafe { *PARTNER.0.get() = Gobuf::new_entry(top, partner) };
     let mut samples = time_batches(200, 1000, |n| {
@@ -62,7 +64,7 @@ pub fn switch_raw() -> Result<(), String> {
             unsafe { swapcontext(MAIN.0.get(), PARTNER.0.get()) };
         }
     });
-    cpu::interrupts_restore(were);
+    machine::interrupts_restore(were);
     // Each operation was a round trip: two switches.
     samples.iter_mut().for_each(|s| *s /= 2.0);
     report(
@@ -106,9 +108,9 @@ pub fn gosched_pingpong() -> Result<(), String> {
             go(move || {
                 let mut v = Vec::with_capacity(PAIR_REPS);
                 for _ in 0..PAIR_REPS {
-                    let t0 = cpu::rdtsc();
+                    let t0 = machine::rdtsc();
                     gosched();
-                    v.push((cpu::rdtsc() - t0) as f64 / 2.0);
+                    v.push((machine::rdtsc() - t0) as f64 / 2.0);
                 }
                 stop.store(true, Ordering::Relaxed);
                 *out.lock() = v;
@@ -142,7 +144,7 @@ pub fn runnext_handoff() -> Result<(), String> {
         {
             let (stop, wg) = (stop.clone(), wg.clone());
             go(move || {
-                let me = crate::runtime::proc::getg().expect("on a G");
+                let me = crate::runtime::inspect::g::getg().expect("on a G");
                 PEER_B.store(me as *const G as *mut G, Ordering::Release);
                 gopark(None, core::ptr::null(), WaitReason::Park);
                 while !stop.load(Ordering::Acquire) {
@@ -155,7 +157,7 @@ pub fn runnext_handoff() -> Result<(), String> {
         {
             let wg = wg.clone();
             go(move || {
-                let me = crate::runtime::proc::getg().expect("on a G");
+                let me = crate::runtime::inspect::g::getg().expect("on a G");
                 PEER_A.store(me as *const G as *mut G, Ordering::Release);
                 while PEER_B.load(Ordering::Acquire).is_null()
                     || peer(&PEER_B).status() != Gstatus::Gwaiting
@@ -164,10 +166,10 @@ pub fn runnext_handoff() -> Result<(), String> {
                 }
                 let mut v = Vec::with_capacity(PAIR_REPS);
                 for _ in 0..PAIR_REPS {
-                    let t0 = cpu::rdtsc();
+                    let t0 = machine::rdtsc();
                     goready(peer(&PEER_B));
                     gopark(None, core::ptr::null(), WaitReason::Park);
-                    v.push((cpu::rdtsc() - t0) as f64 / 2.0);
+                    v.push((machine::rdtsc() - t0) as f64 / 2.0);
                 }
                 stop.store(true, Ordering::Release);
                 while peer(&PEER_B).status() != Gstatus::Gwaiting {
@@ -213,10 +215,10 @@ pub fn chan_pair(name: &str, desc: &str) -> Vec<f64> {
             go(move || {
                 let mut v = Vec::with_capacity(PAIR_REPS);
                 for i in 0..PAIR_REPS as u64 {
-                    let t0 = cpu::rdtsc();
+                    let t0 = machine::rdtsc();
                     ping.send(i);
                     let _ = pong.recv();
-                    v.push((cpu::rdtsc() - t0) as f64 / 2.0);
+                    v.push((machine::rdtsc() - t0) as f64 / 2.0);
                 }
                 ping.close();
                 *out.lock() = v;
@@ -279,7 +281,7 @@ pub fn spawn_cold() -> Result<(), String> {
 
 /// Timer interrupt until the next G runs, for preemptions of spinning Gs.
 pub fn preempt_latency() -> Result<(), String> {
-    if crate::runtime::debug::options().preempt != gmp_sched::options::Preempt::Async {
+    if crate::runtime::inspect::debug::options().preempt != gmp_sched::options::Preempt::Async {
         kprintln!("BENCH-SKIP preempt-latency needs preempt=async");
         return Ok(());
     }
@@ -288,7 +290,7 @@ pub fn preempt_latency() -> Result<(), String> {
     probe::LAST_PREEMPT_TICK.store(0, Ordering::Relaxed);
     probe::ENABLED.store(true, Ordering::Release);
     let wg = Arc::new(WaitGroup::new());
-    let deadline = crate::runtime::time::nanotime() + 5_000 * MS;
+    let deadline = nanotime() + 5_000 * MS;
     wg.add(2);
     for _ in 0..2 {
         let wg = wg.clone();
@@ -297,12 +299,10 @@ pub fn preempt_latency() -> Result<(), String> {
             loop {
                 let t = probe::LAST_PREEMPT_TICK.load(Ordering::Acquire);
                 if t != seen {
-                    probe::PREEMPT.push(cpu::rdtsc().saturating_sub(t));
+                    probe::PREEMPT.push(machine::rdtsc().saturating_sub(t));
                     seen = t;
                 }
-                if probe::PREEMPT.collect().len() >= WANT
-                    || crate::runtime::time::nanotime() > deadline
-                {
+                if probe::PREEMPT.collect().len() >= WANT || nanotime() > deadline {
                     break;
                 }
             }
@@ -355,8 +355,8 @@ pub fn tick_idle() -> Result<(), String> {
 /// Memory per parked G, with `parked` (100,000 unless set) Gs blocked on
 /// one channel.
 pub fn mem_parked_g() -> Result<(), String> {
-    let avail0 = crate::mem::frame::available() * 4096;
-    let asked = crate::runtime::debug::options().parked_gs as usize;
+    let avail0 = crate::runtime::inspect::machine::frame::available() * 4096;
+    let asked = crate::runtime::inspect::debug::options().parked_gs as usize;
     // At most what fits at 5 KiB per G (measured ~4.3 KiB), so the
     // benchmark reports a shortage instead of running out of memory.
     let n = asked.min((avail0 / PARKED_G_BUDGET) as usize);
@@ -367,8 +367,8 @@ pub fn mem_parked_g() -> Result<(), String> {
         );
     }
     GFREE_BYPASS.store(true, Ordering::Relaxed);
-    let (_, frames0) = crate::mem::frame::stats();
-    let (heap0, mapped0, _) = crate::mem::heap::stats();
+    let (_, frames0) = crate::runtime::inspect::machine::frame::stats();
+    let (heap0, mapped0, _) = crate::runtime::inspect::machine::heap::stats();
     let ch: Chan<()> = Chan::new(0);
     let parked = Arc::new(AtomicUsize::new(0));
     let wg = Arc::new(WaitGroup::new());
@@ -385,8 +385,8 @@ pub fn mem_parked_g() -> Result<(), String> {
         sleep(MS);
     }
     GFREE_BYPASS.store(false, Ordering::Relaxed);
-    let (_, frames1) = crate::mem::frame::stats();
-    let (heap1, mapped1, _) = crate::mem::heap::stats();
+    let (_, frames1) = crate::runtime::inspect::machine::frame::stats();
+    let (heap1, mapped1, _) = crate::runtime::inspect::machine::heap::stats();
     // Frames that went to the heap region are counted as heap bytes in use,
     // not as frames (that would count them twice).
     let heap_frames = (mapped1 - mapped0) as u64 / 4096;

@@ -5,10 +5,7 @@ use alloc::format;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
-use super::Verdict;
-use crate::arch::percpu;
-use crate::kprintln;
-use crate::runtime::{Chan, RecvCase, SendCase, WaitGroup, go, select, sleep};
+use crate::prelude::*;
 use crate::workloads::common::mutex_counter::mutex_counter;
 use crate::workloads::common::sieve::sieve;
 
@@ -25,7 +22,7 @@ pub fn run() -> Verdict {
         let (ping, pong, ms_seen) = (ping.clone(), pong.clone(), ms_seen.clone());
         go(move || {
             while let Some(v) = ping.recv() {
-                ms_seen.fetch_or(1 << (percpu::this_cpu_id() % 64), Ordering::Relaxed);
+                ms_seen.fetch_or(1 << (this_m() % 64), Ordering::Relaxed);
                 pong.send(v + 1);
             }
         });

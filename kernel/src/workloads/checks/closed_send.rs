@@ -1,7 +1,5 @@
 //! `test-closed-send`: a send on a closed channel panics the G.
-
-use super::Verdict;
-use crate::runtime::Chan;
+use crate::prelude::*;
 
 /// Send on a closed channel panics the G with Go's message.
 pub fn run() -> Verdict {

@@ -1,7 +1,5 @@
 //! `test-deadlock`: a deliberate deadlock that `checkdead` must report.
-
-use super::Verdict;
-use crate::runtime::Chan;
+use crate::prelude::*;
 
 /// A deliberate deadlock: the main G waits on a channel nobody will ever
 /// send on. `checkdead` must report it (this workload never returns).

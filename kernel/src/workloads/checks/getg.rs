@@ -19,13 +19,11 @@ use alloc::format;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU64, Ordering};
 
-use super::Verdict;
-use crate::arch::{cpu, percpu};
-use crate::kprintln;
-use crate::runtime::g::G;
-use crate::runtime::proc::getg;
-use crate::runtime::time::nanotime;
-use crate::runtime::{WaitGroup, go, sched};
+use crate::prelude::*;
+use crate::runtime::inspect::g::G;
+use crate::runtime::inspect::g::getg;
+use crate::runtime::inspect::machine;
+use crate::runtime::inspect::sched;
 
 /// How long the Gs loop.
 const RUN_NS: u64 = 3_000_000_000;
@@ -46,15 +44,15 @@ struct Counts {
 
 /// This G, read with interrupts off (it cannot move while it reads).
 fn me() -> *const G {
-    let were = cpu::interrupts_disable_save();
+    let were = machine::interrupts_disable_save();
     let gp = getg().expect("test-getg: on a G") as *const G;
-    cpu::interrupts_restore(were);
+    machine::interrupts_restore(were);
     gp
 }
 
 fn spin_checking(counts: &Counts, end: u64) {
     let me = me();
-    let mut core = percpu::this_cpu_id();
+    let mut core = this_m();
     while nanotime() < end {
         let mut wrong = 0u64;
         for _ in 0..BATCH {
@@ -75,7 +73,7 @@ fn spin_checking(counts: &Counts, end: u64) {
                     .first_wrong
                     .compare_exchange(0, goid, Ordering::Relaxed, Ordering::Relaxed);
         }
-        let now_core = percpu::this_cpu_id();
+        let now_core = this_m();
         if now_core != core {
             counts.migrations.fetch_add(1, Ordering::Relaxed);
             core = now_core;

@@ -19,13 +19,12 @@ use alloc::format;
 use alloc::string::String;
 use alloc::sync::Arc;
 
-use super::Verdict;
-use crate::kprintln;
-use crate::mem::{frame, gstack, heap};
-use crate::runtime::g::{G, Gstatus};
-use crate::runtime::sched::{SCHED, allp};
-use crate::runtime::stw::{self, StwReason};
-use crate::runtime::{WaitGroup, allg, go};
+use crate::prelude::*;
+use crate::runtime::inspect::allg;
+use crate::runtime::inspect::g::{G, Gstatus};
+use crate::runtime::inspect::machine::{frame, gstack, heap};
+use crate::runtime::inspect::sched::{SCHED, allp};
+use crate::runtime::inspect::stw::{self, StwReason};
 use crate::workloads::common::ledger::Ledger;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

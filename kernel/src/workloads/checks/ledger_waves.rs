@@ -4,9 +4,7 @@
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
-use super::Verdict;
-use crate::kprintln;
-use crate::runtime::go;
+use crate::prelude::*;
 use crate::workloads::common::ledger::Ledger;
 use crate::workloads::common::wait;
 
@@ -65,7 +63,7 @@ pub fn run() -> Verdict {
     kprintln!(
         "ledger: {} Gs in all, {} G structures created",
         WAVES * WAVE_SIZE + TREES * nodes,
-        crate::runtime::allg::allglen()
+        crate::runtime::inspect::allg::allglen()
     );
     Ok(())
 }

@@ -1,7 +1,6 @@
 //! `test-mutex`: a Mutex-protected counter incremented from Gs on every P
 //! ends exact.
-
-use super::Verdict;
+use crate::prelude::*;
 
 /// Run the check.
 pub fn run() -> Verdict {

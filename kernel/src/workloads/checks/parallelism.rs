@@ -5,10 +5,8 @@ use alloc::format;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU32, Ordering};
 
-use super::Verdict;
-use crate::arch::percpu;
-use crate::kprintln;
-use crate::runtime::{WaitGroup, go, sched};
+use crate::prelude::*;
+use crate::runtime::inspect::sched;
 
 /// Go's TestGoroutineParallelism: gomaxprocs Gs pass a token around in a
 /// fixed order by spinning on a shared counter, without ever yielding. This
@@ -30,7 +28,7 @@ pub fn run() -> Verdict {
                     while x.load(Ordering::Acquire) != expected {
                         core::hint::spin_loop();
                     }
-                    ms.fetch_or(1 << (percpu::this_cpu_id() % 32), Ordering::Relaxed);
+                    ms.fetch_or(1 << (this_m() % 32), Ordering::Relaxed);
                     x.store(expected + 1, Ordering::Release);
                 }
                 wg.done();

@@ -5,8 +5,7 @@ use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use super::{Verdict, need_procs};
-use crate::kprintln;
-use crate::runtime::{Chan, RecvCase, go, select, sleep};
+use crate::prelude::*;
 
 const MS: u64 = 1_000_000;
 

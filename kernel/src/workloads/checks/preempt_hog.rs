@@ -9,9 +9,7 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use gmp_sched::options::Preempt;
 
 use super::{Verdict, need_procs};
-use crate::kprintln;
-use crate::runtime::time::nanotime;
-use crate::runtime::{WaitGroup, go, sleep};
+use crate::prelude::*;
 
 const MS: u64 = 1_000_000;
 
@@ -19,7 +17,7 @@ const MS: u64 = 1_000_000;
 /// another G from running — unless preemption is `coop` or `off`.
 pub fn run() -> Verdict {
     need_procs(1)?;
-    let mode = crate::runtime::debug::options().preempt;
+    let mode = crate::runtime::inspect::debug::options().preempt;
     let victim_ran = Arc::new(AtomicBool::new(false));
     let hog_saw_victim = Arc::new(AtomicBool::new(false));
     let spins = Arc::new(AtomicU64::new(0));

@@ -5,10 +5,9 @@ use alloc::format;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
-use super::Verdict;
-use crate::arch::percpu;
-use crate::kprintln;
-use crate::runtime::{go, m, sched};
+use crate::prelude::*;
+use crate::runtime::inspect::m;
+use crate::runtime::inspect::sched;
 use crate::workloads::common::ledger::Ledger;
 use crate::workloads::common::wait;
 
@@ -30,7 +29,7 @@ pub fn run() -> Verdict {
                 .filter(|mp| !mp.p.load(Ordering::Acquire).is_null())
                 .count();
             worst.fetch_max(holding, Ordering::Relaxed);
-            ran_on.fetch_or(1 << (percpu::this_cpu_id() % 32), Ordering::Relaxed);
+            ran_on.fetch_or(1 << (this_m() % 32), Ordering::Relaxed);
             l.mark(i);
             d.fetch_add(1, Ordering::Release);
         });

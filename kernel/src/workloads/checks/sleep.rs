@@ -3,10 +3,7 @@
 
 use alloc::format;
 
-use super::Verdict;
-use crate::kprintln;
-use crate::runtime::sleep;
-use crate::runtime::time::nanotime;
+use crate::prelude::*;
 use crate::workloads::common::sleep_crowd::sleep_crowd;
 
 const MS: u64 = 1_000_000;
@@ -33,7 +30,7 @@ pub fn run() -> Verdict {
         "sleep: {N} sleepers (1-30 ms) all woke, none early; oversleep mean {} us, max {} us (tick {} us)",
         o.total_ns / N as u64 / 1000,
         o.max_ns / 1000,
-        crate::arch::timer::tick_ns() / 1000
+        crate::runtime::inspect::machine::tick_ns() / 1000
     );
     // Everyone parked: only sysmon's tick can notice the timer.
     let t0 = nanotime();

@@ -23,7 +23,7 @@ use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use gmp_sched::options::Preempt;
 
 use crate::prelude::*;
-use crate::runtime::stw::{self, StwReason};
+use crate::runtime::inspect::stw::{self, StwReason};
 
 /// Stops measured in the idle and busy parts.
 const STOPS: usize = 20;
@@ -82,7 +82,7 @@ impl Series {
     fn line(&self) -> String {
         let mut v = self.0.clone();
         v.sort_unstable();
-        let us = |t: u64| crate::arch::tsc::ticks_to_ns(t) as f64 / 1000.0;
+        let us = |t: u64| crate::runtime::inspect::machine::ticks_to_ns(t) as f64 / 1000.0;
         format!(
             "{} stops: median {} ticks ({:.1} us), max {} ticks ({:.1} us)",
             v.len(),
@@ -142,7 +142,7 @@ fn hog(procs: u32) -> Verdict {
     kprintln!(
         "test-stw: hog preempt={} hogs={hogs}: the stop took {} us ({took} ticks); it ended {} the hogs yielded by themselves ({} us after the request)",
         mode.as_str(),
-        crate::arch::tsc::ticks_to_ns(took) / 1000,
+        crate::runtime::inspect::machine::ticks_to_ns(took) / 1000,
         if waited_for_hogs { "after" } else { "before" },
         (yielded.saturating_sub(asked)) / 1000
     );

@@ -5,17 +5,16 @@ use alloc::format;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use super::Verdict;
-use crate::kprintln;
-use crate::runtime::syscall::blocking_call_until;
-use crate::runtime::{WaitGroup, go, gosched, sched};
+use crate::prelude::*;
+use crate::runtime::inspect::blocking_call_until;
+use crate::runtime::inspect::sched;
 
 const MS: u64 = 1_000_000;
 
 /// A G in a long blocking call loses its P; the other Gs keep running on it.
 pub fn run() -> Verdict {
     let procs = sched::gomaxprocs();
-    if procs as usize >= crate::runtime::m::mcount() {
+    if procs as usize >= crate::runtime::inspect::m::mcount() {
         return Err(format!(
             "this test needs procs below the core count (procs={procs})"
         ));
@@ -37,7 +36,7 @@ pub fn run() -> Verdict {
         );
         go(move || {
             while !stop.load(Ordering::Relaxed) {
-                let my_p = crate::runtime::m::this_m()
+                let my_p = crate::runtime::inspect::m::this_m()
                     .p()
                     .map_or(u64::MAX, |pp| pp.id as u64);
                 if in_call.load(Ordering::Relaxed) && my_p == blocker_p.load(Ordering::Relaxed) {
@@ -61,7 +60,7 @@ pub fn run() -> Verdict {
             ran_on_blocker_p.clone(),
         );
         go(move || {
-            let my_p = crate::runtime::m::this_m()
+            let my_p = crate::runtime::inspect::m::this_m()
                 .p()
                 .map_or(u64::MAX, |pp| pp.id as u64);
             blocker_p.store(my_p, Ordering::Relaxed);

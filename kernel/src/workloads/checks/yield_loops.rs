@@ -6,9 +6,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
-use super::Verdict;
-use crate::kprintln;
-use crate::runtime::{go, gosched};
+use crate::prelude::*;
 use crate::workloads::common::wait;
 
 /// Many Gs yielding in a loop: every yield must come back, every G must

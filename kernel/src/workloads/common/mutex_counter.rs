@@ -1,16 +1,10 @@
 //! A Mutex-protected counter incremented from every P: `test-mutex`, and
 //! part of `test-chan`.
-
-use alloc::format;
-use alloc::sync::Arc;
-
-use crate::kprintln;
-use crate::prelude::Verdict;
-use crate::runtime::{Mutex, WaitGroup, go, gosched, sched};
+use crate::prelude::*;
 
 /// A Mutex-protected counter incremented from Gs on every P ends exact.
 pub fn mutex_counter() -> Verdict {
-    let procs = sched::gomaxprocs() as usize;
+    let procs = gomaxprocs(0) as usize;
     let gs = procs * 4;
     const INCS: u64 = 2_000;
     let counter = Arc::new(Mutex::new(0u64));

@@ -1,12 +1,6 @@
 //! The concurrent prime sieve from the Go tour, shared by `test-chan` and
 //! the `sieve` demo.
-
-use alloc::format;
-use alloc::vec::Vec;
-
-use crate::kprintln;
-use crate::prelude::Verdict;
-use crate::runtime::{Chan, go};
+use crate::prelude::*;
 
 /// The concurrent prime sieve from the Go tour: a chain of filter Gs.
 pub fn sieve(n: usize) -> Verdict {

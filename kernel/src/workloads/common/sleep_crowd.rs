@@ -1,12 +1,8 @@
 //! A crowd of sleepers, measured: shared by `test-sleep` and the
 //! `sleepers` demo.
 
-use alloc::sync::Arc;
-use alloc::vec::Vec;
+use crate::prelude::*;
 use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-
-use crate::runtime::time::nanotime;
-use crate::runtime::{WaitGroup, go, sleep};
 
 /// What a crowd of sleepers measured: how many woke early, and how much
 /// later than asked the others woke (ns).

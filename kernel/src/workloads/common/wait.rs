@@ -2,9 +2,8 @@
 //! reaches a target. (Channels and WaitGroup replace this where available;
 //! the yield loop stays useful because it exercises `gosched` itself.)
 
+use crate::prelude::*;
 use core::sync::atomic::{AtomicUsize, Ordering};
-
-use crate::runtime::gosched;
 
 /// Yield until `counter` reaches `target`.
 pub fn until_count(counter: &AtomicUsize, target: usize) {

@@ -9,14 +9,9 @@
 //! `steals-in`/`steals-out` columns show how it spread. `--schedtrace 10`
 //! shows the run queues filling and draining.
 
-use alloc::format;
-use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU64, Ordering};
 
-use crate::arch::percpu;
-use crate::kprintln;
-use crate::prelude::Verdict;
-use crate::runtime::{Chan, go};
+use crate::prelude::*;
 use crate::workloads::common::id_set;
 
 /// The argument.
@@ -39,9 +34,7 @@ fn fib_serial(n: u32) -> u64 {
 }
 
 fn fib_go(n: u32, counts: Arc<Counts>) -> u64 {
-    counts
-        .ms
-        .fetch_or(1 << (percpu::this_cpu_id() % 64), Ordering::Relaxed);
+    counts.ms.fetch_or(1 << (this_m() % 64), Ordering::Relaxed);
     if n < CUTOFF {
         return fib_serial(n);
     }

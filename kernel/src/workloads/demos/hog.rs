@@ -12,8 +12,9 @@
 //!   would, each hog stops itself after a fixed spin budget and the demo
 //!   reports that the victims ran 0 times while the hogs held the Ps.
 //!
-//! The demo ends with each side's CPU time (time in `_Grunning`, from
-//! `runtime::tracking`, which the demo turns on if `tracking=on` did not):
+//! The demo ends with each side's CPU time (time in `_Grunning`: each G
+//! adds its own `cputime()` as its last act; the demo turns tracking on
+//! with `track_cputime()` if `tracking=on` did not):
 //! under `async` the victims get a share while the hogs spin; under `coop`
 //! and `off` they get only what is left after the hogs gave up.
 //!
@@ -22,19 +23,10 @@
 //! the run queue), and keeps advancing in async mode, one tick per
 //! preemption or victim turn; the summary line counts the preemptions.
 
-use alloc::format;
-use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
+use crate::prelude::*;
 use gmp_sched::options::Preempt;
-
-use crate::kprintln;
-use crate::prelude::Verdict;
-use crate::runtime::g::{G, Gstatus};
-use crate::runtime::time::nanotime;
-use crate::runtime::{Mutex, WaitGroup, go, gosched, sched, sleep, tracking};
-use crate::workloads::common::{MS, pstat_sum};
-use alloc::vec::Vec;
 
 /// How long each hog spins before it gives up by itself.
 const SPIN_NS: u64 = 500 * MS;
@@ -48,53 +40,36 @@ struct Shared {
     stopped: AtomicUsize,
     /// Victim turns taken while every hog was spinning.
     victim_runs: AtomicU64,
-    /// The hogs' and the victims' Gs, for their CPU times.
-    gs: Mutex<(Vec<&'static G>, Vec<&'static G>)>,
+    /// CPU time of the hogs and of the victims, in ns: each G adds its own
+    /// as its last act (`cputime()` counts the stretch it is running).
+    hog_ns: AtomicU64,
+    victim_ns: AtomicU64,
 }
 
-/// This G (the demo's Gs record themselves for the CPU-time report).
-fn me() -> &'static G {
-    crate::runtime::proc::getg().expect("a demo G runs on a G")
-}
-
-/// Wait until every G of the demo is dead, so its CPU time is final.
-fn wait_until_dead(sh: &Shared) {
-    loop {
-        let gs = sh.gs.lock();
-        if gs
-            .0
-            .iter()
-            .chain(&gs.1)
-            .all(|g| g.status() == Gstatus::Gdead)
-        {
-            return;
-        }
-        drop(gs);
-        sleep(MS / 10);
-    }
+/// Add this G's CPU time to `sum`.
+fn add_my_cputime(sum: &AtomicU64) {
+    sum.fetch_add(cputime().unwrap_or(0), Ordering::Relaxed);
 }
 
 /// Run the demo.
 pub fn run() -> Verdict {
-    let mode = crate::runtime::debug::options().preempt;
-    let hogs = sched::gomaxprocs() as usize;
+    let mode = options().preempt;
+    let hogs = gomaxprocs(0) as usize;
     let victims = hogs * VICTIMS_PER_P;
     let sh = Arc::new(Shared {
         started: AtomicUsize::new(0),
         stopped: AtomicUsize::new(0),
         victim_runs: AtomicU64::new(0),
-        gs: Mutex::new((Vec::new(), Vec::new())),
+        hog_ns: AtomicU64::new(0),
+        victim_ns: AtomicU64::new(0),
     });
-    if !tracking::enabled() {
-        tracking::init();
-    }
-    let preempts_before = pstat_sum(|s| &s.preemptions);
+    track_cputime();
+    let preempts_before = counters().preemptions;
     let wg = Arc::new(WaitGroup::new());
     wg.add((hogs + victims) as i64);
     for _ in 0..hogs {
         let (sh, wg) = (sh.clone(), wg.clone());
         go(move || {
-            sh.gs.lock().0.push(me());
             // The hog: no runtime call until the budget is spent.
             sh.started.fetch_add(1, Ordering::SeqCst);
             let t0 = nanotime();
@@ -102,13 +77,13 @@ pub fn run() -> Verdict {
                 core::hint::spin_loop();
             }
             sh.stopped.fetch_add(1, Ordering::SeqCst);
+            add_my_cputime(&sh.hog_ns);
             wg.done();
         });
     }
     for _ in 0..victims {
         let (sh, wg) = (sh.clone(), wg.clone());
         go(move || {
-            sh.gs.lock().1.push(me());
             // Wait (politely) until every hog holds a P.
             while sh.started.load(Ordering::SeqCst) < hogs {
                 sleep(MS);
@@ -121,23 +96,17 @@ pub fn run() -> Verdict {
                 }
                 gosched();
             }
+            add_my_cputime(&sh.victim_ns);
             wg.done();
         });
     }
     wg.wait();
-    // `wg.done()` is not the end of a G: it may still be running, its last
-    // stretch not yet added to its CPU time (that happens when it switches
-    // out). Read the times once every demo G has exited.
-    wait_until_dead(&sh);
     let runs = sh.victim_runs.load(Ordering::Relaxed);
-    let preempts = pstat_sum(|s| &s.preemptions) - preempts_before;
+    let preempts = counters().preemptions - preempts_before;
     let ms = SPIN_NS / MS;
     {
-        // Every G of the demo has exited (`wait_until_dead`); their counts
-        // stay until a spawn reuses them, and this demo spawns no more.
-        let gs = sh.gs.lock();
-        let sum = |v: &Vec<&'static G>| v.iter().map(|g| g.track.cputime_ns()).sum::<u64>();
-        let (hog_ns, victim_ns) = (sum(&gs.0), sum(&gs.1));
+        let hog_ns = sh.hog_ns.load(Ordering::Relaxed);
+        let victim_ns = sh.victim_ns.load(Ordering::Relaxed);
         let pct = |x: u64| x * 100 / (hog_ns + victim_ns).max(1);
         kprintln!(
             "hog: preempt={}: CPU time: hogs {} ms ({}%), victims {} ms ({}%)",

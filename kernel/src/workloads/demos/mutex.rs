@@ -11,15 +11,8 @@
 //! What to look for: with `--schedtrace 5 --scheddetail`, Gs in status 4
 //! (waiting) with reason `sync.Mutex.Lock`; the final counter is exact.
 
-use alloc::format;
-use alloc::sync::Arc;
+use crate::prelude::*;
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-
-use crate::kprintln;
-use crate::prelude::Verdict;
-use crate::runtime::g::{Gstatus, WaitReason};
-use crate::runtime::{Mutex, WaitGroup, allg, go, gosched, sched, sleep};
-use crate::workloads::common::MS;
 
 /// Gs per P.
 const GS_PER_P: usize = 4;
@@ -28,7 +21,7 @@ const INCS: u64 = 1_000;
 
 /// Run the demo.
 pub fn run() -> Verdict {
-    let gs = sched::gomaxprocs() as usize * GS_PER_P;
+    let gs = gomaxprocs(0) as usize * GS_PER_P;
     let counter = Arc::new(Mutex::new(0u64));
     let contended = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
@@ -45,14 +38,7 @@ pub fn run() -> Verdict {
         );
         go(move || {
             while !stop.load(Ordering::Relaxed) {
-                let mut parked = 0;
-                allg::for_each(|g| {
-                    if g.status() == Gstatus::Gwaiting
-                        && g.waitreason() == WaitReason::SyncMutexLock
-                    {
-                        parked += 1;
-                    }
-                });
+                let parked = num_waiting(WaitReason::SyncMutexLock);
                 most.fetch_max(parked, Ordering::Relaxed);
                 samples.fetch_add(1, Ordering::Relaxed);
                 sleep(MS);

@@ -12,14 +12,9 @@
 //! and "different Ps"; the summary's `runnext runs` is close to two per
 //! round trip (each hop readies the other G into runnext).
 
-use alloc::format;
-use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
-use crate::kprintln;
-use crate::prelude::Verdict;
-use crate::prelude::this_p;
-use crate::runtime::{Chan, go};
+use crate::prelude::*;
 use crate::workloads::common::id_set;
 
 /// Round trips.

@@ -3,15 +3,9 @@
 //! half of it plus one (129 Gs) to the global queue; Ms with empty queues
 //! consume from the global queue and steal from busy Ps.
 
-use alloc::format;
-use alloc::sync::Arc;
-use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
 
-use super::Verdict;
-use crate::arch::percpu;
-use crate::kprintln;
-use crate::runtime::{WaitGroup, go, m, sched};
+use crate::prelude::*;
 use crate::workloads::common::ledger::Ledger;
 
 /// Gs per burst: more than the 256-slot ring, so every burst overflows.
@@ -32,7 +26,7 @@ fn work(seed: u64) -> u64 {
 
 /// Run the demo.
 pub fn run() -> Verdict {
-    let producers = sched::gomaxprocs() as usize;
+    let producers = gomaxprocs(0) as usize;
     let total = producers * BURSTS * BURST;
     kprintln!(
         "producer-consumer: {producers} producers, {BURSTS} bursts of {BURST} Gs each ({total} Gs)"
@@ -41,7 +35,7 @@ pub fn run() -> Verdict {
     let wg = Arc::new(WaitGroup::new());
     wg.add(total as i64);
     let per_m: Arc<Vec<AtomicU64>> =
-        Arc::new((0..m::mcount()).map(|_| AtomicU64::new(0)).collect());
+        Arc::new((0..(ncpu() as usize)).map(|_| AtomicU64::new(0)).collect());
     let sink = Arc::new(AtomicU64::new(0));
     for p in 0..producers {
         let (ledger, wg, per_m, sink) = (ledger.clone(), wg.clone(), per_m.clone(), sink.clone());
@@ -53,7 +47,7 @@ pub fn run() -> Verdict {
                         (ledger.clone(), wg.clone(), per_m.clone(), sink.clone());
                     go(move || {
                         sink.fetch_xor(work(id as u64), Ordering::Relaxed);
-                        per_m[percpu::this_cpu_id() as usize].fetch_add(1, Ordering::Relaxed);
+                        per_m[this_m() as usize].fetch_add(1, Ordering::Relaxed);
                         ledger.mark(id);
                         wg.done();
                     });

@@ -19,8 +19,6 @@
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use crate::prelude::*;
-use crate::runtime::sched::allp_all;
-use crate::runtime::stw;
 
 /// GOMAXPROCS at the start, and the steps (clamped to the core count).
 const FIRST: u32 = 4;
@@ -77,19 +75,20 @@ pub fn run() -> Verdict {
         gomaxprocs(0)
     );
     let mut last_run = gs_run_per_p();
+    let mut moved_in_all = 0;
     for &want in &STEPS {
         sleep(STEP_NS);
-        let (r, took) = stw::resize(want);
+        let r = gomaxprocs_resize(want);
+        moved_in_all += r.moved_runnable;
         let now_run = gs_run_per_p();
         kprintln!(
-            "resize: gomaxprocs {} -> {}: the stop took {} TSC ticks ({} us); {} runnable Gs, {} free Gs and {} timers moved from destroyed Ps",
+            "resize: gomaxprocs {} -> {}: the stop took {} ns; {} runnable Gs, {} free Gs and {} timers moved from destroyed Ps",
             r.old,
             r.new,
-            took,
-            crate::arch::tsc::ticks_to_ns(took) / 1000,
-            r.moved.runnable,
-            r.moved.dead,
-            r.moved.timers
+            r.stop_ns,
+            r.moved_runnable,
+            r.moved_dead,
+            r.moved_timers
         );
         kprintln!(
             "resize:   Gs run per P in the step before: {}",
@@ -106,17 +105,14 @@ pub fn run() -> Verdict {
     kprintln!(
         "resize: {n} worker Gs across {} GOMAXPROCS steps, each ran exactly once; {} runnable Gs moved off destroyed Ps in all",
         STEPS.len(),
-        stw::MOVED_GS.load(Ordering::Relaxed)
+        moved_in_all
     );
     Ok(())
 }
 
 /// Gs each P (in use or not) has run so far.
 fn gs_run_per_p() -> Vec<u64> {
-    allp_all()
-        .iter()
-        .map(|pp| pp.stats.gs_run.load(Ordering::Relaxed))
-        .collect()
+    counters_per_p().iter().map(|c| c.gs_run).collect()
 }
 
 /// "P0 120, P1 98, ..." for the Ps that were in use (`procs` of them).

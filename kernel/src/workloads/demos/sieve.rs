@@ -9,12 +9,7 @@
 //! count, because each send readies the receiver into the sender's runnext
 //! slot (a hand-off on the same P, as in Go).
 
-use alloc::format;
-use alloc::vec::Vec;
-
-use crate::kprintln;
-use crate::prelude::Verdict;
-use crate::runtime::allg;
+use crate::prelude::*;
 use crate::workloads::common::sieve::{check_primes, sieve_primes};
 
 /// Primes to find.
@@ -22,15 +17,15 @@ const N: usize = 100;
 
 /// Run the demo.
 pub fn run() -> Verdict {
-    let gs_before = allg::allglen();
+    let spawned_before = counters().spawned;
     let primes = sieve_primes(N)?;
     check_primes(&primes)?;
     let head: Vec<_> = primes.iter().take(20).map(|p| format!("{p}")).collect();
     kprintln!("sieve: {} ... {}", head.join(" "), primes[N - 1]);
     kprintln!(
-        "sieve: the first {N} primes are right (last {}), found by 1 generator and {N} filter Gs ({} new G structures)",
+        "sieve: the first {N} primes are right (last {}), found by 1 generator and {N} filter Gs ({} Gs spawned)",
         primes[N - 1],
-        allg::allglen() - gs_before
+        counters().spawned - spawned_before
     );
     Ok(())
 }

@@ -13,14 +13,9 @@
 //! they wake; the summary's idle column counts the Ps that parked between
 //! wake-ups.
 
-use alloc::format;
-use alloc::vec::Vec;
-
 use gmp_sched::rand::CheapRand;
 
-use crate::kprintln;
-use crate::prelude::Verdict;
-use crate::workloads::common::MS;
+use crate::prelude::*;
 use crate::workloads::common::sleep_crowd::sleep_crowd;
 
 /// Sleepers.
@@ -30,9 +25,7 @@ const MAX_MS: u32 = 50;
 
 /// Run the demo.
 pub fn run() -> Verdict {
-    let seed = crate::runtime::debug::options()
-        .seed
-        .unwrap_or_else(crate::arch::cpu::rdtsc);
+    let seed = options().seed.unwrap_or_else(nanotime);
     let mut rand = CheapRand::new(seed);
     let durations: Vec<u64> = (0..N)
         .map(|_| (1 + rand.below(MAX_MS) as u64) * MS)
@@ -46,7 +39,7 @@ pub fn run() -> Verdict {
         o.total_ns / N as u64 / 1000,
         o.max_ns / 1000,
         o.early,
-        crate::arch::timer::tick_ns() / 1000
+        options().tick_ns / 1000
     );
     if o.early != 0 {
         return Err(format!("{} sleepers woke before their time", o.early));

@@ -14,16 +14,10 @@
 //! `p=nil curg=<its G>` and its old P `status=2` (Psyscall) with `m=nil`
 //! until sysmon retakes the P.
 
-use alloc::format;
-use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
-use crate::arch::percpu;
-use crate::kprintln;
-use crate::prelude::Verdict;
-use crate::runtime::syscall::blocking_call;
-use crate::runtime::{WaitGroup, go, gosched, m, sched};
-use crate::workloads::common::{MS, id_set, pstat_sum};
+use crate::prelude::*;
+use crate::workloads::common::id_set;
 
 /// Gs making blocking calls.
 const CALLERS: usize = 2;
@@ -36,9 +30,9 @@ const WORKERS: usize = 4;
 
 /// Run the demo.
 pub fn run() -> Verdict {
-    let procs = sched::gomaxprocs();
-    let cores = m::mcount();
-    let handoffs_before = pstat_sum(|s| &s.handoffs);
+    let procs = gomaxprocs(0);
+    let cores = ncpu() as usize;
+    let handoffs_before = counters().handoffs;
     let in_call = Arc::new(AtomicUsize::new(0));
     let calls_done = Arc::new(AtomicUsize::new(0));
     let stop = Arc::new(AtomicBool::new(false));
@@ -58,7 +52,7 @@ pub fn run() -> Verdict {
             while !stop.load(Ordering::Relaxed) {
                 if in_call.load(Ordering::Relaxed) > 0 {
                     turns.fetch_add(1, Ordering::Relaxed);
-                    ms.fetch_or(1 << (percpu::this_cpu_id() % 64), Ordering::Relaxed);
+                    ms.fetch_or(1 << (this_m() % 64), Ordering::Relaxed);
                 }
                 gosched();
             }
@@ -82,7 +76,7 @@ pub fn run() -> Verdict {
     callers.wait();
     stop.store(true, Ordering::Relaxed);
     wg.wait();
-    let handoffs = pstat_sum(|s| &s.handoffs) - handoffs_before;
+    let handoffs = counters().handoffs - handoffs_before;
     let calls = calls_done.load(Ordering::Relaxed);
     let turns = worker_turns.load(Ordering::Relaxed);
     kprintln!(

@@ -5,8 +5,7 @@ use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use super::{Verdict, need_procs};
-use crate::kprintln;
-use crate::runtime::{WaitGroup, go, gosched};
+use crate::prelude::*;
 
 const RESPAWNS: u64 = 20_000;
 
@@ -29,7 +28,7 @@ fn link(n: u64, victim_ran: Arc<AtomicBool>, ran_after: Arc<AtomicU64>, wg: Arc<
 /// not advance.)
 pub fn run() -> Verdict {
     need_procs(1)?;
-    let opts = crate::runtime::debug::options();
+    let opts = crate::runtime::inspect::debug::options();
     let victim_ran = Arc::new(AtomicBool::new(false));
     let ran_after = Arc::new(AtomicU64::new(0));
     let respawns_seen = Arc::new(AtomicU64::new(u64::MAX));

@@ -16,9 +16,8 @@ use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use super::{Verdict, need_procs};
-use crate::arch::cpu::rdtsc;
-use crate::kprintln;
-use crate::runtime::{Chan, WaitGroup, go, gosched};
+use crate::prelude::*;
+use crate::runtime::inspect::machine::rdtsc;
 
 /// Gs waiting in the ring when the receiver is readied (fewer than the
 /// ring's 256 slots, so none overflows to the global queue).
@@ -26,7 +25,7 @@ const FILLERS: u64 = 128;
 
 /// Run the experiment (procs=1 preempt=off).
 pub fn run() -> Verdict {
-    let opts = crate::runtime::debug::options();
+    let opts = crate::runtime::inspect::debug::options();
     need_procs(1)?;
     if opts.preempt != gmp_sched::options::Preempt::Off {
         return Err(format!(

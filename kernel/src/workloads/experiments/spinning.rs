@@ -16,10 +16,9 @@ use alloc::format;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU32, Ordering};
 
-use super::Verdict;
-use crate::kprintln;
-use crate::runtime::{go, sched, sleep};
-use crate::workloads::common::pstat_sum;
+use crate::prelude::*;
+use crate::runtime::inspect::counters::counters;
+use crate::runtime::inspect::sched;
 
 /// How often the main G looks whether a round is over.
 const POLL_NS: u64 = 200_000;
@@ -34,8 +33,8 @@ pub fn run() -> Verdict {
     if procs < GS {
         return Err(format!("this experiment needs procs >= {GS} (got {procs})"));
     }
-    let refused0 = pstat_sum(|s| &s.spin_refused);
-    let misses0 = pstat_sum(|s| &s.steal_misses);
+    let refused0 = counters().spin_refused;
+    let misses0 = counters().steal_misses;
     for _ in 0..ROUNDS {
         let arrived = Arc::new(AtomicU32::new(0));
         let finished = Arc::new(AtomicU32::new(0));
@@ -53,9 +52,9 @@ pub fn run() -> Verdict {
             sleep(POLL_NS);
         }
     }
-    let refused = pstat_sum(|s| &s.spin_refused) - refused0;
-    let misses = pstat_sum(|s| &s.steal_misses) - misses0;
-    let opts = crate::runtime::debug::options();
+    let refused = counters().spin_refused - refused0;
+    let misses = counters().steal_misses - misses0;
+    let opts = crate::runtime::inspect::debug::options();
     kprintln!(
         "spinning: spinning={}: {ROUNDS} rounds of {GS} of {procs} Ps running dry together: {refused} spinners refused by the limit, {misses} steal passes found nothing",
         if opts.spinning { "on" } else { "off" }

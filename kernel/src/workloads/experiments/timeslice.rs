@@ -15,9 +15,7 @@ use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use super::{Verdict, need_procs};
-use crate::kprintln;
-use crate::runtime::time::nanotime;
-use crate::runtime::{WaitGroup, go};
+use crate::prelude::*;
 
 /// How long the two hogs compete for the P.
 const WINDOW_NS: u64 = 400_000_000;
@@ -68,7 +66,7 @@ fn hog(me: u64, deadline: u64, sh: &Shared) {
 /// Run the experiment (needs procs=1: with more Ps each hog has its own).
 pub fn run() -> Verdict {
     need_procs(1)?;
-    let opts = crate::runtime::debug::options();
+    let opts = crate::runtime::inspect::debug::options();
     let sh = Arc::new(Shared {
         last: AtomicU64::new(0),
         handovers: AtomicU64::new(0),

@@ -24,11 +24,12 @@ use alloc::string::String;
 use core::ptr::NonNull;
 use core::sync::atomic::Ordering;
 
-use crate::runtime::g::{G, Gstatus};
-use crate::runtime::m::M;
-use crate::runtime::p::{P, Pstatus};
-use crate::runtime::sched::{self, SCHED, allp, allp_all};
-use crate::runtime::{allg, m};
+use crate::runtime::inspect::allg;
+use crate::runtime::inspect::g::{G, Gstatus};
+use crate::runtime::inspect::m;
+use crate::runtime::inspect::m::M;
+use crate::runtime::inspect::p::{P, Pstatus};
+use crate::runtime::inspect::sched::{self, SCHED, allp, allp_all};
 
 /// Where the checker found a G.
 #[derive(Default, Clone, Copy)]

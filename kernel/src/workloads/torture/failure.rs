@@ -8,7 +8,7 @@
 use alloc::string::String;
 use core::sync::atomic::{AtomicBool, Ordering};
 
-use crate::sync::IrqMutex;
+use crate::runtime::inspect::machine::IrqMutex;
 
 static FAILED: AtomicBool = AtomicBool::new(false);
 static FIRST: IrqMutex<Option<String>> = IrqMutex::new(None);

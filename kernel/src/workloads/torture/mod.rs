@@ -32,13 +32,10 @@ use core::sync::atomic::{AtomicBool, Ordering};
 
 use gmp_sched::rand::CheapRand;
 
-use super::Verdict;
-use crate::arch::exit::{ExitCode, exit_qemu};
-use crate::kprintln;
-use crate::runtime::stw::{self, StwReason};
-use crate::runtime::time::nanotime;
-use crate::runtime::{WaitGroup, go, sleep};
-use crate::sync::IrqMutex;
+use crate::prelude::*;
+use crate::runtime::inspect::machine::IrqMutex;
+use crate::runtime::inspect::machine::{ExitCode, exit_qemu};
+use crate::runtime::inspect::stw::{self, StwReason};
 use failure::{fail, failed};
 use round::{CHAN_CAPS, Round};
 use stats::{STATS, bump};
@@ -57,15 +54,17 @@ static CURRENT_ROUND: IrqMutex<Option<Arc<Round>>> = IrqMutex::new(None);
 
 /// Run the torture workload.
 pub fn run() -> Verdict {
-    let opts = crate::runtime::debug::options();
-    let seed = opts.seed.unwrap_or_else(crate::arch::cpu::rdtsc);
+    let opts = crate::runtime::inspect::debug::options();
+    let seed = opts
+        .seed
+        .unwrap_or_else(crate::runtime::inspect::machine::rdtsc);
     let duration_ns = u64::from(opts.duration_secs) * NS_PER_S;
-    let procs = crate::runtime::sched::gomaxprocs();
+    let procs = crate::runtime::inspect::sched::gomaxprocs();
     let workers = (procs as usize * 4 + 4).min(64);
     kprintln!(
         "torture: seed={seed} duration={}s procs={procs} workers/round={workers} cores={}",
         opts.duration_secs,
-        crate::runtime::m::mcount()
+        crate::runtime::inspect::m::mcount()
     );
     parklot::arm_fault();
     let start = nanotime();
@@ -138,7 +137,7 @@ fn run_round(number: u64, seed: u64, workers: usize, rng: &mut CheapRand) {
         if rng.below(8) == 0 {
             // GOMAXPROCS changes while Gs run, sleep and wait: the ledgers
             // then prove that no G is lost or run twice across a resize.
-            let n = 1 + rng.below(crate::runtime::m::mcount() as u32);
+            let n = 1 + rng.below(crate::runtime::inspect::m::mcount() as u32);
             if stw::gomaxprocs_set(n) != n {
                 bump(&STATS.resizes);
             }

@@ -17,8 +17,9 @@ use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 
 use gmp_sched::options::Fault;
 
-use crate::runtime::g::{G, WaitReason};
-use crate::runtime::{gopark, goready};
+use crate::runtime::inspect::g::{G, WaitReason};
+use crate::runtime::inspect::gopark;
+use crate::runtime::inspect::goready;
 
 const SLOTS: usize = 32;
 
@@ -28,7 +29,7 @@ static LOSE_NEXT_WAKE: AtomicBool = AtomicBool::new(false);
 
 /// Arm `fault=wake-lose` if it was asked for (once per run).
 pub fn arm_fault() {
-    if crate::runtime::debug::knobs().fault == Fault::WakeLose {
+    if crate::runtime::inspect::debug::knobs().fault == Fault::WakeLose {
         LOSE_NEXT_WAKE.store(true, Ordering::Relaxed);
     }
 }

@@ -17,7 +17,7 @@ use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use super::failure::fail;
 use super::parklot::ParkLot;
 use super::stats::{STATS, bump};
-use crate::runtime::{Chan, Mutex, WaitGroup, go};
+use crate::prelude::*;
 use crate::workloads::common::ledger::Ledger;
 
 /// Most Gs one round may create.
@@ -108,7 +108,7 @@ impl Round {
                     r.number
                 ));
             }
-            if let Some(gp) = crate::runtime::proc::getg() {
+            if let Some(gp) = crate::runtime::inspect::g::getg() {
                 let bit = if helper { HELPER_BIT } else { 0 };
                 r.goids[t].store(gp.goid() | bit, Ordering::Relaxed);
             }

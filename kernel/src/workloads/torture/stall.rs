@@ -28,9 +28,10 @@ use core::sync::atomic::{AtomicBool, Ordering};
 
 use super::failure::fail;
 use super::round::Round;
-use crate::kprintln;
-use crate::runtime::g::Gstatus;
-use crate::runtime::{allg, introspect};
+use crate::prelude::*;
+use crate::runtime::inspect::allg;
+use crate::runtime::inspect::g::Gstatus;
+use crate::runtime::inspect::introspect;
 
 /// Unfinished Gs listed with their histories.
 const MAX_LISTED: usize = 8;

@@ -11,8 +11,8 @@ use core::sync::atomic::{AtomicBool, Ordering};
 use gmp_sched::rand::CheapRand;
 
 use super::stats::{STATS, bump};
-use crate::runtime::Chan;
-use crate::sync::IrqMutex;
+use crate::prelude::*;
+use crate::runtime::inspect::machine::IrqMutex;
 
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 static GATE: IrqMutex<Option<Chan<()>>> = IrqMutex::new(None);

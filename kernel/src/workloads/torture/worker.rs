@@ -17,9 +17,8 @@ use super::failure::failed;
 use super::round::{Round, Token};
 use super::stats::{STATS, bump};
 use super::stutter;
-use crate::arch::tsc;
-use crate::runtime::syscall::blocking_call;
-use crate::runtime::{RecvCase, SendCase, gosched, select, sleep};
+use crate::prelude::*;
+use crate::runtime::inspect::machine;
 
 /// Deepest nesting of spawned children.
 const MAX_DEPTH: u32 = 3;
@@ -87,11 +86,11 @@ pub fn worker(r: &Arc<Round>, t: Token, depth: u32, ops: u32) {
 /// 8-core failure of 2026-12-02 was a `getg` that, preempted between its
 /// two loads, answered with the old core's G; see `runtime::proc::getg`.)
 fn spin_as_myself(r: &Round, ns: u64) {
-    let me = crate::runtime::proc::getg().map(|g| g as *const _);
-    let end = tsc::nanotime().saturating_add(ns);
-    while tsc::nanotime() < end {
+    let me = crate::runtime::inspect::g::getg().map(|g| g as *const _);
+    let end = nanotime().saturating_add(ns);
+    while nanotime() < end {
         for _ in 0..64 {
-            let now = crate::runtime::proc::getg().map(|g| g as *const _);
+            let now = crate::runtime::inspect::g::getg().map(|g| g as *const _);
             if core::hint::black_box(now) != me {
                 super::failure::fail(alloc::format!(
                     "round {}: getg answered another G (or none) while this G spun: G identity lost across a preemption",
@@ -190,7 +189,7 @@ fn lock_op(r: &Round, rng: &mut CheapRand) {
     r.lock_ops.fetch_add(1, Ordering::Relaxed);
     match rng.below(8) {
         0 => gosched(), // hold the lock across a switch
-        1 => tsc::spin_ns(between(rng, 1_000, 20_000)),
+        1 => machine::spin_ns(between(rng, 1_000, 20_000)),
         _ => {}
     }
     drop(g);

@@ -1,0 +1,279 @@
+//! Spinning, waking and parking Ms: `wakep`, `startm`, `stopm`,
+//! `resetspinning` and the re-check before parking (`checkRunqsNoP`).
+//!
+//! Design note (Go's spinning protocol): an M that runs dry spins —
+//! looks at every queue — for a while before it parks, so work that
+//! arrives meanwhile is found without a wake-up; at most half of the busy
+//! Ps may have a spinning M. New work calls `wakep`, which starts one more
+//! spinner only if none spins and a P is idle; a spinner that finds work
+//! stops spinning and, if it was the last, calls `wakep` itself, so
+//! parallelism ramps up one M at a time. An M with nothing to do parks in
+//! `stopm`: its core halts with interrupts on until `startm` hands it a P
+//! (`nextp`) and sends a wake IPI.
+
+use core::sync::atomic::Ordering;
+
+use crate::arch::idt::VECTOR_WAKE;
+use crate::arch::{apic, cpu};
+use crate::runtime::objects::debug::knobs;
+use crate::runtime::objects::m::M;
+use crate::runtime::objects::p::{P, Pstatus};
+use crate::runtime::objects::sched::{self, SCHED, allp};
+use crate::runtime::scheduler::observe;
+
+use crate::runtime::scheduler::proc::acquirep;
+use crate::runtime::scheduler::proc::schedule;
+
+pub(crate) fn become_spinning(m: &M) {
+    m.spinning.store(true, Ordering::Relaxed);
+    SCHED.nmspinning.fetch_add(1, Ordering::AcqRel);
+    // Go 1.21: a new spinner satisfies an outstanding request for one.
+    SCHED.needspinning.store(0, Ordering::Release);
+}
+
+/// A spinning M found work: stop spinning and, if it was the last spinner,
+/// wake another M to keep looking (Go's `resetspinning`).
+pub(crate) fn resetspinning(m: &M) {
+    assert!(
+        m.spinning.load(Ordering::Relaxed),
+        "resetspinning: M{} is not spinning",
+        m.id
+    );
+    m.spinning.store(false, Ordering::Relaxed);
+    let prev = SCHED.nmspinning.fetch_sub(1, Ordering::AcqRel);
+    assert!(prev > 0, "resetspinning: negative nmspinning");
+    wakep();
+}
+
+/// Try to put one more M to work spinning: only if a P is idle and nobody
+/// spins already (Go's `wakep`).
+///
+/// Context: interrupts off.
+#[inline(always)]
+pub(crate) fn wakep() {
+    if knobs().gm_model {
+        return wakep_gm();
+    }
+    // No idle P: Go 1.21's `wakep` would win the nmspinning CAS, take
+    // sched.lock, find no P in `pidlegetSpinning`, leave word in
+    // `needspinning` (so the next M about to park spins instead) and give
+    // up. Leave the same word without the CAS and the lock (Go before 1.21
+    // returned here without it). Why no wake-up is lost: we store
+    // `needspinning` and then look at `npidle` again; an M that releases
+    // its P raises `npidle` and then reads `needspinning` in `stopm` under
+    // the lock (all SeqCst). Either it sees our word and spins, or our
+    // second look sees its idle P and we take the slow path.
+    if SCHED.npidle.load(Ordering::SeqCst) == 0 {
+        if SCHED.needspinning.load(Ordering::SeqCst) == 1
+            || SCHED.nmspinning.load(Ordering::Acquire) != 0
+        {
+            // The word is already left, or a spinner exists (Go's CAS of
+            // nmspinning would fail and leave no word).
+            return;
+        }
+        SCHED.needspinning.store(1, Ordering::SeqCst);
+        if SCHED.npidle.load(Ordering::SeqCst) == 0 {
+            return;
+        }
+    }
+    // Be conservative about spinning Ms: only one more if none spins.
+    // (Go tests this first; the tests are side-effect-free loads, and with
+    // every P busy — the common case on a busy machine — the idle-P test
+    // above ends it sooner.)
+    if SCHED.nmspinning.load(Ordering::Acquire) != 0 {
+        return;
+    }
+    wakep_slow();
+}
+
+/// `sched=gm`: Go 1.0 had no spinning: any idle M with any idle P starts.
+#[cold]
+fn wakep_gm() {
+    let pp = sched::lock().pidleget();
+    if let Some(pp) = pp {
+        startm(Some(pp), false);
+    }
+}
+
+/// Go 1.21's `wakep` proper: claim the one spinner slot, then an idle P.
+#[inline(never)]
+fn wakep_slow() {
+    // lab spinning/wakep: begin
+    if SCHED
+        .nmspinning
+        .compare_exchange(0, 1, Ordering::AcqRel, Ordering::Relaxed)
+        .is_err()
+    {
+        return;
+    }
+    let pp = sched::lock_irqs_off().pidleget_spinning();
+    match pp {
+        Some(pp) => startm(Some(pp), true),
+        None => {
+            let prev = SCHED.nmspinning.fetch_sub(1, Ordering::AcqRel);
+            assert!(prev > 0, "wakep: negative nmspinning");
+        }
+    }
+    // lab spinning/wakep: end
+}
+
+/// Hand `pp` (or any idle P) to an idle M and wake it (Go's `startm`).
+/// With `spinning`, the caller has already counted the new M in
+/// `nmspinning`. Ms are cores here, so if no M is idle there is none to
+/// create: the P goes back to the idle list (and the spinner count is
+/// returned); an M that later runs dry re-checks the queues and takes it.
+pub(crate) fn startm(pp: Option<&'static P>, spinning: bool) {
+    let mut s = sched::lock();
+    let pp = match pp {
+        Some(pp) => pp,
+        None => {
+            assert!(!spinning, "startm: P required for spinning=true");
+            match s.pidleget() {
+                Some(pp) => pp,
+                None => return,
+            }
+        }
+    };
+    let Some(nmp) = s.mget() else {
+        // Go would create a new M here. Ms are cores, so instead leave word
+        // for the next M about to park: it will take an idle P and spin
+        // (see `stopm`), so the work that asked for this M is not lost.
+        // Idle Ps hold no Gs (stealers skip them): move any to the global
+        // queue first.
+        // SAFETY: `pp` is held by no M and on no list: we own it.
+        let mut q = unsafe { pp.runq.runqdrain() };
+        if !q.is_empty() {
+            s.runq.globrunqputbatch(core::mem::take(&mut q));
+            s.sync_runqsize();
+        }
+        s.pidleput_or_gcstop(pp);
+        SCHED.needspinning.store(1, Ordering::Release);
+        drop(s);
+        if spinning {
+            SCHED.nmspinning.fetch_sub(1, Ordering::AcqRel);
+        }
+        return;
+    };
+    drop(s);
+    assert!(
+        !nmp.spinning.load(Ordering::Relaxed),
+        "startm: M{} is spinning",
+        nmp.id
+    );
+    assert!(
+        nmp.nextp.load(Ordering::Relaxed).is_null(),
+        "startm: M{} already has a next P",
+        nmp.id
+    );
+    if spinning {
+        assert!(
+            pp.runq.runqempty(),
+            "startm: P{} has runnable Gs for a spinning M",
+            pp.id
+        );
+    }
+    nmp.spinning.store(spinning, Ordering::Relaxed);
+    nmp.nextp.store(pp as *const P as *mut P, Ordering::Relaxed);
+    notewakeup(nmp);
+}
+
+/// Sysmon saw a timer due: make sure some M will run it. If an M spins it
+/// will; otherwise start one with an idle P (Go's `startm(nil, false)`).
+pub(crate) fn wakep_for_timers() {
+    startm(None, false);
+}
+
+/// Park, then schedule (for paths that end with no P and no G).
+pub(crate) fn stopm_then_schedule(m: &'static M) -> ! {
+    stopm(m);
+    schedule()
+}
+
+/// Wake a parked M: set its note, then interrupt its `hlt`.
+pub(crate) fn notewakeup(mp: &M) {
+    if observe::probing() {
+        observe::wake_sent(mp.id);
+    }
+    mp.park.store(true, Ordering::Release);
+    apic::send_ipi(mp.apic(), VECTOR_WAKE);
+}
+
+/// Park this M until `startm` hands it a P (Go's `stopm`). Returns holding
+/// a P, possibly spinning (when it answers a pending `needspinning`).
+///
+/// Context: g0, interrupts off, holding no P and not spinning.
+pub(crate) fn stopm(m: &'static M) {
+    assert!(
+        m.locks.load(Ordering::Relaxed) == 0,
+        "stopm: M{} holding locks",
+        m.id
+    );
+    assert!(
+        m.p.load(Ordering::Relaxed).is_null(),
+        "stopm: M{} holding a P",
+        m.id
+    );
+    assert!(
+        !m.spinning.load(Ordering::Relaxed),
+        "stopm: M{} spinning",
+        m.id
+    );
+    let mut s = sched::lock();
+    // SeqCst: pairs with `wakep`'s store of the word before its second
+    // look at `npidle` (see there).
+    if SCHED.needspinning.load(Ordering::SeqCst) == 1
+        && let Some(pp) = s.pidleget()
+    {
+        // Someone wanted an M for new work and found none idle (startm) or
+        // found no idle P (wakep): this M answers instead of parking.
+        drop(s);
+        acquirep(m, pp);
+        become_spinning(m);
+        return;
+    }
+    s.mput(m);
+    drop(s);
+    m.parks.fetch_add(1, Ordering::Relaxed);
+    observe::m_park();
+    // `sti; hlt` is atomic with respect to the wake IPI, and the note is
+    // checked with interrupts off: no wakeup can slip between the check
+    // and the halt.
+    // Only sysmon's core (M0) and its watchdog (M1, see `watchdog`) keep
+    // ticking while parked: other idle cores stay fully halted until a wake
+    // IPI. Were M1 to stop too, an M0 stuck with interrupts off while every
+    // other core is parked would hang the machine unreported.
+    if !ticks_while_parked(m) {
+        crate::arch::timer::stop_this_cpu();
+    }
+    while !m.park.swap(false, Ordering::Acquire) {
+        cpu::halt_until_interrupt();
+    }
+    if observe::probing() {
+        observe::woke(m.id);
+    }
+    if !ticks_while_parked(m) {
+        crate::arch::timer::start_this_cpu();
+    }
+    let pp = m.nextp.swap(core::ptr::null_mut(), Ordering::Acquire);
+    assert!(!pp.is_null(), "stopm: M{} woken without a P", m.id);
+    // SAFETY: Ps are leaked and live forever.
+    acquirep(m, unsafe { &*pp });
+    observe::m_wake();
+}
+
+/// Whether `m` keeps its timer tick while parked: M0 runs sysmon, M1
+/// watches M0 (`watchdog::on_tick`).
+pub(crate) fn ticks_while_parked(m: &M) -> bool {
+    m.id <= 1
+}
+
+/// After releasing the P: is there work anywhere? If so, take an idle P back
+/// (Go's `checkRunqsNoP`).
+pub(crate) fn check_runqs_no_p() -> Option<&'static P> {
+    for p2 in allp() {
+        if p2.status() != Pstatus::Pidle && !p2.runq.runqempty() {
+            return sched::lock().pidleget_spinning();
+        }
+    }
+    None
+}
