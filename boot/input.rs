@@ -21,7 +21,7 @@ use std::sync::mpsc::Receiver;
 use std::thread::{self, JoinHandle};
 
 /// The kernel's line saying that it reads console input
-/// (kernel/src/runtime/netpoll.rs).
+/// (kernel/src/runtime/scheduler/netpoll.rs).
 pub const READY: &str = "netpoll: COM1 input on";
 
 /// Where the guest's console input comes from.

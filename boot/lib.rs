@@ -29,6 +29,9 @@
 //! The boot images and the kernel ELF are built by `boot/build.rs` and
 //! named in [`image`].
 
+// Every unsafe block says why it is sound (`// SAFETY:`), checked by clippy.
+#![warn(clippy::undocumented_unsafe_blocks)]
+
 pub mod accel;
 pub mod bench;
 pub mod bootopts;

@@ -201,7 +201,7 @@ mod tests {
             .find(|s| {
                 s.name().is_ok_and(|n| {
                     addr2line::demangle_auto(n.into(), None)
-                        == "gmp_kernel::runtime::proc::schedule"
+                        == "gmp_kernel::runtime::scheduler::proc::schedule"
                 })
             })
             .expect("schedule in the symbol table")
@@ -218,14 +218,14 @@ mod tests {
         assert!(
             lines[0].starts_with("  #0 ")
                 && lines[0]
-                    .contains("gmp_kernel::runtime::proc::schedule at kernel/src/runtime/proc.rs:"),
+                    .contains("gmp_kernel::runtime::scheduler::proc::schedule at kernel/src/runtime/scheduler/proc.rs:"),
             "{out}"
         );
         assert!(lines[1].contains("?? (not a kernel address)"), "{out}");
         // A return address is looked up one byte before it: `at + 1` is
         // still inside `schedule`.
         assert!(
-            lines[2].contains("gmp_kernel::runtime::proc::schedule"),
+            lines[2].contains("gmp_kernel::runtime::scheduler::proc::schedule"),
             "{out}"
         );
     }

@@ -20,8 +20,8 @@ Go's runtime-gdb.py and Delve's:
     $goroutine_waiting(N)  1 if G N waits, for scripts
 
 Design note: everything is read from the kernel's own statics through its
-debug info (`gmp_kernel::runtime::m::ALLM`, `runtime::allg`, `allp`,
-`runtime::sched::SCHED`) by field *name*, and wrappers (atomics, cells,
+debug info (`gmp_kernel::runtime::objects::m::ALLM`, `objects::allg`, `allp`,
+`objects::sched::SCHED`) by field *name*, and wrappers (atomics, cells,
 locks) are looked through rather than spelled out, so the commands keep
 working when fields move or a wrapper changes. No offset is copied from the
 source. Status and wait-reason names come from the kernel's enums' debug
@@ -32,7 +32,7 @@ an M.
 
 import gdb
 
-RT = "gmp_kernel::runtime"
+RT = "gmp_kernel::runtime::objects"
 STRUCTS = (gdb.TYPE_CODE_STRUCT, gdb.TYPE_CODE_UNION)
 
 
@@ -143,7 +143,7 @@ def ps():
 
 
 def allgs():
-    """Every G ever created (runtime::allg: chunks of pointers)."""
+    """Every G ever created (runtime::objects::allg: chunks of pointers)."""
     n = num(static(RT + "::allg::LEN"))
     chunks = static(RT + "::allg::CHUNKS")
     out = []
@@ -177,7 +177,7 @@ def g_status(g):
 
 def wait_reason(g):
     v = num(field(g, "waitreason"))
-    name = enum_names(RT + "::g::WaitReason").get(v, "")
+    name = enum_names("gmp_sched::waitreason::WaitReason").get(v, "")
     return "" if name == "Zero" else words(name)
 
 
@@ -261,7 +261,7 @@ def ring(p):
 
 
 def global_queue():
-    """The Gs of the global run queue, head first (runtime::sched::SCHED)."""
+    """The Gs of the global run queue, head first (runtime::objects::sched::SCHED)."""
     q = field(field(static(RT + "::sched::SCHED"), "runq"), "runq")
     gs, g = [], deref(field(q, "head"))
     while g is not None and len(gs) < 1000000:

@@ -74,7 +74,7 @@ fn a_panic_prints_a_backtrace_named_from_the_kernel_elf() {
     check(
         &o,
         f.iter()
-            .any(|l| l.contains("gmp_kernel::runtime::newproc::gostart")),
+            .any(|l| l.contains("gmp_kernel::runtime::scheduler::newproc::gostart")),
         "the backtrace must reach the G's entry (gostart)",
     );
 }
@@ -110,7 +110,7 @@ fn a_g_readied_after_it_exited_names_the_stale_waker_and_its_history() {
     );
     check(
         &o,
-        history[0].contains("kernel/src/runtime/newproc.rs:")
+        history[0].contains("kernel/src/runtime/scheduler/newproc.rs:")
             && history[1].contains("kernel/src/workloads/faults.rs:")
             && history[2].contains("kernel/src/workloads/faults.rs:"),
         "the park and the first wake-up must name their callers",
@@ -125,7 +125,7 @@ fn a_g_readied_after_it_exited_names_the_stale_waker_and_its_history() {
     check(
         &o,
         f.iter()
-            .any(|l| l.contains("gmp_kernel::runtime::park::goready")),
+            .any(|l| l.contains("gmp_kernel::runtime::scheduler::park::goready")),
         "the backtrace must show goready",
     );
 }

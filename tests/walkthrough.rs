@@ -132,13 +132,13 @@ fn gdb_stops_in_schedule_and_find_runnable_on_two_cores_and_prints_a_g() {
         "gdb did not stop in findRunnable on two cores ({find:?}):\n{out}"
     );
     assert!(
-        out.contains("in gmp_kernel::runtime::proc::schedule")
-            || out.contains("gmp_kernel::runtime::proc::schedule ()"),
+        out.contains("in gmp_kernel::runtime::scheduler::proc::schedule")
+            || out.contains("gmp_kernel::runtime::scheduler::proc::schedule ()"),
         "no backtrace through schedule:\n{out}"
     );
     // The G: its struct, with the closure it runs, and its goid.
     assert!(
-        out.contains("gmp_kernel::runtime::g::G {sched:") && out.contains("call_closure<"),
+        out.contains("gmp_kernel::runtime::objects::g::G {sched:") && out.contains("call_closure<"),
         "no G printed:\n{out}"
     );
     let goid = out

@@ -407,7 +407,7 @@ pub static LABS: &[Lab] = &[
             },
             Region {
                 id: "spinning/wakep",
-                file: "kernel/src/runtime/mpark.rs",
+                file: "kernel/src/runtime/scheduler/mpark.rs",
                 stub: "// Claim the one spinner slot (nmspinning 0 -> 1), then start an M spinning\n\
                        // with an idle P, or give the claim back if there is none.\n\
                        panic!(\"lab spinning: not implemented yet\")\n",
@@ -440,7 +440,7 @@ pub static LABS: &[Lab] = &[
         title: "preemption: sysmon's retake ends a time slice with preemptone",
         regions: &[Region {
             id: "preempt/retake",
-            file: "kernel/src/runtime/sysmon.rs",
+            file: "kernel/src/runtime/scheduler/sysmon.rs",
             stub: "if s == Pstatus::Prunning || s == Pstatus::Psyscall {\n    \
                    // A P still on the same schedtick after forcepreempt_ns: preemptone.\n    \
                    let _ = (pd, mode, forcepreempt_ns, &mut sysretake);\n    \

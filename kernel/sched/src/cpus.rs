@@ -22,7 +22,7 @@ use core::fmt;
 /// Most cores the kernel runs on, and so the largest `procs`: the length of
 /// every per-core table (`arch::percpu::MAX_CPUS`). 1024 is what the
 /// runner starts on QEMU's q35 machine. The cost is memory, not image
-/// size: the tables are zeroed `.bss` (the Ms too, see `runtime::m`), and
+/// size: the tables are zeroed `.bss` (the Ms too, see `runtime::objects::m`), and
 /// raising this from 256 to 1024 grew the kernel's `.bss` from 173,320 to
 /// 495,632 bytes (420 bytes per core slot; llvm-size of the debug kernel,
 /// 2026-12-02).

@@ -1,6 +1,8 @@
 //! The portable half of gmp-metal: everything about scheduling that does not
 //! need a CPU, tested on the host.
 #![no_std]
+// Every unsafe block says why it is sound (`// SAFETY:`), checked by clippy.
+#![warn(clippy::undocumented_unsafe_blocks)]
 
 extern crate alloc;
 #[cfg(test)]

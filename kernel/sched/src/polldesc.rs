@@ -1,7 +1,7 @@
 //! The read word of Go's `pollDesc` (`netpoll.go`): the handshake between a
 //! G that parks for input and the poller that readies it.
 //!
-//! Design note: the kernel's netpoller (`runtime/netpoll.rs`) owns parking
+//! Design note: the kernel's netpoller (`runtime/scheduler/netpoll.rs`) owns parking
 //! and readying; this module owns the word, so the one race that matters —
 //! input arriving while the reader is between "nothing to read" and
 //! "parked" — is model-checked on the host (`tests/loom_polldesc.rs`: every

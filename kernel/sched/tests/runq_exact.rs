@@ -375,9 +375,13 @@ fn traced_variants_report_kicks_and_runnext_steals() {
         !from_next && n == 1 && id(g) == 0,
         "ring first: half of 2 rounded up"
     );
+    // SAFETY: as above.
     let (_, _, from_next) = unsafe { thief.runqsteal_runnext(&q, true, || {}) }.unwrap();
     assert!(!from_next, "G2 still in the ring");
+    // SAFETY: as above.
     let (g, n, from_next) = unsafe { thief.runqsteal_runnext(&q, true, || {}) }.unwrap();
     assert!(from_next && n == 1 && id(g) == 1, "then runnext (G1)");
-    assert!(unsafe { thief.runqsteal_runnext(&q, true, || {}) }.is_none());
+    // SAFETY: as above.
+    let none = unsafe { thief.runqsteal_runnext(&q, true, || {}) };
+    assert!(none.is_none());
 }

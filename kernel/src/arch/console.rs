@@ -260,8 +260,8 @@ pub fn rx_read(out: &mut [u8]) -> usize {
         rx.throttled = false;
         // SAFETY: we hold the console lock.
         unsafe { drain_locked(rx) };
-        // SAFETY: we hold the console lock.
         if !rx.throttled
+            // SAFETY: we hold the console lock.
             && let Some(uart) = unsafe { (*CONSOLE.uart.get()).as_mut() }
         {
             // With bytes still waiting the UART raises its line at once: a

@@ -167,10 +167,8 @@ fn select_withdraws_from_the_other_queues() {
     // SAFETY: `b1` is alive and queued on `b` only.
     assert!(unsafe { b.remove(ptr(&b1)) });
     // SAFETY: as above; now on no queue.
-    assert!(
-        !unsafe { b.remove(ptr(&b1)) },
-        "second withdrawal is a no-op"
-    );
+    let again = unsafe { b.remove(ptr(&b1)) };
+    assert!(!again, "second withdrawal is a no-op");
     assert_eq!(values(&b), vec![9, 2]);
     check_links(&b);
 }
