@@ -12,7 +12,10 @@
 //!
 //! `fails` is the name of a check of the lab that must FAIL; `says` is
 //! text the grade's output must contain (the failing test's message, or
-//! the kernel's).
+//! the kernel's). A racy mistake may be caught in more than one way —
+//! closing a channel early is reported by the worker that sends on it or
+//! by the reader that finds numbers missing, whichever runs first — so
+//! `says` may list alternatives separated by ` | `, and one must appear.
 
 use std::path::PathBuf;
 
@@ -33,6 +36,11 @@ impl Fixture {
     /// The lab the fixture is a wrong answer of.
     pub fn lab(&self) -> &str {
         self.region.split('/').next().unwrap_or_default()
+    }
+
+    /// Whether the grade's output reports the mistake as the header says.
+    pub fn is_reported_in(&self, output: &str) -> bool {
+        self.says.split(" | ").any(|s| output.contains(s))
     }
 }
 
@@ -72,4 +80,19 @@ fn parse(file: PathBuf) -> Fixture {
         says,
         body,
     }
+}
+
+#[test]
+fn a_racy_mistake_is_reported_by_either_of_its_alternatives() {
+    let f = Fixture {
+        file: PathBuf::from("x.rs"),
+        region: "workload/run".into(),
+        wrong: "closes early".into(),
+        fails: "check".into(),
+        says: "send on closed channel | not recorded exactly once".into(),
+        body: String::new(),
+    };
+    assert!(f.is_reported_in("panic: send on closed channel"));
+    assert!(f.is_reported_in("numbers: 3 of 10 entries not recorded exactly once"));
+    assert!(!f.is_reported_in("workload lab-pipeline: ok"));
 }
