@@ -112,3 +112,35 @@ fn a_destroyed_p_that_drops_a_g_fails_the_torture_run() {
         "a procresize that drops a G must fail the run",
     );
 }
+
+#[test]
+fn the_end_of_run_stop_keeps_its_core_ticking_through_a_long_report() {
+    // Regression: the exit's stop left interrupts off on its core while
+    // the summary and the trace dump went out over serial (seconds under
+    // host load), and the watchdog, counting that core's ticks, reported
+    // it stuck: `WATCHDOG: M2 (apic 2) in G1 took no timer tick for 5000
+    // ticks`. A 50 us tick makes the watchdog's 5000 ticks a quarter of a
+    // second, less than writing a `resize` trace takes on any machine, so
+    // the old code fails here every time.
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("stw-exit-report");
+    let _ = std::fs::remove_dir_all(&dir);
+    let o = common::boot(
+        gmp_metal::Run::new()
+            .smp("4")
+            .boot_opt("workload=resize")
+            .boot_opt("tick=50us")
+            .trace(&dir),
+    );
+    check(
+        &o,
+        o.verdict == gmp_metal::Verdict::Success
+            && line_with(&o, "workload resize: ok").is_some()
+            && line_with(&o, "WATCHDOG").is_none(),
+        "a traced resize run with a 50 us tick must end ok, without a watchdog report",
+    );
+    let trace = std::fs::metadata(dir.join("trace.bin")).expect("trace.bin written");
+    assert!(
+        trace.len() > 100_000,
+        "a small trace proves nothing: {trace:?}"
+    );
+}

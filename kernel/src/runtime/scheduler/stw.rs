@@ -115,7 +115,17 @@ pub struct NotStopped(pub Vec<(u32, Option<u64>)>);
 /// Context: the main G, once the workload returned. Recording of the trace
 /// should already be paused (the trace covers the workload, not the exit).
 pub fn stop_the_world_for_exit() -> Result<Stopped, NotStopped> {
-    stop(StwReason::EndOfRun, Some(EXIT_STOP_LIMIT_NS))
+    let stopped = stop(StwReason::EndOfRun, Some(EXIT_STOP_LIMIT_NS));
+    // What follows writes megabytes to the serial ports (the summary, the
+    // trace dump): seconds under host load. With interrupts off that long,
+    // this core's tick count would stand still and the watchdog would
+    // report it stuck (it did, at the end of a traced `resize` run). So
+    // the timer ticks again here, in the same state as during the wait in
+    // `stop`: the M kept by `acquirem`, sysmon asleep while `gcwaiting`,
+    // every P stopped. The world is never restarted, so nothing restores
+    // the interrupt flag `stop` saved.
+    cpu::interrupts_enable();
+    stopped
 }
 
 /// [`stop_the_world`], giving up after `limit_ns` when one is given (the
