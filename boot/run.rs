@@ -79,10 +79,6 @@ pub struct Run {
     input: Option<Input>,
 }
 
-/// The workloads that read console input: they get the runner's stdin
-/// unless [`Run::input`] says otherwise.
-const READS_INPUT: &[&str] = &["console"];
-
 impl Default for Run {
     fn default() -> Self {
         Run::new()
@@ -111,8 +107,8 @@ impl Run {
     }
 
     /// What the guest's console receives (see [`Input`]). Default: the
-    /// runner's stdin for a workload that reads it (`console`), else
-    /// nothing.
+    /// runner's stdin for a workload whose registry row says
+    /// `reads_input: true` (`console`), else nothing.
     pub fn input(mut self, input: Input) -> Run {
         self.input = Some(input);
         self
@@ -317,7 +313,10 @@ impl Run {
             extra: &self.qemu_args,
         });
         let input = self.input.clone().unwrap_or_else(|| {
-            if READS_INPUT.contains(&opts.workload) {
+            // The workload's registry row says whether it reads console
+            // input; those get the runner's stdin unless `input` said
+            // otherwise.
+            if gmp_sched::options::workload_reads_input(&opts.workload) {
                 Input::Stdin
             } else {
                 Input::None

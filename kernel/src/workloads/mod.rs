@@ -35,9 +35,11 @@ fn need_procs(n: u32) -> Verdict {
     Ok(())
 }
 
-/// Builds [`ENTRIES`] from the rows of `registry.rs`.
+/// Builds [`ENTRIES`] from the rows of `registry.rs`. The `reads_input`
+/// column is the runner's business (whether QEMU gets its stdin); the
+/// kernel's console reads COM1 whatever it says.
 macro_rules! registry {
-    ($( $name:literal => $file:literal : $help:literal; )*) => {
+    ($( $name:literal => $file:literal, reads_input: $reads:literal : $help:literal; )*) => {
         /// Every workload: its name and its entry, in registry order.
         pub static ENTRIES: &[(&str, fn() -> Verdict)] = &[
             $( ($name, {

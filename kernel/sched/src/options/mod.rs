@@ -29,7 +29,7 @@ pub use error::OptionError;
 pub use help::boot_options_help;
 pub use keys::{KEYS, KeySpec, spec};
 pub use modes::{Fault, Preempt, SchedModel, TraceMode};
-pub use workloads::WORKLOADS;
+pub use workloads::{WORKLOADS, workload_reads_input};
 
 use alloc::string::String;
 use alloc::vec;
