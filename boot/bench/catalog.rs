@@ -1,139 +1,32 @@
-//! The in-kernel benchmarks this runner knows, and what each figure means.
+//! What the runner knows of the in-kernel benchmarks, and which boots run
+//! them.
 //!
-//! Design note: the kernel prints its own one-line description with every
-//! result, so this table is not needed to show a figure; it exists to say
-//! what the kernel cannot: which figures are meaningful only in real time
-//! (cross-core latencies and speedups, which under `-icount` measure the
-//! round-robin of vCPUs on one host thread), and to give names to the
-//! `bench NAME...` command line for checking before a boot. Names the kernel
-//! adds later are still accepted and shown (with a warning on the command
-//! line), so the runner never blocks the kernel's progress.
+//! Design note: the benchmarks are listed once, in the kernel's
+//! `kernel/src/workloads/bench/registry.rs`, whose rows reach the runner as
+//! [`BENCHES`] (`gmp_sched::options`, as the workloads do): the name, the
+//! procs it must run at, its unit, whether it is meaningful only in real
+//! time (cross-core latencies and speedups, which under `-icount` measure
+//! the round-robin of vCPUs on one host thread) and the description the
+//! kernel prints with it. The runner reads them to check the `bench
+//! NAME...` command line before a boot and to mark the real-time-only
+//! figures. A name no row has is still passed to the kernel, with a
+//! warning, so the kernel's own refusal is what the user sees.
 //!
-//! The kernel runs a benchmark only at the `procs` it needs (one P for the
-//! ping-pongs, spawns, preemption and memory; two or more for the cross-P
-//! ones; any for the fib tree and the scheduling latency, which it reports
-//! as `fib-procs-<procs>` and `sched-latency-<procs>`), so the table also
-//! says which boot each benchmark belongs to.
+//! The kernel runs a benchmark only at the `procs` of its row (one P for
+//! the ping-pongs, spawns, preemption and memory; two or more for the
+//! cross-P ones; any for the fib tree and the scheduling latency, which it
+//! reports as `fib-procs-<procs>` and `sched-latency-<procs>`), so the rows
+//! also say which boot each benchmark belongs to.
 
-/// The `procs` a benchmark must be booted with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Procs {
-    One,
-    TwoOrMore,
-    /// Any: run once per procs value wanted.
-    Any,
-}
+pub use gmp_sched::options::{BENCHES, Bench, BenchProcs};
 
-/// One benchmark of `workload=bench`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct BenchInfo {
-    pub name: &'static str,
-    pub about: &'static str,
-    /// True if the figure measures parallel behaviour (several vCPUs at
-    /// once) and so means nothing in instructions or in TCG time.
-    pub real_time_only: bool,
-    pub procs: Procs,
-}
-
-const fn b(name: &'static str, about: &'static str, real_time_only: bool) -> BenchInfo {
-    BenchInfo {
-        name,
-        about,
-        real_time_only,
-        procs: Procs::One,
-    }
-}
-
-const fn multi(name: &'static str, about: &'static str, procs: Procs) -> BenchInfo {
-    BenchInfo {
-        name,
-        about,
-        real_time_only: true,
-        procs,
-    }
-}
-
-/// The benchmarks named in the kernel output contract. `fib-procs` is
-/// reported as `fib-procs-<k>`; [`info`] matches any k.
-pub const BENCHES: &[BenchInfo] = &[
-    b(
-        "switch-raw",
-        "raw context switch, no scheduler, per switch",
-        false,
-    ),
-    b(
-        "gosched-pingpong",
-        "two Gs on one P yielding through the run queues, per switch",
-        false,
-    ),
-    b(
-        "runnext-handoff",
-        "a G readies the other and parks, one P, per hand-off",
-        false,
-    ),
-    b(
-        "chan-pingpong-1p",
-        "unbuffered channel ping-pong on one P, per one-way hand-off",
-        false,
-    ),
-    b(
-        "spawn-cold",
-        "spawn + run + exit per G, free lists empty",
-        false,
-    ),
-    b(
-        "spawn-warm",
-        "spawn + run + exit per G, free lists primed",
-        false,
-    ),
-    b(
-        "preempt-latency",
-        "timer interrupt until the next G runs",
-        false,
-    ),
-    b(
-        "tick-idle",
-        "cost of a timer tick with nothing to do",
-        false,
-    ),
-    b(
-        "mem-parked-g",
-        "frame + heap bytes per parked G with 100,000 Gs parked",
-        false,
-    ),
-    multi(
-        "chan-pingpong-2p",
-        "unbuffered channel ping-pong across two Ps",
-        Procs::TwoOrMore,
-    ),
-    multi(
-        "wake-latency",
-        "parked M woken by IPI until the G runs",
-        Procs::TwoOrMore,
-    ),
-    multi(
-        "steal-latency",
-        "work appears on a busy P until an idle M runs it",
-        Procs::TwoOrMore,
-    ),
-    multi(
-        "fib-procs",
-        "fib spawn tree wall time at procs=k (fib-procs-<k>)",
-        Procs::Any,
-    ),
-    multi(
-        "sched-latency",
-        "runnable -> running per G in producer-consumer at procs=k (sched-latency-<k>), p50/p99 of the histogram",
-        Procs::Any,
-    ),
-];
-
-/// The procs an `Any` benchmark runs at on `cores` cores: every k for the
-/// fib tree's speedup curve; the powers of two (and `cores`) for the
-/// latency percentiles (1/2/4/8 on eight cores).
-fn any_procs(name: &str, cores: u32) -> Vec<u32> {
+/// The procs an any-procs benchmark runs at on `cores` cores: every k for
+/// the fib tree's speedup curve (`EachUpToCores`); the powers of two (and
+/// `cores`) for the latency percentiles (`PowersOfTwo`: 1/2/4/8 on eight
+/// cores).
+fn any_procs(b: &Bench, cores: u32) -> Vec<u32> {
     let cores = cores.max(1);
-    if name == "sched-latency" {
+    if b.procs == BenchProcs::PowersOfTwo {
         let mut v: Vec<u32> = (0..32)
             .map(|i| 1u32 << i)
             .take_while(|&k| k < cores)
@@ -145,25 +38,10 @@ fn any_procs(name: &str, cores: u32) -> Vec<u32> {
     }
 }
 
-/// The name and k of `<name>-<k>` for an `Any` benchmark
-/// (`sched-latency-4` → `("sched-latency", 4)`).
-fn per_procs(name: &str) -> Option<(&'static str, u32)> {
-    BENCHES
-        .iter()
-        .filter(|b| b.procs == Procs::Any)
-        .find_map(|b| {
-            let k: u32 = name.strip_prefix(b.name)?.strip_prefix('-')?.parse().ok()?;
-            (k > 0).then_some((b.name, k))
-        })
-}
-
 /// What is known about `name`, if anything (`fib-procs-3` matches
 /// `fib-procs`).
-pub fn info(name: &str) -> Option<&'static BenchInfo> {
-    if let Some((base, _)) = per_procs(name) {
-        return BENCHES.iter().find(|b| b.name == base);
-    }
-    BENCHES.iter().find(|b| b.name == name)
+pub fn info(name: &str) -> Option<&'static Bench> {
+    gmp_sched::options::find_bench(name)
 }
 
 /// The k of `fib-procs-<k>`.
@@ -187,9 +65,9 @@ mod tests {
     fn names_and_fib_pattern_resolve() {
         assert_eq!(info("switch-raw").unwrap().name, "switch-raw");
         assert_eq!(info("fib-procs-4").unwrap().name, "fib-procs");
-        assert_eq!(info("fib-procs").unwrap().procs, Procs::Any);
-        assert_eq!(info("wake-latency").unwrap().procs, Procs::TwoOrMore);
-        assert_eq!(info("spawn-warm").unwrap().procs, Procs::One);
+        assert!(info("fib-procs").unwrap().procs.any());
+        assert_eq!(info("wake-latency").unwrap().procs, BenchProcs::TwoOrMore);
+        assert_eq!(info("spawn-warm").unwrap().procs, BenchProcs::One);
         assert_eq!(fib_procs("fib-procs-12"), Some(12));
         assert_eq!(fib_procs("fib-procs-0"), None);
         assert_eq!(fib_procs("fib-procs-x"), None);
@@ -201,6 +79,15 @@ mod tests {
         assert_eq!(fib_procs("sched-latency-8"), None);
         assert!(!real_time_only("gosched-pingpong"));
         assert!(!real_time_only("unknown-later-bench"));
+    }
+
+    #[test]
+    fn every_pair_of_the_comparison_names_a_benchmark() {
+        // The host counterparts are the runner's own table; what they are
+        // held against must be a row of the one list.
+        for p in crate::bench::compare::pairs::PAIRS {
+            assert!(info(p.ours).is_some(), "{} is in PAIRS but no row", p.ours);
+        }
     }
 }
 
@@ -218,7 +105,7 @@ pub fn boots(names: &[String], cores: u32) -> (Vec<(u32, Vec<String>)>, Vec<Stri
     } else {
         names
     };
-    let procs_of = |n: &str| info(n).map_or(Procs::One, |b| b.procs);
+    let procs_of = |n: &str| info(n).map_or(BenchProcs::One, |b| b.procs);
     let mut out: Vec<(u32, Vec<String>)> = Vec::new();
     let mut cannot = Vec::new();
     let mut add = |procs: u32, name: &str| match out.iter_mut().find(|b| b.0 == procs) {
@@ -227,15 +114,15 @@ pub fn boots(names: &[String], cores: u32) -> (Vec<(u32, Vec<String>)>, Vec<Stri
     };
     for n in names {
         match procs_of(n) {
-            Procs::One => add(1, n),
-            Procs::TwoOrMore if cores >= 2 => add(cores, n),
-            Procs::TwoOrMore => cannot.push(n.clone()),
-            Procs::Any => {}
+            BenchProcs::One => add(1, n),
+            BenchProcs::TwoOrMore if cores >= 2 => add(cores, n),
+            BenchProcs::TwoOrMore => cannot.push(n.clone()),
+            BenchProcs::EachUpToCores | BenchProcs::PowersOfTwo => {}
         }
     }
-    for any in BENCHES.iter().filter(|b| b.procs == Procs::Any) {
+    for any in BENCHES.iter().filter(|b| b.procs.any()) {
         if names.iter().any(|n| n == any.name) {
-            for k in any_procs(any.name, cores) {
+            for k in any_procs(any, cores) {
                 add(k, any.name);
             }
         }

@@ -14,6 +14,7 @@
 //! end in one), each `key=value`. Keys are case-sensitive, each may appear
 //! once, and the empty string means "all defaults".
 
+mod benches;
 mod error;
 mod field;
 mod help;
@@ -25,6 +26,7 @@ mod workloads;
 #[cfg(test)]
 mod tests;
 
+pub use benches::{BENCHES, Bench, BenchProcs, BenchUnit, find_bench};
 pub use error::OptionError;
 pub use help::boot_options_help;
 pub use keys::{KEYS, KeySpec, spec};

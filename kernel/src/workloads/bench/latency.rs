@@ -28,14 +28,17 @@ pub fn sched_latency() -> Result<(), String> {
     demo()?;
     let (all, per) = tracking::merged();
     let name = alloc::format!("sched-latency-{}", sched::gomaxprocs());
+    let row = super::measure::row(&name);
     let q = |c: &gmp_sched::timehist::Counts, pm| c.quantile(pm).unwrap_or(0);
+    // Whole figures, unlike `measure::report`'s: the histogram's bounds.
     kprintln!(
-        "BENCH {name} unit={} reps={} median={} p99={} min={} desc=\"runnable to running per G in producer-consumer (p50, p99 of Go's time histogram)\"",
-        Unit::time().as_str(),
+        "BENCH {name} unit={} reps={} median={} p99={} min={} desc=\"{}\"",
+        Unit::of(row.unit).as_str(),
         all.total(),
         q(&all, 500),
         q(&all, 990),
-        all.min().unwrap_or(0)
+        all.min().unwrap_or(0),
+        row.desc
     );
     kprintln!("BENCH-NOTE {name} all: {}", tracking::percentiles(&all));
     for (cause, c) in tracking::CAUSES.iter().zip(&per) {

@@ -2,6 +2,8 @@
 
 use alloc::vec::Vec;
 
+use gmp_sched::options::{Bench, BenchUnit, find_bench};
+
 use crate::prelude::*;
 use crate::runtime::inspect::machine;
 
@@ -26,6 +28,15 @@ impl Unit {
         }
     }
 
+    /// The unit a registry row's figure is reported in, in this boot.
+    pub fn of(unit: BenchUnit) -> Unit {
+        match unit {
+            BenchUnit::Time => Unit::time(),
+            BenchUnit::Ns => Unit::Ns,
+            BenchUnit::Bytes => Unit::Bytes,
+        }
+    }
+
     /// The name in the `BENCH` line.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -46,13 +57,22 @@ pub fn stats(v: &mut [f64]) -> (f64, f64, f64) {
     (at(0.5), at(0.99), v[0])
 }
 
-/// Print the `BENCH` line for `samples` already in `unit`.
-pub fn report(name: &str, unit: Unit, samples: &mut [f64], desc: &str) {
+/// The registry row of `name` (a reported name such as `fib-procs-2`
+/// gives its benchmark's row).
+pub fn row(name: &str) -> &'static Bench {
+    find_bench(name).expect("every benchmark reports under its registry name")
+}
+
+/// Print the `BENCH` line of `name` for `samples`, already in the unit of
+/// its registry row, with the row's description.
+pub fn report(name: &str, samples: &mut [f64]) {
+    let row = row(name);
     let (median, p99, min) = stats(samples);
     kprintln!(
-        "BENCH {name} unit={} reps={} median={median:.1} p99={p99:.1} min={min:.1} desc=\"{desc}\"",
-        unit.as_str(),
-        samples.len()
+        "BENCH {name} unit={} reps={} median={median:.1} p99={p99:.1} min={min:.1} desc=\"{}\"",
+        Unit::of(row.unit).as_str(),
+        samples.len(),
+        row.desc
     );
 }
 

@@ -20,6 +20,10 @@
 //! Benchmarks that need a single P (the ping-pongs, spawn, preemption,
 //! idle tick, memory) say `BENCH-SKIP` unless booted with `procs=1`; the
 //! cross-P ones need `procs>=2`; the runner boots each group accordingly.
+//!
+//! Which benchmarks exist, and the procs, unit and description of each:
+//! one row each in `registry.rs`, the list the runner reads too
+//! (`gmp_sched::options::BENCHES`).
 
 mod latency;
 mod measure;
@@ -28,96 +32,24 @@ mod single;
 
 use alloc::string::String;
 
+use gmp_sched::options::{BENCHES, BenchProcs};
+
 use crate::runtime::inspect::sched;
 
 use crate::prelude::*;
 use measure::Unit;
 
-struct Bench {
-    name: &'static str,
-    procs: Procs,
-    run: fn() -> Result<(), String>,
+/// Builds [`RUNS`] from the rows of `registry.rs`; the rest of each row
+/// is in [`BENCHES`], built from the same file in the same order.
+macro_rules! benches {
+    ($( $name:literal => $module:ident :: $run:ident, procs: $procs:ident, unit: $unit:ident,
+        real_time_only: $rt:literal : $desc:literal; )*) => {
+        /// Every benchmark's name and function, in registry order.
+        const RUNS: &[(&str, fn() -> Result<(), String>)] = &[ $( ($name, $module::$run), )* ];
+    };
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Procs {
-    One,
-    TwoOrMore,
-    Any,
-}
-
-const BENCHES: &[Bench] = &[
-    Bench {
-        name: "switch-raw",
-        procs: Procs::One,
-        run: single::switch_raw,
-    },
-    Bench {
-        name: "gosched-pingpong",
-        procs: Procs::One,
-        run: single::gosched_pingpong,
-    },
-    Bench {
-        name: "runnext-handoff",
-        procs: Procs::One,
-        run: single::runnext_handoff,
-    },
-    Bench {
-        name: "chan-pingpong-1p",
-        procs: Procs::One,
-        run: single::chan_pingpong_1p,
-    },
-    Bench {
-        name: "spawn-cold",
-        procs: Procs::One,
-        run: single::spawn_cold,
-    },
-    Bench {
-        name: "spawn-warm",
-        procs: Procs::One,
-        run: single::spawn_warm,
-    },
-    Bench {
-        name: "preempt-latency",
-        procs: Procs::One,
-        run: single::preempt_latency,
-    },
-    Bench {
-        name: "tick-idle",
-        procs: Procs::One,
-        run: single::tick_idle,
-    },
-    Bench {
-        name: "mem-parked-g",
-        procs: Procs::One,
-        run: single::mem_parked_g,
-    },
-    Bench {
-        name: "chan-pingpong-2p",
-        procs: Procs::TwoOrMore,
-        run: multi::chan_pingpong_2p,
-    },
-    Bench {
-        name: "wake-latency",
-        procs: Procs::TwoOrMore,
-        run: multi::wake_latency,
-    },
-    Bench {
-        name: "steal-latency",
-        procs: Procs::TwoOrMore,
-        run: multi::steal_latency,
-    },
-    Bench {
-        name: "fib-procs",
-        procs: Procs::Any,
-        run: multi::fib_procs,
-    },
-    Bench {
-        name: "sched-latency",
-        procs: Procs::Any,
-        run: latency::sched_latency,
-    },
-];
+include!("registry.rs");
 
 /// The benchmark names, for validation and `--help`.
 pub fn names() -> impl Iterator<Item = &'static str> {
@@ -156,25 +88,26 @@ pub fn run() -> Result<(), String> {
         crate::runtime::inspect::machine::tsc_hz(),
         Unit::time().as_str()
     );
-    for b in BENCHES {
+    for (b, &(name, run)) in BENCHES.iter().zip(RUNS) {
+        debug_assert_eq!(b.name, name, "BENCHES and RUNS come from the same rows");
         if !opts.bench.is_empty() && !opts.bench.iter().any(|n| n == b.name) {
             continue;
         }
         match (b.procs, procs) {
-            (Procs::One, p) if p != 1 => {
+            (BenchProcs::One, p) if p != 1 => {
                 kprintln!(
                     "BENCH-SKIP {} needs procs=1 (booted with procs={p})",
                     b.name
                 );
                 continue;
             }
-            (Procs::TwoOrMore, 1) => {
+            (BenchProcs::TwoOrMore, 1) => {
                 kprintln!("BENCH-SKIP {} needs procs>=2 (booted with procs=1)", b.name);
                 continue;
             }
             _ => {}
         }
-        (b.run)().map_err(|e| alloc::format!("benchmark {}: {e}", b.name))?;
+        run().map_err(|e| alloc::format!("benchmark {}: {e}", b.name))?;
     }
     kprintln!("BENCH-DONE");
     Ok(())

@@ -9,7 +9,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use super::measure::{Unit, report, ticks_to_unit};
+use super::measure::{report, ticks_to_unit};
 use crate::prelude::*;
 use crate::prelude::{this_m, this_p, unwire, wire};
 use crate::runtime::inspect::machine;
@@ -109,12 +109,7 @@ pub fn chan_pingpong_2p() -> Result<(), String> {
         ));
     }
     let mut s = ticks_to_unit(&v);
-    report(
-        "chan-pingpong-2p",
-        Unit::time(),
-        &mut s,
-        "unbuffered channel ping-pong between Gs wired to two cores (per one-way hand-off, crossing Ps)",
-    );
+    report("chan-pingpong-2p", &mut s);
     note_realtime("chan-pingpong-2p");
     Ok(())
 }
@@ -140,12 +135,7 @@ pub fn wake_latency() -> Result<(), String> {
         return Err(String::from("no M was woken"));
     }
     let mut s = ticks_to_unit(&ticks);
-    report(
-        "wake-latency",
-        Unit::time(),
-        &mut s,
-        "wake IPI sent until the parked M runs again",
-    );
+    report("wake-latency", &mut s);
     note_realtime("wake-latency");
     Ok(())
 }
@@ -173,12 +163,7 @@ pub fn steal_latency() -> Result<(), String> {
         return Err(String::from("no G was stolen from the busy P"));
     }
     let mut s = ticks_to_unit(&ticks);
-    report(
-        "steal-latency",
-        Unit::time(),
-        &mut s,
-        "G made runnable on a busy P until another M runs it",
-    );
+    report("steal-latency", &mut s);
     note_realtime("steal-latency");
     Ok(())
 }
@@ -219,12 +204,7 @@ pub fn fib_procs() -> Result<(), String> {
         }
     }
     let name = alloc::format!("fib-procs-{}", sched::gomaxprocs());
-    report(
-        &name,
-        Unit::Ns,
-        &mut ns,
-        "wall time of the fib(24) spawn tree at this procs (real time only)",
-    );
+    report(&name, &mut ns);
     note_realtime(&name);
     Ok(())
 }

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 
-use super::measure::{Unit, report, ticks_to_unit, time_batches};
+use super::measure::{report, ticks_to_unit, time_batches};
 use crate::prelude::*;
 use crate::runtime::inspect::GFREE_BYPASS;
 use crate::runtime::inspect::g::{G, Gstatus, WaitReason};
@@ -67,12 +67,7 @@ pub fn switch_raw() -> Result<(), String> {
     machine::interrupts_restore(were);
     // Each operation was a round trip: two switches.
     samples.iter_mut().for_each(|s| *s /= 2.0);
-    report(
-        "switch-raw",
-        Unit::time(),
-        &mut samples,
-        "raw register switch between two contexts, no scheduler (per switch)",
-    );
+    report("switch-raw", &mut samples);
     Ok(())
 }
 
@@ -119,12 +114,7 @@ pub fn gosched_pingpong() -> Result<(), String> {
         }
         (wg,)
     });
-    report(
-        "gosched-pingpong",
-        Unit::time(),
-        &mut samples,
-        "two Gs on one P yielding to each other via gosched (per switch)",
-    );
+    report("gosched-pingpong", &mut samples);
     Ok(())
 }
 
@@ -184,12 +174,7 @@ pub fn runnext_handoff() -> Result<(), String> {
     });
     PEER_A.store(core::ptr::null_mut(), Ordering::Relaxed);
     PEER_B.store(core::ptr::null_mut(), Ordering::Relaxed);
-    report(
-        "runnext-handoff",
-        Unit::time(),
-        &mut samples,
-        "G readies the other into runnext and parks, one P (per hand-off)",
-    );
+    report("runnext-handoff", &mut samples);
     Ok(())
 }
 
@@ -232,12 +217,7 @@ pub fn chan_pair(name: &str, desc: &str) -> Vec<f64> {
 /// Unbuffered channel ping-pong on one P.
 pub fn chan_pingpong_1p() -> Result<(), String> {
     let mut s = chan_pair("chan-pingpong-1p", "");
-    report(
-        "chan-pingpong-1p",
-        Unit::time(),
-        &mut s,
-        "unbuffered channel ping-pong, one P (per one-way hand-off)",
-    );
+    report("chan-pingpong-1p", &mut s);
     Ok(())
 }
 
@@ -256,12 +236,7 @@ fn spawn_batches(reps: usize, batch: u64) -> Vec<f64> {
 /// Spawn + run + exit with warm free lists (`go f()` + WaitGroup).
 pub fn spawn_warm() -> Result<(), String> {
     let mut s = spawn_batches(100, 100);
-    report(
-        "spawn-warm",
-        Unit::time(),
-        &mut s,
-        "go f() + run + exit + WaitGroup, free lists warm (per G)",
-    );
+    report("spawn-warm", &mut s);
     Ok(())
 }
 
@@ -270,12 +245,7 @@ pub fn spawn_cold() -> Result<(), String> {
     GFREE_BYPASS.store(true, Ordering::Relaxed);
     let mut s = spawn_batches(20, 100);
     GFREE_BYPASS.store(false, Ordering::Relaxed);
-    report(
-        "spawn-cold",
-        Unit::time(),
-        &mut s,
-        "go f() + run + exit + WaitGroup, every G newly allocated (per G)",
-    );
+    report("spawn-cold", &mut s);
     Ok(())
 }
 
@@ -316,12 +286,7 @@ pub fn preempt_latency() -> Result<(), String> {
         return Err(String::from("no preemption observed in 5 s"));
     }
     let mut s = ticks_to_unit(&ticks);
-    report(
-        "preempt-latency",
-        Unit::time(),
-        &mut s,
-        "timer interrupt (sysmon decides) until the next G runs",
-    );
+    report("preempt-latency", &mut s);
     Ok(())
 }
 
@@ -343,12 +308,7 @@ pub fn tick_idle() -> Result<(), String> {
         return Err(String::from("no idle tick observed"));
     }
     let mut s = ticks_to_unit(&ticks);
-    report(
-        "tick-idle",
-        Unit::time(),
-        &mut s,
-        "timer interrupt + sysmon on a parked core with nothing to do",
-    );
+    report("tick-idle", &mut s);
     Ok(())
 }
 
@@ -397,12 +357,7 @@ pub fn mem_parked_g() -> Result<(), String> {
     ch.close();
     wg.wait();
     let mut s = [per_g];
-    report(
-        "mem-parked-g",
-        Unit::Bytes,
-        &mut s,
-        "frame + heap bytes per G parked on a channel",
-    );
+    report("mem-parked-g", &mut s);
     kprintln!(
         "BENCH-NOTE mem-parked-g gs={n} frames_per_g={:.1} heap_per_g={:.1} max_parked_gs={max_gs} (memory free at start: {} MiB)",
         frame_bytes as f64 / n as f64,
