@@ -316,7 +316,7 @@ impl Run {
             // The workload's registry row says whether it reads console
             // input; those get the runner's stdin unless `input` said
             // otherwise.
-            if gmp_sched::options::workload_reads_input(&opts.workload) {
+            if gmp_sched::options::workload_reads_input(opts.workload) {
                 Input::Stdin
             } else {
                 Input::None
