@@ -170,7 +170,9 @@ fn section<'a>(out: &'a str, what: &str) -> Vec<&'a str> {
 /// G, each running one on an M whose `info ms` line names it as `curg`,
 /// the `*` on the selected core's; `info ps` shows a ring holding Gs (an
 /// overflow leaves 128 in it); `goroutine 1 bt`, from the main G's saved
-/// context, goes through the park function into the workload.
+/// context, goes from the switch to g0 through the park function, the
+/// WaitGroup's semaphore and the workload to the G's first instruction, in
+/// the order the page gives.
 fn goroutine_commands_agree_with_each_other(out: &str) {
     let gs = section(out, "info goroutines");
     let ms = section(out, "info ms");
@@ -231,9 +233,22 @@ fn goroutine_commands_agree_with_each_other(out: &str) {
             .is_some_and(|n| n > 0)
     });
     assert!(full, "info ps shows no ring with Gs at an overflow:\n{out}");
+    // The chain docs/WALKTHROUGH.md gives, innermost first.
     let bt = section(out, "goroutine 1 bt").join("\n");
-    assert!(
-        bt.contains("gopark") && bt.contains("workloads/demos/producer_consumer.rs"),
-        "goroutine 1 bt does not go from the park function to the workload:\n{out}"
-    );
+    let chain = [
+        "mcall_on",
+        "goparkunlock",
+        "Semaphore::acquire",
+        "WaitGroup::wait",
+        "workloads/demos/producer_consumer.rs",
+        "runtime_main",
+        "gostart",
+    ];
+    let mut rest = bt.as_str();
+    for frame in chain {
+        let at = rest.find(frame).unwrap_or_else(|| {
+            panic!("goroutine 1 bt lacks {frame} (after the frames before it), unlike docs/WALKTHROUGH.md:\n{out}")
+        });
+        rest = &rest[at + frame.len()..];
+    }
 }
