@@ -105,6 +105,20 @@ pub static LABS: &[Lab] = &[
                 ],
             },
             HostCheck {
+                name: "findRunnable: the netpoller after the local and global queues, before stealing",
+                points: 5,
+                tests: &[
+                    (
+                        "lib",
+                        "findrunnable::tests::netpoll_after_local_and_global_before_stealing",
+                    ),
+                    (
+                        "lib",
+                        "findrunnable::tests::netpoll_is_asked_by_an_m_that_may_not_spin",
+                    ),
+                ],
+            },
+            HostCheck {
                 name: "findRunnable: steals only while spinning or allowed to spin",
                 points: 10,
                 tests: &[

@@ -302,6 +302,18 @@ mod tests {
     }
 
     #[test]
+    fn netpoll_is_asked_by_an_m_that_may_not_spin() {
+        // Step 4 is not part of stealing: an M refused as a spinner still
+        // gets the G whose input arrived (Go polls before its spinning
+        // check too), or that G would wait for sysmon's 10 ms poll.
+        let mut m = model();
+        m.may_spin = false;
+        m.polled = Some(5);
+        assert_eq!(find_runnable(&mut m), Some((5, false, Source::Netpoll)));
+        assert_eq!(m.log, ["local", "netpoll"]);
+    }
+
+    #[test]
     fn nothing_anywhere_returns_none_after_trying_everything() {
         let mut m = model();
         assert_eq!(find_runnable(&mut m), None);
