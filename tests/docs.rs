@@ -4,7 +4,17 @@
 //! docs present as a real file must be that file, and every `cargo run
 //! -- ...` command README.md and docs/*.md show must be accepted by the
 //! runner's own parser (`boot/cli.rs`) and, for a plain run, by its
-//! host-side checks, so a documented command cannot rot.
+//! host-side checks, so a documented command cannot rot. And every
+//! reference README.md and docs/*.md make to the tree — a path, a file
+//! name, a link, a function or type in backticks — must name something
+//! the tree has ([`refs`] says what counts), so a file that moves or a
+//! function that is renamed shows up as `FILE:LINE: name` for whoever
+//! moves it.
+
+#[path = "docs/refs.rs"]
+mod refs;
+#[path = "docs/tree.rs"]
+mod tree;
 
 use std::path::Path;
 
@@ -258,4 +268,149 @@ fn command_templates_expand_to_every_alternative() {
         cargo_run_commands(md),
         ["cargo run -- --smp 2 lab list", "cargo run"]
     );
+}
+
+/// What the docs may name with no definition in the tree, and why. Only
+/// what the rules of [`refs`] would otherwise flag: a name is a backticked
+/// identifier with a `_`, camelCase or two-hump CamelCase, a lowercase
+/// call or macro, a `::` path, or one placed `in FILE`.
+const ALLOWED: &[(&str, &str)] = &[
+    // Go's own names, used bare (a name written "Go's `X`" is skipped by
+    // rule): the proc.go functions WALKTHROUGH.md's Go column and the
+    // lessons name, and findRunnable, the concept the docs are about.
+    ("findRunnable", "Go's proc.go"),
+    ("rt0_go", "Go's asm_amd64.s"),
+    ("_rt0_amd64", "Go's asm_amd64.s"),
+    ("_rt0_amd64_linux", "Go's rt0_linux_amd64.s"),
+    ("newm", "Go's proc.go"),
+    (
+        "runtime-gdb.py",
+        "Go's gdb script, which gdb/gmp.py's commands follow",
+    ),
+    // Made by the toolchain, not written in our sources.
+    ("_start", "the ELF entry bootloader_api::entry_point! makes"),
+    ("no_std", "Rust's crate attribute"),
+    ("vec", "Rust's vec! macro"),
+    // Linux's and QEMU's names.
+    ("sched_yield", "a Linux system call"),
+    ("sched_setaffinity", "a Linux system call"),
+    ("VmRSS", "a field of Linux's /proc/PID/status"),
+    ("tcp", "QEMU's -gdb tcp::PORT"),
+    // Not files: what the reader writes, and a lab's region id.
+    (
+        "mine.rs",
+        "the reader's own workload, written by following the guide",
+    ),
+    ("boot/core_list", "a region of lab boot, not a path"),
+];
+
+/// README.md and docs/*.md, as (path from the root, text).
+fn markdown_files() -> Vec<(String, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec!["README.md".to_string()];
+    for e in std::fs::read_dir(root.join("docs")).expect("docs/") {
+        let name = e.expect("a directory entry").file_name();
+        let name = name.to_string_lossy();
+        if name.ends_with(".md") {
+            files.push(format!("docs/{name}"));
+        }
+    }
+    files.sort();
+    files
+        .into_iter()
+        .map(|f| (read(&f), f))
+        .map(|(t, f)| (f, t))
+        .collect()
+}
+
+#[test]
+fn every_path_link_and_name_the_docs_give_is_in_the_tree() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tree = tree::Tree::load(root);
+    let docs = refs::Docs {
+        tree: &tree,
+        root,
+        allow: ALLOWED,
+        checked: Default::default(),
+        used: Default::default(),
+    };
+    let stale: Vec<String> = markdown_files()
+        .iter()
+        .flat_map(|(f, md)| docs.stale(f, md))
+        .collect();
+    let [paths, links, names] = docs.checked.get();
+    println!("checked {paths} paths, {links} links and {names} names");
+    assert!(
+        paths > 150 && links > 20 && names > 120,
+        "only {paths} paths, {links} links and {names} names found: is the scanner broken?"
+    );
+    let used = docs.used.borrow();
+    let unused: Vec<&str> = ALLOWED
+        .iter()
+        .map(|(a, _)| *a)
+        .filter(|a| !used.contains(*a))
+        .collect();
+    assert!(
+        unused.is_empty(),
+        "ALLOWED in tests/docs.rs lists names no doc uses any more: {unused:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "{} stale references in the docs (fix the doc, or, for a name that is not \
+         ours, add it to ALLOWED in tests/docs.rs with its reason):\n{}",
+        stale.len(),
+        stale.join("\n")
+    );
+}
+
+/// The checker catches what it is for: every kind of stale reference,
+/// planted in a markdown text of its own, is reported at its line, and
+/// the live ones beside them are not.
+#[test]
+fn a_planted_stale_reference_of_each_kind_is_caught() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tree = tree::Tree::load(root);
+    let docs = refs::Docs {
+        tree: &tree,
+        root,
+        allow: ALLOWED,
+        checked: Default::default(),
+        used: Default::default(),
+    };
+    let md = "# Planted\n\
+        \n\
+        Live: `kernel/sched/src/findrunnable.rs`, `proc.rs`, `Semaphore::acquire`,\n\
+        `find_runnable` in `kernel/sched/src/findrunnable.rs`, Go's `stopTheWorldWithSema`,\n\
+        [a heading](#planted) and [BENCH](BENCH.md#targets).\n\
+        \n\
+        See `kernel/src/nowhere.rs` and gone.rs, or runtime/nowhere.rs.\n\
+        Call `no_such_function_anywhere()` or `Semaphore::no_such_method`.\n\
+        `NoSuchType` and `runqput` in `kernel/src/boot.rs` (a name in the wrong file).\n\
+        The old symbol `gmp_kernel::workloads::producer_consumer::run`.\n\
+        [a link](MISSING.md) and [an anchor](BENCH.md#no-such-heading).\n\
+        \n\
+        ```text\n\
+        at gmp_kernel::runtime::nowhere::f (kernel/src/runtime/nowhere.rs:12)\n\
+        ```\n";
+    let got = docs.stale("docs/PLANTED.md", md);
+    let want = [
+        "docs/PLANTED.md:7: kernel/src/nowhere.rs (no such file or folder)",
+        "docs/PLANTED.md:7: gone.rs (no such file or folder)",
+        "docs/PLANTED.md:7: runtime/nowhere.rs (no such file or folder)",
+        "docs/PLANTED.md:8: `no_such_function_anywhere`: `no_such_function_anywhere` is defined nowhere",
+        "docs/PLANTED.md:8: `Semaphore::no_such_method`: no `no_such_method` in `Semaphore`",
+        "docs/PLANTED.md:9: `NoSuchType`: `NoSuchType` is defined nowhere",
+        "docs/PLANTED.md:9: `NoSuchType` in kernel/src/boot.rs: `NoSuchType` is not defined there",
+        "docs/PLANTED.md:9: `runqput` in kernel/src/boot.rs: `runqput` is not defined there",
+        "docs/PLANTED.md:10: `gmp_kernel::workloads::producer_consumer::run`: no `producer_consumer` in `workloads`",
+        "docs/PLANTED.md:11: link MISSING.md (no such file or folder)",
+        "docs/PLANTED.md:11: link BENCH.md#no-such-heading (no such heading)",
+        "docs/PLANTED.md:14: kernel/src/runtime/nowhere.rs (no such file or folder)",
+        "docs/PLANTED.md:14: `gmp_kernel::runtime::nowhere::f`: no `nowhere` in `runtime`",
+    ];
+    let mut got_sorted = got.clone();
+    got_sorted.sort();
+    let mut want_sorted: Vec<String> = want.iter().map(|w| w.to_string()).collect();
+    want_sorted.sort();
+    assert_eq!(got_sorted, want_sorted, "got:\n{}", got.join("\n"));
 }
