@@ -19,7 +19,7 @@ end
 
 # 1. schedule() on two different cores. Hardware breakpoints: the kernel is
 #    copied into memory after QEMU starts.
-hbreak gmp_kernel::runtime::proc::schedule
+hbreak gmp_kernel::runtime::scheduler::proc::schedule
 set $seen = 0
 set $cores = 0
 set $stops = 0
@@ -38,7 +38,7 @@ delete
 
 # 2. findRunnable (the portable part in kernel/sched/src/findrunnable.rs) on
 #    two different cores.
-hbreak gmp_sched::findrunnable::find_runnable<gmp_kernel::runtime::steal::Finder>
+hbreak gmp_sched::findrunnable::find_runnable<gmp_kernel::runtime::scheduler::steal::Finder>
 set $seen = 0
 set $cores = 0
 set $stops = 0
@@ -57,7 +57,7 @@ delete
 
 # 3. gostart(): the first instruction of a new G, running on its own stack;
 #    the M's current G (m.curg, set by execute) is that G. Print it.
-hbreak gmp_kernel::runtime::newproc::gostart
+hbreak gmp_kernel::runtime::scheduler::newproc::gostart
 continue
 printf "walkthrough: gostart on "
 whoami
@@ -70,7 +70,7 @@ delete
 #    left in it), once G1, the main G, waits in WaitGroup::wait for the Gs
 #    the producers spawn (a producer on the other core may overflow before
 #    that): G1's backtrace then comes from its saved context.
-hbreak gmp_kernel::runtime::queues::runqput_overflow
+hbreak gmp_kernel::runtime::scheduler::queues::runqput_overflow
 set $stops = 0
 continue
 while $goroutine_waiting(1) == 0 && $stops < 50
