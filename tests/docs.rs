@@ -414,3 +414,77 @@ fn a_planted_stale_reference_of_each_kind_is_caught() {
     want_sorted.sort();
     assert_eq!(got_sorted, want_sorted, "got:\n{}", got.join("\n"));
 }
+
+/// What is wrong between the README's workload table (the rows under
+/// `### Workloads`) and the registry's rows: a workload the table lacks, a
+/// row the registry lacks. The `test-*` workloads are one row, `test-*`.
+fn workload_table_problems(readme: &str, registry: &str) -> Vec<String> {
+    let names_in_registry: Vec<String> = registry
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim_start();
+            let rest = l.strip_prefix('"')?;
+            let (name, after) = rest.split_once('"')?;
+            after
+                .trim_start()
+                .starts_with("=>")
+                .then(|| name.to_string())
+        })
+        .collect();
+    let table: Vec<String> = readme
+        .lines()
+        .skip_while(|l| l.trim() != "### Workloads")
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .skip(2)
+        .filter_map(|l| l.split('`').nth(1).map(str::to_string))
+        .collect();
+    let mut problems = Vec::new();
+    if table.is_empty() {
+        problems.push("README.md has no workload table under `### Workloads`".to_string());
+    }
+    let wanted = |n: &String| !n.starts_with("test-");
+    for n in names_in_registry.iter().filter(|n| wanted(n)) {
+        if !table.contains(n) {
+            problems.push(format!(
+                "`{n}` is in the registry but not in README.md's table"
+            ));
+        }
+    }
+    if names_in_registry.iter().any(|n| !wanted(n)) && !table.iter().any(|n| n == "test-*") {
+        problems.push("README.md's table has no `test-*` row".to_string());
+    }
+    for n in table.iter().filter(|n| *n != "test-*") {
+        if !names_in_registry.contains(n) {
+            problems.push(format!(
+                "README.md's table lists `{n}`, which the registry lacks"
+            ));
+        }
+    }
+    problems
+}
+
+#[test]
+fn the_readme_workload_table_is_the_registry() {
+    let readme = read("README.md");
+    let registry = read("kernel/src/workloads/registry.rs");
+    let problems = workload_table_problems(&readme, &registry);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    // Negative controls: a row the registry gained, a row it lost.
+    let gained = registry.replace(
+        "\"sieve\" =>",
+        "\"planted\" => \"demos/planted.rs\", reads_input: false: \"x\";\n    \"sieve\" =>",
+    );
+    assert_eq!(
+        workload_table_problems(&readme, &gained),
+        ["`planted` is in the registry but not in README.md's table"]
+    );
+    let lost = registry.replace("\"sieve\" =>", "\"sieve-renamed\" =>");
+    assert_eq!(
+        workload_table_problems(&readme, &lost),
+        [
+            "`sieve-renamed` is in the registry but not in README.md's table",
+            "README.md's table lists `sieve`, which the registry lacks"
+        ]
+    );
+}

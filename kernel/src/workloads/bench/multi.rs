@@ -16,7 +16,6 @@ use crate::runtime::inspect::machine;
 use crate::runtime::inspect::probe;
 use crate::runtime::inspect::sched;
 
-const MS: u64 = 1_000_000;
 const ROUNDS: usize = 40;
 
 pub(super) fn note_realtime(name: &str) {

@@ -18,7 +18,6 @@ use crate::runtime::inspect::machine::IrqMutex;
 use crate::runtime::inspect::machine::{Gobuf, swapcontext};
 use crate::runtime::inspect::probe;
 
-const MS: u64 = 1_000_000;
 
 struct Ctx(UnsafeCell<Gobuf>);
 // SAFETY: used by one core with interrupts off, during `switch_raw` only.

@@ -9,7 +9,6 @@ use crate::prelude::*;
 use crate::workloads::common::mutex_counter::mutex_counter;
 use crate::workloads::common::sieve::sieve;
 
-const MS: u64 = 1_000_000;
 
 /// Channels: cross-core unbuffered ping-pong, buffered FIFO, close, select
 /// with default and fairness, a prime sieve, WaitGroup and Mutex.

@@ -7,7 +7,6 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use super::{Verdict, need_procs};
 use crate::prelude::*;
 
-const MS: u64 = 1_000_000;
 
 /// Go's TestPingPongHog: on one P, a pair of Gs handing a token back and
 /// forth with a little work and a pair doing a lot of work per hand-off

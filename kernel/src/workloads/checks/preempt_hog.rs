@@ -11,7 +11,6 @@ use gmp_sched::options::Preempt;
 use super::{Verdict, need_procs};
 use crate::prelude::*;
 
-const MS: u64 = 1_000_000;
 
 /// With one P, a G spinning without ever calling the runtime must not keep
 /// another G from running — unless preemption is `coop` or `off`.

@@ -6,7 +6,6 @@ use alloc::format;
 use crate::prelude::*;
 use crate::workloads::common::sleep_crowd::sleep_crowd;
 
-const MS: u64 = 1_000_000;
 
 /// Sleeps never wake early; many sleepers on every core all wake; a sleeper
 /// wakes even when every M is parked.

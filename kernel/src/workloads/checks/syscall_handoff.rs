@@ -9,7 +9,6 @@ use crate::prelude::*;
 use crate::runtime::inspect::blocking_call_until;
 use crate::runtime::inspect::sched;
 
-const MS: u64 = 1_000_000;
 
 /// A G in a long blocking call loses its P; the other Gs keep running on it.
 pub fn run() -> Verdict {
