@@ -26,6 +26,21 @@
 //! xv6's trap code only calls `yield()`). Per-core data the machine needs
 //! (`arch::percpu::PerCpu`) is defined in `arch`; the runtime's M embeds
 //! it. `tests/layers.rs` scans the source and fails on an upward import.
+//!
+//! # What holds, and is kept on purpose
+//! - The trap seam above is the model for every other seam: the scheduler
+//!   reports to its observers only through `runtime::scheduler::observe`,
+//!   and workloads reach the runtime only through the prelude or
+//!   `runtime::inspect`.
+//! - One list per concept: a workload is one file plus one row of
+//!   `workloads/registry.rs`, a benchmark one row of
+//!   `workloads/bench/registry.rs`, a boot option one row of
+//!   `gmp_sched::options::keys` (`kernel/sched/src/options/keys.rs`); the
+//!   kernel and the runner `include!` the same rows, so they cannot drift.
+//! - Each G, M and P state is an ownership rule, tabled at the top of
+//!   `runtime/objects/{g,m,p}.rs` and asserted at every hand-off with a
+//!   message of its own.
+//! - Every `unsafe` block says why it is sound (`// SAFETY:`).
 #![no_std]
 #![no_main]
 #![feature(abi_x86_interrupt)]
