@@ -12,8 +12,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{FibPoint, MemFigure, Plan, Tool, ToolReport, ToolStatus, callgrind_note, measure};
-use crate::bench::callgrind::Callgrind;
+use super::{FibPoint, HostFigure, MemFigure, Session, Tool, ToolReport};
 use crate::bench::hostcmd::{Cmd, Exec, last_line, median, run_host_line, which};
 
 /// Where the Go sources are (in the source tree this runner was built from).
@@ -116,58 +115,28 @@ impl GoBench {
     }
 
     /// Every Go operation of `plan`.
-    pub fn run_all(
-        &self,
-        exec: &dyn Exec,
-        plan: &Plan,
-        callgrind: Option<&Callgrind>,
-        say: &mut dyn FnMut(&str),
-    ) -> ToolReport {
-        let mut figures = Vec::new();
-        for p in &plan.go_ops {
-            say(&format!(
-                "Go {}: {} runs{}",
-                p.op,
-                plan.runs,
-                callgrind_note(callgrind)
-            ));
-            let native = |n: u64| self.cmd(&[p.op.to_string(), n.to_string()]);
-            let counted = |n: u64| native(n).env("GODEBUG", "asyncpreemptoff=1");
-            figures.push(measure(exec, p, plan.runs, &native, &counted, callgrind));
-        }
-        let mut report = ToolReport {
-            tool: Tool::Go,
-            status: ToolStatus::Ran {
-                version: self.version.clone(),
-            },
-            figures,
-            mem: None,
-            rss: None,
-            fib: Vec::new(),
-            fib_params: None,
-        };
+    pub fn run_all(&self, s: &mut Session) -> ToolReport {
+        let plan = s.plan;
+        let native = |op: &str, n: u64| self.cmd(&[op.to_string(), n.to_string()]);
+        let counted = |op: &str, n: u64| native(op, n).env("GODEBUG", "asyncpreemptoff=1");
+        let figures = s.measure_ops("Go", &plan.go_ops, &native, &counted);
+        let mut report = ToolReport::ran(Tool::Go, self.version.clone(), figures);
         if plan.parked_gs > 0 {
-            say(&format!(
+            (s.say)(&format!(
                 "Go mem-parked-g: {} goroutines parked",
                 plan.parked_gs
             ));
             let cmd = self.cmd(&["mem-parked-g".into(), plan.parked_gs.to_string()]);
-            match mem(exec, &cmd) {
+            match mem(s.exec, &cmd) {
                 Ok(m) => report.mem = Some(m),
-                Err(e) => report.figures.push(super::HostFigure {
-                    op: "mem-parked-g".into(),
-                    ns_per_op: None,
-                    ns_runs: Vec::new(),
-                    insn: None,
-                    errors: vec![e],
-                }),
+                Err(e) => report.figures.push(HostFigure::failed("mem-parked-g", e)),
             }
         }
         if !plan.fib_procs.is_empty() {
             report.fib_params = Some(plan.fib);
         }
         for &procs in &plan.fib_procs {
-            say(&format!(
+            (s.say)(&format!(
                 "Go fib({}) spawn tree at GOMAXPROCS={procs}",
                 plan.fib.n
             ));
@@ -179,10 +148,10 @@ impl GoBench {
             ];
             let mut runs = Vec::new();
             for _ in 0..plan.runs {
-                match run_host_line(exec, &self.cmd(&args)).and_then(|l| l.num("ns_per_op")) {
+                match run_host_line(s.exec, &self.cmd(&args)).and_then(|l| l.num("ns_per_op")) {
                     Ok(ns) => runs.push(ns),
                     Err(e) => {
-                        say(&format!("Go fib at GOMAXPROCS={procs}: {e}"));
+                        (s.say)(&format!("Go fib at GOMAXPROCS={procs}: {e}"));
                         break;
                     }
                 }

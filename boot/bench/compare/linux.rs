@@ -7,9 +7,8 @@
 //! the library and reachable as `gmp-metal linux-bench OP N`. Whichever
 //! is used, its start-up cancels out of the instruction count.
 
-use super::{Plan, Tool, ToolReport, ToolStatus, callgrind_note, measure};
-use crate::bench::callgrind::Callgrind;
-use crate::bench::hostcmd::{Cmd, Exec};
+use super::{Session, Tool, ToolReport};
+use crate::bench::hostcmd::Cmd;
 
 /// How to start the Linux benchmark program: the command before `OP N`.
 #[derive(Clone, Debug)]
@@ -52,38 +51,15 @@ impl LinuxBench {
     }
 
     /// Every Linux operation of `plan`.
-    pub fn run_all(
-        &self,
-        exec: &dyn Exec,
-        plan: &Plan,
-        callgrind: Option<&Callgrind>,
-        say: &mut dyn FnMut(&str),
-    ) -> ToolReport {
-        let mut figures = Vec::new();
-        for p in &plan.linux_ops {
-            say(&format!(
-                "Linux {}: {} runs{}",
-                p.op,
-                plan.runs,
-                callgrind_note(callgrind)
-            ));
-            let native = |n: u64| self.prefix.clone().arg(p.op).arg(n.to_string());
-            figures.push(measure(exec, p, plan.runs, &native, &native, callgrind));
-        }
-        ToolReport {
-            tool: Tool::Linux,
-            status: ToolStatus::Ran {
-                version: match &self.build_note {
-                    Some(n) => format!("{}, {n}", kernel_release()),
-                    None => kernel_release(),
-                },
-            },
-            figures,
-            mem: None,
-            rss: None,
-            fib: Vec::new(),
-            fib_params: None,
-        }
+    pub fn run_all(&self, s: &mut Session) -> ToolReport {
+        let plan = s.plan;
+        let native = |op: &str, n: u64| self.prefix.clone().arg(op).arg(n.to_string());
+        let figures = s.measure_ops("Linux", &plan.linux_ops, &native, &native);
+        let version = match &self.build_note {
+            Some(n) => format!("{}, {n}", kernel_release()),
+            None => kernel_release(),
+        };
+        ToolReport::ran(Tool::Linux, version, figures)
     }
 }
 

@@ -68,6 +68,17 @@ pub struct HostFigure {
 }
 
 impl HostFigure {
+    /// An operation that could not be measured at all.
+    pub fn failed(op: &str, error: String) -> HostFigure {
+        HostFigure {
+            op: op.to_string(),
+            ns_per_op: None,
+            ns_runs: Vec::new(),
+            insn: None,
+            errors: vec![error],
+        }
+    }
+
     pub fn insn_per_op(&self) -> Option<f64> {
         self.insn.as_ref().map(|c| c.per_op)
     }
@@ -118,13 +129,24 @@ pub struct ToolReport {
 }
 
 impl ToolReport {
+    /// A tool that ran, with its per-operation figures; the memory and
+    /// fib figures, which only some tools have, are added by the caller.
+    pub fn ran(tool: Tool, version: String, figures: Vec<HostFigure>) -> ToolReport {
+        ToolReport::with_status(tool, ToolStatus::Ran { version }, figures)
+    }
+
     pub fn skipped(tool: Tool, reason: impl Into<String>) -> ToolReport {
+        let status = ToolStatus::Skipped {
+            reason: reason.into(),
+        };
+        ToolReport::with_status(tool, status, Vec::new())
+    }
+
+    fn with_status(tool: Tool, status: ToolStatus, figures: Vec<HostFigure>) -> ToolReport {
         ToolReport {
             tool,
-            status: ToolStatus::Skipped {
-                reason: reason.into(),
-            },
-            figures: Vec::new(),
+            status,
+            figures,
             mem: None,
             rss: None,
             fib: Vec::new(),
@@ -371,6 +393,42 @@ pub fn measure(
     fig
 }
 
+/// What every tool's run reads: how to run a command, how much, whether
+/// to count instructions, and where progress lines go.
+pub struct Session<'a> {
+    pub exec: &'a dyn Exec,
+    pub plan: &'a Plan,
+    pub callgrind: Option<&'a Callgrind>,
+    pub say: &'a mut dyn FnMut(&str),
+}
+
+impl Session<'_> {
+    /// Measures each of a tool's `ops` in turn with [`measure`], saying
+    /// `"{name} {op}: {runs} runs"` first. `native` and `counted` build the
+    /// command for an operation and a count.
+    pub fn measure_ops(
+        &mut self,
+        name: &str,
+        ops: &[OpPlan],
+        native: &dyn Fn(&str, u64) -> Cmd,
+        counted: &dyn Fn(&str, u64) -> Cmd,
+    ) -> Vec<HostFigure> {
+        let (runs, callgrind) = (self.plan.runs, self.callgrind);
+        let mut figures = Vec::new();
+        for p in ops {
+            (self.say)(&format!(
+                "{name} {}: {runs} runs{}",
+                p.op,
+                callgrind_note(callgrind)
+            ));
+            let native = |n: u64| native(p.op, n);
+            let counted = |n: u64| counted(p.op, n);
+            figures.push(measure(self.exec, p, runs, &native, &counted, callgrind));
+        }
+        figures
+    }
+}
+
 /// The programs found or built for the comparison, or why not.
 pub struct Peers {
     pub go: Result<go::GoBench, String>,
@@ -392,16 +450,22 @@ pub fn run(
         Ok(c) => (Some(c), None),
         Err(r) => (None, Some(r)),
     };
+    let mut s = Session {
+        exec,
+        plan,
+        callgrind: cg.as_ref(),
+        say,
+    };
     let go = match peers.go {
-        Ok(g) => g.run_all(exec, plan, cg.as_ref(), say),
+        Ok(g) => g.run_all(&mut s),
         Err(r) => ToolReport::skipped(Tool::Go, r),
     };
     let linux = match peers.linux {
-        Ok(l) => l.run_all(exec, plan, cg.as_ref(), say),
+        Ok(l) => l.run_all(&mut s),
         Err(r) => ToolReport::skipped(Tool::Linux, r),
     };
     let [tokio, may] = [Tool::Tokio, Tool::May].map(|t| match &peers.rust {
-        Ok(r) => r.run_all(t, exec, plan, cg.as_ref(), say),
+        Ok(r) => r.run_all(t, &mut s),
         Err(reason) => ToolReport::skipped(t, reason.clone()),
     });
     CompareReport {

@@ -18,8 +18,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{HostFigure, Plan, RssFigure, Tool, ToolReport, ToolStatus, callgrind_note, measure};
-use crate::bench::callgrind::Callgrind;
+use super::{HostFigure, RssFigure, Session, Tool, ToolReport};
 use crate::bench::hostcmd::{Cmd, Exec, last_line, run_host_line, which};
 
 /// Where the sources are (in the source tree this runner was built from).
@@ -178,58 +177,30 @@ fn toolchain(exec: &dyn Exec, cargo: &Path, sources: &Path) -> Option<String> {
 
 impl RustBench {
     /// Every operation of `tool` (tokio or may) in `plan`.
-    pub fn run_all(
-        &self,
-        tool: Tool,
-        exec: &dyn Exec,
-        plan: &Plan,
-        callgrind: Option<&Callgrind>,
-        say: &mut dyn FnMut(&str),
-    ) -> ToolReport {
+    pub fn run_all(&self, tool: Tool, s: &mut Session) -> ToolReport {
+        let plan = s.plan;
         let (peer, ops, parked, what) = match tool {
             Tool::Tokio => (&self.tokio, &plan.tokio_ops, plan.parked_tokio, "tasks"),
             Tool::May => (&self.may, &plan.may_ops, plan.parked_may, "coroutines"),
             Tool::Go | Tool::Linux => unreachable!("only tokio and may are built here"),
         };
         let name = tool.label();
-        let mut figures = Vec::new();
-        for p in ops {
-            say(&format!(
-                "{name} {}: {} runs{}",
-                p.op,
-                plan.runs,
-                callgrind_note(callgrind)
-            ));
-            let native = |n: u64| Cmd::new(&peer.program).arg(p.op).arg(n.to_string());
-            figures.push(measure(exec, p, plan.runs, &native, &native, callgrind));
-        }
+        let native = |op: &str, n: u64| Cmd::new(&peer.program).arg(op).arg(n.to_string());
+        let mut figures = s.measure_ops(name, ops, &native, &native);
         let mut rss = None;
         if parked > 0 {
-            say(&format!("{name} mem-parked: {parked} {what} parked"));
+            (s.say)(&format!("{name} mem-parked: {parked} {what} parked"));
             let cmd = Cmd::new(&peer.program)
                 .arg("mem-parked")
                 .arg(parked.to_string());
-            match rss_figure(exec, &cmd) {
+            match rss_figure(s.exec, &cmd) {
                 Ok(r) => rss = Some(r),
-                Err(e) => figures.push(HostFigure {
-                    op: "mem-parked".into(),
-                    ns_per_op: None,
-                    ns_runs: Vec::new(),
-                    insn: None,
-                    errors: vec![e],
-                }),
+                Err(e) => figures.push(HostFigure::failed("mem-parked", e)),
             }
         }
         ToolReport {
-            tool,
-            status: ToolStatus::Ran {
-                version: peer.version.clone(),
-            },
-            figures,
-            mem: None,
             rss,
-            fib: Vec::new(),
-            fib_params: None,
+            ..ToolReport::ran(tool, peer.version.clone(), figures)
         }
     }
 }
