@@ -56,6 +56,20 @@ pub enum Step {
     Wait,
 }
 
+/// The event being converted: what every handler reads of it.
+#[derive(Clone, Copy)]
+struct At<'a> {
+    e: &'a Event,
+    /// Its index in the sorted input.
+    idx: usize,
+    /// Its time as written (`ts - base + 1`).
+    ts: u64,
+    /// The core that recorded it.
+    m: u32,
+    /// Nothing else can proceed: repair or drop rather than wait.
+    force: bool,
+}
+
 /// The conversion state.
 pub struct Converter {
     pub model: Model,
@@ -111,6 +125,16 @@ impl Converter {
         Step::Done
     }
 
+    /// `at` depends on an event not converted yet: wait for it, or, when
+    /// forced, drop it.
+    fn wait_or_drop(&mut self, at: At, why: &str) -> Step {
+        if at.force {
+            self.drop_event(at.e, why)
+        } else {
+            Step::Wait
+        }
+    }
+
     /// Convert `e` (input index `idx`). With `force`, never wait.
     pub fn step(&mut self, idx: usize, e: &Event, force: bool) -> Step {
         self.model.next_stack = self.stack_at.get(&idx).copied().unwrap_or(0);
@@ -120,51 +144,35 @@ impl Converter {
     }
 
     fn step_event(&mut self, idx: usize, e: &Event, force: bool) -> Step {
-        let ts = e.ts().saturating_sub(self.base) + 1;
+        let at = At {
+            e,
+            idx,
+            ts: e.ts().saturating_sub(self.base) + 1,
+            m: e.m(),
+            force,
+        };
         match *e {
             Event::GoCreate {
-                m, p, goid, parent, ..
-            } => self.go_create(e, ts, m, p, goid, parent, force),
-            Event::GoStart { m, p, goid, .. } => self.go_start(e, ts, m, p, goid, force),
+                p, goid, parent, ..
+            } => self.go_create(at, p, goid, parent),
+            Event::GoStart { p, goid, .. } => self.go_start(at, p, goid),
             Event::GoStop {
-                m, p, goid, reason, ..
-            } => self.go_exec(
-                e,
-                ts,
-                m,
-                p,
-                goid,
-                force,
-                Exec::Stop(reasons::stop(reason)),
-                idx,
-            ),
+                p, goid, reason, ..
+            } => self.go_exec(at, p, goid, Exec::Stop(reasons::stop(reason))),
             Event::GoBlock {
-                m, p, goid, reason, ..
-            } => self.go_exec(
-                e,
-                ts,
-                m,
-                p,
-                goid,
-                force,
-                Exec::Block(reasons::block(reason)),
-                idx,
-            ),
-            Event::GoEnd { m, p, goid, .. } => {
-                self.go_exec(e, ts, m, p, goid, force, Exec::End, idx)
-            }
-            Event::GoSyscallBegin { m, p, goid, .. } => {
-                self.go_exec(e, ts, m, p, goid, force, Exec::Syscall, idx)
-            }
-            Event::GoSyscallEnd { m, p, goid, .. } => self.go_syscall_end(e, ts, m, p, goid, force),
-            Event::GoUnblock { m, goid, .. } => self.go_unblock(e, ts, m, goid, force),
-            Event::ProcStart { m, p, .. } => self.proc_start(e, ts, m, p, force),
-            Event::ProcStop { m, p, .. } => self.proc_stop(e, ts, m, p),
-            Event::Handoff { m, p, .. } => self.handoff(e, ts, m, p, force),
-            Event::StwBegin { m, reason, .. } => self.stw_begin(e, ts, m, reason.as_str()),
-            Event::StwEnd { m, .. } => self.stw_end(e, ts, m),
-            Event::ProcsChange { m, procs, .. } => {
-                self.model.procs_change(m, ts, procs);
+                p, goid, reason, ..
+            } => self.go_exec(at, p, goid, Exec::Block(reasons::block(reason))),
+            Event::GoEnd { p, goid, .. } => self.go_exec(at, p, goid, Exec::End),
+            Event::GoSyscallBegin { p, goid, .. } => self.go_exec(at, p, goid, Exec::Syscall),
+            Event::GoSyscallEnd { p, goid, .. } => self.go_syscall_end(at, p, goid),
+            Event::GoUnblock { goid, .. } => self.go_unblock(at, goid),
+            Event::ProcStart { p, .. } => self.proc_start(at, p),
+            Event::ProcStop { p, .. } => self.proc_stop(at, p),
+            Event::Handoff { p, .. } => self.handoff(at, p),
+            Event::StwBegin { reason, .. } => self.stw_begin(at, reason.as_str()),
+            Event::StwEnd { .. } => self.stw_end(at),
+            Event::ProcsChange { procs, .. } => {
+                self.model.procs_change(at.m, at.ts, procs);
                 Step::Done
             }
             Event::Enqueue { .. }
@@ -184,7 +192,8 @@ impl Converter {
     }
 
     /// A stop-the-world begins on `m`: a range on its running G.
-    fn stw_begin(&mut self, e: &Event, ts: u64, m: u32, reason: &str) -> Step {
+    fn stw_begin(&mut self, at: At, reason: &str) -> Step {
+        let At { e, ts, m, .. } = at;
         match self.model.m(m).g {
             Some(g) if self.stw.is_none() => {
                 self.stw = Some((m, g));
@@ -196,7 +205,8 @@ impl Converter {
     }
 
     /// The stop-the-world of `m`'s G ends.
-    fn stw_end(&mut self, e: &Event, ts: u64, m: u32) -> Step {
+    fn stw_end(&mut self, at: At) -> Step {
+        let At { e, ts, m, .. } = at;
         match self.stw {
             Some((sm, g)) if sm == m && self.model.m(m).g == Some(g) => {
                 self.stw = None;

@@ -1,25 +1,16 @@
 //! The goroutine events: GoCreate, GoStart, what a running G does next
 //! (GoStop, GoBlock, GoEnd, GoSyscallBegin) and GoUnblock.
 
-use gmp_sched::trace::Event;
-
 use super::super::model::GSt;
 use super::super::wire::GoStatus;
 use super::syscall::Sys;
-use super::{Converter, Exec, Step};
+use super::{At, Converter, Exec, Step};
 
 impl Converter {
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn go_create(
-        &mut self,
-        e: &Event,
-        ts: u64,
-        m: u32,
-        p: Option<u32>,
-        g: u64,
-        parent: u64,
-        force: bool,
-    ) -> Step {
+    pub(super) fn go_create(&mut self, at: At, p: Option<u32>, g: u64, parent: u64) -> Step {
+        let At {
+            e, ts, m, force, ..
+        } = at;
         if self.model.g(g).is_some() || self.g_dead(g) {
             return self.drop_event(e, "G already exists");
         }
@@ -60,15 +51,10 @@ impl Converter {
         Step::Done
     }
 
-    pub(super) fn go_start(
-        &mut self,
-        e: &Event,
-        ts: u64,
-        m: u32,
-        p: Option<u32>,
-        g: u64,
-        force: bool,
-    ) -> Step {
+    pub(super) fn go_start(&mut self, at: At, p: Option<u32>, g: u64) -> Step {
+        let At {
+            e, ts, m, force, ..
+        } = at;
         let Some(p) = p else {
             return self.drop_event(e, "GoStart without a P");
         };
@@ -94,17 +80,11 @@ impl Converter {
                 if x == m {
                     return self.drop_event(e, "G already running here");
                 }
-                if !force {
-                    return Step::Wait;
-                }
-                return self.drop_event(e, "G running on another M");
+                return self.wait_or_drop(at, "G running on another M");
             }
         }
         if !self.p_free_for(m, p) {
-            if !force {
-                return Step::Wait;
-            }
-            return self.drop_event(e, "P held by another M");
+            return self.wait_or_drop(at, "P held by another M");
         }
         if let Some(x) = self.model.m(m).g
             && self.model.g(x) == Some(GSt::Syscall(m))
@@ -129,18 +109,8 @@ impl Converter {
         Step::Done
     }
 
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn go_exec(
-        &mut self,
-        e: &Event,
-        ts: u64,
-        m: u32,
-        p: Option<u32>,
-        g: u64,
-        force: bool,
-        what: Exec,
-        idx: usize,
-    ) -> Step {
+    pub(super) fn go_exec(&mut self, at: At, p: Option<u32>, g: u64, what: Exec) -> Step {
+        let At { e, idx, ts, m, .. } = at;
         let Some(p) = p.or(self.model.m(m).p) else {
             return self.drop_event(e, "no P");
         };
@@ -153,10 +123,7 @@ impl Converter {
             Some(GSt::Runnable) | Some(GSt::Waiting) => false,
         } || !self.p_free_for(m, p);
         if wait {
-            if !force {
-                return Step::Wait;
-            }
-            return self.drop_event(e, "G or P busy on another M");
+            return self.wait_or_drop(at, "G or P busy on another M");
         }
         self.ensure_running(m, ts, p, g);
         match what {
@@ -181,7 +148,8 @@ impl Converter {
         Step::Done
     }
 
-    pub(super) fn go_unblock(&mut self, e: &Event, ts: u64, m: u32, g: u64, force: bool) -> Step {
+    pub(super) fn go_unblock(&mut self, at: At, g: u64) -> Step {
+        let At { e, ts, m, .. } = at;
         if self.g_dead(g) {
             return self.drop_event(e, "G already ended");
         }
@@ -191,10 +159,7 @@ impl Converter {
                 self.model.go_status(m, ts, g, GoStatus::Waiting);
             }
             _ => {
-                if !force {
-                    return Step::Wait;
-                }
-                return self.drop_event(e, "G is not waiting");
+                return self.wait_or_drop(at, "G is not waiting");
             }
         }
         self.model.go_unblock(m, ts, g);

@@ -1,21 +1,15 @@
 //! The P events: ProcStart (with `exitsyscall`'s fast path, which Go does
 //! not see), ProcStop and sysmon's Handoff.
 
-use gmp_sched::trace::Event;
-
 use super::super::model::{GSt, PSt};
 use super::super::wire::ProcStatus;
-use super::{Converter, Step};
+use super::{At, Converter, Step};
 
 impl Converter {
-    pub(super) fn proc_start(
-        &mut self,
-        e: &Event,
-        ts: u64,
-        m: u32,
-        p: Option<u32>,
-        force: bool,
-    ) -> Step {
+    pub(super) fn proc_start(&mut self, at: At, p: Option<u32>) -> Step {
+        let At {
+            e, ts, m, force, ..
+        } = at;
         let Some(p) = p else {
             return self.drop_event(e, "ProcStart without a P");
         };
@@ -38,10 +32,7 @@ impl Converter {
                 return self.drop_event(e, "P already held here");
             }
             _ if !self.p_free_for(m, p) => {
-                if !force {
-                    return Step::Wait;
-                }
-                return self.drop_event(e, "P held by another M");
+                return self.wait_or_drop(at, "P held by another M");
             }
             _ => {}
         }
@@ -69,7 +60,8 @@ impl Converter {
         Step::Done
     }
 
-    pub(super) fn proc_stop(&mut self, e: &Event, ts: u64, m: u32, p: Option<u32>) -> Step {
+    pub(super) fn proc_stop(&mut self, at: At, p: Option<u32>) -> Step {
+        let At { e, ts, m, .. } = at;
         let Some(p) = p else {
             return self.drop_event(e, "ProcStop without a P");
         };
@@ -84,14 +76,8 @@ impl Converter {
         Step::Done
     }
 
-    pub(super) fn handoff(
-        &mut self,
-        e: &Event,
-        ts: u64,
-        m: u32,
-        p: Option<u32>,
-        force: bool,
-    ) -> Step {
+    pub(super) fn handoff(&mut self, at: At, p: Option<u32>) -> Step {
+        let At { e, ts, m, .. } = at;
         let Some(p) = p else {
             return self.drop_event(e, "Handoff without a P");
         };
@@ -101,10 +87,7 @@ impl Converter {
                 .model
                 .proc_status(m, ts, p, ProcStatus::SyscallAbandoned),
             Some(_) => {
-                if !force {
-                    return Step::Wait;
-                }
-                return self.drop_event(e, "P not in a syscall");
+                return self.wait_or_drop(at, "P not in a syscall");
             }
         }
         self.model.proc_steal(m, ts, p);

@@ -7,7 +7,7 @@ use gmp_sched::trace::Event;
 
 use super::super::model::{GSt, PSt};
 use super::super::wire::{GoStatus, ProcStatus};
-use super::{Converter, Step};
+use super::{At, Converter, Step};
 
 /// Indices (into the sorted input) of the GoSyscallBegin events whose P
 /// sysmon handed off during the call.
@@ -40,15 +40,10 @@ pub(super) struct Sys {
 }
 
 impl Converter {
-    pub(super) fn go_syscall_end(
-        &mut self,
-        e: &Event,
-        ts: u64,
-        m: u32,
-        p: Option<u32>,
-        g: u64,
-        force: bool,
-    ) -> Step {
+    pub(super) fn go_syscall_end(&mut self, at: At, p: Option<u32>, g: u64) -> Step {
+        let At {
+            e, ts, m, force, ..
+        } = at;
         if self.g_dead(g) {
             return self.drop_event(e, "G already ended");
         }
