@@ -1,11 +1,14 @@
 //! Turning TSC samples into the `BENCH` line: median, p99, min.
 
+use alloc::string::String;
 use alloc::vec::Vec;
+use core::sync::atomic::Ordering;
 
 use gmp_sched::options::{Bench, BenchUnit, find_bench};
 
 use crate::prelude::*;
 use crate::runtime::inspect::machine;
+use crate::runtime::inspect::probe::{self, Samples};
 
 /// The unit a figure is reported in.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -80,6 +83,25 @@ pub fn report(name: &str, samples: &mut [f64]) {
 pub fn ticks_to_unit(ticks: &[f64]) -> Vec<f64> {
     let hz = machine::tsc_hz().max(1) as f64;
     ticks.iter().map(|t| t * 1e9 / hz).collect()
+}
+
+/// Print the `BENCH` line of `name` for per-operation TSC tick samples;
+/// `Err(none)` if there are none (what it times never happened).
+pub fn report_ticks(name: &str, ticks: &[f64], none: &str) -> Result<(), String> {
+    if ticks.is_empty() {
+        return Err(String::from(none));
+    }
+    let mut s = ticks_to_unit(ticks);
+    report(name, &mut s);
+    Ok(())
+}
+
+/// Stop the switch-path probes and report `name` from what `samples`
+/// recorded, as [`report_ticks`].
+pub fn report_probe(name: &str, samples: &Samples, none: &str) -> Result<(), String> {
+    probe::ENABLED.store(false, Ordering::Release);
+    let ticks: Vec<f64> = samples.collect().iter().map(|&t| t as f64).collect();
+    report_ticks(name, &ticks, none)
 }
 
 /// Time `reps` batches of `batch` operations done by `op_batch`; each sample

@@ -9,7 +9,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use super::measure::{report, ticks_to_unit};
+use super::measure::{report, report_probe, report_ticks, ticks_to_unit};
 use crate::prelude::*;
 use crate::prelude::{this_m, this_p, unwire, wire};
 use crate::runtime::inspect::machine;
@@ -128,13 +128,7 @@ pub fn wake_latency() -> Result<(), String> {
         }
         sleep(2 * MS);
     }
-    probe::ENABLED.store(false, Ordering::Release);
-    let ticks: Vec<f64> = probe::WAKE.collect().iter().map(|&t| t as f64).collect();
-    if ticks.is_empty() {
-        return Err(String::from("no M was woken"));
-    }
-    let mut s = ticks_to_unit(&ticks);
-    report("wake-latency", &mut s);
+    report_probe("wake-latency", &probe::WAKE, "no M was woken")?;
     note_realtime("wake-latency");
     Ok(())
 }
@@ -158,11 +152,7 @@ pub fn steal_latency() -> Result<(), String> {
         }
         sleep(2 * MS);
     }
-    if ticks.is_empty() {
-        return Err(String::from("no G was stolen from the busy P"));
-    }
-    let mut s = ticks_to_unit(&ticks);
-    report("steal-latency", &mut s);
+    report_ticks("steal-latency", &ticks, "no G was stolen from the busy P")?;
     note_realtime("steal-latency");
     Ok(())
 }

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 
-use super::measure::{report, ticks_to_unit, time_batches};
+use super::measure::{report, report_probe, ticks_to_unit, time_batches};
 use crate::prelude::*;
 use crate::runtime::inspect::GFREE_BYPASS;
 use crate::runtime::inspect::g::{G, Gstatus, WaitReason};
@@ -18,30 +18,28 @@ use crate::runtime::inspect::machine::IrqMutex;
 use crate::runtime::inspect::machine::{Gobuf, swapcontext};
 use crate::runtime::inspect::probe;
 
-
 struct Ctx(UnsafeCell<Gobuf>);
 // SAFETY: used by one core with interrupts off, during `switch_raw` only.
 unsafe impl Sync for Ctx {}
-static MAIN: Ctx = Ctx(UnsafeCell::new(Gobuf {
-    rsp: 0,
-    rip: 0,
-    rbx: 0,
-    rbp: 0,
-    r12: 0,
-    r13: 0,
-    r14: 0,
-    r15: 0,
-}));
-static PARTNER: Ctx = Ctx(UnsafeCell::new(Gobuf {
-    rsp: 0,
-    rip: 0,
-    rbx: 0,
-    rbp: 0,
-    r12: 0,
-    r13: 0,
-    r14: 0,
-    r15: 0,
-}));
+
+impl Ctx {
+    /// A context not saved yet (`Gobuf`'s `Default` is not `const`).
+    const fn empty() -> Ctx {
+        Ctx(UnsafeCell::new(Gobuf {
+            rsp: 0,
+            rip: 0,
+            rbx: 0,
+            rbp: 0,
+            r12: 0,
+            r13: 0,
+            r14: 0,
+            r15: 0,
+        }))
+    }
+}
+
+static MAIN: Ctx = Ctx::empty();
+static PARTNER: Ctx = Ctx::empty();
 
 extern "C" fn partner() -> ! {
     loop {
@@ -279,14 +277,11 @@ pub fn preempt_latency() -> Result<(), String> {
         });
     }
     wg.wait();
-    probe::ENABLED.store(false, Ordering::Release);
-    let ticks: Vec<f64> = probe::PREEMPT.collect().iter().map(|&t| t as f64).collect();
-    if ticks.is_empty() {
-        return Err(String::from("no preemption observed in 5 s"));
-    }
-    let mut s = ticks_to_unit(&ticks);
-    report("preempt-latency", &mut s);
-    Ok(())
+    report_probe(
+        "preempt-latency",
+        &probe::PREEMPT,
+        "no preemption observed in 5 s",
+    )
 }
 
 /// Memory set aside per G when choosing how many to park.
@@ -297,18 +292,7 @@ pub fn tick_idle() -> Result<(), String> {
     probe::TICK_IDLE.clear();
     probe::ENABLED.store(true, Ordering::Release);
     sleep(300 * MS);
-    probe::ENABLED.store(false, Ordering::Release);
-    let ticks: Vec<f64> = probe::TICK_IDLE
-        .collect()
-        .iter()
-        .map(|&t| t as f64)
-        .collect();
-    if ticks.is_empty() {
-        return Err(String::from("no idle tick observed"));
-    }
-    let mut s = ticks_to_unit(&ticks);
-    report("tick-idle", &mut s);
-    Ok(())
+    report_probe("tick-idle", &probe::TICK_IDLE, "no idle tick observed")
 }
 
 /// Memory per parked G, with `parked` (100,000 unless set) Gs blocked on
