@@ -9,7 +9,6 @@ use crate::prelude::*;
 use crate::workloads::common::mutex_counter::mutex_counter;
 use crate::workloads::common::sieve::sieve;
 
-
 /// Channels: cross-core unbuffered ping-pong, buffered FIFO, close, select
 /// with default and fairness, a prime sieve, WaitGroup and Mutex.
 pub fn run() -> Verdict {

@@ -7,7 +7,6 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use super::{Verdict, need_procs};
 use crate::prelude::*;
 
-
 /// Go's TestPingPongHog: on one P, a pair of Gs handing a token back and
 /// forth with a little work and a pair doing a lot of work per hand-off
 /// must both progress (within a factor of 20).
@@ -35,21 +34,15 @@ pub fn run() -> Verdict {
             }
         }
     };
-    for _ in 0..2 {
-        go(run(
-            1_000_000,
-            hog_count.clone(),
-            hog_chan.clone(),
-            done.clone(),
-        ));
-    }
-    for _ in 0..2 {
-        go(run(
-            1_000,
-            light_count.clone(),
-            light_chan.clone(),
-            done.clone(),
-        ));
+    // Two Gs per pair: the hogs count to a million a turn, the light ones
+    // to a thousand.
+    for (limit, counter, wake) in [
+        (1_000_000, &hog_count, &hog_chan),
+        (1_000, &light_count, &light_chan),
+    ] {
+        for _ in 0..2 {
+            go(run(limit, counter.clone(), wake.clone(), done.clone()));
+        }
     }
     hog_chan.send(true);
     light_chan.send(true);

@@ -10,7 +10,7 @@ use gmp_sched::options::Preempt;
 
 use super::{Verdict, need_procs};
 use crate::prelude::*;
-
+use crate::workloads::common::group::wg_go;
 
 /// With one P, a G spinning without ever calling the runtime must not keep
 /// another G from running — unless preemption is `coop` or `off`.
@@ -22,16 +22,14 @@ pub fn run() -> Verdict {
     let spins = Arc::new(AtomicU64::new(0));
     let hog_started = Arc::new(AtomicBool::new(false));
     let wg = Arc::new(WaitGroup::new());
-    wg.add(2);
     {
-        let (victim_ran, hog_saw_victim, spins, wg, hog_started) = (
+        let (victim_ran, hog_saw_victim, spins, hog_started) = (
             victim_ran.clone(),
             hog_saw_victim.clone(),
             spins.clone(),
-            wg.clone(),
             hog_started.clone(),
         );
-        go(move || {
+        wg_go(&wg, move || {
             // The hog: no runtime calls at all, like `for {}` in Go. It gives
             // up after 2 s so that the starving modes still finish.
             hog_started.store(true, Ordering::Release);
@@ -42,7 +40,6 @@ pub fn run() -> Verdict {
             }
             spins.store(n, Ordering::Relaxed);
             hog_saw_victim.store(victim_ran.load(Ordering::Relaxed), Ordering::Relaxed);
-            wg.done();
         });
     }
     // Let the hog take the P; we come back only if someone preempts it (or
@@ -52,11 +49,8 @@ pub fn run() -> Verdict {
         sleep(MS);
     }
     {
-        let (victim_ran, wg) = (victim_ran.clone(), wg.clone());
-        go(move || {
-            victim_ran.store(true, Ordering::Relaxed);
-            wg.done();
-        });
+        let victim_ran = victim_ran.clone();
+        wg_go(&wg, move || victim_ran.store(true, Ordering::Relaxed));
     }
     wg.wait();
     let saw = hog_saw_victim.load(Ordering::Relaxed);

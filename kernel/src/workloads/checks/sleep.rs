@@ -6,7 +6,6 @@ use alloc::format;
 use crate::prelude::*;
 use crate::workloads::common::sleep_crowd::sleep_crowd;
 
-
 /// Sleeps never wake early; many sleepers on every core all wake; a sleeper
 /// wakes even when every M is parked.
 pub fn run() -> Verdict {

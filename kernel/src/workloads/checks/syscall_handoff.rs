@@ -8,7 +8,14 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use crate::prelude::*;
 use crate::runtime::inspect::blocking_call_until;
 use crate::runtime::inspect::sched;
+use crate::workloads::common::group::wg_go;
 
+/// The id of the P this G runs on (`u64::MAX` for none).
+fn this_p_id() -> u64 {
+    crate::runtime::inspect::m::this_m()
+        .p()
+        .map_or(u64::MAX, |pp| pp.id as u64)
+}
 
 /// A G in a long blocking call loses its P; the other Gs keep running on it.
 pub fn run() -> Verdict {
@@ -24,26 +31,22 @@ pub fn run() -> Verdict {
     let stop = Arc::new(AtomicBool::new(false));
     let wg = Arc::new(WaitGroup::new());
     const WORKERS: usize = 8;
-    wg.add(WORKERS as i64 + 1);
     for _ in 0..WORKERS {
-        let (in_call, blocker_p, ran, stop, wg) = (
+        let (in_call, blocker_p, ran, stop) = (
             in_call.clone(),
             blocker_p.clone(),
             ran_on_blocker_p.clone(),
             stop.clone(),
-            wg.clone(),
         );
-        go(move || {
+        wg_go(&wg, move || {
             while !stop.load(Ordering::Relaxed) {
-                let my_p = crate::runtime::inspect::m::this_m()
-                    .p()
-                    .map_or(u64::MAX, |pp| pp.id as u64);
-                if in_call.load(Ordering::Relaxed) && my_p == blocker_p.load(Ordering::Relaxed) {
+                if in_call.load(Ordering::Relaxed)
+                    && this_p_id() == blocker_p.load(Ordering::Relaxed)
+                {
                     ran.fetch_add(1, Ordering::Relaxed);
                 }
                 gosched();
             }
-            wg.done();
         });
     }
     let handoffs_before: u64 = sched::allp()
@@ -51,25 +54,20 @@ pub fn run() -> Verdict {
         .map(|pp| pp.stats.handoffs.load(Ordering::Relaxed))
         .sum();
     {
-        let (in_call, blocker_p, stop, wg, ran_probe) = (
+        let (in_call, blocker_p, stop, ran_probe) = (
             in_call.clone(),
             blocker_p.clone(),
             stop.clone(),
-            wg.clone(),
             ran_on_blocker_p.clone(),
         );
-        go(move || {
-            let my_p = crate::runtime::inspect::m::this_m()
-                .p()
-                .map_or(u64::MAX, |pp| pp.id as u64);
-            blocker_p.store(my_p, Ordering::Relaxed);
+        wg_go(&wg, move || {
+            blocker_p.store(this_p_id(), Ordering::Relaxed);
             in_call.store(true, Ordering::Release);
             // Block until other Gs have been seen running on our P (the
             // evidence of the hand-off), or give up after 10 s.
             blocking_call_until(|| ran_probe.load(Ordering::Relaxed) > 100, 10_000 * MS);
             in_call.store(false, Ordering::Release);
             stop.store(true, Ordering::Relaxed);
-            wg.done();
         });
     }
     wg.wait();

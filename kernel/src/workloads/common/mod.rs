@@ -1,7 +1,8 @@
-//! What several workloads share: ledgers, waiting, id sets, the
+//! What several workloads share: ledgers, waiting, groups of Gs, id sets, the
 //! sieve, a crowd of sleepers, a mutex counter. Nothing here is a workload
 //! of its own (those are the rows of `registry.rs`).
 
+pub mod group;
 pub mod ledger;
 pub mod mutex_counter;
 pub mod sieve;

@@ -1,6 +1,7 @@
 //! A Mutex-protected counter incremented from every P: `test-mutex`, and
 //! part of `test-chan`.
 use crate::prelude::*;
+use crate::workloads::common::group::wg_go;
 
 /// A Mutex-protected counter incremented from Gs on every P ends exact.
 pub fn mutex_counter() -> Verdict {
@@ -9,10 +10,9 @@ pub fn mutex_counter() -> Verdict {
     const INCS: u64 = 2_000;
     let counter = Arc::new(Mutex::new(0u64));
     let wg = Arc::new(WaitGroup::new());
-    wg.add(gs as i64);
     for _ in 0..gs {
-        let (counter, wg) = (counter.clone(), wg.clone());
-        go(move || {
+        let counter = counter.clone();
+        wg_go(&wg, move || {
             for i in 0..INCS {
                 let mut c = counter.lock();
                 *c += 1;
@@ -22,7 +22,6 @@ pub fn mutex_counter() -> Verdict {
                 }
                 drop(c);
             }
-            wg.done();
         });
     }
     wg.wait();

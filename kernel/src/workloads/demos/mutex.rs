@@ -12,6 +12,7 @@
 //! (waiting) with reason `sync.Mutex.Lock`; the final counter is exact.
 
 use crate::prelude::*;
+use crate::workloads::common::group::wg_go;
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 /// Gs per P.
@@ -28,29 +29,21 @@ pub fn run() -> Verdict {
     let most_parked = Arc::new(AtomicUsize::new(0));
     let samples = Arc::new(AtomicU64::new(0));
     let sampler_done = Arc::new(WaitGroup::new());
-    sampler_done.add(1);
     {
-        let (stop, most, samples, done) = (
-            stop.clone(),
-            most_parked.clone(),
-            samples.clone(),
-            sampler_done.clone(),
-        );
-        go(move || {
+        let (stop, most, samples) = (stop.clone(), most_parked.clone(), samples.clone());
+        wg_go(&sampler_done, move || {
             while !stop.load(Ordering::Relaxed) {
                 let parked = num_waiting(WaitReason::SyncMutexLock);
                 most.fetch_max(parked, Ordering::Relaxed);
                 samples.fetch_add(1, Ordering::Relaxed);
                 sleep(MS);
             }
-            done.done();
         });
     }
     let wg = Arc::new(WaitGroup::new());
-    wg.add(gs as i64);
     for _ in 0..gs {
-        let (counter, contended, wg) = (counter.clone(), contended.clone(), wg.clone());
-        go(move || {
+        let (counter, contended) = (counter.clone(), contended.clone());
+        wg_go(&wg, move || {
             for i in 0..INCS {
                 let mut c = match counter.try_lock() {
                     Some(c) => c,
@@ -65,7 +58,6 @@ pub fn run() -> Verdict {
                 }
                 drop(c);
             }
-            wg.done();
         });
     }
     wg.wait();

@@ -17,6 +17,7 @@
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use crate::prelude::*;
+use crate::workloads::common::group::wg_go;
 use crate::workloads::common::id_set;
 
 /// Gs making blocking calls.
@@ -39,16 +40,14 @@ pub fn run() -> Verdict {
     let worker_turns = Arc::new(AtomicU64::new(0));
     let worker_ms = Arc::new(AtomicU64::new(0));
     let wg = Arc::new(WaitGroup::new());
-    wg.add(WORKERS as i64);
     for _ in 0..WORKERS {
-        let (in_call, stop, turns, ms, wg) = (
+        let (in_call, stop, turns, ms) = (
             in_call.clone(),
             stop.clone(),
             worker_turns.clone(),
             worker_ms.clone(),
-            wg.clone(),
         );
-        go(move || {
+        wg_go(&wg, move || {
             while !stop.load(Ordering::Relaxed) {
                 if in_call.load(Ordering::Relaxed) > 0 {
                     turns.fetch_add(1, Ordering::Relaxed);
@@ -56,21 +55,18 @@ pub fn run() -> Verdict {
                 }
                 gosched();
             }
-            wg.done();
         });
     }
     let callers = Arc::new(WaitGroup::new());
-    callers.add(CALLERS as i64);
     for _ in 0..CALLERS {
-        let (in_call, calls_done, callers) = (in_call.clone(), calls_done.clone(), callers.clone());
-        go(move || {
+        let (in_call, calls_done) = (in_call.clone(), calls_done.clone());
+        wg_go(&callers, move || {
             for _ in 0..CALLS {
                 in_call.fetch_add(1, Ordering::Relaxed);
                 blocking_call(CALL_NS);
                 in_call.fetch_sub(1, Ordering::Relaxed);
                 calls_done.fetch_add(1, Ordering::Relaxed);
             }
-            callers.done();
         });
     }
     callers.wait();

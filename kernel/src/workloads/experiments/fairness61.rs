@@ -6,6 +6,7 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use super::{Verdict, need_procs};
 use crate::prelude::*;
+use crate::workloads::common::group::wg_go;
 
 const RESPAWNS: u64 = 20_000;
 
@@ -33,22 +34,18 @@ pub fn run() -> Verdict {
     let ran_after = Arc::new(AtomicU64::new(0));
     let respawns_seen = Arc::new(AtomicU64::new(u64::MAX));
     let wg = Arc::new(WaitGroup::new());
-    wg.add(2);
     {
-        let (victim_ran, ran_after, respawns_seen, wg) = (
-            victim_ran.clone(),
-            ran_after.clone(),
-            respawns_seen.clone(),
-            wg.clone(),
-        );
-        go(move || {
+        let (victim_ran, ran_after, respawns_seen) =
+            (victim_ran.clone(), ran_after.clone(), respawns_seen.clone());
+        wg_go(&wg, move || {
             // Into the global queue, then wait for a turn.
             gosched();
             victim_ran.store(true, Ordering::Release);
             respawns_seen.store(ran_after.load(Ordering::Relaxed), Ordering::Relaxed);
-            wg.done();
         });
     }
+    // The chain counts as one G: its last link is done.
+    wg.add(1);
     {
         let (v, r, w) = (victim_ran.clone(), ran_after.clone(), wg.clone());
         go(move || link(0, v, r, w));

@@ -18,6 +18,7 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use super::{Verdict, need_procs};
 use crate::prelude::*;
 use crate::runtime::inspect::machine::rdtsc;
+use crate::workloads::common::group::wg_go;
 
 /// Gs waiting in the ring when the receiver is readied (fewer than the
 /// ring's 256 slots, so none overflows to the global queue).
@@ -39,33 +40,29 @@ pub fn run() -> Verdict {
     let latency = Arc::new(AtomicU64::new(0));
     let waiting = Arc::new(AtomicBool::new(false));
     let wg = Arc::new(WaitGroup::new());
-    wg.add(1 + FILLERS as i64);
     {
-        let (ch, ran, seen, latency, waiting, wg) = (
+        let (ch, ran, seen, latency, waiting) = (
             ch.clone(),
             fillers_ran.clone(),
             seen.clone(),
             latency.clone(),
             waiting.clone(),
-            wg.clone(),
         );
-        go(move || {
+        wg_go(&wg, move || {
             waiting.store(true, Ordering::Release);
             // One P, no preemption: nothing else runs until this parks.
             let sent_at = ch.recv().expect("channel closed");
             seen.store(ran.load(Ordering::Relaxed), Ordering::Relaxed);
             latency.store(rdtsc() - sent_at, Ordering::Relaxed);
-            wg.done();
         });
     }
     while !waiting.load(Ordering::Acquire) {
         gosched();
     }
     for _ in 0..FILLERS {
-        let (ran, wg) = (fillers_ran.clone(), wg.clone());
-        go(move || {
+        let ran = fillers_ran.clone();
+        wg_go(&wg, move || {
             ran.fetch_add(1, Ordering::Relaxed);
-            wg.done();
         });
     }
     ch.send(rdtsc());
