@@ -169,10 +169,14 @@ def m_id(m):
     return num(field(m, "id"))
 
 
+def _status(obj, member, enum, prefix):
+    """obj.member named by its variant of RT::enum, less the prefix."""
+    v = num(field(obj, member))
+    return enum_names(RT + enum, prefix).get(v, "status %d" % v)
+
+
 def g_status(g):
-    names = enum_names(RT + "::g::Gstatus", "G")
-    v = num(field(g, "atomicstatus"))
-    return names.get(v, "status %d" % v)
+    return _status(g, "atomicstatus", "::g::Gstatus", "G")
 
 
 def wait_reason(g):
@@ -182,9 +186,7 @@ def wait_reason(g):
 
 
 def p_status(p):
-    names = enum_names(RT + "::p::Pstatus", "P")
-    v = num(field(p, "status"))
-    return names.get(v, "status %d" % v)
+    return _status(p, "status", "::p::Pstatus", "P")
 
 
 def gobuf(g):
