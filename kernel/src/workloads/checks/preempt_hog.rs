@@ -12,53 +12,61 @@ use super::{Verdict, need_procs};
 use crate::prelude::*;
 use crate::workloads::common::group::wg_go;
 
+/// What the hog, its victim and the check share.
+struct Shared {
+    victim_ran: AtomicBool,
+    /// The hog saw the victim run before it gave up.
+    hog_saw_victim: AtomicBool,
+    /// Loop turns of the hog.
+    spins: AtomicU64,
+    hog_started: AtomicBool,
+}
+
 /// With one P, a G spinning without ever calling the runtime must not keep
 /// another G from running — unless preemption is `coop` or `off`.
 pub fn run() -> Verdict {
     need_procs(1)?;
     let mode = crate::runtime::inspect::debug::options().preempt;
-    let victim_ran = Arc::new(AtomicBool::new(false));
-    let hog_saw_victim = Arc::new(AtomicBool::new(false));
-    let spins = Arc::new(AtomicU64::new(0));
-    let hog_started = Arc::new(AtomicBool::new(false));
+    let sh = Arc::new(Shared {
+        victim_ran: AtomicBool::new(false),
+        hog_saw_victim: AtomicBool::new(false),
+        spins: AtomicU64::new(0),
+        hog_started: AtomicBool::new(false),
+    });
     let wg = Arc::new(WaitGroup::new());
     {
-        let (victim_ran, hog_saw_victim, spins, hog_started) = (
-            victim_ran.clone(),
-            hog_saw_victim.clone(),
-            spins.clone(),
-            hog_started.clone(),
-        );
+        let sh = sh.clone();
         wg_go(&wg, move || {
             // The hog: no runtime calls at all, like `for {}` in Go. It gives
             // up after 2 s so that the starving modes still finish.
-            hog_started.store(true, Ordering::Release);
+            sh.hog_started.store(true, Ordering::Release);
             let start = nanotime();
             let mut n = 0u64;
-            while !victim_ran.load(Ordering::Relaxed) && nanotime() - start < 2_000 * MS {
+            while !sh.victim_ran.load(Ordering::Relaxed) && nanotime() - start < 2_000 * MS {
                 n += 1;
             }
-            spins.store(n, Ordering::Relaxed);
-            hog_saw_victim.store(victim_ran.load(Ordering::Relaxed), Ordering::Relaxed);
+            sh.spins.store(n, Ordering::Relaxed);
+            sh.hog_saw_victim
+                .store(sh.victim_ran.load(Ordering::Relaxed), Ordering::Relaxed);
         });
     }
     // Let the hog take the P; we come back only if someone preempts it (or
     // once it gives up). Sleep until it has really started, however slowly
     // the host runs us.
-    while !hog_started.load(Ordering::Acquire) {
+    while !sh.hog_started.load(Ordering::Acquire) {
         sleep(MS);
     }
     {
-        let victim_ran = victim_ran.clone();
-        wg_go(&wg, move || victim_ran.store(true, Ordering::Relaxed));
+        let sh = sh.clone();
+        wg_go(&wg, move || sh.victim_ran.store(true, Ordering::Relaxed));
     }
     wg.wait();
-    let saw = hog_saw_victim.load(Ordering::Relaxed);
+    let saw = sh.hog_saw_victim.load(Ordering::Relaxed);
     kprintln!(
         "hog: preempt={} victim ran while the hog was spinning: {} (hog spun {} times)",
         mode.as_str(),
         if saw { "yes" } else { "no" },
-        spins.load(Ordering::Relaxed)
+        sh.spins.load(Ordering::Relaxed)
     );
     match (mode, saw) {
         (Preempt::Async, true) | (Preempt::Coop, false) | (Preempt::Off, false) => Ok(()),

@@ -17,6 +17,25 @@ fn this_p_id() -> u64 {
         .map_or(u64::MAX, |pp| pp.id as u64)
 }
 
+/// What the blocking G and the workers share.
+struct Shared {
+    /// The blocking G is in its call.
+    in_call: AtomicBool,
+    /// The P it blocked on.
+    blocker_p: AtomicU64,
+    /// Worker turns on that P during the call.
+    ran_on_blocker_p: AtomicU64,
+    stop: AtomicBool,
+}
+
+/// Hand-offs by sysmon so far, over every P.
+fn handoffs() -> u64 {
+    sched::allp()
+        .iter()
+        .map(|pp| pp.stats.handoffs.load(Ordering::Relaxed))
+        .sum()
+}
+
 /// A G in a long blocking call loses its P; the other Gs keep running on it.
 pub fn run() -> Verdict {
     let procs = sched::gomaxprocs();
@@ -25,61 +44,49 @@ pub fn run() -> Verdict {
             "this test needs procs below the core count (procs={procs})"
         ));
     }
-    let in_call = Arc::new(AtomicBool::new(false));
-    let blocker_p = Arc::new(AtomicU64::new(u64::MAX));
-    let ran_on_blocker_p = Arc::new(AtomicU64::new(0));
-    let stop = Arc::new(AtomicBool::new(false));
+    let sh = Arc::new(Shared {
+        in_call: AtomicBool::new(false),
+        blocker_p: AtomicU64::new(u64::MAX),
+        ran_on_blocker_p: AtomicU64::new(0),
+        stop: AtomicBool::new(false),
+    });
     let wg = Arc::new(WaitGroup::new());
     const WORKERS: usize = 8;
     for _ in 0..WORKERS {
-        let (in_call, blocker_p, ran, stop) = (
-            in_call.clone(),
-            blocker_p.clone(),
-            ran_on_blocker_p.clone(),
-            stop.clone(),
-        );
+        let sh = sh.clone();
         wg_go(&wg, move || {
-            while !stop.load(Ordering::Relaxed) {
-                if in_call.load(Ordering::Relaxed)
-                    && this_p_id() == blocker_p.load(Ordering::Relaxed)
+            while !sh.stop.load(Ordering::Relaxed) {
+                if sh.in_call.load(Ordering::Relaxed)
+                    && this_p_id() == sh.blocker_p.load(Ordering::Relaxed)
                 {
-                    ran.fetch_add(1, Ordering::Relaxed);
+                    sh.ran_on_blocker_p.fetch_add(1, Ordering::Relaxed);
                 }
                 gosched();
             }
         });
     }
-    let handoffs_before: u64 = sched::allp()
-        .iter()
-        .map(|pp| pp.stats.handoffs.load(Ordering::Relaxed))
-        .sum();
+    let handoffs_before = handoffs();
     {
-        let (in_call, blocker_p, stop, ran_probe) = (
-            in_call.clone(),
-            blocker_p.clone(),
-            stop.clone(),
-            ran_on_blocker_p.clone(),
-        );
+        let sh = sh.clone();
         wg_go(&wg, move || {
-            blocker_p.store(this_p_id(), Ordering::Relaxed);
-            in_call.store(true, Ordering::Release);
+            sh.blocker_p.store(this_p_id(), Ordering::Relaxed);
+            sh.in_call.store(true, Ordering::Release);
             // Block until other Gs have been seen running on our P (the
             // evidence of the hand-off), or give up after 10 s.
-            blocking_call_until(|| ran_probe.load(Ordering::Relaxed) > 100, 10_000 * MS);
-            in_call.store(false, Ordering::Release);
-            stop.store(true, Ordering::Relaxed);
+            blocking_call_until(
+                || sh.ran_on_blocker_p.load(Ordering::Relaxed) > 100,
+                10_000 * MS,
+            );
+            sh.in_call.store(false, Ordering::Release);
+            sh.stop.store(true, Ordering::Relaxed);
         });
     }
     wg.wait();
-    let handoffs: u64 = sched::allp()
-        .iter()
-        .map(|pp| pp.stats.handoffs.load(Ordering::Relaxed))
-        .sum::<u64>()
-        - handoffs_before;
-    let ran = ran_on_blocker_p.load(Ordering::Relaxed);
+    let handoffs = handoffs() - handoffs_before;
+    let ran = sh.ran_on_blocker_p.load(Ordering::Relaxed);
     kprintln!(
         "syscall: a blocking call on P{}; sysmon handed off {handoffs} P(s); other Gs ran {ran} times on that P meanwhile",
-        blocker_p.load(Ordering::Relaxed)
+        sh.blocker_p.load(Ordering::Relaxed)
     );
     if handoffs == 0 || ran == 0 {
         return Err("the blocked G's P was not handed to other Gs".into());
