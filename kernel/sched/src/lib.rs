@@ -10,6 +10,8 @@ extern crate std;
 
 // `sync` first: it defines the `maybe_const_fn!` macro the others use.
 mod sync;
+// Then `named_enum!`, which the enums of the modules below are declared with.
+mod named_enum;
 
 pub mod chanbuf;
 pub mod cpus;

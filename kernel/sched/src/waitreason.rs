@@ -8,75 +8,31 @@
 //! this project's (they are stored in a byte of the G and in trace
 //! events); 0 is "no reason".
 
-use core::fmt;
-
-/// Why a G is waiting.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum WaitReason {
-    Zero = 0,
-    ChanReceive = 1,
-    ChanSend = 2,
-    Select = 3,
-    SelectNoCases = 4,
-    Sleep = 5,
-    SyncMutexLock = 6,
-    SyncWaitGroupWait = 7,
-    Preempted = 8,
-    Park = 9,
-    IoWait = 10,
-    /// Parked on a runtime semaphore that is not a `sync.Mutex`'s
-    /// (stop-the-world's `worldsema`).
-    Semacquire = 11,
+crate::named_enum! {
+    /// Why a G is waiting; each value's name is Go's string (empty for
+    /// `Zero`).
+    pub enum WaitReason: u8 {
+        Zero = 0 => "",
+        ChanReceive = 1 => "chan receive",
+        ChanSend = 2 => "chan send",
+        Select = 3 => "select",
+        SelectNoCases = 4 => "select (no cases)",
+        Sleep = 5 => "sleep",
+        SyncMutexLock = 6 => "sync.Mutex.Lock",
+        SyncWaitGroupWait = 7 => "sync.WaitGroup.Wait",
+        Preempted = 8 => "preempted",
+        Park = 9 => "park",
+        IoWait = 10 => "IO wait",
+        /// Parked on a runtime semaphore that is not a `sync.Mutex`'s
+        /// (stop-the-world's `worldsema`).
+        Semacquire = 11 => "semacquire",
+    }
 }
 
 impl WaitReason {
-    /// Every reason, in code order (the index is the code).
-    pub const ALL: [WaitReason; 12] = [
-        WaitReason::Zero,
-        WaitReason::ChanReceive,
-        WaitReason::ChanSend,
-        WaitReason::Select,
-        WaitReason::SelectNoCases,
-        WaitReason::Sleep,
-        WaitReason::SyncMutexLock,
-        WaitReason::SyncWaitGroupWait,
-        WaitReason::Preempted,
-        WaitReason::Park,
-        WaitReason::IoWait,
-        WaitReason::Semacquire,
-    ];
-
     /// The reason with code `v` (an unknown code is [`WaitReason::Zero`]).
     pub fn from_u8(v: u8) -> WaitReason {
-        WaitReason::ALL
-            .get(v as usize)
-            .copied()
-            .unwrap_or(WaitReason::Zero)
-    }
-
-    /// Go's string for the reason (empty for `Zero`).
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            WaitReason::Zero => "",
-            WaitReason::ChanReceive => "chan receive",
-            WaitReason::ChanSend => "chan send",
-            WaitReason::Select => "select",
-            WaitReason::SelectNoCases => "select (no cases)",
-            WaitReason::Sleep => "sleep",
-            WaitReason::SyncMutexLock => "sync.Mutex.Lock",
-            WaitReason::SyncWaitGroupWait => "sync.WaitGroup.Wait",
-            WaitReason::Preempted => "preempted",
-            WaitReason::Park => "park",
-            WaitReason::IoWait => "IO wait",
-            WaitReason::Semacquire => "semacquire",
-        }
-    }
-}
-
-impl fmt::Display for WaitReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        WaitReason::from_repr(v).unwrap_or(WaitReason::Zero)
     }
 }
 

@@ -22,73 +22,53 @@ mod codec;
 
 pub use codec::{DecodeError, Decoder, encode, encoded_len_max};
 
-/// Why a G stopped running without blocking.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum StopReason {
-    /// `gosched`: to the global queue.
-    Yield = 0,
-    /// Preempted by sysmon: to the global queue.
-    Preempted = 1,
-    /// `goyield`: to the tail of the local ring.
-    YieldLocal = 2,
+crate::named_enum! {
+    /// Why a G stopped running without blocking.
+    pub enum StopReason: u8 {
+        /// `gosched`: to the global queue.
+        Yield = 0 => "yield to the global queue",
+        /// Preempted by sysmon: to the global queue.
+        Preempted = 1 => "preempted",
+        /// `goyield`: to the tail of the local ring.
+        YieldLocal = 2 => "yield to the local ring",
+    }
 }
 
-/// Why the world was stopped (Go's `stwReason`; the names are Go's where
-/// one fits).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum StwReason {
-    /// `gomaxprocs(n)` (Go: "GOMAXPROCS").
-    Gomaxprocs = 0,
-    /// The torture workload's invariant checker.
-    TortureCheck = 1,
-    /// A consistent snapshot for schedtrace's detail lines.
-    SchedtraceDetail = 2,
-    /// A test's own stop (`test-stw`: what a stop costs).
-    Test = 3,
-    /// The end of the run: the summary is read from a stopped world, which
-    /// is never restarted (the machine exits after it).
-    EndOfRun = 4,
+crate::named_enum! {
+    /// Why the world was stopped (Go's `stwReason`; the names are Go's where
+    /// one fits).
+    pub enum StwReason: u8 {
+        /// `gomaxprocs(n)` (Go: "GOMAXPROCS").
+        Gomaxprocs = 0 => "GOMAXPROCS",
+        /// The torture workload's invariant checker.
+        TortureCheck = 1 => "torture check",
+        /// A consistent snapshot for schedtrace's detail lines.
+        SchedtraceDetail = 2 => "schedtrace detail",
+        /// A test's own stop (`test-stw`: what a stop costs).
+        Test = 3 => "test",
+        /// The end of the run: the summary is read from a stopped world, which
+        /// is never restarted (the machine exits after it).
+        EndOfRun = 4 => "end of run",
+    }
 }
 
 impl StwReason {
-    /// Every reason.
-    pub const ALL: [StwReason; 5] = [
-        StwReason::Gomaxprocs,
-        StwReason::TortureCheck,
-        StwReason::SchedtraceDetail,
-        StwReason::Test,
-        StwReason::EndOfRun,
-    ];
-
-    /// The reason's name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            StwReason::Gomaxprocs => "GOMAXPROCS",
-            StwReason::TortureCheck => "torture check",
-            StwReason::SchedtraceDetail => "schedtrace detail",
-            StwReason::Test => "test",
-            StwReason::EndOfRun => "end of run",
-        }
-    }
-
     /// The reason with code `v`, if any.
     pub fn from_u8(v: u8) -> Option<StwReason> {
-        StwReason::ALL.into_iter().find(|r| *r as u8 == v)
+        StwReason::from_repr(v)
     }
 }
 
-/// Which queue a G was put on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum Queue {
-    /// The P's `runnext` slot.
-    Runnext = 0,
-    /// The tail of the P's local ring.
-    Ring = 1,
-    /// The tail of the global queue.
-    Global = 2,
+crate::named_enum! {
+    /// Which queue a G was put on.
+    pub enum Queue: u8 {
+        /// The P's `runnext` slot.
+        Runnext = 0 => "runnext",
+        /// The tail of the P's local ring.
+        Ring = 1 => "local ring",
+        /// The tail of the global queue.
+        Global = 2 => "global queue",
+    }
 }
 
 /// One scheduler event. `ts` is the TSC; `m` the core that recorded it;

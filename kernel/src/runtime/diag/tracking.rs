@@ -40,19 +40,19 @@ use crate::kprintln;
 use crate::runtime::objects::g::{G, Gstatus};
 use crate::runtime::objects::m::{M, MAX_MS};
 
-/// Why a G became runnable.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum Cause {
-    Spawned = 0,
-    Readied = 1,
-    Preempted = 2,
-    Yielded = 3,
-    Stolen = 4,
+gmp_sched::named_enum! {
+    /// Why a G became runnable.
+    pub enum Cause: u8 {
+        Spawned = 0 => "spawned",
+        Readied = 1 => "readied",
+        Preempted = 2 => "preempted",
+        Yielded = 3 => "yielded",
+        Stolen = 4 => "stolen",
+    }
 }
 
 /// The causes, in [`Cause`] order, with their names.
-pub const CAUSES: [&str; 5] = ["spawned", "readied", "preempted", "yielded", "stolen"];
+pub const CAUSES: [&str; 5] = Cause::NAMES;
 
 pub use crate::runtime::objects::g::GTrack;
 
@@ -74,7 +74,7 @@ const TOP: usize = 5;
 
 /// One P's share.
 struct PTrack {
-    by_cause: [TimeHistogram; 5],
+    by_cause: [TimeHistogram; CAUSES.len()],
     /// Starts that gave no sample: the G had no runnable stamp (a park
     /// aborted by its unlock function resumes it at once; a G runnable
     /// before tracking started). Samples plus these equal the P's `gs_run`.

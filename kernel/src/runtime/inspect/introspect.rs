@@ -153,14 +153,7 @@ pub fn netpoll_report() -> String {
             .map(|(_, c)| c)
             .sum::<u64>(),
     );
-    for (i, name) in [
-        "an idle M woken by the device",
-        "findRunnable of a running M",
-        "sysmon's 10 ms poll",
-    ]
-    .iter()
-    .enumerate()
-    {
+    for (i, name) in netpoll::Finder::NAMES.iter().enumerate() {
         let n = STATS.lat_n[i].load(Ordering::Relaxed);
         if n == 0 {
             continue;

@@ -35,42 +35,28 @@ use crate::runtime::objects::m::M;
 
 pub use crate::runtime::objects::ghistory::History;
 
-/// Go's G status values (the numbers match `runtime2.go`, so schedtrace
-/// detail lines read the same).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u32)]
-pub enum Gstatus {
-    Gidle = 0,
-    Grunnable = 1,
-    Grunning = 2,
-    Gsyscall = 3,
-    Gwaiting = 4,
-    Gdead = 6,
+gmp_sched::named_enum! {
+    /// Go's G status values (the numbers match `runtime2.go`, so schedtrace
+    /// detail lines read the same) and Go's names for them.
+    pub enum Gstatus: u32 {
+        Gidle = 0 => "idle",
+        Grunnable = 1 => "runnable",
+        Grunning = 2 => "running",
+        Gsyscall = 3 => "syscall",
+        Gwaiting = 4 => "waiting",
+        Gdead = 6 => "dead",
+    }
 }
 
 impl Gstatus {
+    /// The status stored as `v`; anything else is a corrupt G.
     pub(crate) fn from_u32(v: u32) -> Gstatus {
-        match v {
-            0 => Gstatus::Gidle,
-            1 => Gstatus::Grunnable,
-            2 => Gstatus::Grunning,
-            3 => Gstatus::Gsyscall,
-            4 => Gstatus::Gwaiting,
-            6 => Gstatus::Gdead,
-            _ => panic!("corrupt G status {v}"),
-        }
+        Gstatus::from_repr(v).unwrap_or_else(|| panic!("corrupt G status {v}"))
     }
 
     /// Go's name for the status.
     pub fn name(self) -> &'static str {
-        match self {
-            Gstatus::Gidle => "idle",
-            Gstatus::Grunnable => "runnable",
-            Gstatus::Grunning => "running",
-            Gstatus::Gsyscall => "syscall",
-            Gstatus::Gwaiting => "waiting",
-            Gstatus::Gdead => "dead",
-        }
+        self.as_str()
     }
 }
 

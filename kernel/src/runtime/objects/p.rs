@@ -29,27 +29,21 @@ use crate::sync::IrqMutex;
 use crate::runtime::objects::g::G;
 use crate::runtime::objects::m::M;
 
-/// Go's P status values (numbers match `runtime2.go`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u32)]
-pub enum Pstatus {
-    Pidle = 0,
-    Prunning = 1,
-    Psyscall = 2,
-    Pgcstop = 3,
-    Pdead = 4,
+gmp_sched::named_enum! {
+    /// Go's P status values (numbers match `runtime2.go`) and Go's names.
+    pub enum Pstatus: u32 {
+        Pidle = 0 => "idle",
+        Prunning = 1 => "running",
+        Psyscall = 2 => "syscall",
+        Pgcstop = 3 => "gcstop",
+        Pdead = 4 => "dead",
+    }
 }
 
 impl Pstatus {
+    /// The status stored as `v`; anything else is a corrupt P.
     fn from_u32(v: u32) -> Pstatus {
-        match v {
-            0 => Pstatus::Pidle,
-            1 => Pstatus::Prunning,
-            2 => Pstatus::Psyscall,
-            3 => Pstatus::Pgcstop,
-            4 => Pstatus::Pdead,
-            _ => panic!("corrupt P status {v}"),
-        }
+        Pstatus::from_repr(v).unwrap_or_else(|| panic!("corrupt P status {v}"))
     }
 }
 

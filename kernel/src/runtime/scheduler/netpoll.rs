@@ -73,17 +73,21 @@ static LASTPOLL: AtomicU64 = AtomicU64::new(0);
 static ROUTED_TO: AtomicU32 = AtomicU32::new(u32::MAX);
 static INIT: spin::Once<()> = spin::Once::new();
 
-/// Who found the ready G, for the latency figures.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum Finder {
-    /// An idle M, woken by the device's interrupt (the idle machine).
-    IdleM = 0,
-    /// `findRunnable` of an M that ran dry on its own (a busy machine).
-    FindRunnable = 1,
-    /// `sysmon`'s 10 ms poll (a machine too busy to run dry).
-    Sysmon = 2,
+gmp_sched::named_enum! {
+    /// Who found the ready G, for the latency figures (named as the console
+    /// shows them).
+    pub enum Finder: u8 {
+        /// An idle M, woken by the device's interrupt (the idle machine).
+        IdleM = 0 => "an idle M woken by the device",
+        /// `findRunnable` of an M that ran dry on its own (a busy machine).
+        FindRunnable = 1 => "findRunnable of a running M",
+        /// `sysmon`'s 10 ms poll (a machine too busy to run dry).
+        Sysmon = 2 => "sysmon's 10 ms poll",
+    }
 }
+
+/// How many [`Finder`]s there are: one latency figure each.
+const FINDERS: usize = Finder::ALL.len();
 
 /// Counters for the summary and the console (all cores).
 pub struct Stats {
@@ -93,10 +97,10 @@ pub struct Stats {
     pub readied: AtomicU64,
     /// Interrupt-to-running latency (ns) of readied Gs, by [`Finder`]:
     /// samples, sum, minimum, maximum.
-    pub lat_n: [AtomicU64; 3],
-    pub lat_sum: [AtomicU64; 3],
-    pub lat_min: [AtomicU64; 3],
-    pub lat_max: [AtomicU64; 3],
+    pub lat_n: [AtomicU64; FINDERS],
+    pub lat_sum: [AtomicU64; FINDERS],
+    pub lat_min: [AtomicU64; FINDERS],
+    pub lat_max: [AtomicU64; FINDERS],
     /// Parks aborted because input arrived between check and park.
     pub aborted_parks: AtomicU64,
 }
@@ -104,10 +108,10 @@ pub struct Stats {
 pub static STATS: Stats = Stats {
     polls: AtomicU64::new(0),
     readied: AtomicU64::new(0),
-    lat_n: [const { AtomicU64::new(0) }; 3],
-    lat_sum: [const { AtomicU64::new(0) }; 3],
-    lat_min: [const { AtomicU64::new(u64::MAX) }; 3],
-    lat_max: [const { AtomicU64::new(0) }; 3],
+    lat_n: [const { AtomicU64::new(0) }; FINDERS],
+    lat_sum: [const { AtomicU64::new(0) }; FINDERS],
+    lat_min: [const { AtomicU64::new(u64::MAX) }; FINDERS],
+    lat_max: [const { AtomicU64::new(0) }; FINDERS],
     aborted_parks: AtomicU64::new(0),
 };
 

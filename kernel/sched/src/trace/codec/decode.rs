@@ -91,6 +91,17 @@ impl<'a> Decoder<'a> {
         u32::try_from(self.var()?).map_err(|_| DecodeError::BadField { offset: at })
     }
 
+    fn u8(&mut self) -> Result<u8, DecodeError> {
+        let at = self.at;
+        u8::try_from(self.var()?).map_err(|_| DecodeError::BadField { offset: at })
+    }
+
+    /// The code of one of an enum's values (its `from_repr`).
+    fn code<T>(&mut self, from_repr: fn(u8) -> Option<T>) -> Result<T, DecodeError> {
+        let at = self.at;
+        from_repr(self.u8()?).ok_or(DecodeError::BadField { offset: at })
+    }
+
     fn next_event(&mut self) -> Result<Event, DecodeError> {
         let offset = self.at;
         let kind = self.byte()?;
@@ -111,36 +122,20 @@ impl<'a> Decoder<'a> {
                 p: self.p()?,
                 goid: self.var()?,
             },
-            GO_STOP => {
-                let (p, goid) = (self.p()?, self.var()?);
-                let at = self.at;
-                let reason = match self.var()? {
-                    0 => StopReason::Yield,
-                    1 => StopReason::Preempted,
-                    2 => StopReason::YieldLocal,
-                    _ => return Err(DecodeError::BadField { offset: at }),
-                };
-                Event::GoStop {
-                    ts,
-                    m,
-                    p,
-                    goid,
-                    reason,
-                }
-            }
-            GO_BLOCK => {
-                let (p, goid) = (self.p()?, self.var()?);
-                let at = self.at;
-                let reason =
-                    u8::try_from(self.var()?).map_err(|_| DecodeError::BadField { offset: at })?;
-                Event::GoBlock {
-                    ts,
-                    m,
-                    p,
-                    goid,
-                    reason,
-                }
-            }
+            GO_STOP => Event::GoStop {
+                ts,
+                m,
+                p: self.p()?,
+                goid: self.var()?,
+                reason: self.code(StopReason::from_repr)?,
+            },
+            GO_BLOCK => Event::GoBlock {
+                ts,
+                m,
+                p: self.p()?,
+                goid: self.var()?,
+                reason: self.u8()?,
+            },
             GO_UNBLOCK => Event::GoUnblock {
                 ts,
                 m,
@@ -176,23 +171,13 @@ impl<'a> Decoder<'a> {
                 m,
                 p: self.p()?,
             },
-            ENQUEUE => {
-                let (p, goid) = (self.p()?, self.var()?);
-                let at = self.at;
-                let queue = match self.var()? {
-                    0 => Queue::Runnext,
-                    1 => Queue::Ring,
-                    2 => Queue::Global,
-                    _ => return Err(DecodeError::BadField { offset: at }),
-                };
-                Event::Enqueue {
-                    ts,
-                    m,
-                    p,
-                    goid,
-                    queue,
-                }
-            }
+            ENQUEUE => Event::Enqueue {
+                ts,
+                m,
+                p: self.p()?,
+                goid: self.var()?,
+                queue: self.code(Queue::from_repr)?,
+            },
             RUNNEXT_KICK => Event::RunnextKick {
                 ts,
                 m,
@@ -268,13 +253,7 @@ impl<'a> Decoder<'a> {
                 ts,
                 m,
                 p: self.p()?,
-                reason: {
-                    let v = self.var()?;
-                    u8::try_from(v)
-                        .ok()
-                        .and_then(StwReason::from_u8)
-                        .ok_or(DecodeError::BadField { offset })?
-                },
+                reason: self.code(StwReason::from_repr)?,
             },
             STW_END => Event::StwEnd {
                 ts,
