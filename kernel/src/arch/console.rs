@@ -73,8 +73,20 @@ struct ConsoleGuard {
 
 impl ConsoleGuard {
     fn acquire() -> Self {
+        Self::take(None)
+    }
+
+    /// Take the console for a panic or fault report: never blocks forever.
+    fn acquire_for_panic() -> Self {
+        Self::take(Some(PANIC_WAIT_SPINS))
+    }
+
+    /// Spin for the console; after `give_up_after` spins (if any), take it
+    /// from its owner: a core that died holding it must not silence a panic.
+    fn take(give_up_after: Option<u64>) -> Self {
         let were_enabled = cpu::interrupts_disable_save();
         let me = percpu::this_cpu_id();
+        let mut spins = 0u64;
         loop {
             match CONSOLE.owner.compare_exchange_weak(
                 FREE,
@@ -96,36 +108,7 @@ impl ConsoleGuard {
                         reentered: true,
                     };
                 }
-                Err(_) => cpu::relax(),
-            }
-        }
-    }
-
-    /// Take the console for a panic or fault report: never blocks forever.
-    fn acquire_for_panic() -> Self {
-        let were_enabled = cpu::interrupts_disable_save();
-        let me = percpu::this_cpu_id();
-        let mut spins = 0u64;
-        loop {
-            match CONSOLE.owner.compare_exchange_weak(
-                FREE,
-                me,
-                Ordering::Acquire,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => {
-                    return Self {
-                        were_enabled,
-                        reentered: false,
-                    };
-                }
-                Err(owner) if owner == me => {
-                    return Self {
-                        were_enabled,
-                        reentered: true,
-                    };
-                }
-                Err(_) if spins >= PANIC_WAIT_SPINS => {
+                Err(_) if give_up_after.is_some_and(|max| spins >= max) => {
                     CONSOLE.owner.swap(me, Ordering::Acquire);
                     return Self {
                         were_enabled,

@@ -202,18 +202,29 @@ impl<'a, T: Send> SendCase<'a, T> {
     }
 }
 
+/// The `SelectCase` methods that do not depend on the direction, forwarded
+/// to the case's [`CaseCore`] (written once for both kinds of case).
+macro_rules! forward_to_core {
+    () => {
+        fn chan_addr(&self) -> usize {
+            self.core.chan_addr()
+        }
+        unsafe fn lock(&self) {
+            // SAFETY: forwarded contract.
+            unsafe { self.core.lock() }
+        }
+        unsafe fn unlock(&self) {
+            // SAFETY: forwarded contract.
+            unsafe { self.core.unlock() }
+        }
+        fn sudog_addr(&self) -> u64 {
+            self.core.sudog_addr()
+        }
+    };
+}
+
 impl<T: Send> SelectCase for RecvCase<'_, T> {
-    fn chan_addr(&self) -> usize {
-        self.core.chan_addr()
-    }
-    unsafe fn lock(&self) {
-        // SAFETY: forwarded contract.
-        unsafe { self.core.lock() }
-    }
-    unsafe fn unlock(&self) {
-        // SAFETY: forwarded contract.
-        unsafe { self.core.unlock() }
-    }
+    forward_to_core!();
     unsafe fn try_complete(&mut self) -> bool {
         // SAFETY: lock held (contract).
         match unsafe { self.core.state() }.try_recv() {
@@ -232,9 +243,6 @@ impl<T: Send> SelectCase for RecvCase<'_, T> {
         // SAFETY: forwarded contract.
         unsafe { self.core.withdraw(Side::Recv) }
     }
-    fn sudog_addr(&self) -> u64 {
-        self.core.sudog_addr()
-    }
     fn fired(&mut self) {
         let sg = &mut self.core.sg;
         self.result = Some(if sg.success { sg.elem.take() } else { None });
@@ -242,17 +250,7 @@ impl<T: Send> SelectCase for RecvCase<'_, T> {
 }
 
 impl<T: Send> SelectCase for SendCase<'_, T> {
-    fn chan_addr(&self) -> usize {
-        self.core.chan_addr()
-    }
-    unsafe fn lock(&self) {
-        // SAFETY: forwarded contract.
-        unsafe { self.core.lock() }
-    }
-    unsafe fn unlock(&self) {
-        // SAFETY: forwarded contract.
-        unsafe { self.core.unlock() }
-    }
+    forward_to_core!();
     unsafe fn try_complete(&mut self) -> bool {
         let v = self.value.take().expect("SendCase without a value");
         // SAFETY: lock held (contract).
@@ -276,9 +274,6 @@ impl<T: Send> SelectCase for SendCase<'_, T> {
         if self.value.is_none() {
             self.value = self.core.sg.elem.take();
         }
-    }
-    fn sudog_addr(&self) -> u64 {
-        self.core.sudog_addr()
     }
     fn fired(&mut self) {
         if !self.core.sg.success {
