@@ -171,16 +171,23 @@ impl Locked {
                 "pidleput_or_gcstop: P{} still held by an M",
                 pp.id
             );
-            pp.set_status(Pstatus::Pgcstop);
-            let left = SCHED.stopwait.fetch_sub(1, Ordering::SeqCst);
-            assert!(
-                left > 0,
-                "stopTheWorld: P{} stopped once too often (idle)",
-                pp.id
-            );
+            self.gcstop(pp, "idle");
         } else {
             self.pidleput(pp);
         }
+    }
+
+    /// Stop `pp` for the stop-the-world in progress and count it off
+    /// `stopwait` (under the lock, so the stopper's wait sees every count);
+    /// `how` names the path that stopped it if a P is stopped twice.
+    pub(crate) fn gcstop(&mut self, pp: &'static P, how: &str) {
+        pp.set_status(Pstatus::Pgcstop);
+        let left = SCHED.stopwait.fetch_sub(1, Ordering::SeqCst);
+        assert!(
+            left > 0,
+            "stopTheWorld: P{} stopped once too often ({how})",
+            pp.id
+        );
     }
 
     /// Put `pp` on the idle list (Go's `pidleput`). It must have no work
@@ -243,26 +250,17 @@ impl Locked {
     }
 
     /// Visit the idle-P list in order (for the torture checker).
-    pub(crate) fn for_each_pidle(&self, mut f: impl FnMut(&'static P)) {
-        let mut pp = self.pidle;
-        while let Some(p) = NonNull::new(pp) {
-            // SAFETY: idle-list entries are leaked, live Ps; the caller holds
-            // the lock, so the links are stable.
-            let p: &'static P = unsafe { p.as_ref() };
-            f(p);
-            pp = p.link.load(Ordering::Relaxed);
-        }
+    pub(crate) fn for_each_pidle(&self, f: impl FnMut(&'static P)) {
+        // SAFETY: idle-list entries are leaked, live Ps; `&self` is the
+        // lock, so the links are stable.
+        unsafe { for_each_linked(self.pidle, |p| p.link.load(Ordering::Relaxed), f) }
     }
 
     /// Visit the idle-M list in order (for the torture checker).
-    pub(crate) fn for_each_midle(&self, mut f: impl FnMut(&'static M)) {
-        let mut mp = self.midle;
-        while let Some(m) = NonNull::new(mp) {
-            // SAFETY: idle-list entries are static Ms; the lock is held.
-            let m: &'static M = unsafe { m.as_ref() };
-            f(m);
-            mp = m.schedlink.load(Ordering::Relaxed);
-        }
+    pub(crate) fn for_each_midle(&self, f: impl FnMut(&'static M)) {
+        // SAFETY: idle-list entries are static Ms; `&self` is the lock, so
+        // the links are stable.
+        unsafe { for_each_linked(self.midle, |m| m.schedlink.load(Ordering::Relaxed), f) }
     }
 
     /// Keep the lock-free length hint in step with the queue.
@@ -285,6 +283,25 @@ pub fn lock_irqs_off() -> IrqMutexGuard<'static, Locked> {
         || SCHED.lock.try_lock_irqs_off(),
         || SCHED.lock.lock_irqs_off(),
     )
+}
+
+/// Visit an intrusive list from `head`, following `next`.
+///
+/// # Safety
+/// Every entry is live for the rest of the run and the links do not change
+/// during the walk.
+unsafe fn for_each_linked<T: 'static>(
+    head: *mut T,
+    next: impl Fn(&'static T) -> *mut T,
+    mut f: impl FnMut(&'static T),
+) {
+    let mut cur = head;
+    while let Some(x) = NonNull::new(cur) {
+        // SAFETY: live for the rest of the run (contract).
+        let x: &'static T = unsafe { x.as_ref() };
+        f(x);
+        cur = next(x);
+    }
 }
 
 /// Take `sched.lock` with `try_lock`, or wait for it with `lock`, counting

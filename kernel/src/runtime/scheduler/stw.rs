@@ -262,15 +262,9 @@ fn wired_holder(pp: &P, me: &M) -> bool {
 /// Context: g0 of a wired M, interrupts off, holding `pp`.
 pub(crate) fn wired_stop_in_place(pp: &'static P) {
     {
-        let _s = sched::lock_irqs_off();
+        let mut s = sched::lock_irqs_off();
         if pp.status() == Pstatus::Prunning && SCHED.gcwaiting.load(Ordering::SeqCst) {
-            pp.set_status(Pstatus::Pgcstop);
-            let left = SCHED.stopwait.fetch_sub(1, Ordering::SeqCst);
-            assert!(
-                left > 0,
-                "stopTheWorld: P{} stopped once too often (wired)",
-                pp.id
-            );
+            s.gcstop(pp, "wired");
         }
     }
     // `sti; hlt` is atomic with respect to the restart's wake IPI, sent
@@ -332,12 +326,8 @@ pub(crate) fn gcstopm(mp: &'static M) {
         SCHED.nmspinning.fetch_sub(1, Ordering::AcqRel);
     }
     let pp = proc::releasep(mp);
-    {
-        let _s = sched::lock_irqs_off();
-        pp.set_status(Pstatus::Pgcstop);
-        let left = SCHED.stopwait.fetch_sub(1, Ordering::SeqCst);
-        assert!(left > 0, "gcstopm: P{} stopped once too often", pp.id);
-    }
+    // The lock is dropped at the end of the statement, before `stopm`.
+    sched::lock_irqs_off().gcstop(pp, "gcstopm");
     mpark::stopm(mp);
 }
 

@@ -97,20 +97,14 @@ pub fn exitsyscall() {
         cpu::interrupts_disable();
     }
     let oldp = OLDP[m.id as usize].swap(core::ptr::null_mut(), Ordering::Relaxed);
+    // The old P if no one took it while the G was in the call, else any
+    // idle P (Go's `exitsyscallfast`).
     // SAFETY: Ps are leaked and live forever.
-    if let Some(oldp) = unsafe { oldp.as_ref() }
-        && oldp.cas_status(Pstatus::Psyscall, Pstatus::Pidle)
-    {
-        proc::acquirep(m, oldp);
-        oldp.syscalltick.fetch_add(1, Ordering::Relaxed);
-        gp.casgstatus(Gstatus::Gsyscall, Gstatus::Grunning);
-        observe::go_syscall_end(gp);
-        exiting.store(false, Ordering::SeqCst);
-        cpu::interrupts_restore(were);
-        return;
-    }
-    let idle = sched::lock().pidleget();
-    if let Some(pp) = idle {
+    let fast = match unsafe { oldp.as_ref() } {
+        Some(oldp) if oldp.cas_status(Pstatus::Psyscall, Pstatus::Pidle) => Some(oldp),
+        _ => sched::lock().pidleget(),
+    };
+    if let Some(pp) = fast {
         proc::acquirep(m, pp);
         pp.syscalltick.fetch_add(1, Ordering::Relaxed);
         gp.casgstatus(Gstatus::Gsyscall, Gstatus::Grunning);
