@@ -18,6 +18,7 @@ use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
 
 use gmp_sched::selectorder::{lockorder_from, pollorder};
+use gmp_sched::waitq::WaitQ;
 
 use crate::arch::cpu;
 use core::ptr::NonNull;
@@ -113,6 +114,20 @@ impl<'a, T: Send> CaseCore<'a, T> {
         unsafe { self.ch.c.lock.raw_data() }
     }
 
+    /// The channel's queue of `side`'s waiters.
+    ///
+    /// # Safety
+    /// This core holds the lock.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn waitq(&self, side: Side) -> &mut WaitQ<Sudog<T>> {
+        // SAFETY: forwarded contract.
+        let st = unsafe { self.state() };
+        match side {
+            Side::Recv => &mut st.recvq,
+            Side::Send => &mut st.sendq,
+        }
+    }
+
     /// Queue a fresh sudog carrying `elem` for `g` on `side`.
     ///
     /// # Safety
@@ -123,15 +138,10 @@ impl<'a, T: Send> CaseCore<'a, T> {
         self.sg.is_select = true;
         let sgp = NonNull::from(&mut self.sg);
         // SAFETY: lock held (contract).
-        let st = unsafe { self.state() };
+        let q = unsafe { self.waitq(side) };
         // SAFETY: the case does not move until it is withdrawn or fired
         // (contract), and its sudog is on no queue.
-        unsafe {
-            match side {
-                Side::Recv => st.recvq.enqueue(sgp),
-                Side::Send => st.sendq.enqueue(sgp),
-            }
-        }
+        unsafe { q.enqueue(sgp) }
     }
 
     /// Take the sudog off `side`'s queue if it is still there.
@@ -141,15 +151,10 @@ impl<'a, T: Send> CaseCore<'a, T> {
     unsafe fn withdraw(&mut self, side: Side) {
         let sgp = NonNull::from(&mut self.sg);
         // SAFETY: lock held (contract).
-        let st = unsafe { self.state() };
+        let q = unsafe { self.waitq(side) };
         // SAFETY: the sudog is alive; if queued, it is on this side's queue
         // of this channel (`enqueue` put it there).
-        unsafe {
-            match side {
-                Side::Recv => st.recvq.remove(sgp),
-                Side::Send => st.sendq.remove(sgp),
-            };
-        }
+        unsafe { q.remove(sgp) };
     }
 
     fn sudog_addr(&self) -> u64 {

@@ -30,13 +30,13 @@ use crate::runtime::objects::g::G;
 use crate::runtime::objects::m::M;
 
 gmp_sched::named_enum! {
-    /// Go's P status values (numbers match `runtime2.go`) and Go's names.
+    /// Go's P status values (numbers match `runtime2.go`).
     pub enum Pstatus: u32 {
-        Pidle = 0 => "idle",
-        Prunning = 1 => "running",
-        Psyscall = 2 => "syscall",
-        Pgcstop = 3 => "gcstop",
-        Pdead = 4 => "dead",
+        Pidle = 0,
+        Prunning = 1,
+        Psyscall = 2,
+        Pgcstop = 3,
+        Pdead = 4,
     }
 }
 
