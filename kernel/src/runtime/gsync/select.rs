@@ -292,15 +292,8 @@ impl<T: Send> SelectCase for SendCase<'_, T> {
 /// # Safety
 /// Interrupts off; `order` sorted by channel address.
 unsafe fn sellock(cases: &[&mut dyn SelectCase], order: &[usize]) {
-    let mut last = None;
-    for &i in order {
-        let a = cases[i].chan_addr();
-        if last != Some(a) {
-            // SAFETY: forwarded contract.
-            unsafe { cases[i].lock() };
-            last = Some(a);
-        }
-    }
+    // SAFETY: forwarded contract.
+    each_chan_once(cases, order, |c| unsafe { c.lock() });
 }
 
 /// Unlock what `sellock` locked.
@@ -308,12 +301,22 @@ unsafe fn sellock(cases: &[&mut dyn SelectCase], order: &[usize]) {
 /// # Safety
 /// This core holds those locks.
 unsafe fn selunlock(cases: &[&mut dyn SelectCase], order: &[usize]) {
+    // SAFETY: forwarded contract.
+    each_chan_once(cases, order, |c| unsafe { c.unlock() });
+}
+
+/// Call `f` with one case of each channel, in `order` (sorted by channel
+/// address, so a channel's cases are adjacent).
+fn each_chan_once(
+    cases: &[&mut dyn SelectCase],
+    order: &[usize],
+    mut f: impl FnMut(&dyn SelectCase),
+) {
     let mut last = None;
     for &i in order {
         let a = cases[i].chan_addr();
         if last != Some(a) {
-            // SAFETY: forwarded contract.
-            unsafe { cases[i].unlock() };
+            f(&*cases[i]);
             last = Some(a);
         }
     }
