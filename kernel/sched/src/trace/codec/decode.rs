@@ -108,82 +108,80 @@ impl<'a> Decoder<'a> {
         let delta = self.var()?;
         let ts = self.ts.wrapping_add(delta);
         let m = self.m;
+        // Events with the same fields share an arm, which reads them in the
+        // variant's order (as `encode` wrote them).
         let e = match kind {
-            GO_CREATE => Event::GoCreate {
-                ts,
-                m,
-                p: self.p()?,
-                goid: self.var()?,
-                parent: self.var()?,
-            },
-            GO_START => Event::GoStart {
-                ts,
-                m,
-                p: self.p()?,
-                goid: self.var()?,
-            },
-            GO_STOP => Event::GoStop {
-                ts,
-                m,
-                p: self.p()?,
-                goid: self.var()?,
-                reason: self.code(StopReason::from_repr)?,
-            },
-            GO_BLOCK => Event::GoBlock {
-                ts,
-                m,
-                p: self.p()?,
-                goid: self.var()?,
-                reason: self.u8()?,
-            },
-            GO_UNBLOCK => Event::GoUnblock {
-                ts,
-                m,
-                p: self.p()?,
-                goid: self.var()?,
-                by: self.var()?,
-            },
-            GO_END => Event::GoEnd {
-                ts,
-                m,
-                p: self.p()?,
-                goid: self.var()?,
-            },
-            GO_SYSCALL_BEGIN => Event::GoSyscallBegin {
-                ts,
-                m,
-                p: self.p()?,
-                goid: self.var()?,
-            },
-            GO_SYSCALL_END => Event::GoSyscallEnd {
-                ts,
-                m,
-                p: self.p()?,
-                goid: self.var()?,
-            },
-            PROC_START => Event::ProcStart {
-                ts,
-                m,
-                p: self.p()?,
-            },
-            PROC_STOP => Event::ProcStop {
-                ts,
-                m,
-                p: self.p()?,
-            },
-            ENQUEUE => Event::Enqueue {
-                ts,
-                m,
-                p: self.p()?,
-                goid: self.var()?,
-                queue: self.code(Queue::from_repr)?,
-            },
-            RUNNEXT_KICK => Event::RunnextKick {
-                ts,
-                m,
-                p: self.p()?,
-                goid: self.var()?,
-            },
+            M_PARK => Event::MPark { ts, m },
+            PROC_START | PROC_STOP | M_WAKE | HANDOFF | STW_END => {
+                let p = self.p()?;
+                match kind {
+                    PROC_START => Event::ProcStart { ts, m, p },
+                    PROC_STOP => Event::ProcStop { ts, m, p },
+                    M_WAKE => Event::MWake { ts, m, p },
+                    HANDOFF => Event::Handoff { ts, m, p },
+                    _ => Event::StwEnd { ts, m, p },
+                }
+            }
+            GO_START | GO_END | GO_SYSCALL_BEGIN | GO_SYSCALL_END | RUNNEXT_KICK | TIMER_FIRE
+            | NETPOLL_READY => {
+                let (p, goid) = (self.p()?, self.var()?);
+                match kind {
+                    GO_START => Event::GoStart { ts, m, p, goid },
+                    GO_END => Event::GoEnd { ts, m, p, goid },
+                    GO_SYSCALL_BEGIN => Event::GoSyscallBegin { ts, m, p, goid },
+                    GO_SYSCALL_END => Event::GoSyscallEnd { ts, m, p, goid },
+                    RUNNEXT_KICK => Event::RunnextKick { ts, m, p, goid },
+                    TIMER_FIRE => Event::TimerFire { ts, m, p, goid },
+                    _ => Event::NetpollReady { ts, m, p, goid },
+                }
+            }
+            GO_CREATE | GO_UNBLOCK | GO_STOP | GO_BLOCK | ENQUEUE => {
+                let (p, goid) = (self.p()?, self.var()?);
+                match kind {
+                    GO_CREATE => Event::GoCreate {
+                        ts,
+                        m,
+                        p,
+                        goid,
+                        parent: self.var()?,
+                    },
+                    GO_UNBLOCK => Event::GoUnblock {
+                        ts,
+                        m,
+                        p,
+                        goid,
+                        by: self.var()?,
+                    },
+                    GO_STOP => Event::GoStop {
+                        ts,
+                        m,
+                        p,
+                        goid,
+                        reason: self.code(StopReason::from_repr)?,
+                    },
+                    GO_BLOCK => Event::GoBlock {
+                        ts,
+                        m,
+                        p,
+                        goid,
+                        reason: self.u8()?,
+                    },
+                    _ => Event::Enqueue {
+                        ts,
+                        m,
+                        p,
+                        goid,
+                        queue: self.code(Queue::from_repr)?,
+                    },
+                }
+            }
+            OVERFLOW | GLOBAL_TAKE => {
+                let (p, count) = (self.p()?, self.u32()?);
+                match kind {
+                    OVERFLOW => Event::Overflow { ts, m, p, count },
+                    _ => Event::GlobalTake { ts, m, p, count },
+                }
+            }
             STEAL => {
                 let p = self.p()?;
                 let victim = self.u32()?;
@@ -203,35 +201,6 @@ impl<'a> Decoder<'a> {
                     runnext,
                 }
             }
-            OVERFLOW => Event::Overflow {
-                ts,
-                m,
-                p: self.p()?,
-                count: self.u32()?,
-            },
-            GLOBAL_TAKE => Event::GlobalTake {
-                ts,
-                m,
-                p: self.p()?,
-                count: self.u32()?,
-            },
-            M_PARK => Event::MPark { ts, m },
-            M_WAKE => Event::MWake {
-                ts,
-                m,
-                p: self.p()?,
-            },
-            TIMER_FIRE => Event::TimerFire {
-                ts,
-                m,
-                p: self.p()?,
-                goid: self.var()?,
-            },
-            HANDOFF => Event::Handoff {
-                ts,
-                m,
-                p: self.p()?,
-            },
             STACK => {
                 let at = self.at;
                 let depth = self.var()?;
@@ -255,22 +224,11 @@ impl<'a> Decoder<'a> {
                 p: self.p()?,
                 reason: self.code(StwReason::from_repr)?,
             },
-            STW_END => Event::StwEnd {
-                ts,
-                m,
-                p: self.p()?,
-            },
             PROCS_CHANGE => Event::ProcsChange {
                 ts,
                 m,
                 p: self.p()?,
                 procs: u32::try_from(self.var()?).map_err(|_| DecodeError::BadField { offset })?,
-            },
-            NETPOLL_READY => Event::NetpollReady {
-                ts,
-                m,
-                p: self.p()?,
-                goid: self.var()?,
             },
             kind => return Err(DecodeError::UnknownKind { offset, kind }),
         };

@@ -58,6 +58,42 @@ impl Out<'_> {
     fn p(&mut self, p: Option<u32>) {
         self.var(p.map_or(0, |p| p as u64 + 1));
     }
+    /// A G's event with one enum code: `GoStop`, `GoBlock`, `Enqueue`.
+    fn p_goid_code(&mut self, p: Option<u32>, goid: u64, code: u8) {
+        self.p(p);
+        self.var(goid);
+        self.var(code as u64);
+    }
+}
+
+/// The kind byte of `e`.
+fn kind(e: &Event) -> u8 {
+    match e {
+        Event::GoCreate { .. } => GO_CREATE,
+        Event::GoStart { .. } => GO_START,
+        Event::GoStop { .. } => GO_STOP,
+        Event::GoBlock { .. } => GO_BLOCK,
+        Event::GoUnblock { .. } => GO_UNBLOCK,
+        Event::GoEnd { .. } => GO_END,
+        Event::GoSyscallBegin { .. } => GO_SYSCALL_BEGIN,
+        Event::GoSyscallEnd { .. } => GO_SYSCALL_END,
+        Event::ProcStart { .. } => PROC_START,
+        Event::ProcStop { .. } => PROC_STOP,
+        Event::Enqueue { .. } => ENQUEUE,
+        Event::RunnextKick { .. } => RUNNEXT_KICK,
+        Event::Steal { .. } => STEAL,
+        Event::Overflow { .. } => OVERFLOW,
+        Event::GlobalTake { .. } => GLOBAL_TAKE,
+        Event::MPark { .. } => M_PARK,
+        Event::MWake { .. } => M_WAKE,
+        Event::TimerFire { .. } => TIMER_FIRE,
+        Event::Handoff { .. } => HANDOFF,
+        Event::StwBegin { .. } => STW_BEGIN,
+        Event::StwEnd { .. } => STW_END,
+        Event::ProcsChange { .. } => PROCS_CHANGE,
+        Event::Stack { .. } => STACK,
+        Event::NetpollReady { .. } => NETPOLL_READY,
+    }
 }
 
 /// Encode `e` into `buf` with its timestamp relative to `prev_ts` (the
@@ -68,88 +104,58 @@ pub fn encode(e: &Event, prev_ts: u64, buf: &mut [u8]) -> Option<usize> {
         return None;
     }
     let mut o = Out { buf, at: 0 };
-    let delta = e.ts().wrapping_sub(prev_ts);
+    o.byte(kind(e));
+    o.var(e.ts().wrapping_sub(prev_ts));
+    // The fields after the kind and the delta, in the variant's order;
+    // events with the same fields share an arm.
     match *e {
-        Event::GoCreate {
-            p, goid, parent, ..
-        } => {
-            o.byte(GO_CREATE);
-            o.var(delta);
+        Event::MPark { .. } => {}
+        Event::ProcStart { p, .. }
+        | Event::ProcStop { p, .. }
+        | Event::MWake { p, .. }
+        | Event::Handoff { p, .. }
+        | Event::StwEnd { p, .. } => o.p(p),
+        Event::GoStart { p, goid, .. }
+        | Event::GoEnd { p, goid, .. }
+        | Event::GoSyscallBegin { p, goid, .. }
+        | Event::GoSyscallEnd { p, goid, .. }
+        | Event::RunnextKick { p, goid, .. }
+        | Event::TimerFire { p, goid, .. }
+        | Event::NetpollReady { p, goid, .. } => {
             o.p(p);
             o.var(goid);
-            o.var(parent);
         }
-        Event::GoStart { p, goid, .. } => {
-            o.byte(GO_START);
-            o.var(delta);
+        Event::GoCreate {
+            p,
+            goid,
+            parent: g2,
+            ..
+        }
+        | Event::GoUnblock {
+            p, goid, by: g2, ..
+        } => {
             o.p(p);
             o.var(goid);
+            o.var(g2);
         }
         Event::GoStop {
             p, goid, reason, ..
-        } => {
-            o.byte(GO_STOP);
-            o.var(delta);
-            o.p(p);
-            o.var(goid);
-            o.var(reason as u64);
-        }
+        } => o.p_goid_code(p, goid, reason as u8),
         Event::GoBlock {
             p, goid, reason, ..
+        } => o.p_goid_code(p, goid, reason),
+        Event::Enqueue { p, goid, queue, .. } => o.p_goid_code(p, goid, queue as u8),
+        Event::Overflow { p, count, .. }
+        | Event::GlobalTake { p, count, .. }
+        | Event::ProcsChange {
+            p, procs: count, ..
         } => {
-            o.byte(GO_BLOCK);
-            o.var(delta);
             o.p(p);
-            o.var(goid);
+            o.var(u64::from(count));
+        }
+        Event::StwBegin { p, reason, .. } => {
+            o.p(p);
             o.var(reason as u64);
-        }
-        Event::GoUnblock { p, goid, by, .. } => {
-            o.byte(GO_UNBLOCK);
-            o.var(delta);
-            o.p(p);
-            o.var(goid);
-            o.var(by);
-        }
-        Event::GoEnd { p, goid, .. } => {
-            o.byte(GO_END);
-            o.var(delta);
-            o.p(p);
-            o.var(goid);
-        }
-        Event::GoSyscallBegin { p, goid, .. } => {
-            o.byte(GO_SYSCALL_BEGIN);
-            o.var(delta);
-            o.p(p);
-            o.var(goid);
-        }
-        Event::GoSyscallEnd { p, goid, .. } => {
-            o.byte(GO_SYSCALL_END);
-            o.var(delta);
-            o.p(p);
-            o.var(goid);
-        }
-        Event::ProcStart { p, .. } => {
-            o.byte(PROC_START);
-            o.var(delta);
-            o.p(p);
-        }
-        Event::ProcStop { p, .. } => {
-            o.byte(PROC_STOP);
-            o.var(delta);
-            o.p(p);
-        }
-        Event::Enqueue { p, goid, queue, .. } => {
-            o.byte(ENQUEUE);
-            o.var(delta);
-            o.p(p);
-            o.var(goid);
-            o.var(queue as u64);
-        }
-        Event::RunnextKick { p, goid, .. } => {
-            o.byte(RUNNEXT_KICK);
-            o.var(delta);
-            o.p(p);
-            o.var(goid);
         }
         Event::Steal {
             p,
@@ -158,76 +164,17 @@ pub fn encode(e: &Event, prev_ts: u64, buf: &mut [u8]) -> Option<usize> {
             runnext,
             ..
         } => {
-            o.byte(STEAL);
-            o.var(delta);
             o.p(p);
             o.var(victim as u64);
             o.var(count as u64);
             o.var(runnext as u64);
         }
-        Event::Overflow { p, count, .. } => {
-            o.byte(OVERFLOW);
-            o.var(delta);
-            o.p(p);
-            o.var(count as u64);
-        }
-        Event::GlobalTake { p, count, .. } => {
-            o.byte(GLOBAL_TAKE);
-            o.var(delta);
-            o.p(p);
-            o.var(count as u64);
-        }
-        Event::MPark { .. } => {
-            o.byte(M_PARK);
-            o.var(delta);
-        }
-        Event::MWake { p, .. } => {
-            o.byte(M_WAKE);
-            o.var(delta);
-            o.p(p);
-        }
-        Event::TimerFire { p, goid, .. } => {
-            o.byte(TIMER_FIRE);
-            o.var(delta);
-            o.p(p);
-            o.var(goid);
-        }
-        Event::Handoff { p, .. } => {
-            o.byte(HANDOFF);
-            o.var(delta);
-            o.p(p);
-        }
         Event::Stack { depth, pcs, .. } => {
             let depth = (depth as usize).min(STACK_MAX);
-            o.byte(STACK);
-            o.var(delta);
             o.var(depth as u64);
             for &pc in &pcs[..depth] {
                 o.var(pc as u64);
             }
-        }
-        Event::StwBegin { p, reason, .. } => {
-            o.byte(STW_BEGIN);
-            o.var(delta);
-            o.p(p);
-            o.var(reason as u64);
-        }
-        Event::StwEnd { p, .. } => {
-            o.byte(STW_END);
-            o.var(delta);
-            o.p(p);
-        }
-        Event::ProcsChange { p, procs, .. } => {
-            o.byte(PROCS_CHANGE);
-            o.var(delta);
-            o.p(p);
-            o.var(u64::from(procs));
-        }
-        Event::NetpollReady { p, goid, .. } => {
-            o.byte(NETPOLL_READY);
-            o.var(delta);
-            o.p(p);
-            o.var(goid);
         }
     }
     Some(o.at)
