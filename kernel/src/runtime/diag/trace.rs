@@ -221,31 +221,40 @@ fn emit_slow(g: Option<(&G, Hook)>, make: impl FnOnce(u64, u32, Option<u32>) -> 
     }
     if flags & RECORD != 0 {
         let stack = g.and_then(|(gp, hook)| crate::runtime::diag::tracestack::stack_of(gp, hook));
-        if flags & FLIGHT != 0 {
-            record_flight(mp, p, make);
-            if let Some(st) = stack {
-                record_flight(mp, p, st);
-            }
-        } else {
-            record(mp, p, make);
-            if let Some(st) = stack {
-                record(mp, p, st);
-            }
+        let flight = flags & FLIGHT != 0;
+        record(mp, p, flight, make);
+        if let Some(st) = stack {
+            record(mp, p, flight, st);
         }
     }
     cpu::interrupts_restore(were);
 }
 
-/// Encode one event into this core's buffer. Context: interrupts off.
+/// Encode one event into this core's buffer (its flight ring with
+/// `flight`), stamped no earlier than the buffer's last event (a delta is
+/// never negative). Context: interrupts off.
 #[inline(always)]
 fn record(
     mp: &crate::runtime::objects::m::M,
     p: Option<u32>,
+    flight: bool,
     make: impl FnOnce(u64, u32, Option<u32>) -> Event,
 ) {
     let b = &BUFS[mp.id as usize];
-    let ts = cpu::rdtsc().max(b.last_ts.load(Ordering::Relaxed));
+    let last = b.last_ts.load(Ordering::Relaxed);
+    let ts = cpu::rdtsc().max(last);
     let e = make(ts, mp.id, p);
+    if flight {
+        append_flight(b, last, ts, &e);
+    } else {
+        append(b, last, ts, &e);
+    }
+}
+
+/// Append `e`, stamped `ts`, to `b`'s linear buffer; `last` is the stamp
+/// of the event before it.
+#[inline(always)]
+fn append(b: &Buf, last: u64, ts: u64, e: &Event) {
     let len = b.len.load(Ordering::Relaxed);
     let cap = b.cap.load(Ordering::Relaxed);
     // SAFETY: [len, cap) of this core's buffer is written only by this core
@@ -253,7 +262,7 @@ fn record(
     let rest = unsafe {
         core::slice::from_raw_parts_mut(b.data.load(Ordering::Relaxed).add(len), cap - len)
     };
-    match encode(&e, b.last_ts.load(Ordering::Relaxed), rest) {
+    match encode(e, last, rest) {
         Some(n) => {
             b.last_ts.store(ts, Ordering::Relaxed);
             b.events.fetch_add(1, Ordering::Relaxed);
@@ -265,17 +274,9 @@ fn record(
     }
 }
 
-/// [`record`] into the flight-recorder ring (see [`init`]).
+/// [`append`] for the flight-recorder ring (see [`init`]).
 #[inline(always)]
-fn record_flight(
-    mp: &crate::runtime::objects::m::M,
-    p: Option<u32>,
-    make: impl FnOnce(u64, u32, Option<u32>) -> Event,
-) {
-    let b = &BUFS[mp.id as usize];
-    let last = b.last_ts.load(Ordering::Relaxed);
-    let ts = cpu::rdtsc().max(last);
-    let e = make(ts, mp.id, p);
+fn append_flight(b: &Buf, last: u64, ts: u64, e: &Event) {
     let seg_cap = b.cap.load(Ordering::Relaxed) / NSEG;
     let data = b.data.load(Ordering::Relaxed);
     loop {
@@ -286,7 +287,7 @@ fn record_flight(
         // dumper reads only below the published lengths.
         let rest =
             unsafe { core::slice::from_raw_parts_mut(data.add(s * seg_cap + len), seg_cap - len) };
-        if let Some(n) = encode(&e, last, rest) {
+        if let Some(n) = encode(e, last, rest) {
             b.last_ts.store(ts, Ordering::Relaxed);
             b.seg_events[s].fetch_add(1, Ordering::Relaxed);
             b.seg_len[s].store(len + n, Ordering::Release);
