@@ -25,8 +25,14 @@ use gmp_sched::trace::StopReason;
 /// Yield the processor: the G goes to the *global* queue, as in Go, so
 /// another P may pick it up (Go's `Gosched`).
 pub fn gosched() {
+    yield_through(gosched_m);
+}
+
+/// Switch to g0 to run `f` (`gosched_m` or `goyield_m`), from a G with
+/// interrupts in either state; they are as they were when the G resumes.
+fn yield_through(f: extern "C" fn(*mut Gobuf) -> !) {
     let were = cpu::interrupts_disable_save();
-    proc::mcall(gosched_m);
+    proc::mcall(f);
     cpu::interrupts_restore(were);
 }
 
@@ -120,9 +126,7 @@ fn unlock_irqmutex<T>(_gp: &G, lock: *const ()) -> bool {
 /// (Go's `goyield`, used after a semaphore hand-off so the woken waiter runs
 /// next).
 pub fn goyield() {
-    let were = cpu::interrupts_disable_save();
-    proc::mcall(goyield_m);
-    cpu::interrupts_restore(were);
+    yield_through(goyield_m);
 }
 
 extern "C" fn goyield_m(gp: *mut Gobuf) -> ! {
