@@ -23,6 +23,19 @@ const PRODUCER_CONSUMER: QemuCheck = QemuCheck {
     verify: None,
 };
 
+/// A host check made of loom models (`kernel/sched/tests/loom.rs`): every
+/// lab that races an owner against stealers gives its models the same
+/// 5 points, whatever their number.
+macro_rules! loom {
+    ($name:literal, $($test:literal),+ $(,)?) => {
+        HostCheck {
+            name: $name,
+            points: 5,
+            tests: &[$(("loom", $test)),+],
+        }
+    };
+}
+
 /// The labs, in the lecture's order.
 pub static LABS: &[Lab] = &[
     Lab {
@@ -164,15 +177,12 @@ pub static LABS: &[Lab] = &[
                 points: 5,
                 tests: &[("runq_model", "model_n8")],
             },
-            HostCheck {
-                name: "runqput/runqget beside stealers, every interleaving (loom)",
-                points: 5,
-                tests: &[
-                    ("loom", "owner_put_get_with_one_stealer"),
-                    ("loom", "steal_from_a_thief_while_it_runs"),
-                    ("loom", "runnext_stolen_vs_owner_runqget"),
-                ],
-            },
+            loom!(
+                "runqput/runqget beside stealers, every interleaving (loom)",
+                "owner_put_get_with_one_stealer",
+                "steal_from_a_thief_while_it_runs",
+                "runnext_stolen_vs_owner_runqget",
+            ),
         ],
         qemu: &[PRODUCER_CONSUMER],
     },
@@ -201,11 +211,10 @@ pub static LABS: &[Lab] = &[
                 points: 5,
                 tests: &[("runq_exact", "repeated_overflow_loses_nothing")],
             },
-            HostCheck {
-                name: "overflow beside a stealer, every interleaving (loom)",
-                points: 5,
-                tests: &[("loom", "overflow_to_global_under_concurrent_steal")],
-            },
+            loom!(
+                "overflow beside a stealer, every interleaving (loom)",
+                "overflow_to_global_under_concurrent_steal"
+            ),
         ],
         qemu: &[QemuCheck {
             name: "producer-consumer on 2 cores overflows to the global queue (QEMU, 1 boot)",
@@ -264,11 +273,10 @@ pub static LABS: &[Lab] = &[
                 points: 5,
                 tests: &[("runq_exact", "runqdrain_takes_runnext_then_ring")],
             },
-            HostCheck {
-                name: "runnext taken by a stealer and by its owner at once (loom)",
-                points: 5,
-                tests: &[("loom", "runnext_stolen_vs_owner_runqget")],
-            },
+            loom!(
+                "runnext taken by a stealer and by its owner at once (loom)",
+                "runnext_stolen_vs_owner_runqget"
+            ),
         ],
         qemu: &[QemuCheck {
             name: "a G readied by a send runs before 128 queued Gs (QEMU, 1 boot)",
@@ -383,11 +391,7 @@ pub static LABS: &[Lab] = &[
                     "steal_runnext_only_when_ring_empty_and_allowed",
                 )],
             },
-            HostCheck {
-                name: "two stealers never take the same G (loom)",
-                points: 5,
-                tests: &[("loom", "two_stealers")],
-            },
+            loom!("two stealers never take the same G (loom)", "two_stealers"),
             HostCheck {
                 name: "steal order: the coprime strides visit every P once per pass",
                 points: 5,
