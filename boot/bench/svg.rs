@@ -62,6 +62,19 @@ fn legend(s: &mut String, names: &[&str], colours: &[&str]) {
     }
 }
 
+/// Closes a chart with nothing to plot: `why` stands in its middle, so an
+/// empty chart still opens and says what is missing.
+fn empty(mut s: String, why: &str) -> String {
+    let _ = writeln!(
+        s,
+        r#"<text x="{}" y="{}" text-anchor="middle">{why}</text>"#,
+        W / 2.0,
+        H / 2.0
+    );
+    s.push_str("</svg>\n");
+    s
+}
+
 /// The values drawn for one operation: (series index, value).
 type Group = (String, Vec<(usize, f64)>);
 
@@ -114,14 +127,7 @@ pub fn comparison_chart(r: &BenchReport) -> String {
         .flat_map(|g| g.1.iter().map(|b| b.1))
         .collect();
     if values.is_empty() {
-        let _ = writeln!(
-            s,
-            r#"<text x="{}" y="{}" text-anchor="middle">no comparable figures in this run</text>"#,
-            W / 2.0,
-            H / 2.0
-        );
-        s.push_str("</svg>\n");
-        return s;
+        return empty(s, "no comparable figures in this run");
     }
     let lo = values
         .iter()
@@ -257,14 +263,7 @@ pub fn fib_chart(r: &BenchReport) -> String {
         .max()
         .unwrap_or(0);
     if kmax == 0 {
-        let _ = writeln!(
-            s,
-            r#"<text x="{}" y="{}" text-anchor="middle">no fib figures in this run</text>"#,
-            W / 2.0,
-            H / 2.0
-        );
-        s.push_str("</svg>\n");
-        return s;
+        return empty(s, "no fib figures in this run");
     }
     let smax = series
         .iter()
