@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use gmp_sched::trace::{Event, Queue, StopReason};
+use gmp_sched::trace::Event;
 use serde_json::{Value, json};
 
 use super::{PID_M, PID_P, instant, slice, track};
@@ -40,15 +40,13 @@ impl Tracks {
             Event::GoCreate {
                 p, goid, parent, ..
             } => {
-                if let Some(p) = p {
-                    out.push(instant(
-                        PID_P,
-                        p,
-                        format!("create G{goid}"),
-                        t,
-                        json!({"goid": goid, "parent": parent}),
-                    ));
-                }
+                on_p(
+                    out,
+                    p,
+                    format!("create G{goid}"),
+                    t,
+                    json!({"goid": goid, "parent": parent}),
+                );
             }
             Event::GoStart { p, goid, .. } => {
                 if let Some(r) = self.running.remove(&m) {
@@ -66,12 +64,7 @@ impl Tracks {
                 );
             }
             Event::GoStop { goid, reason, .. } => {
-                let why = match reason {
-                    StopReason::Yield => "yield to the global queue",
-                    StopReason::Preempted => "preempted",
-                    StopReason::YieldLocal => "yield to the local ring",
-                };
-                self.end_run(out, m, goid, t, why);
+                self.end_run(out, m, goid, t, reason.as_str());
             }
             Event::GoBlock { goid, reason, .. } => {
                 let why = format!("blocked: {}", wait_reason(reason));
@@ -110,62 +103,52 @@ impl Tracks {
                 }
             }
             Event::Enqueue { p, goid, queue, .. } => {
-                let q = match queue {
-                    Queue::Runnext => "runnext",
-                    Queue::Ring => "local ring",
-                    Queue::Global => "global queue",
-                };
-                let (pid, tid) = track(p, m);
-                out.push(instant(
-                    pid,
-                    tid,
+                let q = queue.as_str();
+                on_track(
+                    out,
+                    p,
+                    m,
                     format!("G{goid} to {q}"),
                     t,
                     json!({"goid": goid, "queue": q}),
-                ));
+                );
             }
             Event::RunnextKick { p, goid, .. } => {
-                if let Some(p) = p {
-                    out.push(instant(
-                        PID_P,
-                        p,
-                        format!("G{goid} kicked from runnext to the ring"),
-                        t,
-                        json!({"goid": goid}),
-                    ));
-                }
+                on_p(
+                    out,
+                    p,
+                    format!("G{goid} kicked from runnext to the ring"),
+                    t,
+                    json!({"goid": goid}),
+                );
             }
             Event::Overflow { p, count, .. } => {
-                if let Some(p) = p {
-                    out.push(instant(
-                        PID_P,
-                        p,
-                        format!("overflow: {count} G to the global queue"),
-                        t,
-                        json!({"count": count}),
-                    ));
-                }
+                on_p(
+                    out,
+                    p,
+                    format!("overflow: {count} G to the global queue"),
+                    t,
+                    json!({"count": count}),
+                );
             }
             Event::GlobalTake { p, count, .. } => {
-                if let Some(p) = p {
-                    out.push(instant(
-                        PID_P,
-                        p,
-                        format!("take {count} G from the global queue"),
-                        t,
-                        json!({"count": count}),
-                    ));
-                }
+                on_p(
+                    out,
+                    p,
+                    format!("take {count} G from the global queue"),
+                    t,
+                    json!({"count": count}),
+                );
             }
             Event::TimerFire { p, goid, .. } => {
-                let (pid, tid) = track(p, m);
-                out.push(instant(
-                    pid,
-                    tid,
+                on_track(
+                    out,
+                    p,
+                    m,
                     format!("timer readies G{goid}"),
                     t,
                     json!({"goid": goid}),
-                ));
+                );
             }
             // Stacks belong to the Go trace (`Dump::events` leaves them out).
             Event::Stack { .. } => {}
@@ -187,14 +170,14 @@ impl Tracks {
                 json!({"procs": procs}),
             )),
             Event::NetpollReady { p, goid, .. } => {
-                let (pid, tid) = track(p, m);
-                out.push(instant(
-                    pid,
-                    tid,
+                on_track(
+                    out,
+                    p,
+                    m,
                     format!("netpoll readies G{goid} (input arrived)"),
                     t,
                     json!({"goid": goid}),
-                ));
+                );
             }
             Event::Handoff { p, .. } => {
                 out.push(instant(
@@ -277,6 +260,21 @@ impl Tracks {
             close(out, r, t, why);
         }
     }
+}
+
+/// An instant on P `p`'s track: what it marks happens to that P's queues,
+/// so an event recorded without a P has no track to go on.
+fn on_p(out: &mut Vec<Value>, p: Option<u32>, name: String, t: f64, args: Value) {
+    if let Some(p) = p {
+        out.push(instant(PID_P, p, name, t, args));
+    }
+}
+
+/// An instant on the track of the P that core `m` holds, or on the core's
+/// own track without one.
+fn on_track(out: &mut Vec<Value>, p: Option<u32>, m: u32, name: String, t: f64, args: Value) {
+    let (pid, tid) = track(p, m);
+    out.push(instant(pid, tid, name, t, args));
 }
 
 /// The slice of one run: on its P's track, or its M's without a P.
