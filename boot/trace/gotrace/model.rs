@@ -37,11 +37,7 @@ pub enum GSt {
     Waiting,
 }
 
-#[derive(Clone, Copy, Debug)]
-struct GState {
-    st: GSt,
-    seq: u64,
-}
+type GState = Numbered<GSt>;
 
 /// The "M" of a P first seen in a syscall on an M we never saw.
 pub const ABANDONED: u32 = u32::MAX;
@@ -56,10 +52,29 @@ pub enum PSt {
     Syscall(u32),
 }
 
+type PState = Numbered<PSt>;
+
+/// A G's or P's state and its sequence number: Go's parser orders the
+/// transitions of one G or P by that number, so each transition Go numbers
+/// goes through [`Numbered::advance`].
 #[derive(Clone, Copy, Debug)]
-struct PState {
-    st: PSt,
+struct Numbered<S> {
+    st: S,
     seq: u64,
+}
+
+impl<S> Numbered<S> {
+    /// First seen in `st`, before any numbered transition.
+    fn new(st: S) -> Numbered<S> {
+        Numbered { st, seq: 0 }
+    }
+
+    /// Moves to `st` and returns the transition's sequence number.
+    fn advance(&mut self, st: S) -> u64 {
+        self.st = st;
+        self.seq += 1;
+        self.seq
+    }
 }
 
 /// What an M is bound to, as Go sees it.
@@ -144,7 +159,7 @@ impl Model {
             debug_assert!(self.m(m).p.is_none(), "M{m} already has a P");
             self.m_mut(m).p = Some(p);
         }
-        self.ps.insert(p, PState { st, seq: 0 });
+        self.ps.insert(p, PState::new(st));
         self.emit(m, ts, ev::PROC_STATUS, &[p as u64, status as u64]);
     }
 
@@ -153,9 +168,7 @@ impl Model {
         debug_assert!(self.m(m).p.is_none(), "ProcStart on M{m} holding a P");
         let s = self.ps.get_mut(&p).expect("ProcStart of unknown P");
         debug_assert_eq!(s.st, PSt::Idle, "ProcStart of busy P{p}");
-        s.st = PSt::Running(m);
-        s.seq += 1;
-        let seq = s.seq;
+        let seq = s.advance(PSt::Running(m));
         self.m_mut(m).p = Some(p);
         self.emit(m, ts, ev::PROC_START, &[p as u64, seq]);
     }
@@ -178,9 +191,7 @@ impl Model {
             PSt::Syscall(v) => v,
             other => panic!("ProcSteal of P{p} in {other:?}"),
         };
-        s.st = PSt::Idle;
-        s.seq += 1;
-        let seq = s.seq;
+        let seq = s.advance(PSt::Idle);
         let victim_arg = if victim == ABANDONED {
             // Abandoned: Go ignores the M.
             m as u64
@@ -209,7 +220,7 @@ impl Model {
             debug_assert!(self.m(m).g.is_none(), "M{m} already has a G");
             self.m_mut(m).g = Some(g);
         }
-        self.gs.insert(g, GState { st, seq: 0 });
+        self.gs.insert(g, GState::new(st));
         self.goroutines += 1;
         self.emit(m, ts, ev::GO_STATUS, &[g, mid, status as u64]);
     }
@@ -218,13 +229,7 @@ impl Model {
     pub fn go_create(&mut self, m: u32, ts: u64, g: u64) {
         debug_assert!(!self.gs.contains_key(&g), "GoCreate of known G{g}");
         debug_assert!(self.m(m).p.is_some(), "GoCreate without a P");
-        self.gs.insert(
-            g,
-            GState {
-                st: GSt::Runnable,
-                seq: 0,
-            },
-        );
+        self.gs.insert(g, GState::new(GSt::Runnable));
         self.goroutines += 1;
         let st = self.stack();
         self.emit(m, ts, ev::GO_CREATE, &[g, 0, st]);
@@ -235,9 +240,7 @@ impl Model {
         debug_assert!(self.m(m).p.is_some() && self.m(m).g.is_none());
         let s = self.gs.get_mut(&g).expect("GoStart of unknown G");
         debug_assert_eq!(s.st, GSt::Runnable, "GoStart of G{g}");
-        s.st = GSt::Running(m);
-        s.seq += 1;
-        let seq = s.seq;
+        let seq = s.advance(GSt::Running(m));
         self.m_mut(m).g = Some(g);
         self.emit(m, ts, ev::GO_START, &[g, seq]);
     }
@@ -246,9 +249,7 @@ impl Model {
     pub fn go_unblock(&mut self, m: u32, ts: u64, g: u64) {
         let s = self.gs.get_mut(&g).expect("GoUnblock of unknown G");
         debug_assert_eq!(s.st, GSt::Waiting, "GoUnblock of G{g}");
-        s.st = GSt::Runnable;
-        s.seq += 1;
-        let seq = s.seq;
+        let seq = s.advance(GSt::Runnable);
         let st = self.stack();
         self.emit(m, ts, ev::GO_UNBLOCK, &[g, seq, st]);
     }
@@ -281,22 +282,24 @@ impl Model {
 
     /// GoStop: `m`'s G yields, staying runnable.
     pub fn go_stop(&mut self, m: u32, ts: u64, reason: &str) {
-        let g = self.running(m);
-        self.gs.get_mut(&g).expect("known").st = GSt::Runnable;
-        self.m_mut(m).g = None;
-        let r = self.strings.id(reason);
-        let st = self.stack();
-        self.emit(m, ts, ev::GO_STOP, &[r, st]);
+        self.stop_running(m, ts, GSt::Runnable, ev::GO_STOP, reason);
     }
 
     /// GoBlock: `m`'s G waits.
     pub fn go_block(&mut self, m: u32, ts: u64, reason: &str) {
+        self.stop_running(m, ts, GSt::Waiting, ev::GO_BLOCK, reason);
+    }
+
+    /// `m`'s G leaves it in state `st` for `reason`: GoStop and GoBlock
+    /// differ only in that state and their type (both carry the reason's
+    /// string and a stack).
+    fn stop_running(&mut self, m: u32, ts: u64, st: GSt, ty: u8, reason: &str) {
         let g = self.running(m);
-        self.gs.get_mut(&g).expect("known").st = GSt::Waiting;
+        self.gs.get_mut(&g).expect("known").st = st;
         self.m_mut(m).g = None;
         let r = self.strings.id(reason);
-        let st = self.stack();
-        self.emit(m, ts, ev::GO_BLOCK, &[r, st]);
+        let stack = self.stack();
+        self.emit(m, ts, ty, &[r, stack]);
     }
 
     /// GoDestroy: `m`'s G exits.
@@ -313,9 +316,7 @@ impl Model {
         let p = self.m(m).p.expect("P");
         self.gs.get_mut(&g).expect("known").st = GSt::Syscall(m);
         let s = self.ps.get_mut(&p).expect("known P");
-        s.st = PSt::Syscall(m);
-        s.seq += 1;
-        let seq = s.seq;
+        let seq = s.advance(PSt::Syscall(m));
         let st = self.stack();
         self.emit(m, ts, ev::GO_SYSCALL_BEGIN, &[seq, st]);
     }
