@@ -44,18 +44,25 @@ pub const PARKED_GS: f64 = 1_000_000.0;
 /// fib speedup on 2 cores.
 pub const FIB_SPEEDUP_2: f64 = 1.8;
 
-fn verdict(id: &str, goal: &str, value: f64, bound: f64, detail: String) -> Target {
+/// A measured target, met or missed as `met` says.
+fn judged(id: &str, goal: &str, value: f64, met: bool, detail: String) -> Target {
     Target {
         id: id.into(),
         goal: goal.into(),
-        status: if value <= bound {
-            Status::Met
-        } else {
-            Status::Missed
-        },
+        status: if met { Status::Met } else { Status::Missed },
         value: Some(value),
         detail,
     }
+}
+
+/// A cost target: met when `value` is at most `bound`.
+fn verdict(id: &str, goal: &str, value: f64, bound: f64, detail: String) -> Target {
+    judged(id, goal, value, value <= bound, detail)
+}
+
+/// A capacity or speedup target: met when `value` is at least `bound`.
+fn at_least(id: &str, goal: &str, value: f64, bound: f64, detail: String) -> Target {
+    judged(id, goal, value, value >= bound, detail)
 }
 
 fn unknown(id: &str, goal: &str, why: impl Into<String>) -> Target {
@@ -221,26 +228,22 @@ pub fn evaluate(
     let parked = note_number(|k| k == "gs").filter(|&n| n >= PARKED_GS);
     out.push(match (parked, note_number(|k| k.contains("max"))) {
         // Really parked: a measurement, not an estimate.
-        (Some(n), _) => Target {
-            id: "million-parked".into(),
-            goal: goal.into(),
-            status: Status::Met,
-            value: Some(n),
-            detail: format!("{n:.0} Gs parked at once in a guest of {memory} (measured)"),
-        },
-        (None, Some(m)) => Target {
-            id: "million-parked".into(),
-            goal: goal.into(),
-            status: if m >= PARKED_GS {
-                Status::Met
-            } else {
-                Status::Missed
-            },
-            value: Some(m),
-            detail: format!(
+        (Some(n), _) => at_least(
+            "million-parked",
+            goal,
+            n,
+            PARKED_GS,
+            format!("{n:.0} Gs parked at once in a guest of {memory} (measured)"),
+        ),
+        (None, Some(m)) => at_least(
+            "million-parked",
+            goal,
+            m,
+            PARKED_GS,
+            format!(
                 "a guest of {memory} holds {m:.0} parked Gs (the kernel's estimate from its free memory; park them for real with parked=1000000 and enough --memory)"
             ),
-        },
+        ),
         (None, None) => unknown(
             "million-parked",
             goal,
@@ -264,17 +267,13 @@ fn fib_target(kernel: &KernelReport, tb: Timebase) -> Target {
         (Some(one), Some(two)) if two > 0.0 => {
             let speedup = one / two;
             if tb.is_real_time() {
-                Target {
-                    id: "fib-speedup".into(),
-                    goal: goal.into(),
-                    status: if speedup >= FIB_SPEEDUP_2 {
-                        Status::Met
-                    } else {
-                        Status::Missed
-                    },
-                    value: Some(speedup),
-                    detail: format!("fib-procs-1 / fib-procs-2 = {speedup:.2} in real time"),
-                }
+                at_least(
+                    "fib-speedup",
+                    goal,
+                    speedup,
+                    FIB_SPEEDUP_2,
+                    format!("fib-procs-1 / fib-procs-2 = {speedup:.2} in real time"),
+                )
             } else {
                 Target {
                     detail: format!(
