@@ -98,11 +98,7 @@ impl Symbolizer {
         let mut parts = Vec::new();
         if let Ok(mut frames) = loader.find_frames(probe) {
             while let Ok(Some(f)) = frames.next() {
-                let name = f
-                    .function
-                    .as_ref()
-                    .and_then(|n| n.demangle().ok().map(|d| d.into_owned()))
-                    .unwrap_or_else(|| String::from("??"));
+                let name = function(&f);
                 let place = f
                     .location
                     .as_ref()
@@ -137,11 +133,7 @@ impl Symbolizer {
             && let Ok(mut frames) = loader.find_frames(rel.saturating_sub(1))
         {
             while let Ok(Some(f)) = frames.next() {
-                let func = f
-                    .function
-                    .as_ref()
-                    .and_then(|n| n.demangle().ok().map(|d| d.into_owned()))
-                    .unwrap_or_else(|| String::from("??"));
+                let func = function(&f);
                 let (file, line) = f.location.as_ref().map_or((String::new(), 0), |l| {
                     let place = self.place(l.file, None);
                     (
@@ -186,6 +178,14 @@ impl Symbolizer {
             None => format!(" at {file}"),
         }
     }
+}
+
+/// A frame's function, demangled; `??` where the debug info names none.
+fn function(f: &addr2line::Frame<'_, addr2line::LoaderReader<'_>>) -> String {
+    f.function
+        .as_ref()
+        .and_then(|n| n.demangle().ok().map(|d| d.into_owned()))
+        .unwrap_or_else(|| String::from("??"))
 }
 
 #[cfg(test)]
