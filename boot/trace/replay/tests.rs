@@ -52,6 +52,14 @@ impl Core {
         let (ts, m, p) = (self.tick(), self.m, self.p);
         Event::GlobalTake { ts, m, p, count }
     }
+    fn kick(&mut self, goid: u64) -> Event {
+        let (ts, m, p) = (self.tick(), self.m, self.p);
+        Event::RunnextKick { ts, m, p, goid }
+    }
+    fn overflow(&mut self, count: u32) -> Event {
+        let (ts, m, p) = (self.tick(), self.m, self.p);
+        Event::Overflow { ts, m, p, count }
+    }
 }
 
 fn replay(events: &[Event]) -> Replay {
@@ -70,12 +78,7 @@ fn rings(r: &Replay) -> Vec<usize> {
 fn a_kick_goes_to_the_ring_and_a_full_ring_spills_half_plus_the_new_g() {
     let mut c = Core::new(0, 0);
     let mut ev = vec![c.enqueue(1, Queue::Runnext), c.enqueue(2, Queue::Runnext)];
-    ev.push(Event::RunnextKick {
-        ts: c.tick(),
-        m: 0,
-        p: Some(0),
-        goid: 1,
-    });
+    ev.push(c.kick(1));
     let r = replay(&ev);
     assert_eq!((rings(&r), r.ps[0].runnext), (vec![1, 0], Some(2)));
     for g in 100..100 + RING as u64 - 1 {
@@ -85,12 +88,7 @@ fn a_kick_goes_to_the_ring_and_a_full_ring_spills_half_plus_the_new_g() {
     ev.push(c.enqueue(999, Queue::Ring));
     let r = replay(&ev);
     assert_eq!(rings(&r), vec![RING, 0]);
-    ev.push(Event::Overflow {
-        ts: c.tick(),
-        m: 0,
-        p: Some(0),
-        count: 129,
-    });
+    ev.push(c.overflow(129));
     let r = replay(&ev);
     assert_eq!((rings(&r), r.global.len()), (vec![128, 0], 129));
     assert_eq!(r.global.front(), Some(&1), "the ring's head went first");
