@@ -160,23 +160,27 @@ pub(crate) fn fake_callgrind() -> Callgrind {
 
 /// A full comparison on the fake host.
 pub(crate) fn fake_compare() -> CompareReport {
-    run(
-        &FakeHost::new(),
+    compare_on(&FakeHost::new()).0
+}
+
+/// A full comparison of [`small_plan`] on `host`, and what it said.
+fn compare_on(host: &FakeHost) -> (CompareReport, Vec<String>) {
+    let mut said = Vec::new();
+    let c = run(
+        host,
         &small_plan(),
         fake_peers(),
         Ok(fake_callgrind()),
-        &mut |_| {},
-    )
+        &mut |m| said.push(m.to_string()),
+    );
+    (c, said)
 }
 
 #[test]
 fn every_planned_op_is_timed_and_counted() {
     let host = FakeHost::new();
     let plan = small_plan();
-    let mut said = Vec::new();
-    let c = run(&host, &plan, fake_peers(), Ok(fake_callgrind()), &mut |m| {
-        said.push(m.to_string())
-    });
+    let (c, said) = compare_on(&host);
     assert_eq!(c.go.figures.len(), plan.go_ops.len());
     assert_eq!(c.linux.figures.len(), plan.linux_ops.len());
     let g = c.go.figure("gosched-pingpong").unwrap();
@@ -318,10 +322,7 @@ fn go_version_and_build_failures_become_skip_reasons() {
 fn tokio_and_may_are_timed_counted_and_their_parked_memory_read() {
     let host = FakeHost::new();
     let plan = small_plan();
-    let mut said = Vec::new();
-    let c = run(&host, &plan, fake_peers(), Ok(fake_callgrind()), &mut |m| {
-        said.push(m.to_string())
-    });
+    let (c, said) = compare_on(&host);
     for (t, n) in [
         (Tool::Tokio, plan.tokio_ops.len()),
         (Tool::May, plan.may_ops.len()),
