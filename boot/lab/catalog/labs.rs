@@ -36,6 +36,15 @@ macro_rules! loom {
     };
 }
 
+/// The runner's arguments for `workload` on one core and one P, then its
+/// boot options: alone there, what runs next is the scheduler's choice
+/// only, so a check can count it exactly.
+macro_rules! one_p {
+    ($workload:literal $(, $opt:literal)* $(,)?) => {
+        &["--smp", "1", "--workload", $workload, "procs=1" $(, $opt)*]
+    };
+}
+
 /// The labs, in the lecture's order.
 pub static LABS: &[Lab] = &[
     Lab {
@@ -281,14 +290,7 @@ pub static LABS: &[Lab] = &[
         qemu: &[QemuCheck {
             name: "a G readied by a send runs before 128 queued Gs (QEMU, 1 boot)",
             points: 10,
-            args: &[
-                "--smp",
-                "1",
-                "--workload",
-                "test-runnext",
-                "procs=1",
-                "preempt=off",
-            ],
+            args: one_p!("test-runnext", "preempt=off"),
             expect: &[
                 "runnext=on: the G readied by a channel send ran after 0 of the 128 Gs",
                 "workload test-runnext: ok",
@@ -338,15 +340,7 @@ pub static LABS: &[Lab] = &[
         qemu: &[QemuCheck {
             name: "a respawn chain does not starve a G in the global queue (QEMU, 1 boot)",
             points: 10,
-            args: &[
-                "--smp",
-                "1",
-                "--workload",
-                "test-fairness",
-                "procs=1",
-                "preempt=off",
-                "runnext=off",
-            ],
+            args: one_p!("test-fairness", "preempt=off", "runnext=off"),
             expect: &[
                 "fairness61=on: the G waiting in the global queue ran",
                 "workload test-fairness: ok",
@@ -480,29 +474,14 @@ pub static LABS: &[Lab] = &[
             QemuCheck {
                 name: "forcepreempt=2ms hands one P between two hogs (QEMU, 1 boot)",
                 points: 10,
-                args: &[
-                    "--smp",
-                    "1",
-                    "--workload",
-                    "test-timeslice",
-                    "procs=1",
-                    "forcepreempt=2ms",
-                ],
+                args: one_p!("test-timeslice", "forcepreempt=2ms"),
                 expect: &["workload test-timeslice: ok"],
                 verify: Some(handed_over_often),
             },
             QemuCheck {
                 name: "preempt=off never preempts (QEMU, 1 boot)",
                 points: 5,
-                args: &[
-                    "--smp",
-                    "1",
-                    "--workload",
-                    "test-timeslice",
-                    "procs=1",
-                    "forcepreempt=2ms",
-                    "preempt=off",
-                ],
+                args: one_p!("test-timeslice", "forcepreempt=2ms", "preempt=off"),
                 expect: &["handed it over 0 times", "workload test-timeslice: ok"],
                 verify: None,
             },
