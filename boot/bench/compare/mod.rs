@@ -281,6 +281,16 @@ const fn op(op: &'static str, native_n: u64, callgrind_n: [u64; 2]) -> OpPlan {
     }
 }
 
+/// The operations of the tokio and may programs, which run the same three
+/// with the same counts but for `spawn`'s native one (`spawn_n`).
+fn task_ops(spawn_n: u64) -> Vec<OpPlan> {
+    vec![
+        op("yield-pingpong", 2_000_000, [10_000, 30_000]),
+        op("chan-pingpong", 1_000_000, [10_000, 30_000]),
+        op("spawn", spawn_n, [5_000, 15_000]),
+    ]
+}
+
 impl Plan {
     /// The counts used by `gmp-metal bench --compare`: each native run
     /// takes well under a second, each callgrind run a few seconds.
@@ -301,16 +311,8 @@ impl Plan {
                 op("futex-pingpong-2cpu", 50_000, [2_000, 6_000]),
                 op("spawn-join", 5_000, [500, 1_500]),
             ],
-            tokio_ops: vec![
-                op("yield-pingpong", 2_000_000, [10_000, 30_000]),
-                op("chan-pingpong", 1_000_000, [10_000, 30_000]),
-                op("spawn", 1_000_000, [5_000, 15_000]),
-            ],
-            may_ops: vec![
-                op("yield-pingpong", 2_000_000, [10_000, 30_000]),
-                op("chan-pingpong", 1_000_000, [10_000, 30_000]),
-                op("spawn", 500_000, [5_000, 15_000]),
-            ],
+            tokio_ops: task_ops(1_000_000),
+            may_ops: task_ops(500_000),
             parked_gs: 100_000,
             parked_tokio: 100_000,
             parked_may: 20_000,
