@@ -129,36 +129,6 @@ fn types(d: &Decoded, m: u64) -> Vec<u8> {
     d.ms[&m].iter().map(|e| e.0).collect()
 }
 
-#[test]
-fn header_frequency_and_relative_timestamps() {
-    let evs = [
-        Event::ProcStart {
-            ts: 1_100,
-            m: 0,
-            p: Some(0),
-        },
-        Event::GoCreate {
-            ts: 1_200,
-            m: 0,
-            p: Some(0),
-            goid: 1,
-            parent: 0,
-        },
-    ];
-    let c = convert(&hdr(), &evs);
-    let d = decode(&c.bytes);
-    assert_eq!(d.freq, 2_000_000_000);
-    // ProcStatus + ProcStart at the ProcStart's time, GoCreate after.
-    let times: Vec<u64> = d.ms[&0].iter().map(|e| e.1).collect();
-    assert_eq!(times, [101, 101, 201]);
-    assert_eq!(
-        types(&d, 0),
-        [ev::PROC_STATUS, ev::PROC_START, ev::GO_CREATE]
-    );
-    assert_eq!(c.goroutines, 1);
-    assert!(!c.repairs.any());
-}
-
 fn ps(ts: u64, m: u32, p: u32) -> Event {
     Event::ProcStart { ts, m, p: Some(p) }
 }
@@ -192,15 +162,37 @@ fn sys_end(ts: u64, m: u32, p: Option<u32>, goid: u64) -> Event {
 }
 
 #[test]
-fn fast_path_syscall_drops_the_procstart_and_keeps_the_p() {
-    let evs = [
+fn header_frequency_and_relative_timestamps() {
+    let evs = [ps(1_100, 0, 0), create(1_200, 0, 0, 1)];
+    let c = convert(&hdr(), &evs);
+    let d = decode(&c.bytes);
+    assert_eq!(d.freq, 2_000_000_000);
+    // ProcStatus + ProcStart at the ProcStart's time, GoCreate after.
+    let times: Vec<u64> = d.ms[&0].iter().map(|e| e.1).collect();
+    assert_eq!(times, [101, 101, 201]);
+    assert_eq!(
+        types(&d, 0),
+        [ev::PROC_STATUS, ev::PROC_START, ev::GO_CREATE]
+    );
+    assert_eq!(c.goroutines, 1);
+    assert!(!c.repairs.any());
+}
+
+/// M0 takes P0 and creates G1, which runs and enters a syscall (at 1_004);
+/// the syscall tests differ in how it comes back.
+fn g1_in_a_syscall() -> Vec<Event> {
+    vec![
         ps(1_001, 0, 0),
         create(1_002, 0, 0, 1),
         start(1_003, 0, 0, 1),
         sys_begin(1_004, 0, 0, 1),
-        ps(1_005, 0, 0),
-        sys_end(1_005, 0, Some(0), 1),
-    ];
+    ]
+}
+
+#[test]
+fn fast_path_syscall_drops_the_procstart_and_keeps_the_p() {
+    let mut evs = g1_in_a_syscall();
+    evs.extend([ps(1_005, 0, 0), sys_end(1_005, 0, Some(0), 1)]);
     let c = convert(&hdr(), &evs);
     let d = decode(&c.bytes);
     assert_eq!(
@@ -223,11 +215,8 @@ fn fast_path_syscall_drops_the_procstart_and_keeps_the_p() {
 
 #[test]
 fn handoff_is_a_procsteal_and_the_call_ends_blocked() {
-    let evs = [
-        ps(1_001, 0, 0),
-        create(1_002, 0, 0, 1),
-        start(1_003, 0, 0, 1),
-        sys_begin(1_004, 0, 0, 1),
+    let mut evs = g1_in_a_syscall();
+    evs.extend([
         Event::Handoff {
             ts: 1_010,
             m: 2,
@@ -235,7 +224,7 @@ fn handoff_is_a_procsteal_and_the_call_ends_blocked() {
         },
         ps(1_020, 0, 1),
         sys_end(1_020, 0, Some(1), 1),
-    ];
+    ]);
     assert_eq!(
         syscall_losses(&evs).into_iter().collect::<Vec<_>>(),
         [3],
