@@ -105,7 +105,7 @@ fn flow(ph: &str, pid: u32, tid: u32, id: u64, name: &str, ts: f64) -> Value {
 #[cfg(test)]
 mod tests {
     use super::super::build;
-    use super::super::sample::{events, header, with_ph};
+    use super::super::sample::{events, header, numbers, with_ph};
 
     #[test]
     fn steals_and_wakeups_are_flows_between_tracks() {
@@ -126,14 +126,8 @@ mod tests {
         assert_eq!(wake_s["id"], wake_f["id"]);
         assert_ne!(wake_s["id"], steal_s["id"]);
         // From the waker's P at the unblock to the woken G's next start.
-        assert_eq!(
-            (wake_s["tid"].as_u64(), wake_s["ts"].as_f64()),
-            (Some(0), Some(5.0))
-        );
-        assert_eq!(
-            (wake_f["tid"].as_u64(), wake_f["ts"].as_f64()),
-            (Some(1), Some(7.0))
-        );
+        assert_eq!(numbers(wake_s, ["tid", "ts"]), [0.0, 5.0]);
+        assert_eq!(numbers(wake_f, ["tid", "ts"]), [1.0, 7.0]);
         // Every flow end lies inside a slice of its track (Perfetto binds it there).
         for f in starts.iter().chain(&ends) {
             let inside = with_ph(&doc, "X").iter().any(|x| {

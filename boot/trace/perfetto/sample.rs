@@ -133,3 +133,9 @@ pub fn with_ph<'a>(doc: &'a Value, ph: &str) -> Vec<&'a Value> {
         .filter(|e| e["ph"] == ph)
         .collect()
 }
+
+/// The numbers in `e`'s fields `keys`; NaN where one is missing or not a
+/// number, so that comparing it fails.
+pub fn numbers<const N: usize>(e: &Value, keys: [&str; N]) -> [f64; N] {
+    keys.map(|k| e[k].as_f64().unwrap_or(f64::NAN))
+}

@@ -293,7 +293,7 @@ fn close(out: &mut Vec<Value>, r: Run, t: f64, why: &str) {
 #[cfg(test)]
 mod tests {
     use super::super::build;
-    use super::super::sample::{events, header, with_ph};
+    use super::super::sample::{events, header, numbers, with_ph};
     use serde_json::Value;
 
     #[test]
@@ -345,12 +345,8 @@ mod tests {
             .find(|e| e["name"] == "parked")
             .unwrap();
         assert_eq!(
-            (parked["pid"].as_u64(), parked["tid"].as_u64()),
-            (Some(2), Some(1))
-        );
-        assert_eq!(
-            (parked["ts"].as_f64(), parked["dur"].as_f64()),
-            (Some(4.5), Some(1.9))
+            numbers(parked, ["pid", "tid", "ts", "dur"]),
+            [2.0, 1.0, 4.5, 1.9]
         );
         assert!(instants.contains(&"wake"), "{instants:?}");
         let held: Vec<(u64, f64, f64)> = with_ph(&doc, "X")
