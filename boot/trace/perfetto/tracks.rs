@@ -53,15 +53,7 @@ impl Tracks {
                     // A start without an end: close the previous run here.
                     close(out, r, t, "replaced");
                 }
-                self.running.insert(
-                    m,
-                    Run {
-                        m,
-                        goid,
-                        p,
-                        start: t,
-                    },
-                );
+                self.start_run(m, goid, p, t);
             }
             Event::GoStop { goid, reason, .. } => {
                 self.end_run(out, m, goid, t, reason.as_str());
@@ -91,15 +83,7 @@ impl Tracks {
                 if p.is_some() {
                     // exitsyscall with a P: the G carries on without a new
                     // GoStart, so its run resumes here.
-                    self.running.insert(
-                        m,
-                        Run {
-                            m,
-                            goid,
-                            p,
-                            start: t,
-                        },
-                    );
+                    self.start_run(m, goid, p, t);
                 }
             }
             Event::Enqueue { p, goid, queue, .. } => {
@@ -250,6 +234,17 @@ impl Tracks {
         for (m, since) in self.parked {
             out.push(slice(PID_M, m, "parked".into(), since, end, json!({})));
         }
+    }
+
+    /// `goid` starts (or resumes) running on core `m`, holding `p`, at `t`.
+    fn start_run(&mut self, m: u32, goid: u64, p: Option<u32>, t: f64) {
+        let run = Run {
+            m,
+            goid,
+            p,
+            start: t,
+        };
+        self.running.insert(m, run);
     }
 
     /// Ends `m`'s current run (if it is `goid`) at `t`.
