@@ -10,7 +10,7 @@
 
 use std::fmt::Write;
 
-use gmp_sched::trace::{Event, Header, Queue, StopReason};
+use gmp_sched::trace::{Event, Header};
 
 use super::dump::Dump;
 
@@ -65,7 +65,8 @@ fn data(h: &Header, events: &[Event]) -> String {
     s
 }
 
-/// (kind, p, a, b) of one event; kinds as in the kernel's codec.
+/// (kind, p, a, b) of one event; kinds, stop reasons and queues by their
+/// codes in the kernel's codec.
 fn tuple(e: &Event) -> (u8, Option<u32>, u64, u64) {
     match *e {
         Event::GoCreate {
@@ -74,16 +75,7 @@ fn tuple(e: &Event) -> (u8, Option<u32>, u64, u64) {
         Event::GoStart { p, goid, .. } => (2, p, goid, 0),
         Event::GoStop {
             p, goid, reason, ..
-        } => (
-            3,
-            p,
-            goid,
-            match reason {
-                StopReason::Yield => 0,
-                StopReason::Preempted => 1,
-                StopReason::YieldLocal => 2,
-            },
-        ),
+        } => (3, p, goid, (reason as u8).into()),
         Event::GoBlock {
             p, goid, reason, ..
         } => (4, p, goid, reason.into()),
@@ -93,16 +85,7 @@ fn tuple(e: &Event) -> (u8, Option<u32>, u64, u64) {
         Event::GoSyscallEnd { p, goid, .. } => (8, p, goid, 0),
         Event::ProcStart { p, .. } => (9, p, 0, 0),
         Event::ProcStop { p, .. } => (10, p, 0, 0),
-        Event::Enqueue { p, goid, queue, .. } => (
-            11,
-            p,
-            goid,
-            match queue {
-                Queue::Runnext => 0,
-                Queue::Ring => 1,
-                Queue::Global => 2,
-            },
-        ),
+        Event::Enqueue { p, goid, queue, .. } => (11, p, goid, (queue as u8).into()),
         Event::RunnextKick { p, goid, .. } => (12, p, goid, 0),
         Event::Steal {
             p,
