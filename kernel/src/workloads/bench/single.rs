@@ -5,7 +5,7 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::cell::UnsafeCell;
-use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 
 use super::measure::{report, report_probe, ticks_to_unit, time_batches};
 use crate::prelude::*;
@@ -17,6 +17,7 @@ use crate::runtime::inspect::machine;
 use crate::runtime::inspect::machine::IrqMutex;
 use crate::runtime::inspect::machine::{Gobuf, swapcontext};
 use crate::runtime::inspect::probe;
+use crate::workloads::common::group::wg_go;
 
 struct Ctx(UnsafeCell<Gobuf>);
 // SAFETY: used by one core with interrupts off, during `switch_raw` only.
@@ -68,12 +69,23 @@ pub fn switch_raw() -> Result<(), String> {
     Ok(())
 }
 
+/// Runs two Gs on one P, `partner` started first, and returns the samples
+/// `measure` took (in ticks, converted). `stop` is set by `measure` when it
+/// is done, for a partner that loops until then.
 fn collect_pairs(
-    run: impl FnOnce(Arc<IrqMutex<Vec<f64>>>, Arc<AtomicBool>) -> (Arc<WaitGroup>,),
+    partner: impl FnOnce(Arc<AtomicBool>) + Send + 'static,
+    measure: impl FnOnce(Arc<AtomicBool>) -> Vec<f64> + Send + 'static,
 ) -> Vec<f64> {
     let out = Arc::new(IrqMutex::new(Vec::new()));
     let stop = Arc::new(AtomicBool::new(false));
-    let (wg,) = run(out.clone(), stop);
+    let wg = Arc::new(WaitGroup::new());
+    let partner_stop = stop.clone();
+    wg_go(&wg, move || partner(partner_stop));
+    let samples = out.clone();
+    wg_go(&wg, move || {
+        let v = measure(stop); // not under the lock: it disables interrupts
+        *samples.lock() = v;
+    });
     wg.wait();
     let v = core::mem::take(&mut *out.lock());
     ticks_to_unit(&v)
@@ -83,34 +95,23 @@ const PAIR_REPS: usize = 2_000;
 
 /// Two Gs on one P, each yielding to the other through the queues.
 pub fn gosched_pingpong() -> Result<(), String> {
-    let mut samples = collect_pairs(|out, stop| {
-        let wg = Arc::new(WaitGroup::new());
-        wg.add(2);
-        {
-            let (stop, wg) = (stop.clone(), wg.clone());
-            go(move || {
-                while !stop.load(Ordering::Relaxed) {
-                    gosched();
-                }
-                wg.done();
-            });
-        }
-        {
-            let wg = wg.clone();
-            go(move || {
-                let mut v = Vec::with_capacity(PAIR_REPS);
-                for _ in 0..PAIR_REPS {
-                    let t0 = machine::rdtsc();
-                    gosched();
-                    v.push((machine::rdtsc() - t0) as f64 / 2.0);
-                }
-                stop.store(true, Ordering::Relaxed);
-                *out.lock() = v;
-                wg.done();
-            });
-        }
-        (wg,)
-    });
+    let mut samples = collect_pairs(
+        |stop| {
+            while !stop.load(Ordering::Relaxed) {
+                gosched();
+            }
+        },
+        |stop| {
+            let mut v = Vec::with_capacity(PAIR_REPS);
+            for _ in 0..PAIR_REPS {
+                let t0 = machine::rdtsc();
+                gosched();
+                v.push((machine::rdtsc() - t0) as f64 / 2.0);
+            }
+            stop.store(true, Ordering::Relaxed);
+            v
+        },
+    );
     report("gosched-pingpong", &mut samples);
     Ok(())
 }
@@ -125,50 +126,39 @@ fn peer(p: &AtomicPtr<G>) -> &'static G {
 
 /// One G readies the other (into `runnext`) and parks, back and forth.
 pub fn runnext_handoff() -> Result<(), String> {
-    let mut samples = collect_pairs(|out, stop| {
-        let wg = Arc::new(WaitGroup::new());
-        wg.add(2);
-        {
-            let (stop, wg) = (stop.clone(), wg.clone());
-            go(move || {
-                let me = crate::runtime::inspect::g::getg().expect("on a G");
-                PEER_B.store(me as *const G as *mut G, Ordering::Release);
+    let mut samples = collect_pairs(
+        |stop| {
+            let me = crate::runtime::inspect::g::getg().expect("on a G");
+            PEER_B.store(me as *const G as *mut G, Ordering::Release);
+            gopark(None, core::ptr::null(), WaitReason::Park);
+            while !stop.load(Ordering::Acquire) {
+                goready(peer(&PEER_A));
                 gopark(None, core::ptr::null(), WaitReason::Park);
-                while !stop.load(Ordering::Acquire) {
-                    goready(peer(&PEER_A));
-                    gopark(None, core::ptr::null(), WaitReason::Park);
-                }
-                wg.done();
-            });
-        }
-        {
-            let wg = wg.clone();
-            go(move || {
-                let me = crate::runtime::inspect::g::getg().expect("on a G");
-                PEER_A.store(me as *const G as *mut G, Ordering::Release);
-                while PEER_B.load(Ordering::Acquire).is_null()
-                    || peer(&PEER_B).status() != Gstatus::Gwaiting
-                {
-                    gosched();
-                }
-                let mut v = Vec::with_capacity(PAIR_REPS);
-                for _ in 0..PAIR_REPS {
-                    let t0 = machine::rdtsc();
-                    goready(peer(&PEER_B));
-                    gopark(None, core::ptr::null(), WaitReason::Park);
-                    v.push((machine::rdtsc() - t0) as f64 / 2.0);
-                }
-                stop.store(true, Ordering::Release);
-                while peer(&PEER_B).status() != Gstatus::Gwaiting {
-                    gosched();
-                }
+            }
+        },
+        |stop| {
+            let me = crate::runtime::inspect::g::getg().expect("on a G");
+            PEER_A.store(me as *const G as *mut G, Ordering::Release);
+            while PEER_B.load(Ordering::Acquire).is_null()
+                || peer(&PEER_B).status() != Gstatus::Gwaiting
+            {
+                gosched();
+            }
+            let mut v = Vec::with_capacity(PAIR_REPS);
+            for _ in 0..PAIR_REPS {
+                let t0 = machine::rdtsc();
                 goready(peer(&PEER_B));
-                *out.lock() = v;
-                wg.done();
-            });
-        }
-        (wg,)
-    });
+                gopark(None, core::ptr::null(), WaitReason::Park);
+                v.push((machine::rdtsc() - t0) as f64 / 2.0);
+            }
+            stop.store(true, Ordering::Release);
+            while peer(&PEER_B).status() != Gstatus::Gwaiting {
+                gosched();
+            }
+            goready(peer(&PEER_B));
+            v
+        },
+    );
     PEER_A.store(core::ptr::null_mut(), Ordering::Relaxed);
     PEER_B.store(core::ptr::null_mut(), Ordering::Relaxed);
     report("runnext-handoff", &mut samples);
@@ -178,37 +168,27 @@ pub fn runnext_handoff() -> Result<(), String> {
 /// Unbuffered channel ping-pong between two Gs; per one-way hand-off.
 pub fn chan_pair(name: &str, desc: &str) -> Vec<f64> {
     let _ = (name, desc);
-    collect_pairs(|out, _stop| {
-        let wg = Arc::new(WaitGroup::new());
-        wg.add(2);
-        let ping: Chan<u64> = Chan::new(0);
-        let pong: Chan<u64> = Chan::new(0);
-        {
-            let (ping, pong, wg) = (ping.clone(), pong.clone(), wg.clone());
-            go(move || {
-                while let Some(v) = ping.recv() {
-                    pong.send(v);
-                }
-                wg.done();
-            });
-        }
-        {
-            let wg = wg.clone();
-            go(move || {
-                let mut v = Vec::with_capacity(PAIR_REPS);
-                for i in 0..PAIR_REPS as u64 {
-                    let t0 = machine::rdtsc();
-                    ping.send(i);
-                    let _ = pong.recv();
-                    v.push((machine::rdtsc() - t0) as f64 / 2.0);
-                }
-                ping.close();
-                *out.lock() = v;
-                wg.done();
-            });
-        }
-        (wg,)
-    })
+    let ping: Chan<u64> = Chan::new(0);
+    let pong: Chan<u64> = Chan::new(0);
+    let (echo_ping, echo_pong) = (ping.clone(), pong.clone());
+    collect_pairs(
+        move |_stop| {
+            while let Some(v) = echo_ping.recv() {
+                echo_pong.send(v);
+            }
+        },
+        move |_stop| {
+            let mut v = Vec::with_capacity(PAIR_REPS);
+            for i in 0..PAIR_REPS as u64 {
+                let t0 = machine::rdtsc();
+                ping.send(i);
+                let _ = pong.recv();
+                v.push((machine::rdtsc() - t0) as f64 / 2.0);
+            }
+            ping.close();
+            v
+        },
+    )
 }
 
 /// Unbuffered channel ping-pong on one P.
@@ -313,15 +293,11 @@ pub fn mem_parked_g() -> Result<(), String> {
     let (_, frames0) = crate::runtime::inspect::machine::frame::stats();
     let (heap0, mapped0, _) = crate::runtime::inspect::machine::heap::stats();
     let ch: Chan<()> = Chan::new(0);
-    let parked = Arc::new(AtomicUsize::new(0));
     let wg = Arc::new(WaitGroup::new());
-    wg.add(n as i64);
     for _ in 0..n {
-        let (ch, parked, wg) = (ch.clone(), parked.clone(), wg.clone());
-        go(move || {
-            parked.fetch_add(1, Ordering::Relaxed);
+        let ch = ch.clone();
+        wg_go(&wg, move || {
             let _ = ch.recv();
-            wg.done();
         });
     }
     while ch.waiting_receivers() < n {

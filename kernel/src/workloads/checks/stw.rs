@@ -24,6 +24,7 @@ use gmp_sched::options::Preempt;
 
 use crate::prelude::*;
 use crate::runtime::inspect::stw::{self, StwReason};
+use crate::workloads::common::group::wg_go;
 
 /// Stops measured in the idle and busy parts.
 const STOPS: usize = 20;
@@ -37,14 +38,12 @@ pub fn run() -> Verdict {
 
     let stop = Arc::new(AtomicUsize::new(0));
     let wg = Arc::new(WaitGroup::new());
-    wg.add(procs as i64);
     for _ in 0..procs {
-        let (stop, wg) = (stop.clone(), wg.clone());
-        go(move || {
+        let stop = stop.clone();
+        wg_go(&wg, move || {
             while stop.load(Ordering::Acquire) == 0 {
                 gosched();
             }
-            wg.done();
         });
     }
     sleep(2 * MS);
@@ -114,10 +113,9 @@ fn hog(procs: u32) -> Verdict {
     // The latest time a hog stopped spinning.
     let last_yield = Arc::new(AtomicU64::new(0));
     let wg = Arc::new(WaitGroup::new());
-    wg.add(hogs as i64);
     for _ in 0..hogs {
-        let (started, last_yield, wg) = (started.clone(), last_yield.clone(), wg.clone());
-        go(move || {
+        let (started, last_yield) = (started.clone(), last_yield.clone());
+        wg_go(&wg, move || {
             started.fetch_add(1, Ordering::SeqCst);
             let t0 = nanotime();
             while nanotime() - t0 < HOG_NS {
@@ -125,7 +123,6 @@ fn hog(procs: u32) -> Verdict {
             }
             last_yield.fetch_max(nanotime(), Ordering::SeqCst);
             gosched();
-            wg.done();
         });
     }
     while started.load(Ordering::SeqCst) < hogs {
