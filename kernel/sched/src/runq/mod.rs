@@ -342,16 +342,16 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
     /// The owner rule (module docs): only the queue's owner calls this.
     pub unsafe fn runqdrain(&self) -> GQueue<T> {
         let mut drained = GQueue::new();
-        let next = self.runnext.load(Relaxed); // a guess; the CAS acquires
-        if let Some(g) = NonNull::new(next)
-            && self
-                .runnext
-                .compare_exchange(next, ptr::null_mut(), AcqRel, Relaxed)
-                .is_ok()
-        {
-            // SAFETY: covered by `runqput`'s contract; it stays inside.
-            unsafe { drained.push_back(g) };
-        }
+        // The first G as `runqget` takes it: `runnext` if set, else the
+        // ring's head. None means both were empty, and only the owner (the
+        // caller) adds Gs: nothing is left.
+        // SAFETY: forwarded contract (owner only).
+        let Some((first, _)) = (unsafe { self.runqget() }) else {
+            return drained;
+        };
+        // SAFETY: covered by `runqput`'s contract; it stays inside.
+        unsafe { drained.push_back(first) };
+        // The rest of the ring, claimed at once.
         loop {
             let h = self.runqhead.load(Acquire);
             let t = self.runqtail.load(Relaxed);
