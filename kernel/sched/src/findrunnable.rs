@@ -128,6 +128,7 @@ pub fn find_runnable<S: Sources>(s: &mut S) -> Option<(S::G, bool, Source)> {
 mod tests {
     use super::*;
     use alloc::collections::VecDeque;
+    use alloc::vec;
     use alloc::vec::Vec;
 
     /// A scripted world: each source holds named Gs, and every call is logged.
@@ -203,102 +204,109 @@ mod tests {
         }
     }
 
+    type Found = Option<(u32, bool, Source)>;
+
+    /// Runs `find_runnable` on `model()` as `setup` leaves it: what it found
+    /// and the calls it made, in order.
+    fn find(setup: impl FnOnce(&mut Model)) -> (Found, Vec<&'static str>) {
+        let mut m = model();
+        setup(&mut m);
+        (find_runnable(&mut m), m.log)
+    }
+
     #[test]
     fn every_61st_tick_takes_global_before_local() {
-        let mut m = model();
-        m.tick = 61 * 3;
-        m.global.push_back(7);
-        m.runnext = Some(1);
-        assert_eq!(
-            find_runnable(&mut m),
-            Some((7, false, Source::GlobalFairness))
-        );
-        assert_eq!(m.log, ["global1"]);
+        let found = find(|m| {
+            m.tick = 61 * 3;
+            m.global.push_back(7);
+            m.runnext = Some(1);
+        });
+        let fair = Some((7, false, Source::GlobalFairness));
+        assert_eq!(found, (fair, vec!["global1"]));
     }
 
     #[test]
     fn fairness_tick_with_empty_global_falls_through_to_local() {
-        let mut m = model();
-        m.tick = 61;
-        m.runnext = Some(1);
-        assert_eq!(find_runnable(&mut m), Some((1, true, Source::Runnext)));
-        assert_eq!(m.log, ["local"]);
+        let found = find(|m| {
+            m.tick = 61;
+            m.runnext = Some(1);
+        });
+        assert_eq!(found, (Some((1, true, Source::Runnext)), vec!["local"]));
     }
 
     #[test]
     fn fairness_off_never_checks_global_first() {
-        let mut m = model();
-        m.fairness = false;
-        m.tick = 61;
-        m.global.push_back(7);
-        m.ring.push_back(2);
-        assert_eq!(find_runnable(&mut m), Some((2, false, Source::LocalRing)));
-        assert_eq!(m.log, ["local"]);
+        let found = find(|m| {
+            m.fairness = false;
+            m.tick = 61;
+            m.global.push_back(7);
+            m.ring.push_back(2);
+        });
+        assert_eq!(found, (Some((2, false, Source::LocalRing)), vec!["local"]));
     }
 
     #[test]
     fn other_ticks_prefer_local_then_global_batch() {
         for tick in [1, 60, 62, 121] {
-            let mut m = model();
-            m.tick = tick;
-            m.global.push_back(7);
-            m.ring.push_back(2);
-            assert_eq!(
-                find_runnable(&mut m),
-                Some((2, false, Source::LocalRing)),
-                "tick {tick}"
-            );
-            let mut m = model();
-            m.tick = tick;
-            m.global.push_back(7);
-            assert_eq!(find_runnable(&mut m), Some((7, false, Source::GlobalBatch)));
-            assert_eq!(m.log, ["local", "globalN"]);
+            let found = find(|m| {
+                m.tick = tick;
+                m.global.push_back(7);
+                m.ring.push_back(2);
+            });
+            let local = Some((2, false, Source::LocalRing));
+            assert_eq!(found, (local, vec!["local"]), "tick {tick}");
+            let found = find(|m| {
+                m.tick = tick;
+                m.global.push_back(7);
+            });
+            let batch = Some((7, false, Source::GlobalBatch));
+            assert_eq!(found, (batch, vec!["local", "globalN"]), "tick {tick}");
         }
     }
 
     #[test]
     fn steals_only_when_allowed_to_spin() {
-        let mut m = model();
-        m.victims.push_back(9);
-        assert_eq!(find_runnable(&mut m), Some((9, false, Source::Steal)));
-        assert_eq!(m.log, ["local", "spin", "steal"]);
+        let stolen = Some((9, false, Source::Steal));
+        let found = find(|m| m.victims.push_back(9));
+        assert_eq!(found, (stolen, vec!["local", "spin", "steal"]));
 
-        let mut m = model();
-        m.may_spin = false;
-        m.victims.push_back(9);
-        assert_eq!(find_runnable(&mut m), None);
-        assert_eq!(m.log, ["local"]);
+        let found = find(|m| {
+            m.may_spin = false;
+            m.victims.push_back(9);
+        });
+        assert_eq!(found, (None, vec!["local"]));
 
         // An M that already spins keeps stealing even when no new spinner
         // would be allowed.
-        let mut m = model();
-        m.may_spin = false;
-        m.spinning = true;
-        m.victims.push_back(9);
-        assert_eq!(find_runnable(&mut m), Some((9, false, Source::Steal)));
-        assert_eq!(m.log, ["local", "steal"]);
+        let found = find(|m| {
+            m.may_spin = false;
+            m.spinning = true;
+            m.victims.push_back(9);
+        });
+        assert_eq!(found, (stolen, vec!["local", "steal"]));
     }
 
     #[test]
     fn netpoll_after_local_and_global_before_stealing() {
-        let mut m = model();
-        m.polled = Some(5);
-        m.victims.push_back(9);
-        assert_eq!(find_runnable(&mut m), Some((5, false, Source::Netpoll)));
-        assert_eq!(m.log, ["local", "netpoll"]);
+        let found = find(|m| {
+            m.polled = Some(5);
+            m.victims.push_back(9);
+        });
+        let polled = Some((5, false, Source::Netpoll));
+        assert_eq!(found, (polled, vec!["local", "netpoll"]));
 
         // Local and global work come first: the poll is not even made.
-        let mut m = model();
-        m.polled = Some(5);
-        m.global.push_back(7);
-        assert_eq!(find_runnable(&mut m), Some((7, false, Source::GlobalBatch)));
-        assert_eq!(m.log, ["local", "globalN"]);
+        let found = find(|m| {
+            m.polled = Some(5);
+            m.global.push_back(7);
+        });
+        let batch = Some((7, false, Source::GlobalBatch));
+        assert_eq!(found, (batch, vec!["local", "globalN"]));
 
         // Nothing pending: no poll, straight to stealing.
-        let mut m = model();
-        m.victims.push_back(9);
-        assert_eq!(find_runnable(&mut m), Some((9, false, Source::Steal)));
-        assert!(!m.log.contains(&"netpoll"));
+        let (found, log) = find(|m| m.victims.push_back(9));
+        assert_eq!(found, Some((9, false, Source::Steal)));
+        assert!(!log.contains(&"netpoll"));
     }
 
     #[test]
@@ -306,11 +314,12 @@ mod tests {
         // Step 4 is not part of stealing: an M refused as a spinner still
         // gets the G whose input arrived (Go polls before its spinning
         // check too), or that G would wait for sysmon's 10 ms poll.
-        let mut m = model();
-        m.may_spin = false;
-        m.polled = Some(5);
-        assert_eq!(find_runnable(&mut m), Some((5, false, Source::Netpoll)));
-        assert_eq!(m.log, ["local", "netpoll"]);
+        let found = find(|m| {
+            m.may_spin = false;
+            m.polled = Some(5);
+        });
+        let polled = Some((5, false, Source::Netpoll));
+        assert_eq!(found, (polled, vec!["local", "netpoll"]));
     }
 
     #[test]
