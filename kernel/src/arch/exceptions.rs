@@ -76,25 +76,44 @@ macro_rules! with_code {
     };
 }
 
-simple!(divide_error, 0, "#DE divide error");
-simple!(debug, 1, "#DB debug");
-simple!(breakpoint, 3, "#BP breakpoint");
-simple!(overflow, 4, "#OF overflow");
-simple!(bound_range, 5, "#BR bound range exceeded");
-simple!(invalid_opcode, 6, "#UD invalid opcode");
-simple!(device_not_available, 7, "#NM device not available");
-with_code!(invalid_tss, 10, "#TS invalid TSS");
-with_code!(segment_not_present, 11, "#NP segment not present");
-with_code!(stack_segment, 12, "#SS stack-segment fault");
-with_code!(general_protection, 13, "#GP general protection fault");
-simple!(x87, 16, "#MF x87 floating-point error");
-with_code!(alignment_check, 17, "#AC alignment check");
-simple!(simd, 19, "#XM SIMD floating-point error");
-simple!(virtualization, 20, "#VE virtualization exception");
-with_code!(control_protection, 21, "#CP control-protection exception");
-simple!(hv_injection, 28, "#HV hypervisor injection");
-with_code!(vmm_communication, 29, "#VC VMM communication");
-with_code!(security, 30, "#SX security exception");
+/// Declares each row's handler with `simple!` or `with_code!`, and
+/// `install`, which puts every one on its IDT entry.
+macro_rules! reporting_handlers {
+    ($($entry:ident => $kind:ident!($fn:ident, $vec:expr, $name:expr),)*) => {
+        $($kind!($fn, $vec, $name);)*
+
+        /// Install every exception handler except the four with IST stacks
+        /// (the caller sets those, with their stack indices).
+        pub fn install(idt: &mut InterruptDescriptorTable) {
+            $(idt.$entry.set_handler_fn($fn);)*
+        }
+    };
+}
+
+// One row per exception that is only reported: the IDT entry, then the
+// handler. `install` is generated from the same rows, so a handler cannot
+// be declared and left out of the IDT.
+reporting_handlers! {
+    divide_error => simple!(divide_error, 0, "#DE divide error"),
+    debug => simple!(debug, 1, "#DB debug"),
+    breakpoint => simple!(breakpoint, 3, "#BP breakpoint"),
+    overflow => simple!(overflow, 4, "#OF overflow"),
+    bound_range_exceeded => simple!(bound_range, 5, "#BR bound range exceeded"),
+    invalid_opcode => simple!(invalid_opcode, 6, "#UD invalid opcode"),
+    device_not_available => simple!(device_not_available, 7, "#NM device not available"),
+    invalid_tss => with_code!(invalid_tss, 10, "#TS invalid TSS"),
+    segment_not_present => with_code!(segment_not_present, 11, "#NP segment not present"),
+    stack_segment_fault => with_code!(stack_segment, 12, "#SS stack-segment fault"),
+    general_protection_fault => with_code!(general_protection, 13, "#GP general protection fault"),
+    x87_floating_point => simple!(x87, 16, "#MF x87 floating-point error"),
+    alignment_check => with_code!(alignment_check, 17, "#AC alignment check"),
+    simd_floating_point => simple!(simd, 19, "#XM SIMD floating-point error"),
+    virtualization => simple!(virtualization, 20, "#VE virtualization exception"),
+    cp_protection_exception => with_code!(control_protection, 21, "#CP control-protection exception"),
+    hv_injection_exception => simple!(hv_injection, 28, "#HV hypervisor injection"),
+    vmm_communication_exception => with_code!(vmm_communication, 29, "#VC VMM communication"),
+    security_exception => with_code!(security, 30, "#SX security exception"),
+}
 
 /// #PF runs on its own IST stack: a G's stack may need a page mapped (the
 /// common case, which the runtime handles and the G retries) or may have
@@ -167,32 +186,4 @@ pub extern "x86-interrupt" fn nmi(frame: InterruptStackFrame) {
 /// #MC: the machine is in doubt; report and stop.
 pub extern "x86-interrupt" fn machine_check(frame: InterruptStackFrame) -> ! {
     report(18, "#MC machine check", &frame, None, format_args!(""))
-}
-
-/// Install every exception handler except the three with IST stacks (the
-/// caller sets those, with their stack indices).
-pub fn install(idt: &mut InterruptDescriptorTable) {
-    idt.divide_error.set_handler_fn(divide_error);
-    idt.debug.set_handler_fn(debug);
-    idt.breakpoint.set_handler_fn(breakpoint);
-    idt.overflow.set_handler_fn(overflow);
-    idt.bound_range_exceeded.set_handler_fn(bound_range);
-    idt.invalid_opcode.set_handler_fn(invalid_opcode);
-    idt.device_not_available
-        .set_handler_fn(device_not_available);
-    idt.invalid_tss.set_handler_fn(invalid_tss);
-    idt.segment_not_present.set_handler_fn(segment_not_present);
-    idt.stack_segment_fault.set_handler_fn(stack_segment);
-    idt.general_protection_fault
-        .set_handler_fn(general_protection);
-    idt.x87_floating_point.set_handler_fn(x87);
-    idt.alignment_check.set_handler_fn(alignment_check);
-    idt.simd_floating_point.set_handler_fn(simd);
-    idt.virtualization.set_handler_fn(virtualization);
-    idt.cp_protection_exception
-        .set_handler_fn(control_protection);
-    idt.hv_injection_exception.set_handler_fn(hv_injection);
-    idt.vmm_communication_exception
-        .set_handler_fn(vmm_communication);
-    idt.security_exception.set_handler_fn(security);
 }
