@@ -160,19 +160,26 @@ mod tests {
         assert_eq!(s.count(), 0, "every hand-off consumed its unit");
     }
 
+    /// Releases `s`, whose head waiter is 1, with or without a hand-off:
+    /// 1 is woken, and holds the ticket (owns the unit) only if handed it.
+    fn release_head(s: &mut Sema<i32>, handoff: bool) -> Woken<i32> {
+        let w = s.release(handoff).unwrap();
+        assert_eq!(
+            w,
+            Woken {
+                waiter: 1,
+                ticket: handoff
+            }
+        );
+        w
+    }
+
     #[test]
     fn handoff_gives_the_unit_to_the_head_waiter() {
         let mut s = Sema::new();
         s.acquire(1, false);
         s.acquire(2, false);
-        let w = s.release(true).unwrap();
-        assert_eq!(
-            w,
-            Woken {
-                waiter: 1,
-                ticket: true
-            }
-        );
+        let w = release_head(&mut s, true);
         // A newcomer cannot take the handed-off unit.
         assert!(!s.try_acquire());
         assert!(s.woken(w.ticket));
@@ -182,14 +189,7 @@ mod tests {
     fn without_handoff_a_newcomer_can_take_the_unit_first() {
         let mut s = Sema::new();
         s.acquire(1, false);
-        let w = s.release(false).unwrap();
-        assert_eq!(
-            w,
-            Woken {
-                waiter: 1,
-                ticket: false
-            }
-        );
+        let w = release_head(&mut s, false);
         assert!(s.acquire(2, false), "barging newcomer takes the unit");
         assert!(!s.woken(w.ticket), "the woken waiter finds it gone");
         assert!(!s.acquire(1, true));
