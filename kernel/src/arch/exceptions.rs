@@ -13,7 +13,7 @@ use x86_64::structures::idt::{InterruptDescriptorTable, InterruptStackFrame, Pag
 use super::backtrace::Backtrace;
 use super::exit::{ExitCode, exit_qemu};
 use super::trap::{self, Handled, Trap, Whereabouts};
-use super::{cpu, percpu};
+use super::{cpu, gdt, percpu};
 
 /// Report an exception (or a fault the runtime explains) on this core and
 /// stop the run: vector, mnemonic, error code, RIP, RSP, `extra`, the core,
@@ -76,43 +76,60 @@ macro_rules! with_code {
     };
 }
 
-/// Declares each row's handler with `simple!` or `with_code!`, and
-/// `install`, which puts every one on its IDT entry.
-macro_rules! reporting_handlers {
-    ($($entry:ident => $kind:ident!($fn:ident, $vec:expr, $name:expr),)*) => {
+/// Declares each reported row's handler with `simple!` or `with_code!`,
+/// and `install`, which puts every handler of the table on its IDT entry,
+/// those of the second part on their IST stacks.
+macro_rules! exception_table {
+    (
+        reported: { $($entry:ident => $kind:ident!($fn:ident, $vec:expr, $name:expr),)* }
+        on_ist_stacks: { $($ist_entry:ident => $ist_fn:ident on $ist:path,)* }
+    ) => {
         $($kind!($fn, $vec, $name);)*
 
-        /// Install every exception handler except the four with IST stacks
-        /// (the caller sets those, with their stack indices).
+        /// Install every exception handler.
         pub fn install(idt: &mut InterruptDescriptorTable) {
             $(idt.$entry.set_handler_fn($fn);)*
+            // SAFETY: the IST indices name stacks every core's TSS provides.
+            unsafe {
+                $(idt.$ist_entry.set_handler_fn($ist_fn).set_stack_index($ist);)*
+            }
         }
     };
 }
 
-// One row per exception that is only reported: the IDT entry, then the
-// handler. `install` is generated from the same rows, so a handler cannot
-// be declared and left out of the IDT.
-reporting_handlers! {
-    divide_error => simple!(divide_error, 0, "#DE divide error"),
-    debug => simple!(debug, 1, "#DB debug"),
-    breakpoint => simple!(breakpoint, 3, "#BP breakpoint"),
-    overflow => simple!(overflow, 4, "#OF overflow"),
-    bound_range_exceeded => simple!(bound_range, 5, "#BR bound range exceeded"),
-    invalid_opcode => simple!(invalid_opcode, 6, "#UD invalid opcode"),
-    device_not_available => simple!(device_not_available, 7, "#NM device not available"),
-    invalid_tss => with_code!(invalid_tss, 10, "#TS invalid TSS"),
-    segment_not_present => with_code!(segment_not_present, 11, "#NP segment not present"),
-    stack_segment_fault => with_code!(stack_segment, 12, "#SS stack-segment fault"),
-    general_protection_fault => with_code!(general_protection, 13, "#GP general protection fault"),
-    x87_floating_point => simple!(x87, 16, "#MF x87 floating-point error"),
-    alignment_check => with_code!(alignment_check, 17, "#AC alignment check"),
-    simd_floating_point => simple!(simd, 19, "#XM SIMD floating-point error"),
-    virtualization => simple!(virtualization, 20, "#VE virtualization exception"),
-    cp_protection_exception => with_code!(control_protection, 21, "#CP control-protection exception"),
-    hv_injection_exception => simple!(hv_injection, 28, "#HV hypervisor injection"),
-    vmm_communication_exception => with_code!(vmm_communication, 29, "#VC VMM communication"),
-    security_exception => with_code!(security, 30, "#SX security exception"),
+// One row per exception: the IDT entry, then the handler. `install` is
+// generated from the same rows, so a handler cannot be declared and left
+// out of the IDT. The exceptions that can strike on a bad stack (the
+// interrupted one overflowed, or is in doubt) run on an IST stack of their
+// own; their handlers are below.
+exception_table! {
+    reported: {
+        divide_error => simple!(divide_error, 0, "#DE divide error"),
+        debug => simple!(debug, 1, "#DB debug"),
+        breakpoint => simple!(breakpoint, 3, "#BP breakpoint"),
+        overflow => simple!(overflow, 4, "#OF overflow"),
+        bound_range_exceeded => simple!(bound_range, 5, "#BR bound range exceeded"),
+        invalid_opcode => simple!(invalid_opcode, 6, "#UD invalid opcode"),
+        device_not_available => simple!(device_not_available, 7, "#NM device not available"),
+        invalid_tss => with_code!(invalid_tss, 10, "#TS invalid TSS"),
+        segment_not_present => with_code!(segment_not_present, 11, "#NP segment not present"),
+        stack_segment_fault => with_code!(stack_segment, 12, "#SS stack-segment fault"),
+        general_protection_fault => with_code!(general_protection, 13, "#GP general protection fault"),
+        x87_floating_point => simple!(x87, 16, "#MF x87 floating-point error"),
+        alignment_check => with_code!(alignment_check, 17, "#AC alignment check"),
+        simd_floating_point => simple!(simd, 19, "#XM SIMD floating-point error"),
+        virtualization => simple!(virtualization, 20, "#VE virtualization exception"),
+        cp_protection_exception => with_code!(control_protection, 21, "#CP control-protection exception"),
+        hv_injection_exception => simple!(hv_injection, 28, "#HV hypervisor injection"),
+        vmm_communication_exception => with_code!(vmm_communication, 29, "#VC VMM communication"),
+        security_exception => with_code!(security, 30, "#SX security exception"),
+    }
+    on_ist_stacks: {
+        double_fault => double_fault on gdt::IST_DOUBLE_FAULT,
+        non_maskable_interrupt => nmi on gdt::IST_NMI,
+        machine_check => machine_check on gdt::IST_MACHINE_CHECK,
+        page_fault => page_fault on gdt::IST_PAGE_FAULT,
+    }
 }
 
 /// #PF runs on its own IST stack: a G's stack may need a page mapped (the

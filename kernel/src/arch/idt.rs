@@ -10,7 +10,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use x86_64::structures::idt::{InterruptDescriptorTable, InterruptStackFrame};
 
 use super::trap::{self, Trap};
-use super::{apic, exceptions, gdt, pic};
+use super::{apic, exceptions, pic};
 
 /// The per-core APIC timer (sysmon's tick).
 pub const VECTOR_TIMER: u8 = 0x20;
@@ -51,22 +51,8 @@ static IDT: spin::LazyLock<InterruptDescriptorTable> = spin::LazyLock::new(build
 
 fn build() -> InterruptDescriptorTable {
     let mut idt = InterruptDescriptorTable::new();
+    // CPU exceptions, some on IST stacks (see `exceptions`).
     exceptions::install(&mut idt);
-    // SAFETY: the IST indices name stacks every core's TSS provides.
-    unsafe {
-        idt.double_fault
-            .set_handler_fn(exceptions::double_fault)
-            .set_stack_index(gdt::IST_DOUBLE_FAULT);
-        idt.non_maskable_interrupt
-            .set_handler_fn(exceptions::nmi)
-            .set_stack_index(gdt::IST_NMI);
-        idt.machine_check
-            .set_handler_fn(exceptions::machine_check)
-            .set_stack_index(gdt::IST_MACHINE_CHECK);
-        idt.page_fault
-            .set_handler_fn(exceptions::page_fault)
-            .set_stack_index(gdt::IST_PAGE_FAULT);
-    }
     // Every vector above the exceptions first counts as unexpected; the
     // kernel's own vectors then replace theirs.
     for (v, h) in UNEXPECTED_HANDLERS.iter().enumerate() {
