@@ -327,13 +327,7 @@ fn markdown_files() -> Vec<(String, String)> {
 fn every_path_link_and_name_the_docs_give_is_in_the_tree() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let tree = tree::Tree::load(root);
-    let docs = refs::Docs {
-        tree: &tree,
-        root,
-        allow: ALLOWED,
-        checked: Default::default(),
-        used: Default::default(),
-    };
+    let docs = refs::Docs::new(&tree, root, ALLOWED);
     let stale: Vec<String> = markdown_files()
         .iter()
         .flat_map(|(f, md)| docs.stale(f, md))
@@ -370,13 +364,7 @@ fn every_path_link_and_name_the_docs_give_is_in_the_tree() {
 fn a_planted_stale_reference_of_each_kind_is_caught() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let tree = tree::Tree::load(root);
-    let docs = refs::Docs {
-        tree: &tree,
-        root,
-        allow: ALLOWED,
-        checked: Default::default(),
-        used: Default::default(),
-    };
+    let docs = refs::Docs::new(&tree, root, ALLOWED);
     let md = "# Planted\n\
         \n\
         Live: `kernel/sched/src/findrunnable.rs`, `proc.rs`, `Semaphore::acquire`,\n\

@@ -192,7 +192,18 @@ fn expand(word: &str) -> Vec<String> {
     }
 }
 
-impl Docs<'_> {
+impl<'a> Docs<'a> {
+    /// A checker of the docs against `tree`, nothing counted yet.
+    pub fn new(tree: &'a Tree, root: &'a Path, allow: &'a [(&'a str, &'a str)]) -> Self {
+        Docs {
+            tree,
+            root,
+            allow,
+            checked: Default::default(),
+            used: Default::default(),
+        }
+    }
+
     fn count(&self, kind: usize) {
         let mut c = self.checked.get();
         c[kind] += 1;
