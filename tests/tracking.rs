@@ -130,19 +130,23 @@ fn the_hogs_are_the_busiest_gs_and_scheddetail_shows_cputime() {
         .next()
         .and_then(|w| w.parse().ok())
         .expect("hogs N ms");
-    // The two hogs spin 500 ms each: they top the list.
+    // The two hogs top the list. Not "500 ms each": a hog spins 500 ms of
+    // nanotime, and after a preemption it may wait in a run queue behind
+    // the other hog, so its CPU time is 500 ms less that wait (389 ms in
+    // one CI run under load). What holds is the gap: a victim yields at
+    // once and runs a few ms in all, a hog hundreds.
     let top = line_with(&o, "top Gs by CPU time: ").expect("top Gs line");
     // `top Gs by CPU time: G3 469.25ms (exited), G2 466.63ms (exited), ...`
     let list = &top[top.find(": ").unwrap() + 2..];
-    let first_two: Vec<u64> = list
+    let busiest: Vec<u64> = list
         .split(", ")
-        .take(2)
         .map(|g| ns(g.split_whitespace().nth(1).unwrap()))
         .collect();
+    let first_two = &busiest[..2];
     check(
         &o,
-        first_two.iter().all(|&n| n >= 400_000_000),
-        format!("the busiest two Gs ran {first_two:?} ns, not a hog's 500 ms"),
+        busiest.len() >= 3 && first_two.iter().all(|&n| n > 5 * busiest[2]),
+        format!("the busiest two Gs ran {first_two:?} ns, the third {busiest:?}: not the hogs"),
     );
     // Each hog adds its own CPU time as its last act, and the summary
     // reads the hogs' from a stopped world after they exited: the same two
