@@ -21,6 +21,9 @@ use crate::x2apic;
 /// Where the kernel's exit port lives (see `kernel/src/exit.rs`).
 pub const DEBUG_EXIT_DEVICE: &str = "isa-debug-exit,iobase=0xf4,iosize=0x04";
 
+/// The RTC under `--icount`: the virtual clock, starting at a fixed date.
+pub const RTC_UNDER_ICOUNT: &str = "clock=vm,base=2026-01-01T00:00:00";
+
 /// A program and its arguments, printable as a shell command.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QemuCommand {
@@ -89,6 +92,11 @@ impl QemuCommand {
         if m.icount {
             // 1 instruction = 1 virtual ns, and no sleeping: deterministic.
             push!("-icount", "shift=0,sleep=off");
+            // The RTC on the virtual clock from a fixed date: on the host
+            // clock, the firmware's waits for the RTC's update cycle take
+            // a different number of instructions each run, and every
+            // later figure shifts with them.
+            push!("-rtc", RTC_UNDER_ICOUNT);
         }
         if let Some(text) = m.boot_string {
             push!("-fw_cfg", bootopts::fw_cfg_arg(text));
@@ -188,10 +196,14 @@ mod tests {
         let line = cmd.to_string();
         assert!(line.contains(" -smp 6,sockets=2,cores=3 "), "{line}");
         assert!(
-            line.contains(" -accel tcg,thread=single -cpu max "),
+            line.contains(" -accel tcg,thread=single -cpu max,-x2apic "),
             "{line}"
         );
         assert!(line.contains(" -icount shift=0,sleep=off "), "{line}");
+        assert!(
+            line.contains(" -rtc clock=vm,base=2026-01-01T00:00:00"),
+            "{line}"
+        );
         assert!(
             line.contains(" -fw_cfg 'name=opt/gmp-metal/cmdline,string=bench=a,,b seed=1' "),
             "{line}"

@@ -14,6 +14,7 @@ mod sync;
 mod named_enum;
 
 pub mod chanbuf;
+pub mod chaos;
 pub mod cpus;
 pub mod findrunnable;
 pub mod gfree;

@@ -83,6 +83,9 @@ pub fn start_m0(main: MainG) -> ! {
     if opts.tracking {
         crate::runtime::diag::tracking::init();
     }
+    if opts.chaos > 0 {
+        crate::runtime::diag::chaos::init(opts.chaos, seed);
+    }
     go(runtime_main);
     SCHED_READY.open(m::all()[1..].iter().map(|mp| mp.apic()));
     proc::mstart()

@@ -98,7 +98,8 @@ fn provoke(fault: Fault) {
         | Fault::RunqLose
         | Fault::RunqDup
         | Fault::ResizeLose
-        | Fault::WakeLose => {
+        | Fault::WakeLose
+        | Fault::GetgRace => {
             panic!("fault={fault} is not provoked on a G")
         }
     }

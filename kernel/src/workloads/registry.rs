@@ -79,6 +79,8 @@ registry! {
         "test: after 100,000 Gs every frame, heap byte and G is accounted for";
     "test-getg" => "checks/getg.rs", reads_input: false:
         "test: Gs preempted and moved between cores always get themselves from getg (procs>=2)";
+    "test-pause" => "checks/pause.rs", reads_input: false:
+        "test: under --icount a pause ends the vCPU's turn (what chaos=N stands on; procs>=2)";
     "test-wire" => "checks/wire.rs", reads_input: false:
         "test: a G wired to its core (LockOSThread's counterpart) stays there (procs>=2)";
     "test-fairness" => "experiments/fairness61.rs", reads_input: false:

@@ -260,6 +260,17 @@ pub static KEYS: &[KeySpec] = &[
         },
     },
     KeySpec {
+        name: "chaos",
+        default: "0",
+        example: "50",
+        help: "under --icount, one scheduler sync point in N stalls its core (docs/EXPLORE.md); 0 = off",
+        field: Field::Int {
+            min: 0,
+            max: 1_000_000,
+            at: IntAt::U32(at!(chaos)),
+        },
+    },
+    KeySpec {
         name: "fault",
         default: "none",
         example: "panic-ap",

@@ -114,6 +114,8 @@ pub struct BootOptions {
     pub icount: bool,
     /// `duration`: torture run length in seconds, 1..=86400.
     pub duration_secs: u32,
+    /// `chaos`: one sync point in N stalls its vCPU (see `runtime::diag::chaos`); 0 = off.
+    pub chaos: u32,
     /// `fault`: a fault to provoke, or a negative control; `None` = none.
     pub fault: Fault,
     /// `bench`: benchmark names for `workload=bench`; empty = all of them.
@@ -146,6 +148,7 @@ impl Default for BootOptions {
             tracking: false,
             icount: false,
             duration_secs: 10,
+            chaos: 0,
             fault: Fault::None,
             bench: Vec::new(),
             parked_gs: 100_000,

@@ -67,6 +67,7 @@ crate::named_enum! {
         RunqDup => "runq-dup": "negative control: runqgrab claims Gs with a plain store (with workload=torture, which must fail)",
         ResizeLose => "resize-lose": "negative control: procresize drops a G of each P it destroys (workload=torture must fail)",
         WakeLose => "wake-lose": "negative control: the torture's park lot loses a wake-up (torture must report the stall)",
+        GetgRace => "getg-race": "negative control: semacquire's getg takes two loads, M then curg (the bug of 44690ea)",
     }
 }
 
@@ -77,7 +78,11 @@ impl Fault {
     pub const fn is_negative_control(self) -> bool {
         matches!(
             self,
-            Fault::RunqLose | Fault::RunqDup | Fault::ResizeLose | Fault::WakeLose
+            Fault::RunqLose
+                | Fault::RunqDup
+                | Fault::ResizeLose
+                | Fault::WakeLose
+                | Fault::GetgRace
         )
     }
 }

@@ -16,8 +16,11 @@
 //! - [`tracestack`]: the stack attached to a trace event;
 //! - [`probe`]: the switch-path probes of the in-kernel benchmarks;
 //! - [`watchdog`]: a core that stops ticking is found and named;
+//! - [`chaos`]: `chaos=N`, seeded stalls at the same points — the one
+//!   observer that changes timing on purpose (never what the loop does);
 //! - [`schedtrace`]: `GODEBUG=schedtrace`'s lines, in Go's words.
 
+pub mod chaos;
 pub mod probe;
 pub mod schedtrace;
 pub mod trace;

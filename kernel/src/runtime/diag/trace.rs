@@ -39,11 +39,18 @@ const RECORD: u8 = 1;
 const TRACKING: u8 = 2;
 /// [`FLAGS`] bit (with [`RECORD`]): the buffers are flight-recorder rings.
 const FLIGHT: u8 = 4;
+/// [`FLAGS`] bit: every recording point is a `chaos` sync point.
+const CHAOS: u8 = 8;
 
 /// The buffers exist (`trace` was asked for at boot): recording can be
 /// paused and resumed (the console's `trace stop|start`), and they are
 /// written at the end, or at a failure, once.
 static READY: AtomicBool = AtomicBool::new(false);
+
+/// Make every recording point a chaos point (`diag::chaos::init`).
+pub(crate) fn observe_chaos() {
+    FLAGS.fetch_or(CHAOS, Ordering::Release);
+}
 
 /// Turn the tracking observer on (`runtime::tracking::init`).
 pub(crate) fn observe_tracking() {
@@ -191,9 +198,9 @@ pub fn on() -> bool {
 /// Record `e` (built from this core's clock, id and P) on this core.
 #[inline]
 fn emit(make: impl FnOnce(u64, u32, Option<u32>) -> Event) {
-    // Events about no G matter only to the recording (tracking alone must
-    // not send every queue event down the slow path).
-    if FLAGS.load(Ordering::Relaxed) & RECORD == 0 {
+    // Events about no G matter only to the recording and to chaos
+    // (tracking alone must not send every queue event down the slow path).
+    if FLAGS.load(Ordering::Relaxed) & (RECORD | CHAOS) == 0 {
         return;
     }
     emit_slow(None, make);
@@ -226,6 +233,9 @@ fn emit_slow(g: Option<(&G, Hook)>, make: impl FnOnce(u64, u32, Option<u32>) -> 
         if let Some(st) = stack {
             record(mp, p, flight, st);
         }
+    }
+    if flags & CHAOS != 0 {
+        crate::runtime::diag::chaos::point();
     }
     cpu::interrupts_restore(were);
 }

@@ -8,7 +8,7 @@
 //! request, reports the core, the G and the interrupted RIP, and fails the
 //! run instead of letting it hang. M1 watches M0 the same way, so a stuck
 //! sysmon core is caught too; for that M1 keeps ticking even while parked
-//! (`stopm`), like M0. Ticks, not time, are compared: a vCPU that the
+//! (`stopm`), like M0 — but not under `icount` (see `ticks_while_parked`). Ticks, not time, are compared: a vCPU that the
 //! host merely deschedules stops ticking *and* stops the clock it would be
 //! compared against.
 

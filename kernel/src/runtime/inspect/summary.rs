@@ -219,4 +219,10 @@ fn print_first_steal_passes() {
         },
         if line.is_empty() { "no M stole" } else { &line }
     );
+    if crate::runtime::diag::chaos::on() {
+        let (points, pauses, preempts) = crate::runtime::diag::chaos::totals();
+        kprintln!(
+            "  chaos: {points} sync points met, {pauses} pauses executed, {preempts} ticks preempted at random"
+        );
+    }
 }

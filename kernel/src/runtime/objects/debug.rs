@@ -45,6 +45,9 @@ pub struct Knobs {
     pub forcepreempt_ns: u64,
     /// `fault`: the fault to provoke or the scheduler bug switched on.
     pub fault: Fault,
+    /// `icount`: QEMU runs every vCPU round-robin on one host thread under
+    /// `-icount`, where a run must be a function of its inputs.
+    pub icount: bool,
 }
 
 impl Knobs {
@@ -57,6 +60,7 @@ impl Knobs {
         spinning: true,
         forcepreempt_ns: 10_000_000,
         fault: Fault::None,
+        icount: false,
     };
 
     fn from(o: &BootOptions) -> Knobs {
@@ -68,6 +72,7 @@ impl Knobs {
             spinning: o.spinning,
             forcepreempt_ns: o.forcepreempt_ns,
             fault: o.fault,
+            icount: o.icount,
         }
     }
 }

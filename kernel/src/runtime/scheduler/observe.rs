@@ -15,13 +15,19 @@
 //!   world and its end, a GOMAXPROCS change;
 //! - the switch-path probes of the benchmarks (a tick's entry, an idle
 //!   tick, a preemption, a wake-up);
-//! - the watchdog's tick and schedtrace's line (from sysmon).
+//! - the watchdog's tick and schedtrace's line (from sysmon);
+//! - chaos (`chaos=N`): every report above is also a sync point where a
+//!   seeded stall may happen; `chaos_point` marks one more by hand and
+//!   `chaos_preempt_now` lets a tick preempt at random.
 //!
 //! Every report is a direct, inlinable call: with every observer off it
 //! costs one load of the observers' flag byte and a branch (the budgets of
 //! docs/budgets.toml measure it). Observers only read the objects; they
 //! never call back into the loop, so nothing here can re-enter it.
 
+pub(crate) use crate::runtime::diag::chaos::{
+    on as chaos_on, point as chaos_point, preempt_now as chaos_preempt_now,
+};
 pub(crate) use crate::runtime::diag::probe::{
     on as probing, preempting, tick_entered, tick_idle, wake_sent, woke,
 };

@@ -12,10 +12,13 @@
 
 use core::sync::atomic::Ordering;
 
+use gmp_sched::options::Fault;
 use gmp_sched::sema::Sema;
 
+use crate::runtime::objects::debug::knobs;
 use crate::runtime::objects::g::getg;
 use crate::runtime::objects::g::{G, WaitReason};
+use crate::runtime::scheduler::observe;
 use crate::runtime::scheduler::park::{goparkunlock, goready, goyield};
 use crate::sync::IrqMutex;
 
@@ -46,7 +49,12 @@ impl Semaphore {
 
     /// Take a unit, parking until one is released.
     pub fn acquire(&self, lifo: bool, reason: WaitReason) {
-        let gp = getg().expect("semacquire on g0");
+        let gp = if knobs().fault == Fault::GetgRace {
+            getg_two_loads()
+        } else {
+            getg()
+        }
+        .expect("semacquire on g0");
         loop {
             let mut s = self.s.lock();
             if s.acquire(gp, lifo) {
@@ -72,4 +80,19 @@ impl Semaphore {
             }
         }
     }
+}
+
+/// `fault=getg-race`: `getg` as it was before 44690ea — this core's M
+/// first, then that M's `curg`, two loads with interrupts on. A preemption
+/// between them that resumes the G on another core makes the second load
+/// read the old core's `curg`: another G, or none. Under TCG an interrupt
+/// lands only between translation blocks, and the two loads would sit in
+/// one; the chaos point between them (a call, so a block boundary, and
+/// with `chaos=N` sometimes a stall) gives the window the width it had on
+/// real parallel cores.
+#[inline(never)]
+fn getg_two_loads() -> Option<&'static G> {
+    let mp = crate::runtime::objects::m::this_m();
+    observe::chaos_point();
+    mp.curg()
 }

@@ -56,6 +56,14 @@ pub fn on_tick() {
         sysmon(now);
     }
     observe::watchdog_tick(m);
+    if observe::chaos_on()
+        && observe::chaos_preempt_now()
+        && let Some(gp) = m.curg()
+    {
+        // chaos: a preemption at a tick the seed picked, not only after a
+        // full time slice (`preemptone`'s flag, honoured just below).
+        gp.preempt.store(true, Ordering::Release);
+    }
     let mut ran = 0;
     if let Some(pp) = m.p()
         && m.curg().is_some()

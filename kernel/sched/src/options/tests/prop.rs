@@ -90,12 +90,24 @@ fn any_options() -> impl Strategy<Value = BootOptions> {
         select(Fault::ALL.to_vec()),
         vec(bench_name(), 0..4),
         1u32..=100_000_000,
-        (select(TraceMode::ALL.to_vec()), 4u32..=1 << 20),
+        (
+            select(TraceMode::ALL.to_vec()),
+            4u32..=1 << 20,
+            0u32..=1_000_000,
+        ),
     );
     (scheduling, rest).prop_map(
         |(
             (procs, seed, stack_size, workload, preempt, tick_ns, forcepreempt_ns, sched),
-            (flags, schedtrace_ms, duration_secs, fault, bench, parked_gs, (trace, flight_kib)),
+            (
+                flags,
+                schedtrace_ms,
+                duration_secs,
+                fault,
+                bench,
+                parked_gs,
+                (trace, flight_kib, chaos),
+            ),
         )| {
             let [
                 runnext,
@@ -126,6 +138,7 @@ fn any_options() -> impl Strategy<Value = BootOptions> {
                 tracking,
                 icount,
                 duration_secs,
+                chaos,
                 fault,
                 bench,
                 parked_gs,
