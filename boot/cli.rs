@@ -187,6 +187,14 @@ pub struct Cli {
     )]
     pub icount: bool,
 
+    /// With --gdb: stop at a moment of a replay (boot option stopat=N)
+    #[arg(
+        long,
+        value_name = "N",
+        long_help = "Stop the run for gdb at TSC N, which under --icount is an instruction count                      (the number `explore` prints for a failure): the first timer tick past N                      calls gmp_stop_at, and with --gdb the printed gdb command puts a hardware                      breakpoint there and continues, so `info goroutines` shows the state just                      before the failure. Same as the boot option stopat=N."
+    )]
+    pub stop_at: Option<u64>,
+
     /// The QEMU binary
     #[arg(long, value_name = "PATH", env = "GMP_QEMU", default_value = DEFAULT_QEMU)]
     pub qemu: OsString,
@@ -237,6 +245,8 @@ pub enum Command {
     Lab(LabArgs),
     /// Run one test file many times under host load and count the failures
     Flaky(crate::flaky::FlakyArgs),
+    /// Seed after seed under --icount with chaos=N until a run fails; print its replay
+    Explore(crate::explore::ExploreArgs),
     /// The Linux-threads benchmarks (used by bench --compare)
     #[command(hide = true)]
     LinuxBench {
@@ -277,6 +287,7 @@ impl Cli {
                 "bench" => "[NAME...] [--icount] [--smp N] [--compare] ...",
                 "lab" => "start|grade|reset|list [NAME]",
                 "flaky" => "--test NAME [--runs N] [--load N]",
+                "explore" => "[--workload W] [--smp N] [--seeds N | --minutes M] [--jobs J] [--shrink]",
                 _ => return None,
             };
             Some(format!(
@@ -322,6 +333,10 @@ impl Cli {
                 (Some(value), _, _) => run = run.boot_opt_from_flag(flag, key, &value),
                 (None, _, _) => {}
             }
+        }
+        if let Some(n) = self.stop_at {
+            // 20 digits, like every `stopat` (see the option's help).
+            run = run.boot_opt_from_flag("--stop-at", "stopat", &format!("{n:020}"));
         }
         if let Some(raw) = self.raw_boot_options {
             run = run.raw_boot_options(raw);

@@ -24,9 +24,15 @@ pub fn kernel_load_offset(_accel: Accel) -> u64 {
 pub const GMP_PY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/gdb/gmp.py");
 
 /// The gdb command line that attaches to the waiting QEMU, with the
-/// kernel's symbols and gdb/gmp.py loaded.
-pub fn command(elf: &str, accel: Accel) -> String {
-    command_with(elf, accel, GMP_PY)
+/// kernel's symbols and gdb/gmp.py loaded; with `stop_at`, it also breaks
+/// at `gmp_stop_at` (boot option `stopat=N`) and runs there.
+pub fn command(elf: &str, accel: Accel, stop_at: bool) -> String {
+    let cmd = command_with(elf, accel, GMP_PY);
+    if stop_at {
+        format!("{cmd} -ex 'hbreak gmp_stop_at' -ex 'continue'")
+    } else {
+        cmd
+    }
 }
 
 fn command_with(elf: &str, accel: Accel, gmp_py: &str) -> String {
@@ -37,7 +43,7 @@ fn command_with(elf: &str, accel: Accel, gmp_py: &str) -> String {
 }
 
 /// What `--gdb` prints before QEMU starts.
-pub fn hint(elf: &str, accel: Accel) -> String {
+pub fn hint(elf: &str, accel: Accel, stop_at: bool) -> String {
     format!(
         "gdb: QEMU is stopped before the first instruction, waiting for a debugger on localhost:{GDB_PORT}; attach with\n\
          \n    {}\n\n\
@@ -45,7 +51,7 @@ pub fn hint(elf: &str, accel: Accel) -> String {
          use hardware breakpoints, e.g. `hbreak gmp_kernel::boot::kmain` then `continue`, \
          because the kernel is copied into memory after QEMU starts and would overwrite software breakpoints. \
          gdb/gmp.py adds `info goroutines`, `goroutine N bt`, `info ps`, `info ms`, `info runq P` and `info globrunq`.",
-        command(elf, accel),
+        command(elf, accel, stop_at),
         kernel_load_offset(accel)
     )
 }
@@ -60,8 +66,9 @@ mod tests {
             command_with("/k.elf", Accel::Tcg, "/r/gdb/gmp.py"),
             "gdb -ex 'symbol-file -o 0xffffffff80000000 /k.elf' -x '/r/gdb/gmp.py' -ex 'target remote :1234'"
         );
-        assert!(hint("/k.elf", Accel::Tcg).contains("hbreak"));
-        assert!(hint("/k.elf", Accel::Tcg).contains("info goroutines"));
+        assert!(hint("/k.elf", Accel::Tcg, false).contains("hbreak"));
+        assert!(hint("/k.elf", Accel::Tcg, false).contains("info goroutines"));
+        assert!(hint("/k.elf", Accel::Tcg, true).contains("-ex 'hbreak gmp_stop_at' -ex 'continue'"));
         assert!(std::path::Path::new(GMP_PY).is_file(), "{GMP_PY}");
     }
 }

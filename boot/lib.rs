@@ -39,6 +39,7 @@ pub mod cli;
 pub mod error;
 pub mod exec;
 pub mod exit;
+pub mod explore;
 pub mod flaky;
 pub mod gdb;
 pub mod help;

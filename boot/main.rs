@@ -20,6 +20,7 @@ fn main() -> ExitCode {
         Some(Command::Bench(args)) => return status(gmp_metal::bench::run::main(args)),
         Some(Command::Lab(args)) => return status(gmp_metal::lab::main(args)),
         Some(Command::Flaky(args)) => return status(gmp_metal::flaky::main(args)),
+        Some(Command::Explore(args)) => return status(gmp_metal::explore::main(args)),
         Some(Command::LinuxBench { op, n }) => {
             return status(gmp_metal::bench::linux::main_with(&[op, n]));
         }

@@ -322,13 +322,16 @@ impl Run {
                 Input::None
             }
         });
+        let stops = boot_string
+            .as_deref()
+            .is_some_and(|b| b.split_whitespace().any(|t| t.starts_with("stopat=")));
         Ok(Prepared {
             command,
             input,
             smp,
             boot_string,
             timeout: self.effective_timeout(),
-            gdb_hint: self.gdb.then(|| gdb::hint(KERNEL_ELF, self.accel)),
+            gdb_hint: self.gdb.then(|| gdb::hint(KERNEL_ELF, self.accel, stops)),
             echo: self.echo,
             trace_dir,
             _vars: vars,

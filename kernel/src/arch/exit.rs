@@ -36,6 +36,12 @@ pub fn on_failure(f: fn()) {
 /// given to [`on_failure`], once.
 pub fn exit_qemu(code: ExitCode) -> ! {
     if code == ExitCode::Failure {
+        // The failure's place in time, first: under `--icount` the TSC
+        // counts virtual nanoseconds, one per instruction, so this is the
+        // instruction count a replay must reach again (the explorer's
+        // fingerprint, `--stop-at`'s target).
+        let at = cpu::rdtsc();
+        crate::arch::console::print_for_panic(format_args!("exit: failure at tsc {at}\n"));
         let f = ON_FAILURE.swap(core::ptr::null_mut(), Ordering::AcqRel);
         if !f.is_null() {
             // SAFETY: only `on_failure` stores here, and it stores a `fn()`.

@@ -86,6 +86,7 @@ pub fn start_m0(main: MainG) -> ! {
     if opts.chaos > 0 {
         crate::runtime::diag::chaos::init(opts.chaos, seed);
     }
+    crate::runtime::diag::chaos::stop_at(opts.stopat);
     go(runtime_main);
     SCHED_READY.open(m::all()[1..].iter().map(|mp| mp.apic()));
     proc::mstart()

@@ -50,6 +50,7 @@ pub(crate) use at;
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum IntAt {
     U32(Access<u32>),
+    U64(Access<u64>),
     OptU32(Access<Option<u32>>),
     OptU64(Access<Option<u64>>),
 }
@@ -126,6 +127,8 @@ impl Field {
                 match (at, n) {
                     (IntAt::U32(a), Some(n)) => *(a.get_mut)(o) = u32::try_from(n).ok()?,
                     (IntAt::U32(_), None) => return None,
+                    (IntAt::U64(a), Some(n)) => *(a.get_mut)(o) = n,
+                    (IntAt::U64(_), None) => return None,
                     (IntAt::OptU32(a), n) => {
                         *(a.get_mut)(o) = n.map(u32::try_from).transpose().ok()?;
                     }
@@ -171,6 +174,7 @@ impl Field {
         match self {
             Field::Int { at, .. } => match at {
                 IntAt::U32(a) => write!(f, "{}", (a.get)(o)),
+                IntAt::U64(a) => write!(f, "{}", value::Fixed20(*(a.get)(o))),
                 IntAt::OptU32(a) => opt(*(a.get)(o), f),
                 IntAt::OptU64(a) => opt(*(a.get)(o), f),
             },
@@ -193,6 +197,7 @@ impl Field {
         match self {
             Field::Int { at, .. } => match at {
                 IntAt::U32(x) => x.same(a, b),
+                IntAt::U64(x) => x.same(a, b),
                 IntAt::OptU32(x) => x.same(a, b),
                 IntAt::OptU64(x) => x.same(a, b),
             },
@@ -227,7 +232,7 @@ impl Field {
         match *self {
             Field::Int { min, max, at } => {
                 write!(f, "an integer from {min} to {max}")?;
-                if !matches!(at, IntAt::U32(_)) {
+                if !matches!(at, IntAt::U32(_) | IntAt::U64(_)) {
                     write!(f, ", or {AUTO}")?;
                 }
                 Ok(())

@@ -271,6 +271,17 @@ pub static KEYS: &[KeySpec] = &[
         },
     },
     KeySpec {
+        name: "stopat",
+        default: "18446744073709551615",
+        example: "00000000002500000000",
+        help: "the first tick past this TSC (instructions under --icount) calls gmp_stop_at; 20 digits",
+        field: Field::Int {
+            min: 0,
+            max: u64::MAX,
+            at: IntAt::U64(at!(stopat)),
+        },
+    },
+    KeySpec {
         name: "fault",
         default: "none",
         example: "panic-ap",

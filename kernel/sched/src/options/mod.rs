@@ -116,6 +116,10 @@ pub struct BootOptions {
     pub duration_secs: u32,
     /// `chaos`: one sync point in N stalls its vCPU (see `runtime::diag::chaos`); 0 = off.
     pub chaos: u32,
+    /// `stopat`: the TSC at which a tick calls `gmp_stop_at` (gdb's stop);
+    /// `u64::MAX` = never. Printed as 20 digits, so that a replay with and
+    /// without a stop executes the same instructions up to it.
+    pub stopat: u64,
     /// `fault`: a fault to provoke, or a negative control; `None` = none.
     pub fault: Fault,
     /// `bench`: benchmark names for `workload=bench`; empty = all of them.
@@ -149,6 +153,7 @@ impl Default for BootOptions {
             icount: false,
             duration_secs: 10,
             chaos: 0,
+            stopat: u64::MAX,
             fault: Fault::None,
             bench: Vec::new(),
             parked_gs: 100_000,

@@ -22,6 +22,24 @@ pub(crate) fn parse_u64(s: &str) -> Option<u64> {
     s.parse().ok()
 }
 
+/// A `u64` written as exactly 20 digits (zero-padded) by a loop of fixed
+/// length: `stopat`'s value, whose printing must cost the same number of
+/// instructions whatever it is (see `runtime::diag::chaos::check_stop_at`).
+pub struct Fixed20(pub u64);
+
+impl core::fmt::Display for Fixed20 {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let mut digits = [b'0'; 20];
+        let mut n = self.0;
+        for d in digits.iter_mut().rev() {
+            *d = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+        // Only ASCII digits were written.
+        f.write_str(core::str::from_utf8(&digits).map_err(|_| core::fmt::Error)?)
+    }
+}
+
 /// Splits `"250us"` into `("250", "us")` at the first non-digit.
 fn split_number(s: &str) -> (&str, &str) {
     let end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());

@@ -104,6 +104,41 @@ pub fn preempt_now() -> bool {
     })
 }
 
+/// `stopat=N`: the TSC past which the next tick calls [`gmp_stop_at`];
+/// `u64::MAX`: never. Written once at boot, whatever the option says.
+static STOP_AT: AtomicU64 = AtomicU64::new(u64::MAX);
+
+/// Arm `stopat=N` (bootstrap core, before the scheduler starts). Called on
+/// every boot, armed or not, and silent: a replay that stops must execute
+/// the same instructions as the run it replays, up to the stop (the
+/// option's value is printed as 20 digits for the same reason).
+pub fn stop_at(tsc: u64) {
+    STOP_AT.store(tsc, Ordering::Relaxed);
+}
+
+/// From a timer tick: reach [`gmp_stop_at`] once, when the time has come.
+/// Armed or not, the test costs the same instructions (a load, `rdtsc`, a
+/// compare), so arming it does not change the execution it stops.
+#[inline(always)]
+pub fn check_stop_at() {
+    let at = STOP_AT.load(Ordering::Relaxed);
+    if cpu::rdtsc() >= at && STOP_AT.swap(u64::MAX, Ordering::AcqRel) != u64::MAX {
+        gmp_stop_at(at);
+    }
+}
+
+/// Where `--gdb --stop-at N` stops: gdb holds a hardware breakpoint here.
+/// Called from the tick of the first core whose clock passed `stopat`,
+/// with interrupts off, so the machine stops within a tick after
+/// instruction `at`, and `info goroutines` and the rest of gdb/gmp.py show
+/// the state then. It prints nothing: from here on the replay executes a
+/// call the original run did not, so continuing is no longer exact.
+#[unsafe(no_mangle)]
+#[inline(never)]
+pub extern "C" fn gmp_stop_at(at: u64) {
+    core::hint::black_box(at);
+}
+
 /// Points met, pauses executed and ticks that preempted, over all cores.
 pub fn totals() -> (u64, u64, u64) {
     let n = m::mcount();

@@ -26,7 +26,7 @@
 //! never call back into the loop, so nothing here can re-enter it.
 
 pub(crate) use crate::runtime::diag::chaos::{
-    on as chaos_on, point as chaos_point, preempt_now as chaos_preempt_now,
+    check_stop_at, on as chaos_on, point as chaos_point, preempt_now as chaos_preempt_now,
 };
 pub(crate) use crate::runtime::diag::probe::{
     on as probing, preempting, tick_entered, tick_idle, wake_sent, woke,

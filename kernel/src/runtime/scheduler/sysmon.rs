@@ -56,6 +56,7 @@ pub fn on_tick() {
         sysmon(now);
     }
     observe::watchdog_tick(m);
+    observe::check_stop_at();
     if observe::chaos_on()
         && observe::chaos_preempt_now()
         && let Some(gp) = m.curg()

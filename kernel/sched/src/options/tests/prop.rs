@@ -94,6 +94,7 @@ fn any_options() -> impl Strategy<Value = BootOptions> {
             select(TraceMode::ALL.to_vec()),
             4u32..=1 << 20,
             0u32..=1_000_000,
+            any::<u64>(),
         ),
     );
     (scheduling, rest).prop_map(
@@ -106,7 +107,7 @@ fn any_options() -> impl Strategy<Value = BootOptions> {
                 fault,
                 bench,
                 parked_gs,
-                (trace, flight_kib, chaos),
+                (trace, flight_kib, chaos, stopat),
             ),
         )| {
             let [
@@ -139,6 +140,7 @@ fn any_options() -> impl Strategy<Value = BootOptions> {
                 icount,
                 duration_secs,
                 chaos,
+                stopat,
                 fault,
                 bench,
                 parked_gs,
@@ -187,7 +189,7 @@ fn valid_value(k: &'static crate::options::KeySpec) -> BoxedStrategy<String> {
             let n = (min..=max).prop_map(|n| n.to_string());
             let padded = (min..=max).prop_map(|n| format!("00{n}"));
             let ends = select(alloc::vec![min.to_string(), max.to_string()]);
-            if matches!(at, IntAt::U32(_)) {
+            if matches!(at, IntAt::U32(_) | IntAt::U64(_)) {
                 prop_oneof![n, padded, ends].boxed()
             } else {
                 prop_oneof![n, padded, ends, Just("auto".to_string())].boxed()
