@@ -13,8 +13,8 @@
 //! cases — fewer cores, a shorter run, rarer chaos points — keeping each
 //! change under which the seed still fails, and prints the smallest.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::outcome::{Outcome, Verdict};
@@ -153,7 +153,14 @@ impl std::fmt::Display for Fingerprint {
 
 /// The fingerprint of a run that did not succeed.
 pub fn fingerprint(o: &Outcome) -> Fingerprint {
-    let failure_words = ["PANIC", "FAILURE", "FAILED", "WATCHDOG", "fatal", "EXCEPTION"];
+    let failure_words = [
+        "PANIC",
+        "FAILURE",
+        "FAILED",
+        "WATCHDOG",
+        "fatal",
+        "EXCEPTION",
+    ];
     let line = o
         .lines()
         .find(|l| failure_words.iter().any(|w| l.contains(w)))
@@ -421,3 +428,138 @@ pub fn main(args: ExploreArgs) -> i32 {
 /// How many instructions before the failure `--stop-at` stops by default
 /// in the printed debug command: one timer tick (1 ms) earlier.
 pub const STOP_BEFORE: u64 = 1_000_000;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::qemu::QemuCommand;
+
+    fn case() -> Case {
+        Case {
+            workload: "torture".into(),
+            smp: "4".into(),
+            seed: 7,
+            chaos: 20,
+            duration: 2,
+            fault: Some("getg-race".into()),
+        }
+    }
+
+    fn outcome(verdict: Verdict, serial: &str) -> Outcome {
+        Outcome {
+            verdict,
+            serial: serial.into(),
+            qemu_stderr: String::new(),
+            elapsed: Duration::from_secs(1),
+            command: QemuCommand {
+                program: "qemu".into(),
+                args: Vec::new(),
+            },
+            timeout: None,
+        }
+    }
+
+    #[test]
+    fn the_replay_and_debug_commands_boot_the_same_options() {
+        let c = case();
+        assert_eq!(
+            c.replay_command(),
+            "cargo run -- --icount --smp 4 workload=torture seed=7 duration=2 chaos=20 \
+             stopat=18446744073709551615 fault=getg-race"
+        );
+        assert_eq!(
+            c.debug_command(123),
+            "cargo run -- --icount --smp 4 --gdb --stop-at 123 workload=torture seed=7 \
+             duration=2 chaos=20 fault=getg-race"
+        );
+        // Both parse, and give the kernel option strings of one length.
+        let words = |cmd: &str| -> Vec<String> {
+            cmd.trim_start_matches("cargo run -- ")
+                .split(' ')
+                .map(String::from)
+                .collect()
+        };
+        let boot = |cmd: &str| {
+            use clap::Parser;
+            let cli = crate::cli::Cli::try_parse_from(
+                std::iter::once("gmp-metal".to_string()).chain(words(cmd)),
+            )
+            .unwrap();
+            let p = cli.into_run().gdb(false).prepare().unwrap();
+            p.boot_string().unwrap().to_string()
+        };
+        let (a, b) = (boot(&c.replay_command()), boot(&c.debug_command(123)));
+        assert_eq!(a.len(), b.len(), "{a}\n{b}");
+        assert!(b.contains("stopat=00000000000000000123"), "{b}");
+    }
+
+    #[test]
+    fn the_fingerprint_is_the_first_failure_line_and_the_tsc() {
+        let o = outcome(
+            Verdict::Failure,
+            "boot options: fault=none\ntorture: 1.000s gs=10\n\
+             PANIC on M0 (apic 0) in G5 at a.rs:1: boom\n  #0 0x1 f\n\
+             torture: FAILURE: later\nexit: failure at tsc 853214783\n",
+        );
+        let f = fingerprint(&o);
+        assert_eq!(f.line, "PANIC on M0 (apic 0) in G5 at a.rs:1: boom");
+        assert_eq!(f.at, Some(853214783));
+        assert_eq!(
+            f.to_string(),
+            "PANIC on M0 (apic 0) in G5 at a.rs:1: boom (at instruction 853214783)"
+        );
+        // A run that only timed out still gets a line.
+        let t = fingerprint(&outcome(Verdict::Timeout, "boot\n"));
+        assert_eq!(t.at, None);
+        assert!(!t.line.is_empty());
+    }
+
+    #[test]
+    fn gs_checked_reads_the_torture_line_or_the_ledger() {
+        let o = outcome(
+            Verdict::Success,
+            "torture: 1.000s rounds=1 gs=2016 spawns=2\n\
+             torture: SUCCESS after 2.1s: rounds=3 gs=4325 spawns=4325\n",
+        );
+        assert_eq!(gs_checked(&o), 4325);
+        let o = outcome(
+            Verdict::Success,
+            "  Gs: 6597 spawned = 6596 exited + 1 live\n",
+        );
+        assert_eq!(gs_checked(&o), 6597);
+        assert_eq!(gs_checked(&outcome(Verdict::Success, "")), 0);
+    }
+
+    #[test]
+    fn shrinking_tries_fewer_cores_shorter_runs_and_rarer_points() {
+        let got: Vec<(String, u32, u32)> = shrink_candidates(&case())
+            .into_iter()
+            .map(|c| (c.smp, c.duration, c.chaos))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("2".to_string(), 2, 20),
+                ("3".to_string(), 2, 20),
+                ("4".to_string(), 1, 20),
+                ("4".to_string(), 2, 40)
+            ]
+        );
+        // The smallest case has nothing left to try.
+        let small = Case {
+            smp: "2".into(),
+            duration: 1,
+            chaos: 0,
+            ..case()
+        };
+        assert!(shrink_candidates(&small).is_empty());
+        // A topology is left alone.
+        let topo = Case {
+            smp: "6,sockets=2,cores=3".into(),
+            duration: 1,
+            chaos: 0,
+            ..case()
+        };
+        assert!(shrink_candidates(&topo).is_empty());
+    }
+}
