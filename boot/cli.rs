@@ -287,7 +287,9 @@ impl Cli {
                 "bench" => "[NAME...] [--icount] [--smp N] [--compare] ...",
                 "lab" => "start|grade|reset|list [NAME]",
                 "flaky" => "--test NAME [--runs N] [--load N]",
-                "explore" => "[--workload W] [--smp N] [--seeds N | --minutes M] [--jobs J] [--shrink]",
+                "explore" => {
+                    "[--workload W] [--smp N] [--seeds N | --minutes M] [--jobs J] [--shrink]"
+                }
                 _ => return None,
             };
             Some(format!(

@@ -67,7 +67,7 @@ pub struct ExploreArgs {
 }
 
 /// One explored case: everything a run depends on.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Case {
     pub workload: String,
     pub smp: String,
@@ -320,11 +320,15 @@ pub fn shrink_candidates(c: &Case) -> Vec<Case> {
 }
 
 /// Shrink `found` greedily: take the first candidate that still fails,
-/// and start again from it, until none does.
+/// and start again from it, until none does. A case is run once at most.
 pub fn shrink(found: Found, timeout: Duration, say: impl Fn(&str)) -> Result<Found, String> {
     let mut best = found;
+    let mut tried = std::collections::HashSet::new();
     'outer: loop {
         for c in shrink_candidates(&best.case) {
+            if !tried.insert(c.clone()) {
+                continue;
+            }
             say(&format!(
                 "explore: shrink: trying --smp {} duration={} chaos={}",
                 c.smp, c.duration, c.chaos
@@ -414,6 +418,20 @@ pub fn main(args: ExploreArgs) -> i32 {
             }
             Err(e) => eprintln!("explore: shrinking stopped: {e}"),
         }
+    }
+    // Check the replay now, alone: with other QEMUs loading the host, a
+    // run can diverge from its replay (docs/EXPLORE.md, "Determinism").
+    match try_case(&found.case, timeout) {
+        Ok((Some(again), _)) if again.fingerprint == found.fingerprint => {
+            println!("explore: replayed once: the same failure at the same instruction");
+        }
+        Ok((again, _)) => println!(
+            "explore: replayed once: it differs ({}); the search ran under host load \
+             (--jobs {}): a replay alone is the reference, see docs/EXPLORE.md",
+            again.map_or_else(|| "it passed".to_string(), |a| a.fingerprint.to_string()),
+            args.jobs
+        ),
+        Err(e) => eprintln!("explore: the replay did not start: {e}"),
     }
     println!("replay: {}", found.case.replay_command());
     if let Some(at) = found.fingerprint.at {

@@ -68,7 +68,9 @@ mod tests {
         );
         assert!(hint("/k.elf", Accel::Tcg, false).contains("hbreak"));
         assert!(hint("/k.elf", Accel::Tcg, false).contains("info goroutines"));
-        assert!(hint("/k.elf", Accel::Tcg, true).contains("-ex 'hbreak gmp_stop_at' -ex 'continue'"));
+        assert!(
+            hint("/k.elf", Accel::Tcg, true).contains("-ex 'hbreak gmp_stop_at' -ex 'continue'")
+        );
         assert!(std::path::Path::new(GMP_PY).is_file(), "{GMP_PY}");
     }
 }

@@ -182,6 +182,11 @@ fn chaos_finds_the_getg_race_and_its_replay_repeats_it() {
             .any(|l| l.starts_with("debug:  cargo run -- ") && l.contains("--gdb --stop-at ")),
         "{out}"
     );
+    // Replayed by `explore` itself, alone on the host.
+    assert!(
+        out.contains("explore: replayed once: the same failure at the same instruction"),
+        "{out}"
+    );
     let at: u64 = failed
         .rsplit_once("(at instruction ")
         .and_then(|(_, n)| n.trim_end_matches(')').parse().ok())
