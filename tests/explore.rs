@@ -13,35 +13,17 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 const BIN: &str = env!("CARGO_BIN_EXE_gmp-metal");
 
-/// A fresh directory under the target dir for this test binary.
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
-/// The runner binary with `args`, under a QEMU permit and the hard timeout.
-fn gmp(args: &[&str]) -> Output {
-    let _slot = common::qemu_slot();
-    Command::new(BIN)
-        .args(args)
-        .arg(format!("--timeout={}", common::boot_timeout().as_secs()))
-        .env_remove("GMP_QEMU")
-        .output()
-        .expect("the gmp-metal binary runs")
-}
-
 /// The serial output of a traced, seeded torture run under `--icount`,
 /// with the trace directory's name taken out, and the raw trace.
 fn seeded_torture(name: &str) -> (String, Vec<u8>) {
-    let dir = scratch(name);
+    let dir = common::scratch(name);
     let trace = format!("--trace={}", dir.display());
-    let out = gmp(&[
+    let out = common::runner(&[
         "--icount",
         "--smp",
         "4",
@@ -113,7 +95,7 @@ fn a_seeded_run_under_icount_replays_byte_for_byte() {
 fn icount_run(smp: &str, workload: &str, opts: &[&str]) -> (Output, String) {
     let mut args = vec!["--icount", "--smp", smp, "--workload", workload];
     args.extend_from_slice(opts);
-    let out = gmp(&args);
+    let out = common::runner(&args);
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     (out, text)
 }
@@ -199,7 +181,7 @@ fn chaos_finds_the_getg_race_and_its_replay_repeats_it() {
     let beyond = format!("{}", at + 1_000_000_000);
     let mut args: Vec<&str> = vec!["--stop-at", &beyond];
     args.extend(words.iter().map(String::as_str));
-    let again = gmp(&args);
+    let again = common::runner(&args);
     let text = String::from_utf8_lossy(&again.stdout);
     let panic_line = failed
         .split_once(" FAILED after ")

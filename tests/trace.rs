@@ -41,27 +41,9 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-/// A fresh directory under the target dir for this test binary.
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
-/// The runner binary with `args`, under a QEMU permit and the hard timeout.
-fn gmp(args: &[String]) -> Output {
-    let _slot = common::qemu_slot();
-    Command::new(BIN)
-        .args(args)
-        .arg(format!("--timeout={}", common::boot_timeout().as_secs()))
-        .env_remove("GMP_QEMU")
-        .output()
-        .expect("the gmp-metal binary runs")
-}
-
 /// A traced boot of `workload` on `smp` cores into `dir`; it must succeed.
 fn traced_run(workload: &str, smp: &str, dir: &Path) -> Output {
-    let out = gmp(&[
+    let out = common::runner(&[
         "--workload".into(),
         workload.into(),
         "--smp".into(),
@@ -80,7 +62,7 @@ fn traced_run(workload: &str, smp: &str, dir: &Path) -> Output {
 
 /// A traced boot of `workload` on `smp` cores into `name`, parsed.
 fn traced_boot(name: &str, workload: &str, smp: &str) -> Traced {
-    let dir = scratch(name);
+    let dir = common::scratch(name);
     let out = traced_run(workload, smp, &dir);
     let bytes = std::fs::read(dir.join("trace.bin")).expect("trace.bin written");
     let dump = Dump::parse(&bytes).unwrap_or_else(|e| panic!("{e}"));
@@ -258,7 +240,7 @@ fn data_attr<'a>(dom: &'a str, name: &str) -> Option<&'a str> {
 /// headless Chromium, checked for script errors.
 fn page_at(t: &Traced, frac: f64, profile: &str) -> String {
     let page = std::fs::canonicalize(t.dir.join("trace.html")).unwrap();
-    let profile = scratch(profile);
+    let profile = common::scratch(profile);
     let dom = chromium_dom(&format!("file://{}#t={frac}", page.display()), &profile);
     let _ = std::fs::remove_dir_all(&profile);
     assert_eq!(
@@ -326,7 +308,7 @@ fn the_html_page_draws_destroyed_ps_as_gone() {
 
 #[test]
 fn a_run_that_never_reaches_its_dump_says_so() {
-    let dir = scratch("trace-stopped");
+    let dir = common::scratch("trace-stopped");
     // Leftovers of an earlier run must not pass for this run's files.
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("trace.json"), "stale").unwrap();

@@ -13,7 +13,10 @@
 //! without re-running by hand.
 #![allow(dead_code)] // each test binary uses a different part of this
 
+use std::ffi::OsStr;
 use std::fmt::Display;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
@@ -109,6 +112,25 @@ pub fn qemu_slot() -> QemuSlot {
     }
     *running += 1;
     QemuSlot(())
+}
+
+/// A fresh directory `name` under the target dir for this test binary.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// The runner binary (`gmp-metal`) with `args`, under a QEMU permit and
+/// the hard timeout, with the system QEMU.
+pub fn runner<S: AsRef<OsStr>>(args: &[S]) -> Output {
+    let _slot = qemu_slot();
+    Command::new(env!("CARGO_BIN_EXE_gmp-metal"))
+        .args(args)
+        .arg(format!("--timeout={}", boot_timeout().as_secs()))
+        .env_remove("GMP_QEMU")
+        .output()
+        .expect("the gmp-metal binary runs")
 }
 
 /// Boots `run` quietly under a permit and the hard timeout (unless the

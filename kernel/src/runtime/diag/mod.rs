@@ -11,7 +11,8 @@
 //! loop holds, park a G or start an M.
 //!
 //! - [`trace`]: the event recorder behind `--trace` and the flight
-//!   recorder, and the flag byte every report checks first;
+//!   recorder, and the flag byte every report checks first; [`tracedump`]
+//!   writes what it recorded to COM2;
 //! - [`tracking`]: `tracking=on`: scheduling latency and CPU time per G;
 //! - [`tracestack`]: the stack attached to a trace event;
 //! - [`probe`]: the switch-path probes of the in-kernel benchmarks;
@@ -24,6 +25,7 @@ pub mod chaos;
 pub mod probe;
 pub mod schedtrace;
 pub mod trace;
+mod tracedump;
 mod tracestack;
 pub mod tracking;
 pub mod watchdog;

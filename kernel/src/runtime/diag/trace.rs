@@ -7,7 +7,7 @@
 //! interrupted. A full buffer drops further events and counts them; the
 //! count travels in the dump, so losses are never silent. At exit the main
 //! G writes every buffer to the second serial port (COM2), where the runner
-//! collects it. With `trace=off` every recording point costs one load of
+//! collects it (`tracedump`). With `trace=off` every recording point costs one load of
 //! [`FLAGS`] and a branch.
 //!
 //! The recording points are also where `tracking=on` (`runtime::tracking`)
@@ -20,9 +20,7 @@ use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU64, AtomicUsize
 
 use alloc::vec::Vec;
 
-use gmp_sched::trace::{ChunkHeader, Event, Header, Queue, StopReason, TRAILER, VERSION, encode};
-use uart_16550::backend::PioBackend;
-use uart_16550::{Config, Uart16550};
+use gmp_sched::trace::{Event, Queue, StopReason, encode};
 
 use crate::arch::cpu;
 use crate::runtime::diag::tracking::{self, Hook};
@@ -32,13 +30,13 @@ use crate::runtime::objects::m::{self, MAX_MS};
 /// The observers that are on: [`RECORD`] (events into the buffers) and
 /// [`TRACKING`] (`runtime::tracking`). Zero: every recording point is one
 /// load and a not-taken branch.
-static FLAGS: AtomicU8 = AtomicU8::new(0);
+pub(super) static FLAGS: AtomicU8 = AtomicU8::new(0);
 /// [`FLAGS`] bit: events are recorded.
 const RECORD: u8 = 1;
 /// [`FLAGS`] bit: `runtime::tracking` stamps the Gs.
 const TRACKING: u8 = 2;
 /// [`FLAGS`] bit (with [`RECORD`]): the buffers are flight-recorder rings.
-const FLIGHT: u8 = 4;
+pub(super) const FLIGHT: u8 = 4;
 /// [`FLAGS`] bit: every recording point is a `chaos` sync point.
 const CHAOS: u8 = 8;
 
@@ -56,7 +54,7 @@ pub(crate) fn observe_chaos() {
 pub(crate) fn observe_tracking() {
     FLAGS.fetch_or(TRACKING, Ordering::Release);
 }
-static START_TSC: AtomicU64 = AtomicU64::new(0);
+pub(super) static START_TSC: AtomicU64 = AtomicU64::new(0);
 
 /// Largest per-core buffer.
 const MAX_BUF: usize = 32 << 20;
@@ -64,30 +62,30 @@ const MAX_BUF: usize = 32 << 20;
 const MIN_BUF: usize = 256 << 10;
 
 /// Segments of a flight-recorder ring.
-const NSEG: usize = 8;
+pub(super) const NSEG: usize = 8;
 
-struct Buf {
+pub(super) struct Buf {
     /// Start and capacity of the buffer (leaked at init, never freed).
-    data: AtomicPtr<u8>,
-    cap: AtomicUsize,
-    len: AtomicUsize,
-    base_ts: AtomicU64,
-    last_ts: AtomicU64,
-    events: AtomicU64,
-    dropped: AtomicU64,
+    pub(super) data: AtomicPtr<u8>,
+    pub(super) cap: AtomicUsize,
+    pub(super) len: AtomicUsize,
+    pub(super) base_ts: AtomicU64,
+    pub(super) last_ts: AtomicU64,
+    pub(super) events: AtomicU64,
+    pub(super) dropped: AtomicU64,
     /// Flight recorder: the segment being written, how often the writer
     /// moved on to the next one, and per segment its bytes, events and the
     /// timestamp its first event's delta starts from.
-    seg: AtomicUsize,
-    rotations: AtomicU64,
-    seg_len: [AtomicUsize; NSEG],
-    seg_events: [AtomicU64; NSEG],
-    seg_base: [AtomicU64; NSEG],
+    pub(super) seg: AtomicUsize,
+    pub(super) rotations: AtomicU64,
+    pub(super) seg_len: [AtomicUsize; NSEG],
+    pub(super) seg_events: [AtomicU64; NSEG],
+    pub(super) seg_base: [AtomicU64; NSEG],
     /// Events overwritten by the ring.
-    overwritten: AtomicU64,
+    pub(super) overwritten: AtomicU64,
 }
 
-static BUFS: [Buf; MAX_MS] = [const {
+pub(super) static BUFS: [Buf; MAX_MS] = [const {
     Buf {
         data: AtomicPtr::new(core::ptr::null_mut()),
         cap: AtomicUsize::new(0),
@@ -165,7 +163,7 @@ fn flush_on_failure() {
         return;
     }
     crate::arch::tsc::spin_ns(50_000);
-    let (events, dropped) = write_dump();
+    let (events, dropped) = super::tracedump::write_dump();
     crate::arch::console::print_for_panic(format_args!(
         "trace: {events} events written to COM2 at the failure, {dropped} dropped\n"
     ));
@@ -324,7 +322,7 @@ fn append_flight(b: &Buf, last: u64, ts: u64, e: &Event) {
 }
 
 /// The kept segments of `b`'s flight ring, oldest first.
-fn flight_segments(b: &Buf) -> impl Iterator<Item = usize> {
+pub(super) fn flight_segments(b: &Buf) -> impl Iterator<Item = usize> {
     let s = b.seg.load(Ordering::Relaxed);
     let r = b.rotations.load(Ordering::Relaxed) as usize;
     let first = if r + 1 >= NSEG { (s + 1) % NSEG } else { 0 };
@@ -522,8 +520,6 @@ pub fn procs_change(procs: u32) {
     emit(move |ts, m, p| Event::ProcsChange { ts, m, p, procs });
 }
 
-const COM2: u16 = 0x2f8;
-
 /// Stop recording and write every buffer to COM2: header, one chunk per
 /// core, trailer. Returns (events, dropped) over all cores.
 pub fn dump() -> (u64, u64) {
@@ -531,73 +527,5 @@ pub fn dump() -> (u64, u64) {
     if !READY.swap(false, Ordering::AcqRel) {
         return (0, 0);
     }
-    write_dump()
-}
-
-/// Write every buffer to COM2 (recording has stopped).
-fn write_dump() -> (u64, u64) {
-    let flight = FLAGS.load(Ordering::Relaxed) & FLIGHT != 0;
-    // SAFETY: COM2's ports belong to the trace dump; nothing else uses them.
-    let mut uart =
-        unsafe { Uart16550::<PioBackend>::new_port(COM2) }.expect("COM2 port range is valid");
-    let _ = uart.init(Config::default());
-    let ncpu = m::mcount();
-    let header = Header {
-        version: VERSION,
-        ncpu: ncpu as u32,
-        nprocs: crate::runtime::objects::sched::gomaxprocs(),
-        tsc_hz: crate::arch::tsc::hz(),
-        start_tsc: START_TSC.load(Ordering::Relaxed),
-        end_tsc: cpu::rdtsc(),
-    };
-    uart.send_bytes_exact(&header.to_bytes());
-    let (mut events, mut dropped) = (0, 0);
-    for (i, b) in BUFS[..ncpu].iter().enumerate() {
-        // (offset, len) of the parts that make up the chunk, in order.
-        let mut parts = [(0usize, 0usize); NSEG];
-        let mut nparts = 0;
-        let (base_tsc, chunk_events) = if flight {
-            let seg_cap = b.cap.load(Ordering::Relaxed) / NSEG;
-            let mut n = 0;
-            let mut first = None;
-            for s in flight_segments(b) {
-                first.get_or_insert(s);
-                parts[nparts] = (s * seg_cap, b.seg_len[s].load(Ordering::Acquire));
-                nparts += 1;
-                n += b.seg_events[s].load(Ordering::Relaxed);
-            }
-            (b.seg_base[first.unwrap_or(0)].load(Ordering::Relaxed), n)
-        } else {
-            parts[0] = (0, b.len.load(Ordering::Acquire));
-            nparts = 1;
-            (
-                b.base_ts.load(Ordering::Relaxed),
-                b.events.load(Ordering::Relaxed),
-            )
-        };
-        let len: usize = parts[..nparts].iter().map(|p| p.1).sum();
-        let chunk = ChunkHeader {
-            m: i as u32,
-            events: chunk_events,
-            dropped: b.dropped.load(Ordering::Relaxed),
-            base_tsc,
-            len: len as u64,
-        };
-        events += chunk.events;
-        dropped += chunk.dropped;
-        uart.send_bytes_exact(&chunk.to_bytes());
-        for &(off, len) in &parts[..nparts] {
-            if len > 0 {
-                // SAFETY: bytes below a published length are complete and
-                // no longer written (recording has stopped; a late writer
-                // only writes above the length it published).
-                let data = unsafe {
-                    core::slice::from_raw_parts(b.data.load(Ordering::Relaxed).add(off), len)
-                };
-                uart.send_bytes_exact(data);
-            }
-        }
-    }
-    uart.send_bytes_exact(&TRAILER);
-    (events, dropped)
+    super::tracedump::write_dump()
 }
