@@ -140,19 +140,26 @@ fn exploring_the_real_code_finds_nothing() {
 }
 
 /// The negative control: with the two-load `getg` put back, chaos finds
-/// the race at a known seed, and the printed replay — here with a
+/// the race within a few seeds (every start measured in docs/EXPLORE.md
+/// found it in its first two; four leave room for a code change to move
+/// it, without making the test wait long), and the printed replay — here with a
 /// `--stop-at` past the failure, which must not change anything before
 /// it — fails with the same line at the same instruction.
 #[test]
 fn chaos_finds_the_getg_race_and_its_replay_repeats_it() {
-    let (code, out, err) = explore(&["--seeds", "1", "--start", "2", "--fault", "getg-race"]);
+    let (code, out, err) = explore(&["--seeds", "4", "--start", "1", "--fault", "getg-race"]);
     assert_eq!(code, Some(1), "stdout:\n{out}\nstderr:\n{err}");
     let failed = out
         .lines()
-        .find(|l| l.starts_with("explore: seed 2 FAILED"))
+        .find(|l| l.starts_with("explore: seed ") && l.contains(" FAILED after "))
         .unwrap_or_else(|| panic!("no FAILED line:\n{out}"));
+    // The race shows either way: the waker readies the wrong G (a
+    // `casgstatus` panic) or the right one is never readied (the torture's
+    // checker finds its round's Gs unfinished).
     assert!(
-        failed.contains("casgstatus") || failed.contains("semacquire"),
+        failed.contains("casgstatus")
+            || failed.contains("semacquire")
+            || failed.contains("never finished"),
         "{failed}"
     );
     let replay = out

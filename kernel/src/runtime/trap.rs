@@ -28,6 +28,7 @@ use crate::arch::idt::IRQ_COM1;
 use crate::arch::trap::{Handled, Trap};
 use crate::arch::{cpu, percpu};
 use crate::mem::gstack::{self, Fault};
+use crate::runtime::diag::chaos;
 use crate::runtime::diag::schedtrace;
 use crate::runtime::diag::watchdog;
 use crate::runtime::objects::allg;
@@ -40,7 +41,11 @@ use crate::runtime::scheduler::sysmon;
 pub fn trap(t: Trap<'_>) -> Handled {
     match t {
         Trap::Timer => sysmon::on_tick(),
-        Trap::Preempt => preempt::preempt_from_interrupt(),
+        Trap::Preempt => {
+            // The preempt IPI's arrival is a sync point of `chaos=N`.
+            chaos::at_point();
+            preempt::preempt_from_interrupt()
+        }
         Trap::Device { irq: IRQ_COM1 } => netpoll::on_interrupt(),
         // No other device line is routed (the I/O APIC masks them).
         Trap::Device { .. } => return Handled::No,

@@ -1,4 +1,5 @@
-//! `chaos=N`: seeded stalls at the scheduler's synchronization points.
+//! `chaos=N`: seeded stalls at the scheduler's synchronization points,
+//! and `stopat=N`, which stops a replay for gdb.
 //!
 //! Design note. Chaos rides on the observers' flag byte (`trace::FLAGS`):
 //! every report the scheduler makes through `scheduler::observe` — a G
@@ -7,101 +8,35 @@
 //! taken, released or handed off, an M parked or woken, a stop of the
 //! world and its end, a timer firing — is a sync point, and with chaos on
 //! its slow path calls [`point`]. So chaos off costs nothing the budgets
-//! do not already pay, and chaos on needs no second list of places to
-//! keep in step with the loop. Two more points are explicit: the window
-//! of `fault=getg-race` and a tick's random preemption ([`preempt_now`]).
+//! do not already pay. The points that are not reports are marked by name
+//! ([`at_point`]): `sched.lock` about to be taken, the spinning
+//! transitions (`become_spinning`, `resetspinning`, `wakep`'s claim, the
+//! drop of `findRunnable`'s spinner before its last look), a wake-up note
+//! set before its IPI, a preemption request before its IPI and the
+//! preempt IPI's arrival, and the window of `fault=getg-race`. A tick's
+//! random preemption is [`preempt_now`].
 //!
-//! What a point does is decided by `gmp_sched::chaos::Stalls`, one per M,
-//! seeded from the boot seed: usually nothing, sometimes a few `pause`s,
-//! rarely thousands. Under `--icount` a `pause` ends this vCPU's turn, so
-//! the other cores run on while this one stands at the point — the
-//! interleaving is a function of the seed. Without `--icount` (MTTCG or
-//! KVM) the pauses are only short delays: chaos still shakes the schedule,
-//! but a run is no longer a replayable function of its seed.
-//!
-//! A point never takes a lock, parks or allocates, so it is safe wherever
-//! the scheduler reports from, interrupts on or off, holding locks or not.
+//! The stalls themselves (per-M seeded decisions, `pause` loops) live in
+//! `runtime::objects::chaos`, beside `sched.lock`, which reaches them from
+//! below this room; this file arms them from the boot options and counts
+//! them for the summary.
 
-use core::cell::UnsafeCell;
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-
-use gmp_sched::chaos::Stalls;
+use core::sync::atomic::{AtomicU64, Ordering};
 
 use crate::arch::cpu;
-use crate::runtime::objects::m::{self, MAX_MS};
 
-static ON: AtomicBool = AtomicBool::new(false);
-
-/// M `i`'s decisions, touched only on core `i` with interrupts off.
-struct PerM(UnsafeCell<Stalls>);
-
-// SAFETY: slot `i` is used only by core `i`, with interrupts off (see
-// `with_stalls`), and written by `init` before the other cores start.
-unsafe impl Sync for PerM {}
-
-static STALLS: [PerM; MAX_MS] = [const { PerM(UnsafeCell::new(Stalls::new(0, 0, 0))) }; MAX_MS];
-static POINTS: [AtomicU64; MAX_MS] = [const { AtomicU64::new(0) }; MAX_MS];
-static PAUSES: [AtomicU64; MAX_MS] = [const { AtomicU64::new(0) }; MAX_MS];
-static PREEMPTS: [AtomicU64; MAX_MS] = [const { AtomicU64::new(0) }; MAX_MS];
+pub use crate::runtime::objects::chaos::{at_point, on, point, preempt_now, totals};
 
 /// Switch chaos on: one point in `one_in` stalls. Bootstrap core, before
 /// the other cores run Gs.
 pub fn init(one_in: u32, seed: u64) {
-    for mp in m::all() {
-        // SAFETY: no other core runs scheduler code yet (see `PerM`).
-        unsafe { *STALLS[mp.id as usize].0.get() = Stalls::new(seed, mp.id, one_in) };
-    }
-    ON.store(true, Ordering::Release);
+    crate::runtime::objects::chaos::arm(one_in, seed);
     crate::runtime::diag::trace::observe_chaos();
     crate::kprintln!(
         "chaos: one sync point in {one_in} stalls its core (a few pauses; one stall in {} for 256-4096), one tick in {} preempts; seed {seed}",
         gmp_sched::chaos::LONG_ONE_IN,
         gmp_sched::chaos::PREEMPT_ONE_IN
     );
-}
-
-/// Whether chaos is on (one load).
-#[inline(always)]
-pub fn on() -> bool {
-    ON.load(Ordering::Relaxed)
-}
-
-fn with_stalls<T>(f: impl FnOnce(&mut Stalls, usize) -> T) -> T {
-    let were = cpu::interrupts_disable_save();
-    let i = crate::arch::percpu::this_cpu_id() as usize;
-    // SAFETY: core `i`'s slot, interrupts off: nothing else touches it.
-    let r = f(unsafe { &mut *STALLS[i].0.get() }, i);
-    cpu::interrupts_restore(were);
-    r
-}
-
-/// A sync point on this core: stall here if the seed says so.
-#[inline(never)]
-pub fn point() {
-    if !on() {
-        return;
-    }
-    let pauses = with_stalls(|s, i| {
-        POINTS[i].fetch_add(1, Ordering::Relaxed);
-        let p = s.at_point();
-        PAUSES[i].fetch_add(p as u64, Ordering::Relaxed);
-        p
-    });
-    for _ in 0..pauses {
-        core::hint::spin_loop();
-    }
-}
-
-/// From a timer tick: whether to preempt the running G now, whatever its
-/// time slice.
-pub fn preempt_now() -> bool {
-    on() && with_stalls(|s, i| {
-        let yes = s.preempt_at_tick();
-        if yes {
-            PREEMPTS[i].fetch_add(1, Ordering::Relaxed);
-        }
-        yes
-    })
 }
 
 /// `stopat=N`: the TSC past which the next tick calls [`gmp_stop_at`];
@@ -137,11 +72,4 @@ pub fn check_stop_at() {
 #[inline(never)]
 pub extern "C" fn gmp_stop_at(at: u64) {
     core::hint::black_box(at);
-}
-
-/// Points met, pauses executed and ticks that preempted, over all cores.
-pub fn totals() -> (u64, u64, u64) {
-    let n = m::mcount();
-    let sum = |a: &[AtomicU64]| a[..n].iter().map(|x| x.load(Ordering::Relaxed)).sum();
-    (sum(&POINTS), sum(&PAUSES), sum(&PREEMPTS))
 }

@@ -17,6 +17,7 @@
 //! only read afterwards (Go's `debug`).
 
 pub mod allg;
+pub mod chaos;
 pub mod debug;
 pub mod g;
 pub mod ghistory;

@@ -17,6 +17,7 @@ use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsiz
 use gmp_sched::gfree::GlobalGFree;
 use gmp_sched::globrunq::GlobalRunQueue;
 
+use crate::runtime::objects::chaos;
 use crate::runtime::objects::g::G;
 use crate::runtime::objects::m::M;
 use crate::runtime::objects::p::{P, Pstatus};
@@ -305,12 +306,17 @@ unsafe fn for_each_linked<T: 'static>(
 }
 
 /// Take `sched.lock` with `try_lock`, or wait for it with `lock`, counting
-/// the acquisition and whether it had to wait.
+/// the acquisition and whether it had to wait. About to take it is a
+/// chaos sync point: a stall here lets another core take it first. (Its
+/// release is not one: a second check would cost the Gosched path two
+/// instructions its budget has no room for; the reports that follow most
+/// releases, a G put on a queue or a P handed over, stand in for it.)
 #[inline(always)]
 fn lock_counted(
     try_lock: impl FnOnce() -> Option<IrqMutexGuard<'static, Locked>>,
     lock: impl FnOnce() -> IrqMutexGuard<'static, Locked>,
 ) -> IrqMutexGuard<'static, Locked> {
+    chaos::at_point();
     SCHED_LOCKS.fetch_add(1, Ordering::Relaxed);
     if let Some(g) = try_lock() {
         return g;

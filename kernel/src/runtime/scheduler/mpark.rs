@@ -29,6 +29,7 @@ pub(crate) fn become_spinning(m: &M) {
     SCHED.nmspinning.fetch_add(1, Ordering::AcqRel);
     // Go 1.21: a new spinner satisfies an outstanding request for one.
     SCHED.needspinning.store(0, Ordering::Release);
+    observe::chaos_at_point();
 }
 
 /// A spinning M found work: stop spinning and, if it was the last spinner,
@@ -42,6 +43,8 @@ pub(crate) fn resetspinning(m: &M) {
     m.spinning.store(false, Ordering::Relaxed);
     let prev = SCHED.nmspinning.fetch_sub(1, Ordering::AcqRel);
     assert!(prev > 0, "resetspinning: negative nmspinning");
+    // No longer counted as spinning, not yet asked for a replacement.
+    observe::chaos_at_point();
     wakep();
 }
 
@@ -106,6 +109,8 @@ fn wakep_slow() {
     {
         return;
     }
+    // Counted as the spinner to be, with no P and no M yet.
+    observe::chaos_at_point();
     let pp = sched::lock_irqs_off().pidleget_spinning();
     match pp {
         Some(pp) => startm(Some(pp), true),
@@ -195,6 +200,9 @@ pub(crate) fn notewakeup(mp: &M) {
         observe::wake_sent(mp.id);
     }
     mp.park.store(true, Ordering::Release);
+    // The note is set and the IPI not yet sent: an M about to halt must
+    // see the note (see `stopm`), or this wake-up is lost.
+    observe::chaos_at_point();
     apic::send_ipi(mp.apic(), VECTOR_WAKE);
 }
 

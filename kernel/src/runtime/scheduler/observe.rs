@@ -17,7 +17,8 @@
 //!   tick, a preemption, a wake-up);
 //! - the watchdog's tick and schedtrace's line (from sysmon);
 //! - chaos (`chaos=N`): every report above is also a sync point where a
-//!   seeded stall may happen; `chaos_point` marks one more by hand and
+//!   seeded stall may happen; `chaos_at_point` marks one more by hand (a
+//!   spinning transition, a note set before its IPI) and
 //!   `chaos_preempt_now` lets a tick preempt at random.
 //!
 //! Every report is a direct, inlinable call: with every observer off it
@@ -26,7 +27,8 @@
 //! never call back into the loop, so nothing here can re-enter it.
 
 pub(crate) use crate::runtime::diag::chaos::{
-    check_stop_at, on as chaos_on, point as chaos_point, preempt_now as chaos_preempt_now,
+    at_point as chaos_at_point, check_stop_at, on as chaos_on, point as chaos_point,
+    preempt_now as chaos_preempt_now,
 };
 pub(crate) use crate::runtime::diag::probe::{
     on as probing, preempting, tick_entered, tick_idle, wake_sent, woke,

@@ -69,6 +69,8 @@ pub fn preemptone(pp: &P) -> bool {
     gp.preempt.store(true, Ordering::Release);
     pp.stats.preempt_requests.fetch_add(1, Ordering::Relaxed);
     if mode() == Preempt::Async && mp.id != percpu::this_cpu_id() {
+        // Asked and not yet interrupted: the G may block or yield first.
+        observe::chaos_at_point();
         apic::send_ipi(mp.apic(), VECTOR_PREEMPT);
     }
     true

@@ -146,6 +146,9 @@ fn find_runnable(m: &'static M) -> (&'static G, bool, &'static P) {
             m.spinning.store(false, Ordering::Relaxed);
             let prev = SCHED.nmspinning.fetch_sub(1, Ordering::SeqCst);
             assert!(prev > 0, "findRunnable: negative nmspinning");
+            // No spinner counted, the queues not yet looked at again: a G
+            // readied now must be found by the look below.
+            observe::chaos_at_point();
             // The delicate dance: nmspinning dropped first (SeqCst above is
             // the StoreLoad barrier), now look at every queue once more.
             if let Some(pp) = check_runqs_no_p() {
