@@ -17,6 +17,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use gmp_sched::options::{Mix, Op};
+
 use crate::outcome::{Outcome, Verdict};
 use crate::run::Run;
 
@@ -55,6 +57,9 @@ pub struct ExploreArgs {
     /// Seconds of virtual time each torture run lasts (duration=)
     #[arg(long, default_value_t = 2)]
     pub duration: u32,
+    /// The torture's operations (mix=): all, or a comma-separated list
+    #[arg(long, default_value = "all", value_parser = parse_mix)]
+    pub mix: Mix,
     /// A deliberate bug to switch on (fault=), to check that exploring finds it
     #[arg(long, value_name = "NAME")]
     pub fault: Option<String>,
@@ -74,6 +79,8 @@ pub struct Case {
     pub seed: u64,
     pub chaos: u32,
     pub duration: u32,
+    /// The torture's operations; `Mix::ALL` is left out of the boot string.
+    pub mix: Mix,
     pub fault: Option<String>,
 }
 
@@ -90,6 +97,9 @@ impl Case {
             // and printed in the same number of instructions.
             format!("stopat={}", u64::MAX),
         ];
+        if self.mix != Mix::ALL {
+            v.push(format!("mix={}", self.mix));
+        }
         if let Some(f) = &self.fault {
             v.push(format!("fault={f}"));
         }
@@ -288,6 +298,17 @@ pub fn explore(
     Ok(found.into_inner().unwrap())
 }
 
+/// `--mix`: the kernel's own parser of `mix=`.
+fn parse_mix(s: &str) -> Result<Mix, String> {
+    Mix::parse(s).ok_or_else(|| {
+        let names: Vec<&str> = Op::ALL.iter().map(|op| op.name()).collect();
+        format!(
+            "expected all or a comma-separated list of: {}",
+            names.join(", ")
+        )
+    })
+}
+
 /// The smaller cases to try after `c` failed, most reducing first.
 pub fn shrink_candidates(c: &Case) -> Vec<Case> {
     let mut v = Vec::new();
@@ -315,6 +336,15 @@ pub fn shrink_candidates(c: &Case) -> Vec<Case> {
             ..c.clone()
         });
     }
+    // One torture operation fewer, each in turn (at least one stays).
+    if c.workload == "torture" {
+        for op in Op::ALL.into_iter().filter(|&op| c.mix.has(op)) {
+            let mix = c.mix.without(op);
+            if !mix.is_empty() {
+                v.push(Case { mix, ..c.clone() });
+            }
+        }
+    }
     v.dedup();
     v
 }
@@ -330,8 +360,8 @@ pub fn shrink(found: Found, timeout: Duration, say: impl Fn(&str)) -> Result<Fou
                 continue;
             }
             say(&format!(
-                "explore: shrink: trying --smp {} duration={} chaos={}",
-                c.smp, c.duration, c.chaos
+                "explore: shrink: trying --smp {} duration={} chaos={} mix={}",
+                c.smp, c.duration, c.chaos, c.mix
             ));
             if let (Some(f), _) = try_case(&c, timeout)? {
                 say(&format!("explore: shrink: still fails: {}", f.fingerprint));
@@ -351,6 +381,7 @@ pub fn main(args: ExploreArgs) -> i32 {
         seed: args.start,
         chaos: args.chaos,
         duration: args.duration,
+        mix: args.mix,
         fault: args.fault.clone(),
     };
     // Check the options with the kernel's own parser before any boot.
@@ -459,6 +490,7 @@ mod tests {
             seed: 7,
             chaos: 20,
             duration: 2,
+            mix: Mix::ALL,
             fault: Some("getg-race".into()),
         }
     }
@@ -549,35 +581,59 @@ mod tests {
     }
 
     #[test]
-    fn shrinking_tries_fewer_cores_shorter_runs_and_rarer_points() {
-        let got: Vec<(String, u32, u32)> = shrink_candidates(&case())
+    fn shrinking_tries_fewer_cores_shorter_runs_rarer_points_and_fewer_operations() {
+        let got: Vec<(String, u32, u32, String)> = shrink_candidates(&case())
             .into_iter()
-            .map(|c| (c.smp, c.duration, c.chaos))
+            .map(|c| (c.smp, c.duration, c.chaos, c.mix.to_string()))
             .collect();
         assert_eq!(
-            got,
+            got[..4],
             [
-                ("2".to_string(), 2, 20),
-                ("3".to_string(), 2, 20),
-                ("4".to_string(), 1, 20),
-                ("4".to_string(), 2, 40)
+                ("2".to_string(), 2, 20, "all".to_string()),
+                ("3".to_string(), 2, 20, "all".to_string()),
+                ("4".to_string(), 1, 20, "all".to_string()),
+                ("4".to_string(), 2, 40, "all".to_string())
             ]
         );
+        // Then every operation left out in turn, in `mix=`'s order.
+        assert_eq!(got.len(), 4 + Op::ALL.len());
+        for (c, op) in got[4..].iter().zip(Op::ALL) {
+            assert_eq!(c.3, Mix::ALL.without(op).to_string());
+        }
         // The smallest case has nothing left to try.
         let small = Case {
             smp: "2".into(),
             duration: 1,
             chaos: 0,
+            mix: Mix::parse("send").unwrap(),
             ..case()
         };
         assert!(shrink_candidates(&small).is_empty());
-        // A topology is left alone.
+        // A topology is left alone; a workload other than torture keeps
+        // its mix (it has none).
         let topo = Case {
             smp: "6,sockets=2,cores=3".into(),
+            workload: "producer-consumer".into(),
             duration: 1,
             chaos: 0,
             ..case()
         };
         assert!(shrink_candidates(&topo).is_empty());
+    }
+
+    #[test]
+    fn a_mix_short_of_all_is_in_the_replay() {
+        let c = Case {
+            mix: Mix::parse("lock,send").unwrap(),
+            ..case()
+        };
+        assert!(
+            c.replay_command()
+                .ends_with(" mix=send,lock fault=getg-race"),
+            "{}",
+            c.replay_command()
+        );
+        assert!(!case().replay_command().contains("mix="));
+        assert!(parse_mix("fly").unwrap_err().contains("spawn, yield"));
     }
 }

@@ -63,6 +63,36 @@ fn torture_with_fewer_ps_than_cores() {
     expect_line(&o, &["torture: SUCCESS"]);
 }
 
+/// `mix=` (what `explore --shrink` narrows): the operations left out are
+/// never drawn — their counters stay at 0, the stutters, resizes and
+/// checks included — and the ones kept still run.
+#[test]
+fn a_mix_leaves_the_other_operations_out() {
+    let o = run_ok(
+        "2",
+        "torture",
+        &["duration=1", "seed=5", "mix=spawn,send,lock"],
+    );
+    let header = line_with(&o, "torture: seed=").expect("the torture's first line");
+    assert!(header.ends_with(" mix=spawn,send,lock"), "{header}");
+    let done = line_with(&o, "torture: SUCCESS").expect("checked by run_ok");
+    let count = |name: &str| -> u64 {
+        done.split_whitespace()
+            .find_map(|w| w.strip_prefix(&format!("{name}=")))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {name}= in {done}"))
+    };
+    for kept in ["spawns", "msgs", "locks"] {
+        assert!(count(kept) > 0, "{kept} is 0: {done}");
+    }
+    for left_out in [
+        "selects", "parks", "readies", "yields", "sleeps", "syscalls", "stutters", "checks",
+        "resizes",
+    ] {
+        assert_eq!(count(left_out), 0, "{left_out}: {done}");
+    }
+}
+
 #[test]
 fn a_run_queue_that_loses_gs_fails_the_torture_run() {
     let o =

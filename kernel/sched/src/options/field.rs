@@ -8,6 +8,7 @@
 //! ..." part of every error and the runner's `--help` all go through this
 //! one enum, which is why adding a key is a table row plus a struct field.
 
+use super::mix::{Mix, OPS, Op};
 use super::value::{self, Duration, List, Size};
 use super::{BootOptions, Fault, Preempt, SchedModel, TraceMode};
 use alloc::string::String;
@@ -99,6 +100,8 @@ pub(crate) enum Field {
         what: &'static str,
         at: Access<Vec<String>>,
     },
+    /// `all` or a comma-separated list of torture operations.
+    Mix(Access<Mix>),
 }
 
 /// The word for "not given: decide at boot" in `Opt*` integer fields.
@@ -159,6 +162,7 @@ impl Field {
                 }
             }
             Field::List { at, .. } => *(at.get_mut)(o) = value::parse_list(text)?,
+            Field::Mix(at) => *(at.get_mut)(o) = Mix::parse(text)?,
         }
         Some(())
     }
@@ -189,6 +193,7 @@ impl Field {
                 ChoiceAt::Trace(a) => (a.get)(o).as_str(),
             }),
             Field::List { at, .. } => write!(f, "{}", List((at.get)(o))),
+            Field::Mix(at) => write!(f, "{}", (at.get)(o)),
         }
     }
 
@@ -212,6 +217,7 @@ impl Field {
                 ChoiceAt::Trace(x) => x.same(a, b),
             },
             Field::List { at, .. } => at.same(a, b),
+            Field::Mix(at) => at.same(a, b),
         }
     }
 
@@ -223,7 +229,7 @@ impl Field {
             Field::Size { .. } => "SIZE",
             Field::Bool(_) => "on|off",
             Field::Choice { .. } => "NAME",
-            Field::List { .. } => "LIST",
+            Field::List { .. } | Field::Mix(_) => "LIST",
         }
     }
 
@@ -270,13 +276,25 @@ impl Field {
                 "{} or a comma-separated list of {what} (letters, digits, - _ .)",
                 value::LIST_ALL
             ),
+            Field::Mix(_) => {
+                write!(f, "{} or a comma-separated list of: ", value::LIST_ALL)?;
+                for (i, op) in Op::ALL.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    f.write_str(op.name())?;
+                }
+                Ok(())
+            }
         }
     }
 
-    /// The choice table of a `Choice` row; empty for other kinds.
+    /// The choice table of a `Choice` row, the operations of `mix`; empty
+    /// for other kinds.
     pub(crate) fn choices(&self) -> &'static [(&'static str, &'static str)] {
         match self {
             Field::Choice { choices, .. } => choices,
+            Field::Mix(_) => &OPS,
             _ => &[],
         }
     }

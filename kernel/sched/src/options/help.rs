@@ -5,6 +5,7 @@
 //! with; the runner only decides where to print it. Plain text, at most
 //! 120 columns, no terminal tricks: it also goes into README files.
 
+use super::field::Field;
 use super::keys::KEYS;
 use core::fmt;
 
@@ -39,7 +40,11 @@ impl fmt::Display for Help {
                     k.default
                 )?;
             } else {
-                writeln!(f, "  {pad:<KEY_COLUMN$} default {}; one of:", k.default)?;
+                let which = match k.field {
+                    Field::Mix(_) => "all, or any of these, comma-separated",
+                    _ => "one of",
+                };
+                writeln!(f, "  {pad:<KEY_COLUMN$} default {}; {which}:", k.default)?;
                 let width = choices.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
                 for (name, description) in choices {
                     writeln!(f, "      {name:<width$}  {description}")?;

@@ -63,7 +63,8 @@ impl KeySpec {
     }
 
     /// `(name, description)` of every allowed value for keys that take a
-    /// name (`workload`, `preempt`, `sched`, `fault`); empty for the others.
+    /// name (`workload`, `preempt`, `sched`, `fault`) or names (`mix`);
+    /// empty for the others.
     pub fn choices(&self) -> &'static [(&'static str, &'static str)] {
         self.field.choices()
     }
@@ -280,6 +281,13 @@ pub static KEYS: &[KeySpec] = &[
             max: u64::MAX,
             at: IntAt::U64(at!(stopat)),
         },
+    },
+    KeySpec {
+        name: "mix",
+        default: "all",
+        example: "spawn,send,lock",
+        help: "which operations the torture workload draws (explore --shrink drops them one at a time)",
+        field: Field::Mix(at!(mix)),
     },
     KeySpec {
         name: "fault",

@@ -19,6 +19,7 @@ mod error;
 mod field;
 mod help;
 mod keys;
+mod mix;
 mod modes;
 mod value;
 mod workloads;
@@ -30,6 +31,7 @@ pub use benches::{BENCHES, Bench, BenchProcs, BenchUnit, find_bench};
 pub use error::OptionError;
 pub use help::boot_options_help;
 pub use keys::{KEYS, KeySpec, spec};
+pub use mix::{Mix, Op};
 pub use modes::{Fault, Preempt, SchedModel, TraceMode};
 pub use workloads::{WORKLOADS, workload_reads_input};
 
@@ -120,6 +122,8 @@ pub struct BootOptions {
     /// `u64::MAX` = never. Printed as 20 digits, so that a replay with and
     /// without a stop executes the same instructions up to it.
     pub stopat: u64,
+    /// `mix`: the operations the torture workload draws.
+    pub mix: Mix,
     /// `fault`: a fault to provoke, or a negative control; `None` = none.
     pub fault: Fault,
     /// `bench`: benchmark names for `workload=bench`; empty = all of them.
@@ -154,6 +158,7 @@ impl Default for BootOptions {
             duration_secs: 10,
             chaos: 0,
             stopat: u64::MAX,
+            mix: Mix::ALL,
             fault: Fault::None,
             bench: Vec::new(),
             parked_gs: 100_000,

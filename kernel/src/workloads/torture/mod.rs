@@ -14,7 +14,9 @@
 //! first broken rule ends the run (`failure`): `torture: FAILURE: ...`.
 //! The main G also changes GOMAXPROCS at random moments (1 to the core
 //! count), so Ps are destroyed and created under the workers' feet.
-//! Everything random is seeded from `seed=` (or the TSC, printed).
+//! Everything random is seeded from `seed=` (or the TSC, printed). `mix=`
+//! leaves operations out (the stutters, resizes and checks included), for
+//! `explore --shrink`.
 
 mod checker;
 mod failure;
@@ -30,6 +32,7 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, Ordering};
 
+use gmp_sched::options::{Mix, Op};
 use gmp_sched::rand::CheapRand;
 
 use crate::prelude::*;
@@ -61,10 +64,16 @@ pub fn run() -> Verdict {
     let duration_ns = u64::from(opts.duration_secs) * NS_PER_S;
     let procs = crate::runtime::inspect::sched::gomaxprocs();
     let workers = (procs as usize * 4 + 4).min(64);
+    let mix = opts.mix;
     kprintln!(
-        "torture: seed={seed} duration={}s procs={procs} workers/round={workers} cores={}",
+        "torture: seed={seed} duration={}s procs={procs} workers/round={workers} cores={}{}",
         opts.duration_secs,
-        crate::runtime::inspect::m::mcount()
+        crate::runtime::inspect::m::mcount(),
+        if mix == Mix::ALL {
+            String::new()
+        } else {
+            format!(" mix={mix}")
+        }
     );
     parklot::arm_fault();
     let start = nanotime();
@@ -77,14 +86,16 @@ pub fn run() -> Verdict {
     });
     let b = bg.clone();
     go(move || {
-        checker_loop(seed);
+        if mix.has(Op::Check) {
+            checker_loop(seed);
+        }
         b.done();
     });
 
     let mut rng = CheapRand::new(seed);
     let mut number = 0;
     while !failed() && nanotime() - start < duration_ns {
-        run_round(number, seed, workers, &mut rng);
+        run_round(number, seed, mix, workers, &mut rng);
         number += 1;
     }
     STOP.store(true, Ordering::Release);
@@ -115,8 +126,8 @@ pub fn run() -> Verdict {
 }
 
 /// One round: spawn, stutter while it runs, close, verify.
-fn run_round(number: u64, seed: u64, workers: usize, rng: &mut CheapRand) {
-    let r = Round::new(number, seed);
+fn run_round(number: u64, seed: u64, mix: Mix, workers: usize, rng: &mut CheapRand) {
+    let r = Round::new(number, seed, mix);
     *CURRENT_ROUND.lock() = Some(r.clone());
     for c in 0..CHAN_CAPS.len() {
         for _ in 0..CONSUMERS {
@@ -134,18 +145,23 @@ fn run_round(number: u64, seed: u64, workers: usize, rng: &mut CheapRand) {
     let mut last_change = nanotime();
     while r.workers.count() > 0 && !failed() {
         sleep(u64::from(1 + rng.below(15)) * NS_PER_MS);
+        // Resizes and stutters are drawn whether or not `mix=` has them,
+        // so leaving one out does not move the main G's other draws.
         if rng.below(8) == 0 {
             // GOMAXPROCS changes while Gs run, sleep and wait: the ledgers
             // then prove that no G is lost or run twice across a resize.
             let n = 1 + rng.below(crate::runtime::inspect::m::mcount() as u32);
-            if stw::gomaxprocs_set(n) != n {
+            if mix.has(Op::Resize) && stw::gomaxprocs_set(n) != n {
                 bump(&STATS.resizes);
             }
         }
         if rng.below(3) == 0 && r.workers.count() > 0 {
-            stutter::begin();
-            sleep(u64::from(1 + rng.below(10)) * NS_PER_MS);
-            stutter::end();
+            let ms = u64::from(1 + rng.below(10));
+            if mix.has(Op::Stutter) {
+                stutter::begin();
+                sleep(ms * NS_PER_MS);
+                stutter::end();
+            }
         }
         let now = r.progress();
         if now != last {

@@ -14,6 +14,8 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
+use gmp_sched::options::Mix;
+
 use super::failure::fail;
 use super::parklot::ParkLot;
 use super::stats::{STATS, bump};
@@ -34,6 +36,8 @@ const HELPER_BIT: u64 = 1 << 63;
 pub struct Round {
     pub number: u64,
     pub seed: u64,
+    /// The operations the run draws (`mix=`).
+    pub mix: Mix,
     next_token: AtomicUsize,
     created: Ledger,
     started: Ledger,
@@ -62,10 +66,11 @@ pub struct Token(pub usize);
 
 impl Round {
     /// A fresh round.
-    pub fn new(number: u64, seed: u64) -> Arc<Round> {
+    pub fn new(number: u64, seed: u64, mix: Mix) -> Arc<Round> {
         Arc::new(Round {
             number,
             seed,
+            mix,
             next_token: AtomicUsize::new(0),
             created: Ledger::new(MAX_TOKENS),
             started: Ledger::new(MAX_TOKENS),

@@ -11,6 +11,7 @@
 use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 
+use gmp_sched::options::Op;
 use gmp_sched::rand::CheapRand;
 
 use super::failure::failed;
@@ -38,43 +39,69 @@ fn between(rng: &mut CheapRand, lo: u64, hi: u64) -> u64 {
     lo + u64::from(rng.below((hi - lo) as u32))
 }
 
-/// A worker: `ops` random operations, then exit.
+/// The operation a draw from 0..100 stands for: the mix's weights.
+fn op_for(draw: u32) -> Op {
+    match draw {
+        0..=7 => Op::Spawn,
+        8..=17 => Op::Yield,
+        18..=25 => Op::Sleep,
+        26..=41 => Op::Send,
+        42..=49 => Op::Select,
+        50..=57 => Op::Lock,
+        58..=65 => Op::Park,
+        66..=72 => Op::Ready,
+        73..=79 => Op::Syscall,
+        80..=81 => Op::Exit,
+        _ => Op::Spin,
+    }
+}
+
+/// A worker: `ops` random operations, then exit. A drawn operation that
+/// `mix=` leaves out is skipped.
 pub fn worker(r: &Arc<Round>, t: Token, depth: u32, ops: u32) {
     let mut rng = rng_for(r, t, 1);
     for _ in 0..ops {
         if failed() {
             return;
         }
-        stutter::maybe_wait(&mut rng);
-        match rng.below(100) {
-            0..=7 => spawn_children(r, &mut rng, depth),
-            8..=17 => {
+        if r.mix.has(Op::Stutter) {
+            stutter::maybe_wait(&mut rng);
+        }
+        let draw = rng.below(100);
+        let op = op_for(draw);
+        if !r.mix.has(op) {
+            continue;
+        }
+        match op {
+            Op::Spawn => spawn_children(r, &mut rng, depth),
+            Op::Yield => {
                 bump(&STATS.yields);
                 gosched();
             }
-            18..=25 => {
+            Op::Sleep => {
                 bump(&STATS.sleeps);
                 sleep(between(&mut rng, 10_000, 1_000_000));
             }
-            26..=41 => send_one(r, &mut rng),
-            42..=49 => select_op(r, &mut rng),
-            50..=57 => lock_op(r, &mut rng),
-            58..=65 => {
+            Op::Send => send_one(r, &mut rng),
+            Op::Select => select_op(r, &mut rng),
+            Op::Lock => lock_op(r, &mut rng),
+            Op::Park => {
                 if r.lot.park(rng.below(64) as usize) {
                     bump(&STATS.parks);
                 }
             }
-            66..=72 => {
+            Op::Ready => {
                 if r.lot.ready_one(rng.below(64) as usize) {
                     bump(&STATS.readies);
                 }
             }
-            73..=79 => {
+            Op::Syscall => {
                 bump(&STATS.syscalls);
                 blocking_call(between(&mut rng, 5_000, 300_000));
             }
-            80..=81 => return,                   // exit early
-            82 => spin_as_myself(r, 15_000_000), // long enough to be preempted
+            Op::Exit => return,
+            // Now and then long enough to be preempted.
+            Op::Spin if draw == 82 => spin_as_myself(r, 15_000_000),
             _ => spin_as_myself(r, between(&mut rng, 1_000, 50_000)),
         }
     }

@@ -8,6 +8,7 @@ use super::{
 };
 use crate::options::field::{Field, IntAt};
 use crate::options::tokens;
+use crate::options::{Mix, Op};
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -68,6 +69,13 @@ fn bench_name() -> impl Strategy<Value = String> {
     text_from(NAME_CHARS, 1..9).prop_map(|s| if s == "all" { "all2".into() } else { s })
 }
 
+/// Any non-empty set of torture operations.
+fn mix() -> impl Strategy<Value = Mix> {
+    vec(select(Op::ALL.to_vec()), 1..6)
+        .prop_map(|ops| ops.into_iter().fold(Mix::ALL, |m, op| m.without(op)))
+        .prop_filter("at least one operation", |m| !m.is_empty())
+}
+
 /// Any valid `BootOptions`, built field by field without the parser.
 fn any_options() -> impl Strategy<Value = BootOptions> {
     let names = |t: &'static [(&'static str, &'static str)]| -> Vec<&'static str> {
@@ -89,7 +97,7 @@ fn any_options() -> impl Strategy<Value = BootOptions> {
         1u32..=86_400,
         select(Fault::ALL.to_vec()),
         vec(bench_name(), 0..4),
-        1u32..=100_000_000,
+        (1u32..=100_000_000, mix()),
         (
             select(TraceMode::ALL.to_vec()),
             4u32..=1 << 20,
@@ -106,7 +114,7 @@ fn any_options() -> impl Strategy<Value = BootOptions> {
                 duration_secs,
                 fault,
                 bench,
-                parked_gs,
+                (parked_gs, mix),
                 (trace, flight_kib, chaos, stopat),
             ),
         )| {
@@ -141,6 +149,7 @@ fn any_options() -> impl Strategy<Value = BootOptions> {
                 duration_secs,
                 chaos,
                 stopat,
+                mix,
                 fault,
                 bench,
                 parked_gs,
@@ -222,6 +231,15 @@ fn valid_value(k: &'static crate::options::KeySpec) -> BoxedStrategy<String> {
         Field::List { .. } => prop_oneof![
             Just("all".to_string()),
             vec(bench_name(), 1..4).prop_map(|v| v.join(",")),
+        ]
+        .boxed(),
+        Field::Mix(_) => prop_oneof![
+            Just("all".to_string()),
+            vec(select(Op::ALL.to_vec()), 1..6).prop_map(|ops| ops
+                .iter()
+                .map(|op| op.name())
+                .collect::<Vec<_>>()
+                .join(",")),
         ]
         .boxed(),
     }

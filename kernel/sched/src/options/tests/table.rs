@@ -12,7 +12,7 @@ use alloc::vec::Vec;
 const DEFAULT_LINE: &str = "procs=auto seed=auto stack=16K workload=producer-consumer \
      preempt=async tick=1ms forcepreempt=10ms sched=gmp runnext=on fairness61=on steal=on \
      spinning=on schedtrace=0 scheddetail=off trace=off flight=256 tracking=off icount=off duration=10 chaos=0 \
-     stopat=18446744073709551615 fault=none \
+     stopat=18446744073709551615 mix=all fault=none \
      bench=all parked=100000";
 
 #[test]
@@ -145,7 +145,7 @@ fn table_is_well_formed() {
                     assert!(o.to_string().contains(&format!(" {}={name}", k.name)));
                 }
             }
-            Field::Bool(_) | Field::List { .. } => {}
+            Field::Bool(_) | Field::List { .. } | Field::Mix(_) => {}
         }
     }
     assert_eq!(spec("nosuchkey").map(|s| s.name), None);
