@@ -191,9 +191,29 @@ pub struct Cli {
     #[arg(
         long,
         value_name = "N",
-        long_help = "Stop the run for gdb at TSC N, which under --icount is an instruction count                      (the number `explore` prints for a failure): the first timer tick past N                      calls gmp_stop_at, and with --gdb the printed gdb command puts a hardware                      breakpoint there and continues, so `info goroutines` shows the state just                      before the failure. Same as the boot option stopat=N."
+        long_help = "Stop the run for gdb at TSC N, which under --icount is an instruction count \
+                     (the number `explore` prints for a failure): the first timer tick past N \
+                     calls gmp_stop_at, and with --gdb the printed gdb command puts a hardware \
+                     breakpoint there and continues, so `info goroutines` shows the state just \
+                     before the failure. Same as the boot option stopat=N."
     )]
     pub stop_at: Option<u64>,
+
+    /// With --gdb and --trace: stop a tick before event K of the last trace
+    #[arg(
+        long,
+        value_name = "K",
+        conflicts_with = "stop_at",
+        requires = "trace",
+        long_help = "Stop the run a timer tick (1 ms) before trace event K of the previous run \
+                     of the same command with --trace: K is the number the trace page \
+                     (trace.html) shows as `event K/N`. The runner reads that event's stamp \
+                     (under --icount its instruction count) from DIR/trace.bin before the run \
+                     replaces it, and stops as --stop-at would. The run must be the same replay \
+                     (--icount, the same options, --trace on both), or event K is another \
+                     moment."
+    )]
+    pub stop_at_event: Option<u64>,
 
     /// The QEMU binary
     #[arg(long, value_name = "PATH", env = "GMP_QEMU", default_value = DEFAULT_QEMU)]
@@ -297,6 +317,26 @@ impl Cli {
                  gmp-metal {w} {usage} (see gmp-metal {w} --help)"
             ))
         })
+    }
+
+    /// `--stop-at-event K`: turn it into `--stop-at`, one tick before the
+    /// stamp of event K in the trace directory's previous dump. Returns
+    /// the sentence to show, or why it cannot be done.
+    pub fn resolve_stop_at_event(&mut self) -> Result<Option<String>, String> {
+        let Some(k) = self.stop_at_event.take() else {
+            return Ok(None);
+        };
+        let dir = match &self.trace {
+            Some(Some(dir)) => dir.clone(),
+            _ => PathBuf::from(TRACE_DIR),
+        };
+        let (ts, what) = crate::trace::event_stamp(&dir, k)?;
+        let at = ts.saturating_sub(crate::explore::STOP_BEFORE);
+        self.stop_at = Some(at);
+        Ok(Some(format!(
+            "runner: event {k} of {} is {what} at TSC {ts}: stopping at the first tick past {at}",
+            crate::trace::dump_path(&dir).display()
+        )))
     }
 
     /// The run this command line describes.

@@ -34,6 +34,14 @@ fn main() -> ExitCode {
         eprintln!("error: {msg}");
         return status(gmp_metal::exit::USAGE);
     }
+    match cli.resolve_stop_at_event() {
+        Ok(Some(said)) => eprintln!("{said}"),
+        Ok(None) => {}
+        Err(e) => {
+            eprintln!("error: {e}");
+            return status(gmp_metal::exit::USAGE);
+        }
+    }
     let print_qemu = cli.print_qemu;
     let mut trace_dir = None;
     let outcome = cli.into_run().prepare().and_then(|prepared| {

@@ -207,3 +207,82 @@ fn chaos_finds_the_getg_race_and_its_replay_repeats_it() {
         "the replay did not fail at instruction {at}:\n{text}"
     );
 }
+
+/// `--stop-at-event K` reads event K's stamp from the previous traced
+/// replay and stops one tick before it: the run's summary reports a stop
+/// between that tick and the event, and the stopped run records event K
+/// at the same instruction (nothing before the stop changed).
+#[test]
+fn stop_at_event_stops_a_tick_before_the_event_of_the_last_trace() {
+    let dir = common::scratch("stop-at-event");
+    let trace = format!("--trace={}", dir.display());
+    let replay = [
+        "--icount",
+        "--smp",
+        "2",
+        "workload=torture",
+        "seed=4",
+        "duration=1",
+    ];
+    let first = common::runner(&[&[trace.as_str()][..], &replay].concat());
+    assert_eq!(first.status.code(), Some(0), "{first:?}");
+    let k = 5000;
+    let (ts, _) = gmp_metal::trace::event_stamp(&dir, k).expect("the first run's trace");
+    let before = common::scratch("stop-at-event-first");
+    std::fs::create_dir_all(&before).unwrap();
+    std::fs::copy(dir.join("trace.bin"), before.join("trace.bin")).unwrap();
+    let k_arg = k.to_string();
+    let stopped =
+        common::runner(&[&[trace.as_str(), "--stop-at-event", &k_arg][..], &replay].concat());
+    let out = String::from_utf8_lossy(&stopped.stdout);
+    let err = String::from_utf8_lossy(&stopped.stderr);
+    assert_eq!(stopped.status.code(), Some(0), "{out}\n{err}");
+    let asked = ts - gmp_metal::explore::STOP_BEFORE;
+    assert!(
+        err.contains(&format!("runner: event {k} of ")) && err.contains(&format!("past {asked}")),
+        "{err}"
+    );
+    let line = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("stopat: the tick at tsc "))
+        .unwrap_or_else(|| panic!("no stop reported:\n{out}"));
+    let (at, rest) = line.split_once(' ').unwrap();
+    let at: u64 = at.parse().unwrap();
+    assert_eq!(
+        rest,
+        format!("called gmp_stop_at (asked {asked})"),
+        "{line}"
+    );
+    assert!(
+        asked <= at && at < ts,
+        "stopped at {at}, not in [{asked}, {ts})"
+    );
+    // The last event before the stop (stamps are in order: bisect).
+    let stamp = |d: &Path, j: u64| gmp_metal::trace::event_stamp(d, j).unwrap().0;
+    let (mut lo, mut hi) = (1, k);
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if stamp(&before, mid) < at {
+            lo = mid
+        } else {
+            hi = mid - 1
+        }
+    }
+    assert!(stamp(&before, lo) < at && stamp(&before, lo + 1) >= at);
+    assert_eq!(
+        stamp(&dir, lo),
+        stamp(&before, lo),
+        "event {lo}, the last before the stop, moved: the stop changed the run before it"
+    );
+    // Without a trace to read, one sentence and status 2.
+    let none = common::scratch("stop-at-event-none");
+    let missing = common::runner(&[
+        &format!("--trace={}", none.display()),
+        "--stop-at-event",
+        "1",
+        "--icount",
+    ]);
+    assert_eq!(missing.status.code(), Some(2), "{missing:?}");
+    let said = String::from_utf8_lossy(&missing.stderr);
+    assert!(said.contains("run it once with --trace first"), "{said}");
+}

@@ -70,6 +70,31 @@ pub fn dump_path(dir: &Path) -> PathBuf {
     dir.join(DUMP_FILE)
 }
 
+/// Event `k` (1-based, in the trace page's order: every core's events
+/// merged by stamp) of the dump in `dir`: its raw stamp (TSC, under
+/// `--icount` an instruction count) and what it is. For `--stop-at-event`.
+pub fn event_stamp(dir: &Path, k: u64) -> Result<(u64, String), String> {
+    let path = dump_path(dir);
+    let bytes = std::fs::read(&path).map_err(|e| {
+        format!(
+            "--stop-at-event needs the trace of a previous run of the same command with --trace, \
+             and {} cannot be read ({e}): run it once with --trace first",
+            path.display()
+        )
+    })?;
+    let dump = Dump::parse(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    let events = dump.events();
+    let n = events.len() as u64;
+    if k == 0 || k > n {
+        return Err(format!(
+            "--stop-at-event {k}: {} holds events 1 to {n}",
+            path.display()
+        ));
+    }
+    let e = &events[(k - 1) as usize];
+    Ok((e.ts(), format!("{e:?}")))
+}
+
 /// Before a traced run: create `dir` and remove the previous run's files,
 /// so a run that dies before its dump cannot leave stale outputs behind
 /// that look like its own.

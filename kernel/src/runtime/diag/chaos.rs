@@ -49,6 +49,7 @@ static STOP_AT: AtomicU64 = AtomicU64::new(u64::MAX);
 /// option's value is printed as 20 digits for the same reason).
 pub fn stop_at(tsc: u64) {
     STOP_AT.store(tsc, Ordering::Relaxed);
+    ASKED.store(tsc, Ordering::Relaxed);
 }
 
 /// From a timer tick: reach [`gmp_stop_at`] once, when the time has come.
@@ -57,10 +58,27 @@ pub fn stop_at(tsc: u64) {
 #[inline(always)]
 pub fn check_stop_at() {
     let at = STOP_AT.load(Ordering::Relaxed);
-    if cpu::rdtsc() >= at && STOP_AT.swap(u64::MAX, Ordering::AcqRel) != u64::MAX {
+    let now = cpu::rdtsc();
+    if now >= at && STOP_AT.swap(u64::MAX, Ordering::AcqRel) != u64::MAX {
+        STOPPED.store(now, Ordering::Relaxed);
         gmp_stop_at(at);
     }
 }
+
+/// The TSC of the tick that called [`gmp_stop_at`]; `u64::MAX`: none did.
+/// Written after the stop, so the run up to it is unchanged.
+static STOPPED: AtomicU64 = AtomicU64::new(u64::MAX);
+
+/// `Some((asked, reached))` when `stopat=` was armed: the TSC asked for
+/// and the TSC of the tick that stopped (`None` if none did yet).
+pub fn stop_report() -> Option<(u64, Option<u64>)> {
+    let reached = STOPPED.load(Ordering::Relaxed);
+    let asked = ASKED.load(Ordering::Relaxed);
+    (asked != u64::MAX).then_some((asked, (reached != u64::MAX).then_some(reached)))
+}
+
+/// `stopat=` as given, for [`stop_report`] (`STOP_AT` is cleared by the stop).
+static ASKED: AtomicU64 = AtomicU64::new(u64::MAX);
 
 /// Where `--gdb --stop-at N` stops: gdb holds a hardware breakpoint here.
 /// Called from the tick of the first core whose clock passed `stopat`,

@@ -219,6 +219,14 @@ fn print_first_steal_passes() {
         },
         if line.is_empty() { "no M stole" } else { &line }
     );
+    if let Some((asked, reached)) = crate::runtime::diag::chaos::stop_report() {
+        match reached {
+            Some(at) => {
+                kprintln!("  stopat: the tick at tsc {at} called gmp_stop_at (asked {asked})")
+            }
+            None => kprintln!("  stopat: no tick reached tsc {asked}"),
+        }
+    }
     if crate::runtime::diag::chaos::on() {
         let (points, pauses, preempts) = crate::runtime::diag::chaos::totals();
         kprintln!(
