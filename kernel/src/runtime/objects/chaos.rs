@@ -35,7 +35,7 @@ static ON: AtomicBool = AtomicBool::new(false);
 struct PerM(UnsafeCell<Stalls>);
 
 // SAFETY: slot `i` is used only by core `i`, with interrupts off (see
-// `with_stalls`), and written by `init` before the other cores start.
+// `with_stalls`), and written by `arm` before the other cores start.
 unsafe impl Sync for PerM {}
 
 static STALLS: [PerM; MAX_MS] = [const { PerM(UnsafeCell::new(Stalls::new(0, 0, 0))) }; MAX_MS];
