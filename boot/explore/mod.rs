@@ -53,7 +53,7 @@ pub struct ExploreArgs {
     /// The first seed; seeds run in order from it
     #[arg(long, default_value_t = 1)]
     pub start: u64,
-    /// QEMUs at once (each uses one host core under --icount)
+    /// QEMUs at once; failures replay exactly with at most half the host's cores (docs/EXPLORE.md)
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub jobs: u32,
     /// chaos=N: one scheduler sync point in N stalls its core; 0 turns chaos off (the luck baseline)
