@@ -1,8 +1,9 @@
 //! `explore --shrink`: a failing case made smaller while it still fails.
 //!
 //! Design note: the candidates go from the most reducing to the least —
-//! half the cores, one core fewer, half the duration, half as many chaos
-//! points, then each torture operation left out in turn (`mix=`) — and the
+//! half the cores, one core fewer, half the duration, no chaos, half as
+//! many chaos points, then each torture operation left out in turn
+//! (`mix=`) — and the
 //! search is greedy: the first candidate that still fails becomes the case,
 //! and the list starts again from it. Every case runs once at most, so the
 //! search ends; what it prints is a local minimum, not the smallest case
@@ -46,11 +47,18 @@ pub fn shrink_candidates(c: &Case) -> Vec<Case> {
             ..c.clone()
         });
     }
-    if c.chaos > 0 && c.chaos < 1_000_000 / 2 {
+    if c.chaos > 0 {
+        // No chaos at all first: a failure that needs none says so at once.
         v.push(Case {
-            chaos: c.chaos * 2,
+            chaos: 0,
             ..c.clone()
         });
+        if c.chaos < 1_000_000 / 2 {
+            v.push(Case {
+                chaos: c.chaos * 2,
+                ..c.clone()
+            });
+        }
     }
     // One torture operation fewer, each in turn (at least one stays).
     if c.workload == "torture" {
@@ -101,17 +109,18 @@ mod tests {
             .map(|c| (c.smp, c.duration, c.chaos, c.mix.to_string()))
             .collect();
         assert_eq!(
-            got[..4],
+            got[..5],
             [
                 ("2".to_string(), 2, 20, "all".to_string()),
                 ("3".to_string(), 2, 20, "all".to_string()),
                 ("4".to_string(), 1, 20, "all".to_string()),
+                ("4".to_string(), 2, 0, "all".to_string()),
                 ("4".to_string(), 2, 40, "all".to_string())
             ]
         );
         // Then every operation left out in turn, in `mix=`'s order.
-        assert_eq!(got.len(), 4 + Op::ALL.len());
-        for (c, op) in got[4..].iter().zip(Op::ALL) {
+        assert_eq!(got.len(), 5 + Op::ALL.len());
+        for (c, op) in got[5..].iter().zip(Op::ALL) {
             assert_eq!(c.3, Mix::ALL.without(op).to_string());
         }
         // The smallest case has nothing left to try.
