@@ -296,6 +296,13 @@ const ALLOWED: &[(&str, &str)] = &[
     ("sched_setaffinity", "a Linux system call"),
     ("VmRSS", "a field of Linux's /proc/PID/status"),
     ("tcp", "QEMU's -gdb tcp::PORT"),
+    // QEMU's round-robin icount loop, read in docs/EXPLORE.md's
+    // "Determinism".
+    ("qemu_clock_notify", "QEMU's util/qemu-timer.c"),
+    ("qemu_clock_run_all_timers", "QEMU's util/qemu-timer.c"),
+    ("cpu_exit", "QEMU's hw/core/cpu-common.c"),
+    ("icount_get_limit", "QEMU's accel/tcg/tcg-accel-ops-icount.c"),
+    ("QEMU_CLOCK_REALTIME", "QEMU's include/qemu/timer.h"),
     // Not files: what the reader writes, and a lab's region id.
     (
         "mine.rs",
