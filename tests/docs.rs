@@ -301,7 +301,10 @@ const ALLOWED: &[(&str, &str)] = &[
     ("qemu_clock_notify", "QEMU's util/qemu-timer.c"),
     ("qemu_clock_run_all_timers", "QEMU's util/qemu-timer.c"),
     ("cpu_exit", "QEMU's hw/core/cpu-common.c"),
-    ("icount_get_limit", "QEMU's accel/tcg/tcg-accel-ops-icount.c"),
+    (
+        "icount_get_limit",
+        "QEMU's accel/tcg/tcg-accel-ops-icount.c",
+    ),
     ("QEMU_CLOCK_REALTIME", "QEMU's include/qemu/timer.h"),
     // Not files: what the reader writes, and a lab's region id.
     (
