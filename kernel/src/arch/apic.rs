@@ -174,6 +174,11 @@ fn send_icr(apic_id: u32, low: u32) {
 
 /// Send a fixed-delivery IPI with `vector` to the core with `apic_id`.
 pub fn send_ipi(apic_id: u32, vector: u8) {
+    if vector == super::idt::VECTOR_WAKE && super::lockstep::active() {
+        // In lockstep a wake is a place in the race, not an interrupt.
+        super::lockstep::wake(apic_id);
+        return;
+    }
     send_icr(apic_id, ICR_FIXED | ICR_ASSERT | vector as u32);
 }
 

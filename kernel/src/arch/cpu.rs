@@ -47,6 +47,11 @@ pub fn interrupts_disable() {
 /// halting.
 #[inline]
 pub fn halt_until_interrupt() {
+    if super::lockstep::active() {
+        // Parked in lockstep: the turn passes on (see `lockstep`).
+        super::lockstep::halt();
+        return;
+    }
     // SAFETY: `sti; hlt; cli` only changes the interrupt flag and waits; the
     // caller runs with interrupts disabled and expects them disabled after.
     unsafe { asm!("sti", "hlt", "cli", options(nomem, nostack)) };
@@ -81,6 +86,9 @@ pub fn rdtsc() -> u64 {
 #[inline]
 pub fn relax() {
     core::hint::spin_loop();
+    if super::lockstep::active() {
+        super::lockstep::relax_point();
+    }
 }
 
 /// Read a model-specific register.

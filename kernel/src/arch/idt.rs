@@ -20,9 +20,13 @@ pub const VECTOR_COM1: u8 = 0x34;
 pub const IRQ_COM1: u8 = 4;
 /// IPI that wakes a halted M (`startm`/`wakep`); the handler only EOIs —
 /// waking from `hlt` is the whole point.
-pub const VECTOR_WAKE: u8 = 0xf0;
+pub const VECTOR_WAKE: u8 = 0xd0;
 /// IPI from sysmon: the G running on the target core should yield.
-pub const VECTOR_PREEMPT: u8 = 0xf1;
+pub const VECTOR_PREEMPT: u8 = 0xd1;
+/// IPI that passes lockstep's token (`lockstep`). Alone in the highest
+/// priority class, so a core waiting for the token with CR8 raised takes
+/// nothing else.
+pub const VECTOR_TOKEN: u8 = 0xf0;
 /// The APIC's spurious-interrupt vector (no EOI for it).
 pub const VECTOR_SPURIOUS: u8 = 0xff;
 
@@ -62,6 +66,7 @@ fn build() -> InterruptDescriptorTable {
     idt[VECTOR_COM1].set_handler_fn(com1);
     idt[VECTOR_TIMER].set_handler_fn(timer_tick);
     idt[VECTOR_PREEMPT].set_handler_fn(preempt_ipi);
+    idt[VECTOR_TOKEN].set_handler_fn(wake_ipi);
     idt[VECTOR_SPURIOUS].set_handler_fn(spurious);
     for v in pic::PIC_BASE..pic::PIC_BASE + 16 {
         idt[v].set_handler_fn(spurious);
@@ -170,6 +175,10 @@ extern "x86-interrupt" fn com1(_frame: InterruptStackFrame) {
 /// preemption); it then returns here only when the G is resumed.
 extern "x86-interrupt" fn timer_tick(_frame: InterruptStackFrame) {
     apic::eoi();
+    // In lockstep the timer ends a quantum as well as a tick (or instead).
+    if super::lockstep::active() && !super::lockstep::on_timer() {
+        return;
+    }
     trap::dispatch(Trap::Timer);
 }
 

@@ -14,6 +14,7 @@ pub mod fwcfg;
 pub mod gdt;
 pub mod idt;
 pub mod ioapic;
+pub mod lockstep;
 pub mod percpu;
 pub mod physmap;
 pub mod pic;

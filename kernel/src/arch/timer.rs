@@ -31,6 +31,8 @@ static TICK_NS: AtomicU64 = AtomicU64::new(1_000_000);
 static INITIAL_COUNT: AtomicU32 = AtomicU32::new(0);
 /// TSC ticks per tick (deadline mode).
 static TICK_TSC: AtomicU64 = AtomicU64::new(0);
+/// The APIC timer's input frequency (periodic and one-shot modes).
+static APIC_HZ: AtomicU64 = AtomicU64::new(0);
 
 /// Which mode the timer runs in.
 pub fn mode_name() -> &'static str {
@@ -74,6 +76,7 @@ pub fn init(tick_ns: u64) -> u64 {
     let counted = u32::MAX - apic::read(REG_TIMER_CURRENT);
     apic::write(REG_TIMER_INITIAL, 0);
     let hz = counted as u64 * 1_000_000_000 / window_ns;
+    APIC_HZ.store(hz, Ordering::Relaxed);
     let initial = (hz as u128 * tick_ns as u128 / 1_000_000_000) as u64;
     INITIAL_COUNT.store(initial.clamp(1, u32::MAX as u64) as u32, Ordering::Relaxed);
     hz
@@ -81,6 +84,10 @@ pub fn init(tick_ns: u64) -> u64 {
 
 /// Start ticking on this core.
 pub fn start_this_cpu() {
+    if super::lockstep::mode() {
+        // Lockstep arms the holder's timer itself (`arm_oneshot_ns`).
+        return;
+    }
     if DEADLINE_MODE.load(Ordering::Relaxed) {
         apic::write(REG_LVT_TIMER, LVT_TSC_DEADLINE | VECTOR_TIMER as u32);
         arm_deadline();
@@ -93,12 +100,30 @@ pub fn start_this_cpu() {
 
 /// Stop ticking on this core (a parked non-sysmon M).
 pub fn stop_this_cpu() {
+    if super::lockstep::mode() {
+        return;
+    }
     if DEADLINE_MODE.load(Ordering::Relaxed) {
         // SAFETY: the deadline MSR exists in deadline mode; 0 disarms it.
         unsafe { cpu::wrmsr(IA32_TSC_DEADLINE, 0) };
     } else {
         apic::write(REG_TIMER_INITIAL, 0);
     }
+}
+
+/// Fire once, `ns` from now (lockstep's quantum or tick; periodic-mode
+/// hardware only, i.e. TCG, which lockstep requires).
+pub fn arm_oneshot_ns(ns: u64) {
+    let hz = APIC_HZ.load(Ordering::Relaxed);
+    let count = (ns as u128 * hz as u128 / 1_000_000_000) as u64;
+    apic::write(REG_TIMER_DIVIDE, DIVIDE_BY_16);
+    apic::write(REG_LVT_TIMER, VECTOR_TIMER as u32);
+    apic::write(REG_TIMER_INITIAL, count.clamp(1, u32::MAX as u64) as u32);
+}
+
+/// Stop a one-shot count (lockstep: a core that gives up the token).
+pub fn disarm() {
+    apic::write(REG_TIMER_INITIAL, 0);
 }
 
 fn arm_deadline() {

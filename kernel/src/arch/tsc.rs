@@ -73,6 +73,9 @@ pub fn hz() -> u64 {
 /// Nanoseconds since calibration.
 #[inline]
 pub fn nanotime() -> u64 {
+    if super::lockstep::active() {
+        return super::lockstep::now_ns();
+    }
     ticks_to_ns(cpu::rdtsc().saturating_sub(TSC_AT_BOOT.load(Ordering::Relaxed)))
 }
 

@@ -88,13 +88,28 @@ pub fn start_m0(main: MainG) -> ! {
     }
     crate::runtime::diag::chaos::stop_at(opts.stopat);
     go(runtime_main);
+    if opts.lockstep > 0 {
+        // Per-core instruction clocks (`arch::lockstep`): the quantum is in
+        // instructions, which under icount are ns.
+        crate::arch::lockstep::init(
+            m::all().iter().map(|mp| mp.apic()),
+            opts.lockstep as u64,
+            opts.tick_ns,
+        );
+    }
     SCHED_READY.open(m::all()[1..].iter().map(|mp| mp.apic()));
+    if opts.lockstep > 0 {
+        crate::arch::lockstep::start();
+    }
     proc::mstart()
 }
 
 /// Application processors: wait for the Ps, then enter the scheduler.
 pub fn start_ap() -> ! {
     SCHED_READY.wait();
+    if crate::arch::lockstep::mode() {
+        crate::arch::lockstep::ap_arrive();
+    }
     proc::mstart()
 }
 

@@ -250,6 +250,17 @@ pub static KEYS: &[KeySpec] = &[
         at!(icount),
     ),
     KeySpec {
+        name: "lockstep",
+        default: "0",
+        example: "20000",
+        help: "set by --lockstep: each core its own instruction clock, turns of N instructions; 0 = off",
+        field: Field::Int {
+            min: 0,
+            max: 10_000_000,
+            at: IntAt::U32(at!(lockstep)),
+        },
+    },
+    KeySpec {
         name: "duration",
         default: "10",
         example: "60",

@@ -114,6 +114,9 @@ pub struct BootOptions {
     pub tracking: bool,
     /// `icount`: QEMU runs with `-icount shift=0` (TSC = instructions).
     pub icount: bool,
+    /// `lockstep`: under `icount`, the quantum (instructions) of the
+    /// per-core clocks' turns (see `arch::lockstep`); 0 = off.
+    pub lockstep: u32,
     /// `duration`: torture run length in seconds, 1..=86400.
     pub duration_secs: u32,
     /// `chaos`: one sync point in N stalls its vCPU (see `runtime::diag::chaos`); 0 = off.
@@ -155,6 +158,7 @@ impl Default for BootOptions {
             flight_kib: 256,
             tracking: false,
             icount: false,
+            lockstep: 0,
             duration_secs: 10,
             chaos: 0,
             stopat: u64::MAX,

@@ -103,6 +103,7 @@ fn any_options() -> impl Strategy<Value = BootOptions> {
             4u32..=1 << 20,
             0u32..=1_000_000,
             any::<u64>(),
+            0u32..=10_000_000,
         ),
     );
     (scheduling, rest).prop_map(
@@ -115,7 +116,7 @@ fn any_options() -> impl Strategy<Value = BootOptions> {
                 fault,
                 bench,
                 (parked_gs, mix),
-                (trace, flight_kib, chaos, stopat),
+                (trace, flight_kib, chaos, stopat, lockstep),
             ),
         )| {
             let [
@@ -146,6 +147,7 @@ fn any_options() -> impl Strategy<Value = BootOptions> {
                 flight_kib,
                 tracking,
                 icount,
+                lockstep,
                 duration_secs,
                 chaos,
                 stopat,
