@@ -187,6 +187,21 @@ pub struct Cli {
     )]
     pub icount: bool,
 
+    /// Per-core instruction clocks (implies --icount): cores run in parallel
+    #[arg(
+        long,
+        value_name = "INSNS",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = crate::bench::args::LOCKSTEP_QUANTUM,
+        long_help = "Per-core instruction clocks (implies --icount; boot option lockstep=INSNS): \
+                     each core counts the instructions it executed itself, and the cores take \
+                     turns of INSNS instructions (default 20000), the lowest clock first, so N \
+                     cores work in parallel and nanotime is the core's own clock. Runs repeat \
+                     exactly. Give INSNS with `=` (--lockstep=5000). See docs/BENCH.md."
+    )]
+    pub lockstep: Option<u32>,
+
     /// With --gdb: stop at a moment of a replay (boot option stopat=N)
     #[arg(
         long,
@@ -349,7 +364,10 @@ impl Cli {
             .x2apic(self.x2apic)
             .uefi(self.uefi)
             .gdb(self.gdb)
-            .icount(self.icount);
+            .icount(self.icount || self.lockstep.is_some());
+        if let Some(q) = self.lockstep {
+            run = run.boot_opt_from_flag("--lockstep", "lockstep", &q.to_string());
+        }
         if let Some(secs) = self.timeout {
             run = run.timeout(std::time::Duration::from_secs(secs));
         }

@@ -19,6 +19,9 @@ pub const BENCH_SMP: &str = "2";
 /// Default guest memory: the parked-G target speaks of a guest of a few
 /// GiB, and QEMU only backs the pages the guest touches.
 pub const BENCH_MEMORY: &str = "4G";
+/// `--lockstep`'s quantum when none is given: 20 µs of one core's clock,
+/// Go's shortest sysmon sleep.
+pub const LOCKSTEP_QUANTUM: &str = "20000";
 /// Default native timing runs per host operation.
 pub const BENCH_RUNS: u32 = 3;
 
@@ -43,6 +46,21 @@ pub struct BenchArgs {
     /// Count instructions: -icount shift=0,sleep=off (TCG only)
     #[arg(long)]
     pub icount: bool,
+
+    /// Per-core instruction clocks (implies --icount): cores run in parallel
+    #[arg(
+        long,
+        value_name = "INSNS",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = LOCKSTEP_QUANTUM,
+        long_help = "Per-core instruction clocks (implies --icount): each core counts the \
+                     instructions it executed itself and the cores take turns of INSNS \
+                     instructions (default 20000), the lowest clock first, so N cores work in \
+                     parallel and speedups and cross-core latencies mean something, exactly and \
+                     repeatably. Give INSNS with `=` (--lockstep=5000). See docs/BENCH.md."
+    )]
+    pub lockstep: Option<u32>,
 
     /// Cores of the guest
     #[arg(long, value_name = "SPEC", default_value = BENCH_SMP)]

@@ -62,6 +62,10 @@ pub struct KernelEnv {
     pub procs: u32,
     pub accel: String,
     pub icount: bool,
+    /// The lockstep quantum (per-core clocks); 0 = off, and absent from a
+    /// kernel older than the mode.
+    #[serde(default)]
+    pub lockstep: u32,
     pub cpu: String,
     pub tsc_hz: u64,
     pub unit: Unit,
@@ -322,6 +326,12 @@ fn parse_env(rest: &str) -> Result<KernelEnv, String> {
             },
             "on or off",
         )?,
+        lockstep: match m.remove("lockstep") {
+            None => 0,
+            Some(s) => s
+                .parse()
+                .map_err(|_| format!("lockstep={s} is not a quantum in instructions"))?,
+        },
         cpu: take(&mut m, "cpu", |s| Some(s.to_string()), "text")?,
         tsc_hz: take(&mut m, "tsc_hz", |s| s.parse().ok(), "a frequency in Hz")?,
         unit: take(

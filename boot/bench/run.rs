@@ -42,7 +42,7 @@ pub fn kernel_run(args: &BenchArgs, procs: u32, names: &[String]) -> Run {
         .smp(args.smp.clone())
         .memory(args.memory.clone())
         .accel(args.accel)
-        .icount(args.icount)
+        .icount(args.icount || args.lockstep.is_some())
         .timeout(Duration::from_secs(args.timeout))
         .echo(args.verbose)
         .boot_opt("workload=bench")
@@ -50,6 +50,9 @@ pub fn kernel_run(args: &BenchArgs, procs: u32, names: &[String]) -> Run {
         .boot_opt(format!("bench={}", names.join(",")));
     if args.icount && kernel_has_icount_key() {
         run = run.boot_opt("icount=on");
+    }
+    if let Some(q) = args.lockstep {
+        run = run.boot_opt(format!("lockstep={q}"));
     }
     for o in opts {
         run = run.boot_opt(o);
@@ -236,7 +239,11 @@ pub fn main(args: BenchArgs) -> i32 {
     };
     let compare = (args.compare || args.host_only)
         .then(|| compare_side(&System::default(), &kernel, &args, host.cores, &mut say));
-    let tb = Timebase::of(args.accel, args.icount && !args.host_only);
+    let tb = Timebase::of(
+        args.accel,
+        args.icount && !args.host_only,
+        args.lockstep.is_some() && !args.host_only,
+    );
     let run = RunInfo {
         accel: args.accel.to_string(),
         icount: args.icount,

@@ -245,10 +245,10 @@ pub fn fib_series(r: &BenchReport) -> Vec<Series> {
 pub fn fib_chart(r: &BenchReport) -> String {
     let series = fib_series(r);
     let mut s = String::new();
-    let when = if r.run.timebase.is_real_time() {
-        "real time"
-    } else {
-        "ours NOT in real time in this run"
+    let when = match r.run.timebase {
+        Timebase::RealNs => "real time",
+        Timebase::Lockstep => "per-core instruction clocks, --lockstep",
+        _ => "ours NOT in real time in this run",
     };
     open(
         &mut s,

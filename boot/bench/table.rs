@@ -88,7 +88,7 @@ pub fn kernel_table(r: &BenchReport) -> String {
     for b in &r.kernel.benches {
         let unit = r.run.timebase.read(b.unit);
         let mut what = b.desc.clone();
-        if real_time_only(&b.name) && r.run.timebase != Timebase::RealNs {
+        if real_time_only(&b.name) && !r.run.timebase.is_parallel() {
             what.push_str(&format!(" [{REAL_TIME_ONLY}]"));
             caveat = true;
         }
@@ -201,7 +201,7 @@ pub fn compare_table(r: &BenchReport) -> String {
         Timebase::EmulatedNs => {
             "ns: ours is emulated TCG time, not comparable with native time, so no time ratio"
         }
-        Timebase::Instructions => {
+        Timebase::Instructions | Timebase::Lockstep => {
             "ns: the others native (median of runs); ours is in instructions in this run \
              (real time needs --accel kvm on real hardware)"
         }
@@ -385,10 +385,10 @@ fn fib_lines(r: &BenchReport, s: &mut String) {
         s,
         "  fib spawn tree, wall time and speedup over procs=1 ({}{}):",
         params,
-        if r.run.timebase.is_real_time() {
-            ""
-        } else {
-            "; ours not in real time in this run"
+        match r.run.timebase {
+            Timebase::RealNs => "",
+            Timebase::Lockstep => "; ours in instructions on per-core clocks (--lockstep)",
+            _ => "; ours not in real time in this run",
         }
     );
     let mut procs: Vec<u32> = ours

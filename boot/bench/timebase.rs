@@ -23,6 +23,9 @@ use crate::accel::Accel;
 pub enum Timebase {
     /// TCG with icount: instructions.
     Instructions,
+    /// TCG with icount and `--lockstep`: instructions on each core's own
+    /// clock (`arch::lockstep` in the kernel), so N cores work in parallel.
+    Lockstep,
     /// TCG without icount: emulated nanoseconds.
     EmulatedNs,
     /// KVM: real nanoseconds.
@@ -30,18 +33,19 @@ pub enum Timebase {
 }
 
 impl Timebase {
-    pub fn of(accel: Accel, icount: bool) -> Timebase {
-        match (accel, icount) {
-            (Accel::Kvm, _) => Timebase::RealNs,
-            (Accel::Tcg, true) => Timebase::Instructions,
-            (Accel::Tcg, false) => Timebase::EmulatedNs,
+    pub fn of(accel: Accel, icount: bool, lockstep: bool) -> Timebase {
+        match (accel, icount, lockstep) {
+            (Accel::Kvm, _, _) => Timebase::RealNs,
+            (Accel::Tcg, _, true) => Timebase::Lockstep,
+            (Accel::Tcg, true, false) => Timebase::Instructions,
+            (Accel::Tcg, false, false) => Timebase::EmulatedNs,
         }
     }
 
     /// The unit a time figure of the kernel is in.
     pub fn unit(self) -> Unit {
         match self {
-            Timebase::Instructions => Unit::Insn,
+            Timebase::Instructions | Timebase::Lockstep => Unit::Insn,
             Timebase::EmulatedNs | Timebase::RealNs => Unit::Ns,
         }
     }
@@ -64,6 +68,12 @@ impl Timebase {
                  virtual nanosecond and the guest TSC counts executed instructions, the same on every \
                  run; comparable with callgrind's counts of the host programs"
             }
+            Timebase::Lockstep => {
+                "instructions on per-core clocks: under -icount with --lockstep each core counts \
+                 the instructions it executed itself and the cores take turns within one quantum \
+                 of each other, so N cores run in parallel as N cores of one instruction per ns \
+                 would (no caches, no memory latency: docs/BENCH.md)"
+            }
             Timebase::EmulatedNs => {
                 "ns of emulated time: TCG without icount runs the guest at QEMU's emulation speed, \
                  so these say how fast QEMU emulates, not what the code costs on hardware; use \
@@ -82,6 +92,13 @@ impl Timebase {
     pub fn is_real_time(self) -> bool {
         self == Timebase::RealNs
     }
+
+    /// Whether cores run in parallel in this timebase, so speedups and
+    /// cross-core latencies mean something: real time, or lockstep's
+    /// per-core clocks.
+    pub fn is_parallel(self) -> bool {
+        matches!(self, Timebase::RealNs | Timebase::Lockstep)
+    }
 }
 
 /// Said next to figures that measure parallel behaviour.
@@ -97,7 +114,7 @@ pub fn real_time_caveat(tb: Timebase) -> Option<&'static str> {
         Timebase::EmulatedNs => Some(
             "multi-threaded TCG gives an upper bound at emulation speed; real KVM gives the truth",
         ),
-        Timebase::RealNs => None,
+        Timebase::RealNs | Timebase::Lockstep => None,
     }
 }
 

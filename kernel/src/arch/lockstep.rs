@@ -177,7 +177,11 @@ pub fn start() {
     cpu::interrupts_restore(were);
 }
 
-/// This core's clock in ns (Go's `nanotime` in lockstep).
+/// This core's clock in ns (Go's `nanotime` in lockstep). Cold and out of
+/// line, so that the common path of `tsc::nanotime` stays a load and a
+/// branch (the instruction budgets count it).
+#[cold]
+#[inline(never)]
 pub fn now_ns() -> u64 {
     let were = cpu::interrupts_disable_save();
     let t = clock_now(&cores()[percpu::this_cpu_id() as usize]);

@@ -11,23 +11,12 @@ use crate::arch::cpu;
 
 /// A `spin::Mutex` whose guard also holds interrupts off on this core.
 pub struct IrqMutex<T> {
-    inner: spin::mutex::SpinMutex<T, Relax>,
-}
-
-/// How a waiter spins: `cpu::relax`, which in lockstep also passes the
-/// turn on, so a holder that lost its turn can finish.
-pub struct Relax;
-
-impl spin::RelaxStrategy for Relax {
-    #[inline]
-    fn relax() {
-        cpu::relax();
-    }
+    inner: spin::mutex::SpinMutex<T>,
 }
 
 /// Guard of an [`IrqMutex`]; restores the interrupt flag on drop.
 pub struct IrqMutexGuard<'a, T> {
-    guard: Option<spin::mutex::SpinMutexGuard<'a, T, Relax>>,
+    guard: Option<spin::mutex::SpinMutexGuard<'a, T>>,
     were_enabled: bool,
 }
 
@@ -35,7 +24,7 @@ impl<T> IrqMutex<T> {
     /// A new unlocked mutex.
     pub const fn new(value: T) -> Self {
         Self {
-            inner: spin::mutex::SpinMutex::<T, Relax>::new(value),
+            inner: spin::mutex::SpinMutex::new(value),
         }
     }
 

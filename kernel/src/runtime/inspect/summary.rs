@@ -123,10 +123,41 @@ pub fn print() {
         crate::runtime::objects::sched::SCHED_LOCK_CONTENDED.load(Ordering::Relaxed)
     );
     print_first_steal_passes();
+    print_lockstep();
     crate::runtime::diag::tracking::report();
     if crate::runtime::scheduler::netpoll::used() {
         kprint!("{}", crate::runtime::inspect::introspect::netpoll_report());
     }
+}
+
+/// Lockstep's clocks (`arch::lockstep`): each core's clock, its own
+/// instructions and its idle time, and the accounting of every instruction
+/// since the clocks started (segments + hand-offs = TSC).
+fn print_lockstep() {
+    let Some(r) = crate::arch::lockstep::report() else {
+        return;
+    };
+    kprintln!("lockstep: per-core clocks (ns = instructions)");
+    kprintln!("  core       clock         own        idle   turns  own+idle=clock");
+    for (i, c) in r.cores.iter().enumerate() {
+        kprintln!(
+            "  C{i:<4} {:>11} {:>11} {:>11} {:>7}  {}",
+            c.clock,
+            c.own,
+            c.idle,
+            c.turns,
+            if c.own + c.idle == c.clock { "yes" } else { "NO" }
+        );
+    }
+    kprintln!(
+        "  accounting: {} insn of segments + {} of hand-offs {} {} since the start (TSC); overlapping segments: {}; {}",
+        r.segments,
+        r.gaps,
+        if r.segments + r.gaps == r.elapsed { "=" } else { "!=" },
+        r.elapsed,
+        r.overlaps,
+        if r.exclusive() { "exclusive" } else { "NOT EXCLUSIVE" }
+    );
 }
 
 /// The Gs' ledger: every G spawned has exited or is live, by state. Read

@@ -74,7 +74,7 @@ pub fn run() -> Result<(), String> {
         .map(|b| String::from(b.as_str().trim()))
         .unwrap_or_else(|| String::from("unknown"));
     kprintln!(
-        "BENCH-ENV cores={} procs={procs} accel={} icount={} cpu=\"{brand}\" tsc_hz={} unit={}",
+        "BENCH-ENV cores={} procs={procs} accel={} icount={} lockstep={} cpu=\"{brand}\" tsc_hz={} unit={}",
         crate::runtime::inspect::m::mcount(),
         if raw_cpuid::CpuId::new()
             .get_hypervisor_info()
@@ -85,6 +85,7 @@ pub fn run() -> Result<(), String> {
             "tcg"
         },
         if opts.icount { "on" } else { "off" },
+        opts.lockstep,
         crate::runtime::inspect::machine::tsc_hz(),
         Unit::time().as_str()
     );

@@ -19,7 +19,13 @@ use crate::runtime::inspect::sched;
 const ROUNDS: usize = 40;
 
 pub(super) fn note_realtime(name: &str) {
-    if crate::runtime::inspect::debug::options().icount {
+    let opts = crate::runtime::inspect::debug::options();
+    if opts.lockstep > 0 {
+        kprintln!(
+            "BENCH-NOTE {name} on per-core instruction clocks (lockstep={}): the cores run in parallel, one instruction per ns each",
+            opts.lockstep
+        );
+    } else if opts.icount {
         kprintln!(
             "BENCH-NOTE {name} meaningful only in real time: under -icount the vCPUs run round-robin in one host thread"
         );
@@ -165,9 +171,11 @@ fn fib_seq(n: u64) -> u64 {
     }
 }
 
+/// Below this, `fib_tree` computes sequentially (a leaf).
+const CUTOFF: u64 = 14;
+
 /// fib(n) where each call above the cutoff spawns one half as a G.
 fn fib_tree(n: u64) -> u64 {
-    const CUTOFF: u64 = 14;
     if n < CUTOFF {
         return fib_seq(n);
     }
@@ -195,5 +203,38 @@ pub fn fib_procs() -> Result<(), String> {
     let name = alloc::format!("fib-procs-{}", sched::gomaxprocs());
     report(&name, &mut ns);
     note_realtime(&name);
+    note_tree(&name, N);
     Ok(())
+}
+
+/// The shape of fib_tree(n), for the ideal speedup (work / critical path):
+/// the internal nodes (each a G spawned, a channel, a send and a receive),
+/// the summed cost of the leaves, and on the critical path (the chain of
+/// n-1 children) its internal nodes and the cost of its leaf. Leaves are
+/// timed here with interrupts off, so no tick or turn lands inside; the
+/// runner takes an internal node's cost from fib-procs-1.
+fn note_tree(name: &str, n: u64) {
+    let leaf_cost = |k: u64| -> u64 {
+        let were = machine::interrupts_disable_save();
+        let t0 = machine::rdtsc();
+        core::hint::black_box(fib_seq(core::hint::black_box(k)));
+        let t = machine::ticks_to_ns(machine::rdtsc() - t0);
+        machine::interrupts_restore(were);
+        t
+    };
+    let costs: Vec<u64> = (0..CUTOFF).map(leaf_cost).collect();
+    // (internal nodes, leaf work) of the subtree at k.
+    fn shape(k: u64, costs: &[u64]) -> (u64, u64) {
+        if k < CUTOFF {
+            return (0, costs[k as usize]);
+        }
+        let (a, b) = (shape(k - 1, costs), shape(k - 2, costs));
+        (1 + a.0 + b.0, a.1 + b.1)
+    }
+    let (internal, leaves) = shape(n, &costs);
+    let depth = n + 1 - CUTOFF;
+    kprintln!(
+        "BENCH-NOTE {name} tree n={n} cutoff={CUTOFF} internal={internal} leaf_work={leaves} path_nodes={depth} path_leaf={}",
+        costs[(CUTOFF - 1) as usize]
+    );
 }
