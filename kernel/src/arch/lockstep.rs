@@ -408,6 +408,9 @@ pub struct CoreClock {
     pub idle: u64,
     /// Turns it was given.
     pub turns: u64,
+    /// own + idle = clock, exactly (in TSC ticks, before the rounding to
+    /// ns of the three figures above).
+    pub balanced: bool,
 }
 
 /// The clocks and the accounting, read by the holder at the end of a run.
@@ -423,6 +426,8 @@ pub struct Report {
     pub gaps: u64,
     /// Segments that opened before the previous one closed (must be 0).
     pub overlaps: u64,
+    /// The quantum, ns.
+    pub quantum: u64,
 }
 
 impl Report {
@@ -442,6 +447,16 @@ pub fn report() -> Option<Report> {
     let were = cpu::interrupts_disable_save();
     let me = percpu::this_cpu_id();
     close(me);
+    // A parked core has been idle until now: bring its clock here, so that
+    // every clock reads the same moment (a racing one is within its turn).
+    let now = cores()[me as usize].clock.load(Ordering::Relaxed);
+    for c in cores() {
+        let clock = c.clock.load(Ordering::Relaxed);
+        if c.state.load(Ordering::Relaxed) != RUNNING && clock < now {
+            c.idle.fetch_add(now - clock, Ordering::Relaxed);
+            c.clock.store(now, Ordering::Relaxed);
+        }
+    }
     let elapsed = LAST_CLOSE.load(Ordering::Relaxed) - START_TSC.load(Ordering::Relaxed);
     let clocks: Vec<CoreClock> = cores()
         .iter()
@@ -450,6 +465,8 @@ pub fn report() -> Option<Report> {
             own: tsc::ticks_to_ns(c.own.load(Ordering::Relaxed)),
             idle: tsc::ticks_to_ns(c.idle.load(Ordering::Relaxed)),
             turns: c.turns.load(Ordering::Relaxed),
+            balanced: c.own.load(Ordering::Relaxed) + c.idle.load(Ordering::Relaxed)
+                == c.clock.load(Ordering::Relaxed),
         })
         .collect();
     let segments = cores().iter().map(|c| c.own.load(Ordering::Relaxed)).sum();
@@ -459,6 +476,7 @@ pub fn report() -> Option<Report> {
         segments,
         gaps: GAPS.load(Ordering::Relaxed),
         overlaps: OVERLAPS.load(Ordering::Relaxed),
+        quantum: tsc::ticks_to_ns(QUANTUM.load(Ordering::Relaxed)),
     };
     open(me);
     cpu::interrupts_restore(were);

@@ -146,17 +146,25 @@ fn print_lockstep() {
             c.own,
             c.idle,
             c.turns,
-            if c.own + c.idle == c.clock { "yes" } else { "NO" }
+            if c.balanced { "yes" } else { "NO" }
         );
     }
     kprintln!(
         "  accounting: {} insn of segments + {} of hand-offs {} {} since the start (TSC); overlapping segments: {}; {}",
         r.segments,
         r.gaps,
-        if r.segments + r.gaps == r.elapsed { "=" } else { "!=" },
+        if r.segments + r.gaps == r.elapsed {
+            "="
+        } else {
+            "!="
+        },
         r.elapsed,
         r.overlaps,
-        if r.exclusive() { "exclusive" } else { "NOT EXCLUSIVE" }
+        if r.exclusive() {
+            "exclusive"
+        } else {
+            "NOT EXCLUSIVE"
+        }
     );
 }
 
