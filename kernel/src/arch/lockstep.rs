@@ -189,6 +189,25 @@ pub fn now_ns() -> u64 {
     tsc::ticks_to_ns(t)
 }
 
+/// This core's clock in TSC ticks (= instructions). Context: interrupts
+/// off.
+pub fn now_ticks() -> u64 {
+    clock_now(&cores()[percpu::this_cpu_id() as usize])
+}
+
+/// Move this core's clock on to at least `ticks` (the time a G it is about
+/// to run became runnable on another core): the jump is idle time.
+/// Context: interrupts off.
+pub fn not_before(ticks: u64) {
+    let c = &cores()[percpu::this_cpu_id() as usize];
+    let now = clock_now(c);
+    if ticks > now && c.open.load(Ordering::Relaxed) {
+        c.clock.fetch_add(ticks - now, Ordering::Relaxed);
+        c.idle.fetch_add(ticks - now, Ordering::Relaxed);
+        arm(c);
+    }
+}
+
 fn clock_now(c: &Core) -> u64 {
     let base = c.clock.load(Ordering::Relaxed);
     if c.open.load(Ordering::Relaxed) {

@@ -32,11 +32,21 @@ pub enum Source {
     Cpuid,
     /// Measured against PIT channel 2.
     Pit,
+    /// Under QEMU's `-icount shift=0` the TSC is the virtual clock in ns:
+    /// exactly 1 GHz, with nothing to measure.
+    Icount,
 }
 
-/// Determine the TSC frequency. Bootstrap core, once, early.
-pub fn calibrate() -> (u64, Source) {
+/// Determine the TSC frequency. Bootstrap core, once, early. `icount`:
+/// QEMU runs with `-icount shift=0` (the boot option says so), where the
+/// TSC counts virtual ns. Measuring it there would not only be needless
+/// but a leak of the host into the run: while the other cores still boot,
+/// which of them runs when QEMU's main loop kicks a vCPU depends on host
+/// timing, and the PIT windows came out a few instructions apart (two runs
+/// of one seed: 1000006534 and 1000007934 Hz, 2026-12-07).
+pub fn calibrate(icount: bool) -> (u64, Source) {
     let (hz, source) = match cpuid_hz() {
+        _ if icount => (1_000_000_000, Source::Icount),
         Some(hz) => (hz, Source::Cpuid),
         None => (measure_with_pit(), Source::Pit),
     };

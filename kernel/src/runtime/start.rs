@@ -55,7 +55,7 @@ pub fn start_m0(main: MainG) -> ! {
         kprintln!("boot option error: {e}");
         exit_qemu(ExitCode::Failure);
     }
-    let (hz, source) = tsc::calibrate();
+    let (hz, source) = tsc::calibrate(opts.icount);
     let apic_timer_hz = crate::arch::timer::init(opts.tick_ns);
     let seed = opts.seed.unwrap_or_else(cpu::rdtsc);
     sched::RAND_SEED.store(seed, Ordering::Relaxed);
@@ -100,6 +100,7 @@ pub fn start_m0(main: MainG) -> ! {
     SCHED_READY.open(m::all()[1..].iter().map(|mp| mp.apic()));
     if opts.lockstep > 0 {
         crate::arch::lockstep::start();
+        crate::runtime::diag::trace::observe_lockstep();
     }
     proc::mstart()
 }

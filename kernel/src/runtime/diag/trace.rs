@@ -39,6 +39,10 @@ const TRACKING: u8 = 2;
 pub(super) const FLIGHT: u8 = 4;
 /// [`FLAGS`] bit: every recording point is a `chaos` sync point.
 const CHAOS: u8 = 8;
+/// [`FLAGS`] bit: lockstep's per-core clocks run (`arch::lockstep`): the G
+/// events keep a G's time causal across cores, and stamps are read from
+/// the core's own clock.
+const LOCKSTEP: u8 = 16;
 
 /// The buffers exist (`trace` was asked for at boot): recording can be
 /// paused and resumed (the console's `trace stop|start`), and they are
@@ -48,6 +52,30 @@ static READY: AtomicBool = AtomicBool::new(false);
 /// Make every recording point a chaos point (`diag::chaos::init`).
 pub(crate) fn observe_chaos() {
     FLAGS.fetch_or(CHAOS, Ordering::Release);
+}
+
+/// Lockstep's clocks run (`runtime::start`): see [`LOCKSTEP`].
+pub(crate) fn observe_lockstep() {
+    FLAGS.fetch_or(LOCKSTEP, Ordering::Release);
+}
+
+/// This core's clock: its own under lockstep, else the TSC.
+#[inline]
+fn clock(flags: u8) -> u64 {
+    if flags & LOCKSTEP != 0 {
+        crate::arch::lockstep::now_ticks()
+    } else {
+        cpu::rdtsc()
+    }
+}
+
+/// The observers' stamp for "now" on this core ([`clock`]), for a reader
+/// outside a report (tracking's running CPU time).
+pub(crate) fn stamp_now() -> u64 {
+    let were = cpu::interrupts_disable_save();
+    let t = clock(FLAGS.load(Ordering::Relaxed));
+    cpu::interrupts_restore(were);
+    t
 }
 
 /// Turn the tracking observer on (`runtime::tracking::init`).
@@ -219,10 +247,15 @@ fn emit_slow(g: Option<(&G, Hook)>, make: impl FnOnce(u64, u32, Option<u32>) -> 
     let mp = crate::runtime::objects::m::this_m();
     let p = mp.p().map(|pp| pp.id);
     let flags = FLAGS.load(Ordering::Relaxed);
+    if flags & LOCKSTEP != 0
+        && let Some((gp, hook)) = g
+    {
+        keep_causal(gp, hook);
+    }
     if flags & TRACKING != 0
         && let Some((gp, hook)) = g
     {
-        tracking::observe(gp, hook, mp, p, cpu::rdtsc());
+        tracking::observe(gp, hook, mp, p, clock(flags));
     }
     if flags & RECORD != 0 {
         let stack = g.and_then(|(gp, hook)| crate::runtime::diag::tracestack::stack_of(gp, hook));
@@ -238,6 +271,20 @@ fn emit_slow(g: Option<(&G, Hook)>, make: impl FnOnce(u64, u32, Option<u32>) -> 
     cpu::interrupts_restore(were);
 }
 
+/// Lockstep: a G that becomes runnable carries its core's time; the core
+/// that starts it is moved on to at least that time, as a real core could
+/// not run it earlier. Context: interrupts off.
+fn keep_causal(gp: &G, hook: Hook) {
+    let t = &gp.track.ready_clock;
+    match hook {
+        Hook::Create | Hook::Unblock | Hook::Stop(_) | Hook::SyscallEnd => {
+            t.store(crate::arch::lockstep::now_ticks(), Ordering::Relaxed);
+        }
+        Hook::Start => crate::arch::lockstep::not_before(t.load(Ordering::Relaxed)),
+        _ => {}
+    }
+}
+
 /// Encode one event into this core's buffer (its flight ring with
 /// `flight`), stamped no earlier than the buffer's last event (a delta is
 /// never negative). Context: interrupts off.
@@ -250,7 +297,7 @@ fn record(
 ) {
     let b = &BUFS[mp.id as usize];
     let last = b.last_ts.load(Ordering::Relaxed);
-    let ts = cpu::rdtsc().max(last);
+    let ts = clock(FLAGS.load(Ordering::Relaxed)).max(last);
     let e = make(ts, mp.id, p);
     if flight {
         append_flight(b, last, ts, &e);

@@ -255,7 +255,7 @@ fn keep_if_busy(pt: &PTrack, ticks: u64, goid: u64) {
 pub fn running_cputime_ns(gp: &G) -> u64 {
     let t = &gp.track;
     let since = t.running_since.load(Ordering::Relaxed);
-    let now = crate::arch::cpu::rdtsc();
+    let now = crate::runtime::diag::trace::stamp_now();
     let stretch = if since == 0 {
         0
     } else {

@@ -348,6 +348,11 @@ pub struct GTrack {
     pub(crate) cputicks: AtomicU64,
     /// [`Cause`] of the current runnable spell.
     pub(crate) cause: AtomicU8,
+    /// Under lockstep: the clock (TSC ticks of the core it was on) at which
+    /// the G last became runnable. A core that starts it later is moved on
+    /// to at least this time (`arch::lockstep::not_before`): a G never runs
+    /// before it could have.
+    pub(crate) ready_clock: AtomicU64,
 }
 
 impl GTrack {
