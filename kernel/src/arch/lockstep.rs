@@ -110,6 +110,8 @@ static START_TSC: AtomicU64 = AtomicU64::new(0);
 static LAST_CLOSE: AtomicU64 = AtomicU64::new(0);
 static GAPS: AtomicU64 = AtomicU64::new(0);
 static OVERLAPS: AtomicU64 = AtomicU64::new(0);
+/// Σ of the jumps `not_before` made (part of the cores' idle time).
+static CAUSAL: AtomicU64 = AtomicU64::new(0);
 static CORES: spin::Once<&'static [Core]> = spin::Once::new();
 
 fn cores() -> &'static [Core] {
@@ -204,6 +206,7 @@ pub fn not_before(ticks: u64) {
     if ticks > now && c.open.load(Ordering::Relaxed) {
         c.clock.fetch_add(ticks - now, Ordering::Relaxed);
         c.idle.fetch_add(ticks - now, Ordering::Relaxed);
+        CAUSAL.fetch_add(ticks - now, Ordering::Relaxed);
         arm(c);
     }
 }
@@ -447,6 +450,8 @@ pub struct Report {
     pub overlaps: u64,
     /// The quantum, ns.
     pub quantum: u64,
+    /// Of the idle time: the jumps to a G's ready time (`not_before`), ns.
+    pub causal: u64,
 }
 
 impl Report {
@@ -496,6 +501,7 @@ pub fn report() -> Option<Report> {
         gaps: GAPS.load(Ordering::Relaxed),
         overlaps: OVERLAPS.load(Ordering::Relaxed),
         quantum: tsc::ticks_to_ns(QUANTUM.load(Ordering::Relaxed)),
+        causal: tsc::ticks_to_ns(CAUSAL.load(Ordering::Relaxed)),
     };
     open(me);
     cpu::interrupts_restore(were);

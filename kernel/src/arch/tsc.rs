@@ -89,6 +89,20 @@ pub fn nanotime() -> u64 {
     ticks_to_ns(cpu::rdtsc().saturating_sub(TSC_AT_BOOT.load(Ordering::Relaxed)))
 }
 
+/// The clock cross-core measurements read: this core's own clock in
+/// lockstep (`lockstep`), else the TSC. Ticks either way.
+#[inline]
+pub fn clock_ticks() -> u64 {
+    if super::lockstep::active() {
+        let were = cpu::interrupts_disable_save();
+        let t = super::lockstep::now_ticks();
+        cpu::interrupts_restore(were);
+        t
+    } else {
+        cpu::rdtsc()
+    }
+}
+
 /// Convert TSC ticks to nanoseconds.
 #[inline]
 pub fn ticks_to_ns(ticks: u64) -> u64 {

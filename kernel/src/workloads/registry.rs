@@ -91,4 +91,6 @@ registry! {
         "experiment: how many ring Gs run before a G readied by a send (procs=1 preempt=off)";
     "test-spinning" => "experiments/spinning.rs", reads_input: false:
         "experiment: two Ps run dry at once, 500 times; counts spinners refused (procs>=2)";
+    "scaling" => "experiments/scaling.rs", reads_input: false:
+        "experiment: cost per G of fib and producer-consumer on every core, and the gap (--lockstep)";
 }

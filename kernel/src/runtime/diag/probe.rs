@@ -99,7 +99,7 @@ pub fn preempting(m: u32) {
 /// A wake IPI is about to be sent to M `m`.
 #[inline]
 pub fn wake_sent(m: u32) {
-    WAKE_SENT[m as usize].store(crate::arch::cpu::rdtsc(), Ordering::Relaxed);
+    WAKE_SENT[m as usize].store(crate::arch::tsc::clock_ticks(), Ordering::Relaxed);
 }
 
 /// M `m` runs again after a wake-up: the latency from [`wake_sent`].
@@ -107,6 +107,6 @@ pub fn wake_sent(m: u32) {
 pub fn woke(m: u32) {
     let sent = WAKE_SENT[m as usize].swap(0, Ordering::Relaxed);
     if sent != 0 {
-        WAKE.push(crate::arch::cpu::rdtsc().saturating_sub(sent));
+        WAKE.push(crate::arch::tsc::clock_ticks().saturating_sub(sent));
     }
 }

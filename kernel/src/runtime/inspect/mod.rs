@@ -52,9 +52,10 @@ pub mod machine {
     };
     pub use crate::arch::exit::{ExitCode, exit_qemu};
     pub use crate::arch::idt::provoke_double_fault;
+    pub use crate::arch::lockstep::{Report as LockstepReport, report as lockstep_report};
     pub use crate::arch::percpu::this_cpu_id;
     pub use crate::arch::timer::tick_ns;
-    pub use crate::arch::tsc::{hz as tsc_hz, spin_ns, ticks_to_ns};
+    pub use crate::arch::tsc::{clock_ticks, hz as tsc_hz, spin_ns, ticks_to_ns};
     pub use crate::mem::{frame, gstack, heap};
     pub use crate::sync::IrqMutex;
 }

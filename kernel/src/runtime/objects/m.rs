@@ -67,6 +67,11 @@ pub struct M {
     pub parks: AtomicU64,
     /// Timer interrupts taken.
     pub ticks: AtomicU64,
+    /// Under lockstep: this core's clock when it last began spinning.
+    pub(crate) spin_since: AtomicU64,
+    /// Under lockstep: clock ticks spent spinning (looking for work,
+    /// stealing included), for the scaling figures' breakdown.
+    pub spin_ticks: AtomicU64,
     /// The G wired to this M (`runtime::wire`), null if none.
     pub(crate) wiredg: AtomicPtr<G>,
     /// The wired G, once runnable again: handed here by its waker.
@@ -93,6 +98,8 @@ impl M {
             first_steal_draw: AtomicU64::new(u64::MAX),
             parks: AtomicU64::new(0),
             ticks: AtomicU64::new(0),
+            spin_since: AtomicU64::new(0),
+            spin_ticks: AtomicU64::new(0),
             wiredg: AtomicPtr::new(core::ptr::null_mut()),
             wired_ready: AtomicPtr::new(core::ptr::null_mut()),
         }

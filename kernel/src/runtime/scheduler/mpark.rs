@@ -26,10 +26,26 @@ use crate::runtime::scheduler::proc::schedule;
 
 pub(crate) fn become_spinning(m: &M) {
     m.spinning.store(true, Ordering::Relaxed);
+    if crate::arch::lockstep::active() {
+        m.spin_since
+            .store(crate::arch::tsc::clock_ticks(), Ordering::Relaxed);
+    }
     SCHED.nmspinning.fetch_add(1, Ordering::AcqRel);
     // Go 1.21: a new spinner satisfies an outstanding request for one.
     SCHED.needspinning.store(0, Ordering::Release);
     observe::chaos_at_point();
+}
+
+/// Under lockstep: `m` stops spinning now; count the stretch (see
+/// `M::spin_ticks`). A load and a branch otherwise.
+#[inline]
+pub(crate) fn spun(m: &M) {
+    if crate::arch::lockstep::active() {
+        let now = crate::arch::tsc::clock_ticks();
+        let since = m.spin_since.load(Ordering::Relaxed);
+        m.spin_ticks
+            .fetch_add(now.saturating_sub(since), Ordering::Relaxed);
+    }
 }
 
 /// A spinning M found work: stop spinning and, if it was the last spinner,
@@ -41,6 +57,7 @@ pub(crate) fn resetspinning(m: &M) {
         m.id
     );
     m.spinning.store(false, Ordering::Relaxed);
+    spun(m);
     let prev = SCHED.nmspinning.fetch_sub(1, Ordering::AcqRel);
     assert!(prev > 0, "resetspinning: negative nmspinning");
     // No longer counted as spinning, not yet asked for a replacement.
@@ -266,6 +283,11 @@ pub(crate) fn stopm(m: &'static M) {
     assert!(!pp.is_null(), "stopm: M{} woken without a P", m.id);
     // SAFETY: Ps are leaked and live forever.
     acquirep(m, unsafe { &*pp });
+    if m.spinning.load(Ordering::Relaxed) && crate::arch::lockstep::active() {
+        // Started as a spinner (`startm(_, true)`): it spins from now.
+        m.spin_since
+            .store(crate::arch::tsc::clock_ticks(), Ordering::Relaxed);
+    }
     observe::m_wake();
 }
 

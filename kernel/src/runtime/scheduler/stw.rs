@@ -323,6 +323,7 @@ pub fn world_stopped() -> bool {
 pub(crate) fn gcstopm(mp: &'static M) {
     if mp.spinning.load(Ordering::Relaxed) {
         mp.spinning.store(false, Ordering::Relaxed);
+        crate::runtime::scheduler::mpark::spun(mp);
         SCHED.nmspinning.fetch_sub(1, Ordering::AcqRel);
     }
     let pp = proc::releasep(mp);

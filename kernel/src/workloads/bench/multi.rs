@@ -15,6 +15,7 @@ use crate::prelude::{this_m, this_p, unwire, wire};
 use crate::runtime::inspect::machine;
 use crate::runtime::inspect::probe;
 use crate::runtime::inspect::sched;
+use crate::workloads::common::fibtree::{CUTOFF, fib_seq, fib_tree};
 
 const ROUNDS: usize = 40;
 
@@ -90,10 +91,10 @@ pub fn chan_pingpong_2p() -> Result<(), String> {
             let mut v = Vec::with_capacity(2_000);
             for _ in 0..2_000 {
                 let me = this_p();
-                let t0 = machine::rdtsc();
+                let t0 = machine::clock_ticks();
                 ping.send(me);
                 let _ = pong.recv();
-                v.push((machine::rdtsc() - t0) as f64 / 2.0);
+                v.push(machine::clock_ticks().saturating_sub(t0) as f64 / 2.0);
             }
             unwire();
             ping.close();
@@ -146,8 +147,8 @@ pub fn steal_latency() -> Result<(), String> {
     for _ in 0..ROUNDS {
         let started = Arc::new(AtomicU64::new(0));
         let s2 = started.clone();
-        let t0 = machine::rdtsc();
-        go(move || s2.store(machine::rdtsc(), Ordering::Release));
+        let t0 = machine::clock_ticks();
+        go(move || s2.store(machine::clock_ticks(), Ordering::Release));
         let until = nanotime() + 50 * MS;
         while started.load(Ordering::Acquire) == 0 && nanotime() < until {
             core::hint::spin_loop();
@@ -161,29 +162,6 @@ pub fn steal_latency() -> Result<(), String> {
     report_ticks("steal-latency", &ticks, "no G was stolen from the busy P")?;
     note_realtime("steal-latency");
     Ok(())
-}
-
-fn fib_seq(n: u64) -> u64 {
-    if n < 2 {
-        n
-    } else {
-        fib_seq(n - 1) + fib_seq(n - 2)
-    }
-}
-
-/// Below this, `fib_tree` computes sequentially (a leaf).
-const CUTOFF: u64 = 14;
-
-/// fib(n) where each call above the cutoff spawns one half as a G.
-fn fib_tree(n: u64) -> u64 {
-    if n < CUTOFF {
-        return fib_seq(n);
-    }
-    let ch: Chan<u64> = Chan::new(1);
-    let tx = ch.clone();
-    go(move || tx.send(fib_tree(n - 1)));
-    let b = fib_tree(n - 2);
-    ch.recv().expect("fib channel never closes") + b
 }
 
 /// The fib spawn tree's wall time at the booted `procs` (the runner boots

@@ -2,6 +2,7 @@
 //! sieve, a crowd of sleepers, a mutex counter. Nothing here is a workload
 //! of its own (those are the rows of `registry.rs`).
 
+pub mod fibtree;
 pub mod group;
 pub mod ledger;
 pub mod mutex_counter;
