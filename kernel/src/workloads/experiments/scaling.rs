@@ -112,9 +112,9 @@ fn producer_consumer() -> Verdict {
 /// Run both parts on every core (lockstep only).
 pub fn run() -> Verdict {
     if machine::lockstep_report().is_none() {
-        return Err(format!(
-            "the scaling workload measures on per-core clocks: run it with --lockstep"
-        ));
+        return Err(
+            "the scaling workload measures on per-core clocks: run it with --lockstep".into(),
+        );
     }
     let gs = fib_tree_gs(FIB_N);
     part("fib", gs, || match fib_tree(FIB_N) {
