@@ -62,6 +62,22 @@ pub struct BenchArgs {
     )]
     pub lockstep: Option<u32>,
 
+    /// Cost per unit of work at each of these core counts, on per-core clocks
+    #[arg(
+        long,
+        value_name = "CORES",
+        value_delimiter = ',',
+        value_parser = clap::value_parser!(u32).range(1..=1024),
+        long_help = "Boot the scaling workload (the fib(26) spawn tree and a producer-consumer \
+                     channel, fixed work) at each of these core counts in lockstep \
+                     (--lockstep's quantum, default 20000) and print the core time per unit of \
+                     work with the ideal (the one-core cost) and the gap split into scheduling, \
+                     spinning and idle; the chart goes to PATH.scaling.svg with --json PATH, \
+                     else target/bench-scaling.svg. Include 1 for the ideal. Example: \
+                     --scaling 1,2,4,8,16,32,64,128,255. See docs/BENCH.md."
+    )]
+    pub scaling: Option<Vec<u32>>,
+
     /// Cores of the guest
     #[arg(long, value_name = "SPEC", default_value = BENCH_SMP)]
     pub smp: String,

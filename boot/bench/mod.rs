@@ -25,6 +25,7 @@ pub mod kernel_output;
 pub mod linux;
 pub mod report;
 pub mod run;
+pub mod scaling;
 pub mod svg;
 pub mod table;
 pub mod targets;

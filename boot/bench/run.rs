@@ -104,7 +104,11 @@ fn kernel_side(
             runs.len(),
             args.smp,
             args.accel,
-            if args.icount { "on" } else { "off" }
+            if args.icount || args.lockstep.is_some() {
+                "on"
+            } else {
+                "off"
+            }
         ));
         let outcome = prepared
             .execute()
@@ -217,6 +221,9 @@ pub fn compare_side(
 
 /// The whole command: the exit status.
 pub fn main(args: BenchArgs) -> i32 {
+    if let Some(cores) = &args.scaling {
+        return super::scaling::main(&args, cores);
+    }
     let mut say = |m: &str| eprintln!("[bench] {m}");
     let host = HostEnv::detect();
     let (names, _) = args.split();
@@ -246,7 +253,7 @@ pub fn main(args: BenchArgs) -> i32 {
     );
     let run = RunInfo {
         accel: args.accel.to_string(),
-        icount: args.icount,
+        icount: args.icount || args.lockstep.is_some(),
         smp: args.smp.clone(),
         memory: args.memory.clone(),
         selected: names,

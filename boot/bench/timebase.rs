@@ -124,9 +124,19 @@ mod tests {
 
     #[test]
     fn the_unit_follows_how_qemu_ran() {
-        assert_eq!(Timebase::of(Accel::Tcg, true), Timebase::Instructions);
-        assert_eq!(Timebase::of(Accel::Tcg, false), Timebase::EmulatedNs);
-        assert_eq!(Timebase::of(Accel::Kvm, false), Timebase::RealNs);
+        assert_eq!(
+            Timebase::of(Accel::Tcg, true, false),
+            Timebase::Instructions
+        );
+        assert_eq!(Timebase::of(Accel::Tcg, false, false), Timebase::EmulatedNs);
+        assert_eq!(Timebase::of(Accel::Kvm, false, false), Timebase::RealNs);
+        // --lockstep implies icount; its times are per-core instructions,
+        // and its speedups and cross-core latencies count.
+        assert_eq!(Timebase::of(Accel::Tcg, true, true), Timebase::Lockstep);
+        assert_eq!(Timebase::Lockstep.read(Unit::Ns), Unit::Insn);
+        assert!(Timebase::Lockstep.is_parallel() && !Timebase::Lockstep.is_real_time());
+        assert!(!Timebase::Instructions.is_parallel());
+        assert!(real_time_caveat(Timebase::Lockstep).is_none());
         assert_eq!(Timebase::Instructions.read(Unit::Ns), Unit::Insn);
         assert_eq!(Timebase::EmulatedNs.read(Unit::Insn), Unit::Ns);
         assert_eq!(Timebase::Instructions.read(Unit::Bytes), Unit::Bytes);
