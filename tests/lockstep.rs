@@ -163,3 +163,37 @@ fn a_lockstep_run_repeats_byte_for_byte_and_loses_no_g() {
         panic!("two lockstep runs of one seed differ; first differing lines: {first:?}");
     }
 }
+
+#[test]
+fn bench_scaling_draws_the_cost_per_unit_and_its_gap() {
+    let dir = common::scratch("scaling");
+    std::fs::create_dir_all(&dir).unwrap();
+    let json = dir.join("s.json");
+    let json_arg = format!("--json={}", json.display());
+    let out = common::runner(&["bench", "--scaling", "1,2", &json_arg]);
+    let stdout = serial_ok(&out);
+    // part, cores, speedup, ideal, per unit, work, sched, spinning, idle
+    let row = |part: &str, cores: &str| -> Vec<String> {
+        stdout
+            .lines()
+            .map(|l| l.split_whitespace().map(String::from).collect::<Vec<_>>())
+            .find(|w| w.len() == 9 && w[0] == part && w[1] == cores)
+            .unwrap_or_else(|| panic!("no {part} row at {cores} cores in:\n{stdout}"))
+    };
+    for part in ["fib", "pc"] {
+        let one = row(part, "1");
+        assert_eq!(one[2], "1.00x", "{stdout}");
+        let two = row(part, "2");
+        let speedup: f64 = two[2].trim_end_matches('x').parse().unwrap();
+        assert!(
+            (1.8..=2.0).contains(&speedup),
+            "{part} at 2 cores: {speedup}\n{stdout}"
+        );
+        // The work per unit is the one-core cost at every core count.
+        assert_eq!(one[5], two[5], "{stdout}");
+    }
+    let svg = std::fs::read_to_string(dir.join("s.json.scaling.svg")).expect("the chart");
+    // Four layers per bar, two bars per part, two parts.
+    assert_eq!(svg.matches(r#"class="bar""#).count(), 16, "{svg}");
+    assert_eq!(svg.matches("ideal:").count(), 2, "{svg}");
+}

@@ -116,10 +116,12 @@ pub fn ns_to_ticks(ns: u64) -> u64 {
     (ns as u128 * hz() as u128 / 1_000_000_000) as u64
 }
 
-/// Busy-wait for `ns` nanoseconds (Go's `usleep` on a spinning M).
+/// Busy-wait for `ns` nanoseconds (Go's `usleep` on a spinning M), on
+/// this core's clock ([`clock_ticks`]: in lockstep the TSC also counts the
+/// other cores' turns, which would cut the wait short).
 pub fn spin_ns(ns: u64) {
-    let end = cpu::rdtsc() + ns_to_ticks(ns);
-    while cpu::rdtsc() < end {
+    let end = clock_ticks() + ns_to_ticks(ns);
+    while clock_ticks() < end {
         cpu::relax();
     }
 }
