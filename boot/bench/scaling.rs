@@ -299,7 +299,7 @@ pub fn main(args: &BenchArgs, cores: &[u32]) -> i32 {
             }
         }
     }
-    points.sort_by(|a, b| (a.part.clone(), a.cores).cmp(&(b.part.clone(), b.cores)));
+    points.sort_by_key(|p| (p.part.clone(), p.cores));
     println!(
         "Scaling on per-core instruction clocks (--lockstep={quantum}); per unit: fib = a G, pc = an item"
     );
