@@ -261,6 +261,18 @@ impl Run {
             gmp_sched::options::check_procs(procs, smp.cpus)
                 .map_err(|e| RunError::Conflict(e.to_string()))?;
         }
+        if opts.lockstep > 0 && !self.icount {
+            return Err(RunError::Conflict(format!(
+                "lockstep={} needs QEMU's -icount (per-core clocks count instructions): use --lockstep, which sets both",
+                opts.lockstep
+            )));
+        }
+        if self.icount && opts.lockstep > 0 && self.accel == Accel::Kvm {
+            return Err(RunError::Conflict(
+                "--lockstep needs TCG (it counts emulated instructions per core): leave out --accel kvm"
+                    .into(),
+            ));
+        }
         if self.icount && self.accel == Accel::Kvm {
             return Err(RunError::Conflict(
                 "--icount needs TCG (it counts emulated instructions): leave out --accel kvm"

@@ -238,6 +238,30 @@ fn icount_with_kvm_is_refused() {
 }
 
 #[test]
+fn lockstep_without_icount_or_with_kvm_is_refused() {
+    // The boot option alone: the clocks would count emulated time.
+    let msg = assert_refused(&gmp(&["--qemu", "/nonexistent", "lockstep=20000"]));
+    assert!(msg.contains("lockstep=20000 needs QEMU's -icount"), "{msg}");
+    assert!(msg.contains("use --lockstep"), "{msg}");
+    let msg = assert_refused(&gmp(&[
+        "--qemu",
+        "/nonexistent",
+        "--lockstep",
+        "--accel",
+        "kvm",
+    ]));
+    assert!(msg.contains("--lockstep needs TCG"), "{msg}");
+    // A quantum must be a number, given with `=` (clap's own message).
+    let o = gmp(&["--qemu", "/nonexistent", "--lockstep=many"]);
+    assert_status(&o, exit::USAGE);
+    assert!(
+        stderr(&o).starts_with("error: invalid value 'many' for '--lockstep"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn uefi_with_a_missing_firmware_override_is_refused() {
     let o = gmp_env(
         &["--qemu", "/nonexistent", "--uefi"],

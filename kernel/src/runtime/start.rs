@@ -55,6 +55,13 @@ pub fn start_m0(main: MainG) -> ! {
         kprintln!("boot option error: {e}");
         exit_qemu(ExitCode::Failure);
     }
+    if opts.lockstep > 0 && !opts.icount {
+        kprintln!(
+            "boot option error: lockstep={} needs icount=on (QEMU's -icount): use the runner's --lockstep, which sets both",
+            opts.lockstep
+        );
+        exit_qemu(ExitCode::Failure);
+    }
     let (hz, source) = tsc::calibrate(opts.icount);
     let apic_timer_hz = crate::arch::timer::init(opts.tick_ns);
     let seed = opts.seed.unwrap_or_else(cpu::rdtsc);
