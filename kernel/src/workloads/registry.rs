@@ -49,6 +49,8 @@ registry! {
         "in-kernel benchmarks (pick them with bench=LIST; one-P ones need procs=1)";
     "lab-pipeline" => "labs/pipeline.rs", reads_input: false:
         "lab: numbers through a pool of worker Gs and two bounded channels (docs/LABS.md)";
+    "scaling" => "experiments/scaling.rs", reads_input: false:
+        "fixed work on every core: core time per unit and its gap (needs --lockstep)";
     "test-stw" => "checks/stw.rs", reads_input: false:
         "test: stop-the-world idle, busy and against loop {} hogs (preempted or waited for)";
     "test-ledger" => "checks/ledger_waves.rs", reads_input: false:
@@ -91,6 +93,4 @@ registry! {
         "experiment: how many ring Gs run before a G readied by a send (procs=1 preempt=off)";
     "test-spinning" => "experiments/spinning.rs", reads_input: false:
         "experiment: two Ps run dry at once, 500 times; counts spinners refused (procs>=2)";
-    "scaling" => "experiments/scaling.rs", reads_input: false:
-        "experiment: cost per G of fib and producer-consumer on every core, and the gap (--lockstep)";
 }
