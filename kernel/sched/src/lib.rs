@@ -24,6 +24,7 @@ pub mod layout;
 pub mod mutexstate;
 pub mod options;
 pub mod plist;
+pub mod policy;
 pub mod polldesc;
 pub mod procresize;
 pub mod rand;

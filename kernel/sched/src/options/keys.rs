@@ -175,6 +175,16 @@ pub static KEYS: &[KeySpec] = &[
             at: ChoiceAt::Sched(at!(sched)),
         },
     },
+    KeySpec {
+        name: "policy",
+        default: "go",
+        example: "tokio",
+        help: "the scheduling policy (docs/POLICIES.md); the switches below apply on top of it",
+        field: Field::Choice {
+            choices: crate::policy::POLICY_CHOICES,
+            at: ChoiceAt::Name(at!(policy)),
+        },
+    },
     KeySpec::switch(
         "runnext",
         true,

@@ -93,6 +93,8 @@ pub struct BootOptions {
     pub forcepreempt_ns: u64,
     /// `sched`: the scheduler model.
     pub sched: SchedModel,
+    /// `policy`: a name from [`crate::policy::POLICIES`].
+    pub policy: &'static str,
     /// `runnext`: use the runnext slot.
     pub runnext: bool,
     /// `fairness61`: check the global queue every 61st schedule.
@@ -148,6 +150,7 @@ impl Default for BootOptions {
             tick_ns: 1_000_000,
             forcepreempt_ns: 10_000_000,
             sched: SchedModel::Gmp,
+            policy: "go",
             runnext: true,
             fairness61: true,
             steal: true,
@@ -216,6 +219,16 @@ pub fn parse(s: &str) -> Result<BootOptions, OptionError> {
             })?;
     }
     Ok(opts)
+}
+
+impl BootOptions {
+    /// The policy in force: the `policy` row's decisions with the
+    /// historical switches applied on top ([`crate::policy::Policy::with_switches`]).
+    pub fn effective_policy(&self) -> crate::policy::Policy {
+        crate::policy::find(self.policy)
+            .map_or(crate::policy::go::POLICY, |r| *r.policy)
+            .with_switches(self)
+    }
 }
 
 impl FromStr for BootOptions {

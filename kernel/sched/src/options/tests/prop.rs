@@ -90,6 +90,7 @@ fn any_options() -> impl Strategy<Value = BootOptions> {
         50_000u64..=100_000_000,
         100_000u64..=10_000_000_000,
         select(SchedModel::ALL.to_vec()),
+        select(names(crate::policy::POLICY_CHOICES)),
     );
     let rest = (
         any::<[bool; 7]>(),
@@ -108,7 +109,7 @@ fn any_options() -> impl Strategy<Value = BootOptions> {
     );
     (scheduling, rest).prop_map(
         |(
-            (procs, seed, stack_size, workload, preempt, tick_ns, forcepreempt_ns, sched),
+            (procs, seed, stack_size, workload, preempt, tick_ns, forcepreempt_ns, sched, policy),
             (
                 flags,
                 schedtrace_ms,
@@ -137,6 +138,7 @@ fn any_options() -> impl Strategy<Value = BootOptions> {
                 tick_ns,
                 forcepreempt_ns,
                 sched,
+                policy,
                 runnext,
                 fairness61,
                 steal,
