@@ -355,9 +355,9 @@ pub static LABS: &[Lab] = &[
             Region {
                 id: "steal/grab",
                 file: STEAL,
-                stub: "// Claim half of the ring, rounded up, with one CAS on runqhead; from an\n\
-                       // empty ring take runnext instead when steal_runnext (after pause()).\n\
-                       let _ = (steal_runnext, &mut pause, &mut put);\n\
+                stub: "// Claim half of the ring, rounded up (at most max), with one CAS on runqhead;\n\
+                       // from an empty ring take runnext instead when steal_runnext (after pause()).\n\
+                       let _ = (steal_runnext, max, &mut pause, &mut put);\n\
                        panic!(\"lab steal: not implemented yet\")\n",
             },
             Region {

@@ -131,3 +131,18 @@ impl Iterator for RandomEnum {
 }
 
 impl ExactSizeIterator for RandomEnum {}
+
+/// The `nearest` policy's victim order for the core with APIC id `me`
+/// among `apics` (every core's APIC id, by M index): the indices of the
+/// other cores, nearest first. Distance is the highest bit in which two
+/// APIC ids differ: x86 APIC ids are laid out SMT thread, then core, then
+/// package, from the low bits up, so siblings differ lowest and cores of
+/// another package differ highest. Ties keep index order.
+pub fn nearest_first(me: u32, apics: &[u32]) -> Vec<u32> {
+    let distance = |a: u32| (a ^ me).checked_ilog2().map_or(0, |b| b + 1);
+    let mut order: Vec<u32> = (0..apics.len() as u32)
+        .filter(|&i| apics[i as usize] != me)
+        .collect();
+    order.sort_by_key(|&i| (distance(apics[i as usize]), i));
+    order
+}

@@ -204,3 +204,21 @@ fn wakep_and_handoff_rules() {
     assert!(was_last_spinner(0));
     assert!(!was_last_spinner(1));
 }
+
+#[test]
+fn nearest_first_orders_by_topology() {
+    use gmp_sched::stealorder::nearest_first;
+    // Two packages of three cores, as QEMU's -smp 6,sockets=2,cores=3
+    // numbers them: package bits start at bit 2 (ids 0,1,2 and 4,5,6).
+    let apics = [0, 1, 2, 4, 5, 6];
+    // From core 1 (id 1): id 0 differs in bit 0, id 2 in bit 1, then the
+    // other package.
+    assert_eq!(nearest_first(1, &apics), vec![0, 2, 3, 4, 5]);
+    // From core 5 (id 6): id 4 and 5 share its package (6^4 = 2, 6^5 = 3,
+    // both top bit 1: index order), the first package after.
+    assert_eq!(nearest_first(6, &apics), vec![3, 4, 0, 1, 2]);
+    // Every other core exactly once.
+    let o = nearest_first(0, &[0, 7, 3, 12, 1]);
+    assert_eq!(o, vec![4, 2, 1, 3]);
+    assert!(nearest_first(0, &[0]).is_empty());
+}

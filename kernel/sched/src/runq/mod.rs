@@ -195,6 +195,49 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
         // lab runq/put: end
     }
 
+    /// `runqput(gp, false)` on a ring used only up to `cap` entries (a
+    /// policy's smaller local queue, `gmp_sched::policy::Policy::runq_size`):
+    /// when `cap` are queued, `cap/2` of them from the head plus `gp` are
+    /// returned for the global queue, as `runqputslow` does at `N`.
+    ///
+    /// # Safety
+    /// As for [`Self::runqput`].
+    #[must_use = "a returned batch must be put on the global run queue"]
+    pub unsafe fn runqput_capped(&self, gp: NonNull<T>, cap: u32) -> Option<GQueue<T>> {
+        let cap = cap.clamp(2, Self::CAP);
+        loop {
+            // Acquire/Relaxed/Release: as in `runqput`.
+            let h = self.runqhead.load(Acquire);
+            let t = self.runqtail.load(Relaxed);
+            if t.wrapping_sub(h) < cap {
+                self.slot(t).store(gp.as_ptr(), Relaxed);
+                self.runqtail.store(t.wrapping_add(1), Release);
+                return None;
+            }
+            let n = cap / 2;
+            // Claim [h, h+n) as `runqputslow` does; a consumer that moved
+            // the head first made room, so try again.
+            if self
+                .runqhead
+                .compare_exchange(h, h.wrapping_add(n), Release, Relaxed)
+                .is_err()
+            {
+                continue;
+            }
+            let mut batch = GQueue::new();
+            for i in 0..n {
+                let g = NonNull::new(self.slot(h.wrapping_add(i)).load(Relaxed))
+                    .expect("runqput_capped: empty slot below runqtail");
+                // SAFETY: queued by `runqput`, whose contract covers it
+                // until this crate hands it out; it stays in the batch.
+                unsafe { batch.push_back(g) };
+            }
+            // SAFETY: `gp` is covered by this function's contract.
+            unsafe { batch.push_back(gp) };
+            return Some(batch);
+        }
+    }
+
     /// The `runnext` half of `runqput(gp, true)`: `gp` goes into `runnext`
     /// and the G it displaced, if any, is returned; the caller must then put
     /// that G at the tail of the ring (`runqput(old, false)`), which is what

@@ -25,6 +25,7 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
     fn grab<const BROKEN: bool, const WIDEN: bool>(
         &self,
         steal_runnext: bool,
+        max: u32,
         mut pause: impl FnMut(),
         mut put: impl FnMut(u32, *mut T),
     ) -> (u32, bool) {
@@ -33,7 +34,7 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
             let h = self.runqhead.load(Acquire); // synchronise with other consumers
             let t = self.runqtail.load(Acquire); // synchronise with the producer
             let n = t.wrapping_sub(h);
-            let n = n - n / 2;
+            let n = (n - n / 2).min(max);
             if n == 0 {
                 if steal_runnext {
                     let next = self.runnext.load(Relaxed); // the CAS acquires
@@ -104,7 +105,7 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
             batch.len() >= (Self::CAP / 2) as usize,
             "runqgrab: batch shorter than N/2"
         );
-        self.grab::<BROKEN_RUNQ, false>(steal_runnext, pause, |i, g| {
+        self.grab::<BROKEN_RUNQ, false>(steal_runnext, u32::MAX, pause, |i, g| {
             batch[i as usize] = NonNull::new(g)
         })
         .0
@@ -147,7 +148,23 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
         pause: impl FnMut(),
     ) -> Option<(NonNull<T>, u32, bool)> {
         // SAFETY: forwarded contract.
-        unsafe { self.steal::<BROKEN_RUNQ, false>(victim, steal_runnext, pause) }
+        unsafe { self.steal::<BROKEN_RUNQ, false>(victim, steal_runnext, u32::MAX, pause) }
+    }
+
+    /// [`Self::runqsteal_runnext`] taking at most `max` Gs (a policy that
+    /// steals one: `gmp_sched::policy::StealAmount::One`).
+    ///
+    /// # Safety
+    /// As for [`Self::runqsteal`].
+    pub unsafe fn runqsteal_at_most(
+        &self,
+        victim: &Self,
+        steal_runnext: bool,
+        max: u32,
+        pause: impl FnMut(),
+    ) -> Option<(NonNull<T>, u32, bool)> {
+        // SAFETY: forwarded contract.
+        unsafe { self.steal::<BROKEN_RUNQ, false>(victim, steal_runnext, max, pause) }
     }
 
     /// [`Self::runqsteal_runnext`] with the deliberate bug of the kernel's
@@ -164,7 +181,7 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
         pause: impl FnMut(),
     ) -> Option<(NonNull<T>, u32, bool)> {
         // SAFETY: forwarded contract.
-        unsafe { self.steal::<true, true>(victim, steal_runnext, pause) }
+        unsafe { self.steal::<true, true>(victim, steal_runnext, u32::MAX, pause) }
     }
 
     /// # Safety
@@ -173,6 +190,7 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
         &self,
         victim: &Self,
         steal_runnext: bool,
+        max: u32,
         pause: impl FnMut(),
     ) -> Option<(NonNull<T>, u32, bool)> {
         assert!(
@@ -185,7 +203,7 @@ impl<T: SchedLink, const N: usize> LocalRunQueue<T, N> {
             t.wrapping_sub(h) <= Self::CAP / 2,
             "runqsteal: runq overflow"
         );
-        let (n, from_runnext) = victim.grab::<BROKEN, WIDEN>(steal_runnext, pause, |i, g| {
+        let (n, from_runnext) = victim.grab::<BROKEN, WIDEN>(steal_runnext, max, pause, |i, g| {
             self.slot(t.wrapping_add(i)).store(g, Relaxed);
         });
         if n == 0 {

@@ -49,6 +49,9 @@ crate::named_enum! {
         /// The end of the run: the summary is read from a stopped world, which
         /// is never restarted (the machine exits after it).
         EndOfRun = 4 => "end of run",
+        /// The console's `policy NAME`: a new scheduling policy takes
+        /// effect with no M scheduling.
+        Policy = 5 => "scheduling policy",
     }
 }
 

@@ -106,6 +106,32 @@ pub fn set_preempt(name: &str) -> Result<Preempt, String> {
     Ok(mode)
 }
 
+/// Make `name` the scheduling policy in force (docs/POLICIES.md): the
+/// world is stopped, the policy swapped with interrupts off, the world
+/// restarted, so no M is in the middle of a decision when it changes. The
+/// boot options' historical switches (`runnext=off`, ...) stay on top.
+/// Returns the policy that was in force.
+pub fn set_policy(name: &str) -> Result<&'static str, String> {
+    use crate::runtime::objects::policy;
+    use crate::runtime::scheduler::stw;
+    if gmp_sched::policy::find(name).is_none() {
+        // Refuse before stopping anything.
+        return Err(policy::unknown(name));
+    }
+    let old = policy::name();
+    let w = stw::stop_the_world(gmp_sched::trace::StwReason::Policy);
+    let were = crate::arch::cpu::interrupts_disable_save();
+    let r = policy::set(name, crate::runtime::objects::debug::options());
+    crate::arch::cpu::interrupts_restore(were);
+    stw::start_the_world(w);
+    r.map(|()| old)
+}
+
+/// The name of the scheduling policy in force.
+pub fn policy_name() -> &'static str {
+    crate::runtime::objects::policy::name()
+}
+
 /// Pause or resume the trace (see `trace::set_recording`).
 pub fn trace_recording(on: bool) -> Result<(), &'static str> {
     trace::set_recording(on)

@@ -14,7 +14,10 @@
 //! switch and never a `Once` check, an atomic or a string compare; a fault
 //! to inject is an enum, and most of them are tested only on cold paths.
 //! The full [`BootOptions`] stay available to workloads through
-//! [`options`]. The one switch that may change while the machine runs, the
+//! [`options`]. The decisions a scheduling policy makes (`runnext`, the
+//! fairness interval, stealing, the spinning cap, the time slice) are not
+//! knobs but the policy's (`objects::policy`), which the historical
+//! switches (`runnext=off`, ...) modify at boot. The one switch that may change while the machine runs, the
 //! preemption mode, lives in `scheduler::preempt` as an atomic, which
 //! `start` sets from the options.
 
@@ -33,16 +36,6 @@ static OPTIONS: spin::Once<BootOptions> = spin::Once::new();
 pub struct Knobs {
     /// `sched=gm`: the Go 1.0 model, one global queue and no local queues.
     pub gm_model: bool,
-    /// `runnext`: a readied G goes to the `runnext` slot.
-    pub runnext: bool,
-    /// `fairness61`: every 61st schedule looks at the global queue first.
-    pub fairness61: bool,
-    /// `steal`: idle Ms steal from other Ps.
-    pub steal: bool,
-    /// `spinning`: the spinning limit applies.
-    pub spinning: bool,
-    /// `forcepreempt`: Go's forcePreemptNS.
-    pub forcepreempt_ns: u64,
     /// `fault`: the fault to provoke or the scheduler bug switched on.
     pub fault: Fault,
     /// `icount`: QEMU runs every vCPU round-robin on one host thread under
@@ -54,11 +47,6 @@ impl Knobs {
     /// Go's defaults, in force until [`init`].
     const DEFAULT: Knobs = Knobs {
         gm_model: false,
-        runnext: true,
-        fairness61: true,
-        steal: true,
-        spinning: true,
-        forcepreempt_ns: 10_000_000,
         fault: Fault::None,
         icount: false,
     };
@@ -66,11 +54,6 @@ impl Knobs {
     fn from(o: &BootOptions) -> Knobs {
         Knobs {
             gm_model: o.sched == SchedModel::Gm,
-            runnext: o.runnext,
-            fairness61: o.fairness61,
-            steal: o.steal,
-            spinning: o.spinning,
-            forcepreempt_ns: o.forcepreempt_ns,
             fault: o.fault,
             icount: o.icount,
         }
@@ -106,6 +89,7 @@ pub fn init() {
             // other core runs (see `KnobsCell`); no reference from `knobs`
             // is alive across it (nothing has run that reads it).
             unsafe { *KNOBS.0.get() = Knobs::from(&opts) };
+            crate::runtime::objects::policy::init(&opts);
             OPTIONS.call_once(|| opts);
         }
         Err(e) => {

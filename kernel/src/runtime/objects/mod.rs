@@ -14,7 +14,8 @@
 //! last hand-offs ([`ghistory`]). The objects know nothing of how they are
 //! scheduled: they import no other room of the runtime. The one switch
 //! block read everywhere, [`debug::knobs`], is written once at boot and
-//! only read afterwards (Go's `debug`).
+//! only read afterwards (Go's `debug`); the scheduling policy
+//! ([`policy::policy`]) only ever changes with the world stopped.
 
 pub mod allg;
 pub mod chaos;
@@ -23,4 +24,5 @@ pub mod g;
 pub mod ghistory;
 pub mod m;
 pub mod p;
+pub mod policy;
 pub mod sched;

@@ -98,6 +98,10 @@ pub struct P {
     pub syscalltick: AtomicU64,
     /// runnext + the 256-slot ring.
     pub runq: LocalRunQueue<G>,
+    /// Gs run from `runnext` in a row on this P, for a policy that caps
+    /// them (`Policy::runnext_cap`, tokio's LIFO poll cap); written only by
+    /// the holding M, and only under such a policy.
+    pub runnext_streak: AtomicU32,
     /// Dead Gs kept for reuse (holding M only).
     gfree: UnsafeCell<LocalGFree<G>>,
     /// Goids handed to this P in batches: next and end (holding M only).
@@ -139,6 +143,7 @@ impl P {
             schedtick: AtomicU64::new(0),
             syscalltick: AtomicU64::new(0),
             runq: LocalRunQueue::new(),
+            runnext_streak: AtomicU32::new(0),
             gfree: UnsafeCell::new(LocalGFree::new()),
             goidcache: UnsafeCell::new((0, 0)),
             stats: PStats::default(),

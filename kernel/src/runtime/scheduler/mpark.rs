@@ -7,7 +7,8 @@
 //! Ps may have a spinning M. New work calls `wakep`, which starts one more
 //! spinner only if none spins and a P is idle; a spinner that finds work
 //! stops spinning and, if it was the last, calls `wakep` itself, so
-//! parallelism ramps up one M at a time. An M with nothing to do parks in
+//! parallelism ramps up one M at a time (the policy `wake-all` starts one
+//! for every idle P instead). An M with nothing to do parks in
 //! `stopm`: its core halts with interrupts on until `startm` hands it a P
 //! (`nextp`) and sends a wake IPI.
 
@@ -18,8 +19,10 @@ use crate::arch::{apic, cpu};
 use crate::runtime::objects::debug::knobs;
 use crate::runtime::objects::m::M;
 use crate::runtime::objects::p::{P, Pstatus};
+use crate::runtime::objects::policy::policy;
 use crate::runtime::objects::sched::{self, SCHED, allp};
 use crate::runtime::scheduler::observe;
+use gmp_sched::policy::Wake;
 
 use crate::runtime::scheduler::proc::acquirep;
 use crate::runtime::scheduler::proc::schedule;
@@ -101,9 +104,30 @@ pub(crate) fn wakep() {
     // every P busy — the common case on a busy machine — the idle-P test
     // above ends it sooner.)
     if SCHED.nmspinning.load(Ordering::Acquire) != 0 {
+        if policy().wake == Wake::EveryIdleP {
+            return wakep_every_idle_p();
+        }
         return;
     }
     wakep_slow();
+}
+
+/// `Wake::EveryIdleP`: a spinner exists already, and a P is idle: start
+/// one more spinning M for it anyway (Go would wait for the spinner to
+/// find work and wake the next).
+#[cold]
+#[inline(never)]
+fn wakep_every_idle_p() {
+    SCHED.nmspinning.fetch_add(1, Ordering::AcqRel);
+    observe::chaos_at_point();
+    let pp = sched::lock_irqs_off().pidleget_spinning();
+    match pp {
+        Some(pp) => startm(Some(pp), true),
+        None => {
+            let prev = SCHED.nmspinning.fetch_sub(1, Ordering::AcqRel);
+            assert!(prev > 0, "wakep: negative nmspinning");
+        }
+    }
 }
 
 /// `sched=gm`: Go 1.0 had no spinning: any idle M with any idle P starts.

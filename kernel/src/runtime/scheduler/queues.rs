@@ -3,8 +3,9 @@
 //! The lock-free ring itself and the global queue's batch arithmetic are
 //! the portable `gmp_sched::runq` and `gmp_sched::globrunq`; this file adds
 //! the kernel's part: the P that owns the ring, `sched.lock`, tracing,
-//! statistics, the knobs (`sched=gm`, `runnext=off`) and the negative
-//! control `fault=runq-lose`.
+//! statistics, the model (`sched=gm`), the policy's answers (where a
+//! readied G goes, the ring's size) and the negative control
+//! `fault=runq-lose`.
 //!
 //! Context: interrupts off throughout (the ring's single producer is the
 //! owning P's M, and an interrupt handler on that core may ready a G into
@@ -18,8 +19,10 @@ use gmp_sched::options::Fault;
 use crate::runtime::objects::debug::knobs;
 use crate::runtime::objects::g::G;
 use crate::runtime::objects::p::P;
+use crate::runtime::objects::policy::{fast, policy};
 use crate::runtime::objects::sched::{self, gomaxprocs};
 use crate::runtime::scheduler::observe;
+use gmp_sched::policy::RUNQ_SIZE;
 use gmp_sched::trace::Queue;
 
 /// Put `gp` on `pp`'s local queue (into `runnext` when `next`), spilling
@@ -28,12 +31,13 @@ use gmp_sched::trace::Queue;
 /// Context: interrupts off; the caller holds `pp`.
 #[inline(always)]
 pub(crate) fn runqput(pp: &P, gp: &'static G, next: bool) {
-    let knobs = knobs();
-    if knobs.gm_model {
+    if knobs().gm_model {
         globrunqput(gp);
         return;
     }
-    let next = next && knobs.runnext;
+    // The policy's answer: `runnext` (Go), the tail (`fifo`), or `runnext`
+    // until this P has run `runnext_cap` Gs from it in a row (`tokio`).
+    let next = next && (fast().runnext_plain || ready_to_runnext(pp));
     observe::enqueue(gp, if next { Queue::Runnext } else { Queue::Ring });
     if !next {
         runqput_ring(pp, NonNull::from(gp));
@@ -48,13 +52,29 @@ pub(crate) fn runqput(pp: &P, gp: &'static G, next: bool) {
     }
 }
 
+/// A policy other than Go's at `runqput`: does a readied G go to
+/// `runnext` (given the run of `runnext` Gs this P has had)?
+#[cold]
+#[inline(never)]
+fn ready_to_runnext(pp: &P) -> bool {
+    policy().ready_to_runnext(pp.runnext_streak.load(Ordering::Relaxed))
+}
+
 /// `runqput(gp, false)`: the tail of the ring, spilling to the global queue
 /// when it is full. Out of line, so the common `runnext` put stays small.
 #[inline(never)]
 fn runqput_ring(pp: &P, gp: NonNull<G>) {
-    // SAFETY: the caller holds `pp` (its runq's only producer) and `gp` is
-    // on no queue (a new runnable G, or the one just kicked out of runnext).
-    if let Some(batch) = unsafe { pp.runq.runqput(gp, false) } {
+    let size = policy().runq_size;
+    let spilled = if size >= RUNQ_SIZE {
+        // SAFETY: the caller holds `pp` (its runq's only producer) and `gp`
+        // is on no queue (a new runnable G, or the one kicked out of
+        // runnext).
+        unsafe { pp.runq.runqput(gp, false) }
+    } else {
+        // SAFETY: as above.
+        unsafe { pp.runq.runqput_capped(gp, size) }
+    };
+    if let Some(batch) = spilled {
         runqput_overflow(pp, batch);
     }
 }

@@ -105,7 +105,8 @@ fn sysmon(now: u64) {
 /// Go's `retake`.
 fn retake(now: u64) {
     let mode = preempt::mode();
-    let forcepreempt_ns = crate::runtime::objects::debug::knobs().forcepreempt_ns;
+    // The policy's time slice (Go's forcePreemptNS, 10 ms).
+    let forcepreempt_ns = crate::runtime::objects::policy::policy().timeslice_ns;
     for pp in allp() {
         let pd = &pp.sysmontick;
         let s = pp.status();

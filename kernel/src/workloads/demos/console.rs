@@ -131,6 +131,13 @@ fn command(cmd: &str) -> Flow {
         }
         ["procs", n] => procs(n),
         ["preempt", mode] => set_preempt(mode).map(|m| kprintln!("preempt: now {m}")),
+        ["policy"] => {
+            kprintln!("policy: {} (docs/POLICIES.md)", policy_name());
+            Ok(())
+        }
+        ["policy", name] => set_policy(name).map(|old| {
+            kprintln!("policy: now {name} (was {old}; the world was stopped for the change)")
+        }),
         ["trace", "start"] => trace_recording(true)
             .map(|()| kprintln!("trace: recording"))
             .map_err(String::from),
@@ -171,6 +178,10 @@ const HELP: &[(&str, &str)] = &[
         "change GOMAXPROCS (stops the world; at most the core count)",
     ),
     ("preempt async|coop|off", "change the preemption mode"),
+    (
+        "policy [NAME]",
+        "show or change the scheduling policy (stops the world; names: docs/POLICIES.md)",
+    ),
     (
         "trace start|stop",
         "resume or pause the trace (needs --trace; files written at the end)",
