@@ -226,7 +226,7 @@ impl BootOptions {
     /// historical switches applied on top ([`crate::policy::Policy::with_switches`]).
     pub fn effective_policy(&self) -> crate::policy::Policy {
         crate::policy::find(self.policy)
-            .map_or(crate::policy::go::POLICY, |r| *r.policy)
+            .map_or(crate::policy::go::policy(), |r| (r.policy)())
             .with_switches(self)
     }
 }

@@ -7,7 +7,10 @@ queued behind everything else, so a ping-pong pair waited a whole queue's turn p
 was added for exactly that in Go 1.5 (\"runtime: yield time slice to most recently readied \
 G\"). This policy shows what runnext buys on a pipeline and what it costs in fairness elsewhere.";
 
-pub const POLICY: Policy = Policy {
-    ready: Ready::Tail,
-    ..super::go::POLICY
-};
+/// The decisions.
+pub const fn policy() -> Policy {
+    Policy {
+        ready: Ready::Tail,
+        ..super::go::policy()
+    }
+}

@@ -10,17 +10,20 @@ takes runnext only on the last of four passes after a 3 µs pause; at most half 
 a spinning M (the cap golang/go#16476 calls chosen with blind intuition); sysmon preempts after \
 10 ms; `wakep` starts one spinner only while none spins. Source: runtime/proc.go.";
 
-pub const POLICY: Policy = Policy {
-    ready: Ready::Runnext,
-    runnext_cap: 0,
-    runnext_inherits: true,
-    runq_size: 256,
-    global_interval: 61,
-    steal: true,
-    victims: Victims::Random,
-    steal_amount: StealAmount::Half,
-    steal_runnext: StealRunnext::LastPass,
-    spin_cap: SpinCap::Half,
-    timeslice_ns: 10_000_000,
-    wake: Wake::OneSpinner,
-};
+/// The decisions.
+pub const fn policy() -> Policy {
+    Policy {
+        ready: Ready::Runnext,
+        runnext_cap: 0,
+        runnext_inherits: true,
+        runq_size: 256,
+        global_interval: 61,
+        steal: true,
+        victims: Victims::Random,
+        steal_amount: StealAmount::Half,
+        steal_runnext: StealRunnext::LastPass,
+        spin_cap: SpinCap::Half,
+        timeslice_ns: 10_000_000,
+        wake: Wake::OneSpinner,
+    }
+}

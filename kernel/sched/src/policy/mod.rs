@@ -20,9 +20,9 @@
 //!
 //! A policy is plain data: every field is read with one load on the path
 //! that asks, so swapping policies costs no dynamic dispatch and Go's
-//! policy ([`go::POLICY`]) runs the code it ran before the seam existed.
+//! policy ([`go::policy`]) runs the code it ran before the seam existed.
 //! The list is [`POLICIES`], built from `registry.rs`: a policy of one's
-//! own is one file that defines `pub const POLICY: Policy` plus one row
+//! own is one file that defines `pub const fn policy() -> Policy` plus one row
 //! there. The historical switches (`runnext=off`, `fairness61=off`,
 //! `steal=off`, `spinning=off`, `forcepreempt=`) still apply, on top of
 //! the chosen policy ([`Policy::with_switches`]).
@@ -149,7 +149,7 @@ impl Policy {
         if !o.spinning {
             p.spin_cap = SpinCap::All;
         }
-        if o.forcepreempt_ns != go::POLICY.timeslice_ns {
+        if o.forcepreempt_ns != go::policy().timeslice_ns {
             p.timeslice_ns = o.forcepreempt_ns;
         }
         p
@@ -217,8 +217,9 @@ pub struct PolicyRow {
     pub help: &'static str,
     /// Why it is worth comparing, and where it comes from (one paragraph).
     pub rationale: &'static str,
-    /// The decisions.
-    pub policy: &'static Policy,
+    /// The decisions (a function, so that a lab's unfinished policy can
+    /// panic when it is chosen rather than when it is compiled).
+    pub policy: fn() -> Policy,
 }
 
 /// Builds [`POLICIES`] and [`POLICY_CHOICES`] from `registry.rs`'s rows.
@@ -231,7 +232,7 @@ macro_rules! policies {
             name: $name,
             help: $help,
             rationale: $file::RATIONALE,
-            policy: &$file::POLICY,
+            policy: $file::policy,
         }, )* ];
 
         /// `(name, help)` of every policy, for the `policy=` option.

@@ -8,7 +8,10 @@ Ps held by Ms on its own core's siblings, then its package, then the rest, by AP
 no caches to keep warm, so this measures only what the order costs in finding work: the fixed \
 order makes thieves converge on the same victims where Go's random order spreads them.";
 
-pub const POLICY: Policy = Policy {
-    victims: Victims::Nearest,
-    ..super::go::POLICY
-};
+/// The decisions.
+pub const fn policy() -> Policy {
+    Policy {
+        victims: Victims::Nearest,
+        ..super::go::policy()
+    }
+}

@@ -6,7 +6,10 @@ pub const RATIONALE: &str = "A control: without stealing only the global queue s
 Gs spawned into one P's ring stay there (the Go 1.0 scheduler had the global queue alone). It \
 must lose on bursty spawns; a tournament in which it does not is measuring something else.";
 
-pub const POLICY: Policy = Policy {
-    steal: false,
-    ..super::go::POLICY
-};
+/// The decisions.
+pub const fn policy() -> Policy {
+    Policy {
+        steal: false,
+        ..super::go::policy()
+    }
+}

@@ -3,7 +3,7 @@
 //
 //     "name" => file: "one line for --help";
 //
-// where `file.rs`, beside this one, defines `pub const POLICY: Policy` and
+// where `file.rs`, beside this one, defines `pub const fn policy() -> Policy` and
 // `pub const RATIONALE: &str` (why it is worth comparing, and its source).
 // Go's own policy comes first: it is the default. See docs/POLICIES.md.
 policies! {

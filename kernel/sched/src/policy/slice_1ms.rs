@@ -7,7 +7,10 @@ beside it by up to the 10 ms time slice (315 ms mean latency in the report, unde
 slices were proposed. A 1 ms slice bounds that wait tenfold tighter, at the price of ten times the \
 preemptions (and their cache misses on real hardware).";
 
-pub const POLICY: Policy = Policy {
-    timeslice_ns: 1_000_000,
-    ..super::go::POLICY
-};
+/// The decisions.
+pub const fn policy() -> Policy {
+    Policy {
+        timeslice_ns: 1_000_000,
+        ..super::go::policy()
+    }
+}

@@ -6,7 +6,10 @@ pub const RATIONALE: &str = "The other end of golang/go#16476's question: every 
 spins and steals before it parks. Work is found soonest; the cost is instructions spent \
 looking, the waste #43997 and #13527 complain of. Same as the `spinning=off` switch.";
 
-pub const POLICY: Policy = Policy {
-    spin_cap: SpinCap::All,
-    ..super::go::POLICY
-};
+/// The decisions.
+pub const fn policy() -> Policy {
+    Policy {
+        spin_cap: SpinCap::All,
+        ..super::go::policy()
+    }
+}

@@ -7,7 +7,10 @@ about 5 % of Google's fleet cycles in futex wake-ups from Gosched thrashing), an
 the busy Ps was \"chosen with blind intuition\" (#16476). One spinner is the frugal end: new work \
 still wakes a spinner, but never more than one looks at once.";
 
-pub const POLICY: Policy = Policy {
-    spin_cap: SpinCap::One,
-    ..super::go::POLICY
-};
+/// The decisions.
+pub const fn policy() -> Policy {
+    Policy {
+        spin_cap: SpinCap::One,
+        ..super::go::policy()
+    }
+}

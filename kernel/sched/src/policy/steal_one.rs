@@ -8,7 +8,10 @@ the rest warm on their P, but every further G costs another steal. Work-stealing
 one task per steal (Cilk's THE protocol, Java's ForkJoinPool) rely on the stolen task spawning \
 more; a burst of flat Gs does not.";
 
-pub const POLICY: Policy = Policy {
-    steal_amount: StealAmount::One,
-    ..super::go::POLICY
-};
+/// The decisions.
+pub const fn policy() -> Policy {
+    Policy {
+        steal_amount: StealAmount::One,
+        ..super::go::policy()
+    }
+}

@@ -10,10 +10,13 @@ user's service and #8100 reverted it); a worker checks the injection queue every
 (global_queue_interval before it became self-tuning). A tokio task is never preempted, so the \
 time slice stays Go's here. Source: tokio/src/runtime/scheduler/multi_thread/worker.rs.";
 
-pub const POLICY: Policy = Policy {
-    runnext_cap: 3,
-    runnext_inherits: false,
-    global_interval: 31,
-    steal_runnext: StealRunnext::Never,
-    ..super::go::POLICY
-};
+/// The decisions.
+pub const fn policy() -> Policy {
+    Policy {
+        runnext_cap: 3,
+        runnext_inherits: false,
+        global_interval: 31,
+        steal_runnext: StealRunnext::Never,
+        ..super::go::policy()
+    }
+}

@@ -8,7 +8,10 @@ steal, so a task woken into a busy worker's slot could run elsewhere at once. #8
 ran on another core), #8100 reverted it, and tokio is re-adding it the way Go does it: take the \
 slot only on the last pass. This is the `tokio` policy with the slot stealable on every pass.";
 
-pub const POLICY: Policy = Policy {
-    steal_runnext: StealRunnext::EveryPass,
-    ..super::tokio::POLICY
-};
+/// The decisions.
+pub const fn policy() -> Policy {
+    Policy {
+        steal_runnext: StealRunnext::EveryPass,
+        ..super::tokio::policy()
+    }
+}

@@ -8,7 +8,10 @@ docs/BENCH.md measured that wake chain as the reason fib(26) stops at 16.8x on 3
 (22.2x when every idle P gets an M). The price is Ms woken for work that one M would have \
 found: idle wake-ups and fruitless spinning.";
 
-pub const POLICY: Policy = Policy {
-    wake: Wake::EveryIdleP,
-    ..super::go::POLICY
-};
+/// The decisions.
+pub const fn policy() -> Policy {
+    Policy {
+        wake: Wake::EveryIdleP,
+        ..super::go::policy()
+    }
+}

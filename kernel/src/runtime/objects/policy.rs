@@ -58,8 +58,8 @@ struct PolicyCell(UnsafeCell<Installed>);
 unsafe impl Sync for PolicyCell {}
 
 static POLICY: PolicyCell = PolicyCell(UnsafeCell::new(Installed {
-    policy: go::POLICY,
-    fast: Fast::of(&go::POLICY),
+    policy: go::policy(),
+    fast: Fast::of(&go::policy()),
 }));
 /// The row of [`POLICIES`] in force (its name is what the summary prints).
 static ROW: AtomicUsize = AtomicUsize::new(0);
@@ -123,7 +123,7 @@ pub fn set(name: &str, o: &BootOptions) -> Result<(), alloc::string::String> {
         .iter()
         .position(|r| core::ptr::eq(r, row))
         .expect("found in the list");
-    install(index, row.policy.with_switches(o));
+    install(index, (row.policy)().with_switches(o));
     Ok(())
 }
 
