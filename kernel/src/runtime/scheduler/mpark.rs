@@ -329,6 +329,14 @@ pub(crate) fn ticks_while_parked(m: &M) -> bool {
 /// After releasing the P: is there work anywhere? If so, take an idle P back
 /// (Go's `checkRunqsNoP`).
 pub(crate) fn check_runqs_no_p() -> Option<&'static P> {
+    let knobs = knobs();
+    if !knobs.steal || knobs.gm_model {
+        // This M could take nothing from another P's queue (`steal_work`
+        // refuses): spinning again for it would loop here for as long as
+        // that P stays busy — under lockstep, with interrupts off, for
+        // good, since the token never leaves this core.
+        return None;
+    }
     for p2 in allp() {
         if p2.status() != Pstatus::Pidle && !p2.runq.runqempty() {
             return sched::lock().pidleget_spinning();
