@@ -353,8 +353,7 @@ pub(crate) fn ticks_while_parked(m: &M) -> bool {
 /// After releasing the P: is there work anywhere? If so, take an idle P back
 /// (Go's `checkRunqsNoP`).
 pub(crate) fn check_runqs_no_p() -> Option<&'static P> {
-    let knobs = knobs();
-    if !knobs.steal || knobs.gm_model {
+    if !policy().steal || knobs().gm_model {
         // This M could take nothing from another P's queue (`steal_work`
         // refuses): spinning again for it would loop here for as long as
         // that P stays busy — under lockstep, with interrupts off, for
