@@ -247,6 +247,30 @@ mod tests {
     }
 
     #[test]
+    fn p999_is_a_per_mille_quantile() {
+        // 10,000 values: 9,990 fast ones and 10 slow ones. p999's rank is
+        // 9,990 (the last fast value), so one more slow value moves it.
+        let h = TimeHistogram::new();
+        for _ in 0..9_990 {
+            h.record(1_000);
+        }
+        for _ in 0..10 {
+            h.record(5_000_000);
+        }
+        let c = h.snapshot();
+        let p999 = c.quantile(999).unwrap();
+        assert!((1_000..=1_000 * 17 / 16).contains(&p999), "p999 {p999}");
+        h.record(5_000_000);
+        let c = h.snapshot();
+        let p999 = c.quantile(999).unwrap();
+        assert!(
+            (5_000_000..=5_000_000 * 17 / 16).contains(&p999),
+            "p999 {p999}"
+        );
+        assert_eq!(c.quantile(1000), Some(5_000_000));
+    }
+
+    #[test]
     fn merging_adds_counts_and_keeps_the_larger_max() {
         let (a, b) = (TimeHistogram::new(), TimeHistogram::new());
         a.record(10);

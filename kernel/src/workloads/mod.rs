@@ -23,6 +23,7 @@
 
 pub mod common;
 pub mod faults;
+pub mod tourney;
 
 pub use crate::runtime::api::Verdict;
 

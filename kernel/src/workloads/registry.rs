@@ -51,6 +51,16 @@ registry! {
         "lab: numbers through a pool of worker Gs and two bounded channels (docs/LABS.md)";
     "scaling" => "experiments/scaling.rs", reads_input: false:
         "fixed work on every core: core time per unit and its gap (needs --lockstep)";
+    "tour-pc" => "tourney/pc.rs", reads_input: false:
+        "tournament: one producer and one consumer per P on one buffered channel (POLICY-RESULT line)";
+    "tour-fib" => "tourney/fib.rs", reads_input: false:
+        "tournament: the fib(24) spawn tree over every core (POLICY-RESULT line)";
+    "tour-server" => "tourney/server.rs", reads_input: false:
+        "tournament: timer-woken handlers beside one CPU hog per P, golang/go#51071 (POLICY-RESULT line)";
+    "tour-pipeline" => "tourney/pipeline.rs", reads_input: false:
+        "tournament: token rings over unbuffered channels, where runnext matters (POLICY-RESULT line)";
+    "tour-burst" => "tourney/burst.rs", reads_input: false:
+        "tournament: one spawner, bursts of 64 short Gs only stealing spreads (POLICY-RESULT line)";
     "test-stw" => "checks/stw.rs", reads_input: false:
         "test: stop-the-world idle, busy and against loop {} hogs (preempted or waited for)";
     "test-ledger" => "checks/ledger_waves.rs", reads_input: false:

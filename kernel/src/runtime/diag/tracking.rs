@@ -14,7 +14,7 @@
 //! | `go_create` | runnable since now, cause *spawned*; CPU time 0 |
 //! | `go_unblock`, `go_syscall_end` | runnable since now, cause *readied* (a syscall that returns to a P runs at once, so its stamp is overwritten before it matters) |
 //! | `go_stop` | CPU time += now − running since; runnable since now, cause *preempted* or *yielded* |
-//! | `go_start` | latency = now − runnable since, into this P's histogram of the cause (*stolen* if this M's last act was a steal: the G it runs came from another P), or, with no stamp, one more start without a wait; running since now |
+//! | `go_start` | latency = now − runnable since, into this P's histogram of the cause (*stolen* if this M's last act was a steal: the G it runs came from another P), or, with no stamp, one more start without a wait; one more migration if the G last started on another P; running since now |
 //! | `go_block`, `go_syscall_begin`, `go_end` | CPU time += now − running since; not runnable |
 //!
 //! Only the G that runs straight after a steal counts as *stolen*; the rest
@@ -79,6 +79,8 @@ struct PTrack {
     /// aborted by its unlock function resumes it at once; a G runnable
     /// before tracking started). Samples plus these equal the P's `gs_run`.
     unstamped: AtomicU64,
+    /// Gs that started here having last run on another P (migrations).
+    migrations: AtomicU64,
     /// (CPU ticks, goid) of the busiest Gs that exited on this P.
     top: [(AtomicU64, AtomicU64); TOP],
 }
@@ -136,6 +138,7 @@ pub fn reset() {
             h.reset();
         }
         pt.unstamped.store(0, Ordering::Relaxed);
+        pt.migrations.store(0, Ordering::Relaxed);
         for (t, g) in &pt.top {
             t.store(0, Ordering::Relaxed);
             g.store(0, Ordering::Relaxed);
@@ -163,6 +166,7 @@ pub(crate) fn observe(gp: &G, hook: Hook, mp: &M, p: Option<u32>, now: u64) {
     match hook {
         Hook::Create => {
             t.cputicks.store(0, Ordering::Relaxed);
+            t.last_p.store(0, Ordering::Relaxed);
             runnable(Cause::Spawned);
         }
         Hook::Unblock => runnable(Cause::Readied),
@@ -185,7 +189,15 @@ pub(crate) fn observe(gp: &G, hook: Hook, mp: &M, p: Option<u32>, now: u64) {
                 flag.store(false, Ordering::Relaxed);
             }
             let since = t.runnable_since.swap(0, Ordering::Relaxed);
-            if let Some(pt) = p.and_then(|p| ptracks().get(p as usize)) {
+            if let Some((p, pt)) = p.and_then(|p| Some((p, ptracks().get(p as usize)?))) {
+                // A migration: the G last started on another P.
+                // Only the M starting the G writes it: no locked exchange.
+                let last = t.last_p.load(Ordering::Relaxed);
+                t.last_p.store(p + 1, Ordering::Relaxed);
+                if last != 0 && last != p + 1 {
+                    let n = pt.migrations.load(Ordering::Relaxed);
+                    pt.migrations.store(n + 1, Ordering::Relaxed);
+                }
                 if since == 0 {
                     // Only the holder of the P writes its counters.
                     let n = pt.unstamped.load(Ordering::Relaxed);
@@ -262,6 +274,16 @@ pub fn running_cputime_ns(gp: &G) -> u64 {
         now.saturating_sub(since)
     };
     tsc::ticks_to_ns(t.cputicks.load(Ordering::Relaxed) + stretch)
+}
+
+/// Gs that started on a P other than the one they last started on, since
+/// tracking began or was [`reset`]. A reading while Ms run may miss the
+/// last few.
+pub fn migrations() -> u64 {
+    ptracks()
+        .iter()
+        .map(|pt| pt.migrations.load(Ordering::Relaxed))
+        .sum()
 }
 
 /// Whether tracking was on for this run.

@@ -353,6 +353,9 @@ pub struct GTrack {
     /// to at least this time (`arch::lockstep::not_before`): a G never runs
     /// before it could have.
     pub(crate) ready_clock: AtomicU64,
+    /// 1 + the id of the P the G last started on; 0: not started since it
+    /// was created (a G starting on another P is a migration).
+    pub(crate) last_p: AtomicU32,
 }
 
 impl GTrack {

@@ -72,6 +72,11 @@ pub struct M {
     /// Under lockstep: clock ticks spent spinning (looking for work,
     /// stealing included), for the scaling figures' breakdown.
     pub spin_ticks: AtomicU64,
+    /// Under lockstep: the part of `spin_ticks` spent in stretches that
+    /// ended without work (the M gave up and released its P to park).
+    pub spin_wasted_ticks: AtomicU64,
+    /// Times `notewakeup` woke this M from its park (idle wake-ups).
+    pub wakeups: AtomicU64,
     /// The G wired to this M (`runtime::wire`), null if none.
     pub(crate) wiredg: AtomicPtr<G>,
     /// The wired G, once runnable again: handed here by its waker.
@@ -100,6 +105,8 @@ impl M {
             ticks: AtomicU64::new(0),
             spin_since: AtomicU64::new(0),
             spin_ticks: AtomicU64::new(0),
+            spin_wasted_ticks: AtomicU64::new(0),
+            wakeups: AtomicU64::new(0),
             wiredg: AtomicPtr::new(core::ptr::null_mut()),
             wired_ready: AtomicPtr::new(core::ptr::null_mut()),
         }

@@ -37,14 +37,28 @@ pub(crate) fn become_spinning(m: &M) {
 }
 
 /// Under lockstep: `m` stops spinning now; count the stretch (see
-/// `M::spin_ticks`). A load and a branch otherwise.
+/// `M::spin_ticks`) and return it in ticks. A load and a branch otherwise
+/// (returning 0).
 #[inline]
-pub(crate) fn spun(m: &M) {
+pub(crate) fn spun(m: &M) -> u64 {
     if crate::arch::lockstep::active() {
         let now = crate::arch::tsc::clock_ticks();
         let since = m.spin_since.load(Ordering::Relaxed);
-        m.spin_ticks
-            .fetch_add(now.saturating_sub(since), Ordering::Relaxed);
+        let stretch = now.saturating_sub(since);
+        m.spin_ticks.fetch_add(stretch, Ordering::Relaxed);
+        stretch
+    } else {
+        0
+    }
+}
+
+/// `m` stops spinning without having found work (it is about to park):
+/// count the stretch as spun and as wasted (`M::spin_wasted_ticks`).
+#[inline]
+pub(crate) fn spun_in_vain(m: &M) {
+    let stretch = spun(m);
+    if stretch != 0 {
+        m.spin_wasted_ticks.fetch_add(stretch, Ordering::Relaxed);
     }
 }
 
@@ -57,7 +71,7 @@ pub(crate) fn resetspinning(m: &M) {
         m.id
     );
     m.spinning.store(false, Ordering::Relaxed);
-    spun(m);
+    let _ = spun(m);
     let prev = SCHED.nmspinning.fetch_sub(1, Ordering::AcqRel);
     assert!(prev > 0, "resetspinning: negative nmspinning");
     // No longer counted as spinning, not yet asked for a replacement.
@@ -216,6 +230,9 @@ pub(crate) fn notewakeup(mp: &M) {
     if observe::probing() {
         observe::wake_sent(mp.id);
     }
+    // An idle wake-up (the tournament's `wakeups`): a slow path already,
+    // one relaxed add beside the IPI.
+    mp.wakeups.fetch_add(1, Ordering::Relaxed);
     mp.park.store(true, Ordering::Release);
     // The note is set and the IPI not yet sent: an M about to halt must
     // see the note (see `stopm`), or this wake-up is lost.
@@ -312,6 +329,14 @@ pub(crate) fn ticks_while_parked(m: &M) -> bool {
 /// After releasing the P: is there work anywhere? If so, take an idle P back
 /// (Go's `checkRunqsNoP`).
 pub(crate) fn check_runqs_no_p() -> Option<&'static P> {
+    let knobs = knobs();
+    if !knobs.steal || knobs.gm_model {
+        // This M could take nothing from another P's queue (`steal_work`
+        // refuses): spinning again for it would loop here for as long as
+        // that P stays busy — under lockstep, with interrupts off, for
+        // good, since the token never leaves this core.
+        return None;
+    }
     for p2 in allp() {
         if p2.status() != Pstatus::Pidle && !p2.runq.runqempty() {
             return sched::lock().pidleget_spinning();

@@ -144,7 +144,7 @@ fn find_runnable(m: &'static M) -> (&'static G, bool, &'static P) {
 
         if m.spinning.load(Ordering::Relaxed) {
             m.spinning.store(false, Ordering::Relaxed);
-            crate::runtime::scheduler::mpark::spun(m);
+            crate::runtime::scheduler::mpark::spun_in_vain(m);
             let prev = SCHED.nmspinning.fetch_sub(1, Ordering::SeqCst);
             assert!(prev > 0, "findRunnable: negative nmspinning");
             // No spinner counted, the queues not yet looked at again: a G
