@@ -31,25 +31,14 @@ use crate::run::{DEFAULT_MEMORY, DEFAULT_QEMU, Run};
 use parse::Figures;
 use table::{CHARTS, Grid, METRICS};
 
-/// The tournament's workloads, in their default order, with what each is.
-pub const WORKLOADS: &[(&str, &str)] = &[
-    (
-        "tour-pc",
-        "producers and consumers on channels: throughput and item latency",
-    ),
-    ("tour-fib", "the fib spawn tree over every core: throughput"),
-    (
-        "tour-server",
-        "a request server: request latency under a steady load",
-    ),
-    (
-        "tour-pipeline",
-        "a chain of stages passing items along: hand-off latency",
-    ),
-    (
-        "tour-burst",
-        "bursts of work from one core: how fast work spreads",
-    ),
+/// The tournament's workloads, in their default order (the kernel's
+/// `tour-` rows of `gmp_sched::options::WORKLOADS`, whose help they show).
+pub const WORKLOADS: &[&str] = &[
+    "tour-pc",
+    "tour-fib",
+    "tour-server",
+    "tour-pipeline",
+    "tour-burst",
 ];
 
 /// Default `--smp`.
@@ -128,11 +117,14 @@ fn policies() -> PossibleValuesParser {
 }
 
 fn workloads() -> PossibleValuesParser {
-    PossibleValuesParser::new(
-        WORKLOADS
+    PossibleValuesParser::new(WORKLOADS.iter().map(|name| {
+        let help = gmp_sched::options::WORKLOADS
             .iter()
-            .map(|(name, help)| PossibleValue::new(*name).help(*help)),
-    )
+            .find(|(n, _)| n == name)
+            .map_or("", |(_, h)| h);
+        let help = help.strip_prefix("tournament: ").unwrap_or(help);
+        PossibleValue::new(*name).help(help.strip_suffix(" (POLICY-RESULT line)").unwrap_or(help))
+    }))
 }
 
 impl PoliciesArgs {
@@ -143,7 +135,7 @@ impl PoliciesArgs {
 
     /// The workloads asked for, in order without repeats; all by default.
     pub fn workload_list(&self) -> Vec<String> {
-        dedup(&self.workloads, WORKLOADS.iter().map(|(n, _)| *n))
+        dedup(&self.workloads, WORKLOADS.iter().copied())
     }
 
     /// The command line that repeats this tournament.
@@ -434,20 +426,30 @@ mod tests {
         let a = args(&["--policies", "go,no-steal,go", "--smp", "2"]).unwrap();
         assert_eq!(a.policy_list(), ["go", "no-steal"]);
         let p = a.run("no-steal", "tour-burst");
-        let p = p.qemu("/nonexistent").prepare();
-        // tour- workloads may not be known to this kernel yet; either way the
-        // options reach the string in order.
-        if let Ok(p) = p {
-            assert_eq!(
-                p.boot_string(),
-                Some("workload=tour-burst policy=no-steal tracking=on seed=1 lockstep=20000")
-            );
-            assert!(p.command().to_string().contains("icount"));
-        }
+        let p = p.qemu("/nonexistent").prepare().unwrap();
+        assert_eq!(
+            p.boot_string(),
+            Some("workload=tour-burst policy=no-steal tracking=on seed=1 lockstep=20000 icount=on")
+        );
+        assert!(
+            p.command().to_string().contains("icount"),
+            "{}",
+            p.command()
+        );
         assert!(
             a.command_line()
                 .ends_with("policies --policies go,no-steal --workloads tour-pc,tour-fib,tour-server,tour-pipeline,tour-burst --smp 2 --lockstep 20000 --seed 1 --out target/policies")
         );
+    }
+
+    #[test]
+    fn the_workloads_are_the_kernels_tour_rows() {
+        let kernel: Vec<&str> = gmp_sched::options::WORKLOADS
+            .iter()
+            .map(|(n, _)| *n)
+            .filter(|n| n.starts_with("tour-"))
+            .collect();
+        assert_eq!(kernel, WORKLOADS);
     }
 
     #[test]

@@ -103,9 +103,10 @@ fn panel(s: &mut String, g: &Grid, m: &Metric, y0: f64) {
         esc(base)
     );
     let gw = pw / g.workloads.len().max(1) as f64;
-    let bw = gw * 0.8 / g.policies.len().max(1) as f64;
+    let bw = (gw * 0.8 / g.policies.len().max(1) as f64).min(60.0);
+    let group = bw * g.policies.len() as f64;
     for (wi, w) in g.workloads.iter().enumerate() {
-        let gx = LEFT + wi as f64 * gw + gw * 0.1;
+        let gx = LEFT + wi as f64 * gw + (gw - group) / 2.0;
         for (i, p) in g.policies.iter().enumerate() {
             let (Some((v, to_base)), Some(real)) = (g.normalised(m, p, w), g.value(m, p, w)) else {
                 continue;
@@ -134,7 +135,7 @@ fn panel(s: &mut String, g: &Grid, m: &Metric, y0: f64) {
         let _ = writeln!(
             s,
             r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="11">{}</text>"#,
-            gx + gw * 0.4,
+            gx + group / 2.0,
             y0 + PANEL_H + 14.0,
             esc(w)
         );
