@@ -18,7 +18,7 @@
 //!    `scheduler/observe.rs`.
 //! 3. **The workload boundary** (kernel/src/workloads/mod.rs): `demos/` and
 //!    `labs/` name only the prelude and `workloads::common`; `checks/`,
-//!    `torture/`, `bench/` and `experiments/` may also name
+//!    `torture/`, `bench/`, `experiments/` and `tourney/` may also name
 //!    `runtime::inspect`, the one inspection module; no workload names
 //!    `arch`, `mem` or `sync`.
 //!
@@ -326,7 +326,7 @@ fn workload_rule(me: &[String], target: &[String]) -> Option<String> {
                 )
             })
         }
-        Some("checks" | "torture" | "bench" | "experiments") => {
+        Some("checks" | "torture" | "bench" | "experiments" | "tourney") => {
             let ok = top == "prelude" || inspect || own(target);
             (!ok).then(|| {
                 format!(

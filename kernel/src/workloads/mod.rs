@@ -18,7 +18,9 @@
 //! `tests/`: each checks its own result — ledgers, not counts — and returns
 //! an error naming the first thing that went wrong), `experiments/` (the
 //! history of Go's scheduler replayed, docs/EXPERIMENTS.md), `labs/` (the
-//! reference answers of docs/LABS.md), `bench/`, `torture/`, and `common/` (what several of them share). `faults.rs`
+//! reference answers of docs/LABS.md), `bench/`, `torture/`, `tourney/`
+//! (the policy tournament's workloads and their one `POLICY-RESULT` line),
+//! and `common/` (what several of them share). `faults.rs`
 //! provokes the faults of `fault=`.
 
 pub mod common;

@@ -54,7 +54,7 @@ registry! {
     "tour-pc" => "tourney/pc.rs", reads_input: false:
         "tournament: one producer and one consumer per P on one buffered channel (POLICY-RESULT line)";
     "tour-fib" => "tourney/fib.rs", reads_input: false:
-        "tournament: the fib(24) spawn tree over every core (POLICY-RESULT line)";
+        "tournament: the fib(26) spawn tree over every core (POLICY-RESULT line)";
     "tour-server" => "tourney/server.rs", reads_input: false:
         "tournament: timer-woken handlers beside one CPU hog per P, golang/go#51071 (POLICY-RESULT line)";
     "tour-pipeline" => "tourney/pipeline.rs", reads_input: false:

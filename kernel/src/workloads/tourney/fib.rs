@@ -14,8 +14,8 @@ use crate::prelude::*;
 use crate::workloads::common::fibtree::{CUTOFF, fib_seq, fib_tree};
 use crate::workloads::tourney;
 
-/// The tree: fib(24) with leaves below the cutoff.
-const FIB_N: u64 = 24;
+/// The tree: fib(26) with leaves below the cutoff.
+const FIB_N: u64 = 26;
 
 /// Gs the tree spawns: one per internal node.
 fn tree_gs(n: u64) -> u64 {

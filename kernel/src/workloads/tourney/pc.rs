@@ -17,7 +17,7 @@ use crate::workloads::common::fibtree::fib_seq;
 use crate::workloads::tourney::{self, my_cputime};
 
 /// Items, in all (fixed whatever the core count).
-const ITEMS: u64 = 4096;
+const ITEMS: u64 = 8192;
 /// What one item costs its consumer.
 const ITEM_FIB: u64 = 12;
 

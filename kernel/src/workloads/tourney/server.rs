@@ -24,7 +24,7 @@ use crate::workloads::tourney::{self, my_cputime};
 /// Latency-sensitive handler Gs.
 const HANDLERS: u64 = 8;
 /// Requests each handler serves.
-const REQUESTS: u64 = 2;
+const REQUESTS: u64 = 4;
 /// A request's work: fib(HANDLER_FIB), about a microsecond.
 const HANDLER_FIB: u64 = 10;
 /// One hog loop: fib(HOG_FIB), some tens of microseconds between looks
