@@ -282,6 +282,9 @@ pub enum Command {
     Flaky(crate::flaky::FlakyArgs),
     /// Seed after seed under --icount with chaos=N until a run fails; print its replay
     Explore(crate::explore::ExploreArgs),
+    /// Every scheduling policy on every tour- workload in lockstep: one
+    /// table, one chart per metric, a JSON file of every figure
+    Policies(crate::policies::PoliciesArgs),
     /// The Linux-threads benchmarks (used by bench --compare)
     #[command(hide = true)]
     LinuxBench {
@@ -322,6 +325,7 @@ impl Cli {
                 "bench" => "[NAME...] [--icount] [--smp N] [--compare] ...",
                 "lab" => "start|grade|reset|list [NAME]",
                 "flaky" => "--test NAME [--runs N] [--load N]",
+                "policies" => "[--policies P,...] [--workloads W,...] [--smp N] [--out DIR]",
                 "explore" => {
                     "[--workload W] [--smp N] [--seeds N | --minutes M] [--jobs J] [--shrink]"
                 }

@@ -21,6 +21,8 @@
 //!   comparison with Go, Linux threads, tokio and may;
 //! - [`lab`] — `gmp-metal lab`: the labs of docs/LABS.md (holes cut into
 //!   the scheduler, and their grader);
+//! - [`policies`] — `gmp-metal policies`: every scheduling policy on
+//!   every tournament workload in lockstep, as a table, charts and JSON;
 //! - [`flaky`] — `gmp-metal flaky`: one test file run many times under
 //!   host load, its failures counted;
 //! - [`trace`] — `--trace`: the kernel's scheduler trace, parsed and
@@ -49,6 +51,7 @@ pub mod lab;
 pub mod memory;
 pub mod outcome;
 pub mod ovmf;
+pub mod policies;
 pub mod qemu;
 pub mod run;
 pub mod smp;

@@ -21,6 +21,7 @@ fn main() -> ExitCode {
         Some(Command::Lab(args)) => return status(gmp_metal::lab::main(args)),
         Some(Command::Flaky(args)) => return status(gmp_metal::flaky::main(args)),
         Some(Command::Explore(args)) => return status(gmp_metal::explore::main(args)),
+        Some(Command::Policies(args)) => return status(gmp_metal::policies::main(args)),
         Some(Command::LinuxBench { op, n }) => {
             return status(gmp_metal::bench::linux::main_with(&[op, n]));
         }
