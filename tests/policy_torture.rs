@@ -51,3 +51,29 @@ fn the_console_swaps_the_policy_with_the_world_stopped() {
     );
     expect_line(&o, &["policy: fifo (docs/POLICIES.md)"]);
 }
+
+/// Regression (2026-12-07): under `tokio`, whose `runnext` is never
+/// stolen, an M that ran dry saw a busy P's `runnext` G in
+/// `check_runqs_no_p`, took a P back to spin for it, could not steal it,
+/// and looked again — forever, with interrupts off; under lockstep the
+/// token never left that core and the run hung. The re-check now counts
+/// only Gs the policy lets a thief take.
+#[test]
+fn a_policy_that_never_steals_runnext_does_not_spin_for_it_forever() {
+    let o = boot(
+        Run::new()
+            .smp("4")
+            .icount(true)
+            .boot_opt("lockstep=20000")
+            .boot_opt("workload=tour-pc")
+            .boot_opt("policy=tokio")
+            .boot_opt("tracking=on")
+            .boot_opt("seed=1"),
+    );
+    check(
+        &o,
+        o.verdict == Verdict::Success,
+        "tour-pc under tokio must finish",
+    );
+    expect_line(&o, &["POLICY-RESULT workload=tour-pc", "units=8192"]);
+}

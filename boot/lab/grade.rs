@@ -299,9 +299,14 @@ fn build_runner(root: &Path) -> Result<PathBuf, String> {
 }
 
 fn run_qemu_check(lab: &Lab, check: &QemuCheck, runner: &Path) -> bool {
-    let cmd = Cmd::new(runner)
-        .args(["--timeout".to_string(), BOOT_TIMEOUT_SECS.to_string()])
-        .args(check.args.iter().copied());
+    let timeout = ["--timeout".to_string(), BOOT_TIMEOUT_SECS.to_string()];
+    // A boot takes the runner's `--timeout` first; a subcommand (the
+    // tournament of `lab policy`) takes its own after its name.
+    let cmd = if check.args.first() == Some(&"policies") {
+        Cmd::new(runner).args(check.args.iter().copied()).args(timeout)
+    } else {
+        Cmd::new(runner).args(timeout).args(check.args.iter().copied())
+    };
     let (out, took) = run(&cmd, Duration::from_secs(BOOT_TIMEOUT_SECS + 60));
     let (ok, why) = match out {
         Err(e) => (false, e),

@@ -99,7 +99,7 @@ macro_rules! graded {
 }
 
 graded!(
-    boot, schedule, runq, overflow, runnext, fairness, steal, spinning, preempt, workload,
+    boot, schedule, runq, overflow, runnext, fairness, steal, spinning, preempt, workload, policy,
 );
 
 #[test]

@@ -2,6 +2,7 @@
 //! (gmp-sched's tests by exact name) and its QEMU checks (runner command
 //! lines and what their output must show), in the lecture's order.
 
+use super::tournament::yours_beats_go;
 use super::verify::{handed_over_often, overflowed, pipeline_gs, stole};
 use super::{HostCheck, Lab, QemuCheck, Region};
 
@@ -520,5 +521,41 @@ pub static LABS: &[Lab] = &[
                 verify: None,
             },
         ],
+    },
+    Lab {
+        name: "policy",
+        title: "a policy of your own: halve Go's wake-up p99 beside CPU hogs, lose little elsewhere",
+        regions: &[Region {
+            id: "policy/yours",
+            file: "kernel/sched/src/policy/yours.rs",
+            stub: "// Which decision bounds how long a G readied beside a CPU hog waits?\n\
+                   // (docs/POLICIES.md lists them; start from Go's: super::go::policy().)\n\
+                   panic!(\"lab policy: not implemented yet\")\n",
+        }],
+        host: &[HostCheck {
+            name: "yours is a sound policy, and not Go's",
+            points: 5,
+            tests: &[(
+                "lib",
+                "policy::tests::yours_is_a_sound_policy_other_than_gos",
+            )],
+        }],
+        qemu: &[QemuCheck {
+            name: "the tournament: wake-p99 on tour-server at most half Go's, insn/unit elsewhere within 5 % (QEMU, 6 boots)",
+            points: 15,
+            args: &[
+                "policies",
+                "--policies",
+                "go,yours",
+                "--workloads",
+                "tour-server,tour-pc,tour-pipeline",
+                "--smp",
+                "4",
+                "--out",
+                "target/lab-policy",
+            ],
+            expect: &["policies.json"],
+            verify: Some(yours_beats_go),
+        }],
     },
 ];

@@ -88,6 +88,7 @@ impl Lab {
 }
 
 mod labs;
+pub mod tournament;
 mod verify;
 
 pub use labs::LABS;

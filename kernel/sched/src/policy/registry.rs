@@ -31,4 +31,6 @@ policies! {
         "a 32-entry local ring: it spills to the global queue 8 times sooner";
     "no-steal" => no_steal:
         "no work stealing: only the global queue spreads work (a control)";
+    "yours" => yours:
+        "the policy of `lab policy` (docs/LABS.md); its reference answer: a 2 ms time slice";
 }

@@ -173,3 +173,11 @@ fn check_refuses_unsound_values() {
         .is_err()
     );
 }
+
+/// `lab policy`'s host check: the lab's policy is sound and is not Go's.
+#[test]
+fn yours_is_a_sound_policy_other_than_gos() {
+    let p = yours::policy();
+    p.check().unwrap_or_else(|e| panic!("yours: {e}"));
+    assert_ne!(p, go::policy(), "yours decides exactly as Go does");
+}

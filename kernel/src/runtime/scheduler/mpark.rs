@@ -22,7 +22,7 @@ use crate::runtime::objects::p::{P, Pstatus};
 use crate::runtime::objects::policy::policy;
 use crate::runtime::objects::sched::{self, SCHED, allp};
 use crate::runtime::scheduler::observe;
-use gmp_sched::policy::Wake;
+use gmp_sched::policy::{StealRunnext, Wake};
 
 use crate::runtime::scheduler::proc::acquirep;
 use crate::runtime::scheduler::proc::schedule;
@@ -360,8 +360,17 @@ pub(crate) fn check_runqs_no_p() -> Option<&'static P> {
         // good, since the token never leaves this core.
         return None;
     }
+    // Only work this M could take counts: a policy that never steals
+    // `runnext` (tokio's) leaves a busy P's `runnext` G to its owner, and
+    // re-spinning for it would loop the same way.
+    let runnext_too = policy().steal_runnext != StealRunnext::Never;
     for p2 in allp() {
-        if p2.status() != Pstatus::Pidle && !p2.runq.runqempty() {
+        let has_work = if runnext_too {
+            !p2.runq.runqempty()
+        } else {
+            p2.runq.ring_len() != 0
+        };
+        if p2.status() != Pstatus::Pidle && has_work {
             return sched::lock().pidleget_spinning();
         }
     }
