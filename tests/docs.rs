@@ -489,3 +489,20 @@ fn the_readme_workload_table_is_the_registry() {
         ]
     );
 }
+
+/// docs/POLICIES.md has a section for every registered policy (a heading
+/// naming it in backquotes) and no section for a policy that is gone.
+#[test]
+fn the_policies_guide_has_a_section_per_registered_policy() {
+    let md = read("docs/POLICIES.md");
+    let headings: Vec<&str> = md
+        .lines()
+        .filter_map(|l| l.strip_prefix("### `"))
+        .filter_map(|l| l.split('`').next())
+        .collect();
+    let registered: Vec<&str> = gmp_sched::policy::POLICIES.iter().map(|r| r.name).collect();
+    assert_eq!(
+        headings, registered,
+        "docs/POLICIES.md's `### `name`` sections, in registry order"
+    );
+}

@@ -8,7 +8,7 @@ queue, so two tasks pinging each other cannot hold a worker forever; the slot is
 (tokio-rs/tokio#7431 made it stealable in 1.51; #8065 measured 29-32 % lost throughput in a \
 user's service and #8100 reverted it); a worker checks the injection queue every 31 ticks \
 (global_queue_interval before it became self-tuning). A tokio task is never preempted, so the \
-time slice stays Go's here. Source: tokio/src/runtime/scheduler/multi_thread/worker.rs.";
+time slice stays Go's here. Source: worker.rs of tokio's multi-thread scheduler (tokio-rs/tokio).";
 
 /// The decisions.
 pub const fn policy() -> Policy {
