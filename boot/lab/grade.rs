@@ -303,9 +303,13 @@ fn run_qemu_check(lab: &Lab, check: &QemuCheck, runner: &Path) -> bool {
     // A boot takes the runner's `--timeout` first; a subcommand (the
     // tournament of `lab policy`) takes its own after its name.
     let cmd = if check.args.first() == Some(&"policies") {
-        Cmd::new(runner).args(check.args.iter().copied()).args(timeout)
+        Cmd::new(runner)
+            .args(check.args.iter().copied())
+            .args(timeout)
     } else {
-        Cmd::new(runner).args(timeout).args(check.args.iter().copied())
+        Cmd::new(runner)
+            .args(timeout)
+            .args(check.args.iter().copied())
     };
     let (out, took) = run(&cmd, Duration::from_secs(BOOT_TIMEOUT_SECS + 60));
     let (ok, why) = match out {
