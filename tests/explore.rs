@@ -139,6 +139,31 @@ fn exploring_the_real_code_finds_nothing() {
     assert!(err.contains("explore: 2 seeds run"), "{err}");
 }
 
+/// Regression (CI, 2026-12-07: `bench=chan-pingpong-2p` hung on 2 cores):
+/// a spinner that gave its P up while still counted let a `globrunqput` +
+/// `wakep` wake nobody, and never looked at the global queue again. With
+/// chaos stalling that spinner between its P's release and its
+/// `nmspinning` decrement, every seed measured (1, 2, 3, 5) hung before
+/// the fix (`test-wire-drain`'s docs); with the fix's re-check, none does.
+#[test]
+fn a_g_left_in_the_global_queue_by_a_wired_core_is_found() {
+    let (code, out, err) = explore(&[
+        "--workload",
+        "test-wire-drain",
+        "--smp",
+        "2",
+        "--seeds",
+        "2",
+        "--start",
+        "1",
+        "--timeout",
+        "120",
+    ]);
+    assert_eq!(code, Some(0), "stdout:\n{out}\nstderr:\n{err}");
+    assert!(out.contains("explore: no failure"), "{out}");
+    assert!(err.contains("explore: 2 seeds run"), "{err}");
+}
+
 /// The negative control: with the two-load `getg` put back, chaos finds
 /// the race within a few seeds (every start measured in docs/EXPLORE.md
 /// found it in its first two; four leave room for a code change to move

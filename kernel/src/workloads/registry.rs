@@ -95,6 +95,8 @@ registry! {
         "test: under --icount a pause ends the vCPU's turn (what chaos=N stands on; procs>=2)";
     "test-wire" => "checks/wire.rs", reads_input: false:
         "test: a G wired to its core (LockOSThread's counterpart) stays there (procs>=2)";
+    "test-wire-drain" => "checks/wire_drain.rs", reads_input: false:
+        "test: a G left on a wired core's P when its wired G waits still runs (procs>=2)";
     "test-fairness" => "experiments/fairness61.rs", reads_input: false:
         "experiment: a respawn chain vs a G in the global queue (procs=1 preempt=off runnext=off)";
     "test-timeslice" => "experiments/timeslice.rs", reads_input: false:

@@ -143,6 +143,10 @@ fn find_runnable(m: &'static M) -> (&'static G, bool, &'static P) {
         drop(s);
 
         if m.spinning.load(Ordering::Relaxed) {
+            // The P is idle and this M still counted as a spinner: a
+            // `wakep` now (after a `globrunqput`, say) wakes nobody, trusting
+            // this M to find the G — see the re-check below.
+            observe::chaos_at_point();
             m.spinning.store(false, Ordering::Relaxed);
             crate::runtime::scheduler::mpark::spun_in_vain(m);
             let prev = SCHED.nmspinning.fetch_sub(1, Ordering::SeqCst);
@@ -151,7 +155,23 @@ fn find_runnable(m: &'static M) -> (&'static G, bool, &'static P) {
             // readied now must be found by the look below.
             observe::chaos_at_point();
             // The delicate dance: nmspinning dropped first (SeqCst above is
-            // the StoreLoad barrier), now look at every queue once more.
+            // the StoreLoad barrier), now look at every queue once more —
+            // the global one first: a `globrunqput` + `wakep` made while
+            // this M was still counted woke nobody (a G left on a wired
+            // core's P hung here: `test-wire-drain`).
+            // Under the lock, as Go does: a `globrunqput` after our drop
+            // of the P ran under it too, so either we see its G here or its
+            // `wakep`, after its unlock, sees our decrement.
+            let mut s = sched::lock();
+            if SCHED.runqsize.load(Ordering::Acquire) != 0
+                && let Some(pp) = s.pidleget_spinning()
+            {
+                drop(s);
+                acquirep(m, pp);
+                become_spinning(m);
+                continue;
+            }
+            drop(s);
             if let Some(pp) = check_runqs_no_p() {
                 acquirep(m, pp);
                 become_spinning(m);
