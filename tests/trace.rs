@@ -11,9 +11,14 @@
 //! prints "skipped: chromium not found" and passes (under `CI=true` it
 //! fails: `.ci/run` installs Chromium). A second boot, with
 //! the CPU held stopped (`-S`) until the timeout, checks that a run which
-//! never reaches its dump says so instead of writing stale files.
+//! never reaches its dump says so instead of writing stale files. The fib
+//! boot's Go trace is also opened with the command the run printed last,
+//! and `go tool trace`'s own viewer is looked at in Chromium over the
+//! DevTools protocol ([`viewer`], `trace/drive.py`).
 
 mod common;
+#[path = "trace/viewer.rs"]
+mod viewer;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -37,6 +37,9 @@ pub struct Written {
 pub struct Collected {
     pub dump: Dump,
     pub files: Vec<Written>,
+    /// `trace.gotrace`'s path, as the files' paths are (relative to the
+    /// current directory when `--trace`'s directory was).
+    pub gotrace: PathBuf,
     /// Why some counter tracks are not in `trace.json`
     /// (perfetto/counters.rs).
     pub counters_left_out: Vec<String>,
@@ -136,7 +139,7 @@ pub fn collect(dir: &Path) -> Result<Collected, TraceError> {
                     names.frames(pc)
                 })
             },
-            "go tool trace FILE (Go >= 1.22)",
+            "Go's execution trace, for `go tool trace` (Go >= 1.22; the command is the last line)",
         ),
         (
             "trace.json",
@@ -165,9 +168,26 @@ pub fn collect(dir: &Path) -> Result<Collected, TraceError> {
     }
     Ok(Collected {
         dump,
+        gotrace: dir.join("trace.gotrace"),
         files,
         counters_left_out,
     })
+}
+
+/// The shell command that opens the Go trace at `path` in Go's own
+/// viewer, runnable as printed from the directory the runner ran in: the
+/// path quoted for the shell, and `./` before a relative path that would
+/// otherwise read as a flag.
+pub fn go_tool_trace_command(path: &Path) -> String {
+    let path = if path.to_string_lossy().starts_with('-') {
+        Path::new(".").join(path)
+    } else {
+        path.to_path_buf()
+    };
+    format!(
+        "go tool trace {}",
+        crate::qemu::shell_quote(path.as_os_str())
+    )
 }
 
 /// Go's string for the kernel's wait reason `code` (the one table in
@@ -198,6 +218,11 @@ pub fn summary(c: &Collected) -> Vec<String> {
     for why in &c.counters_left_out {
         lines.push(format!("trace.json leaves out {why}"));
     }
+    // Last, so it is the line a reader finds at the end of the run.
+    lines.push(format!(
+        "open it in Go's trace viewer: {}",
+        go_tool_trace_command(&c.gotrace)
+    ));
     lines
 }
 
@@ -239,6 +264,20 @@ mod tests {
     }
 
     #[test]
+    fn the_go_command_quotes_what_the_shell_would_split_or_read_as_a_flag() {
+        let cmd = |p: &str| go_tool_trace_command(Path::new(p));
+        assert_eq!(
+            cmd("target/gmp-trace/trace.gotrace"),
+            "go tool trace target/gmp-trace/trace.gotrace"
+        );
+        assert_eq!(
+            cmd("/tmp/my runs/trace.gotrace"),
+            "go tool trace '/tmp/my runs/trace.gotrace'"
+        );
+        assert_eq!(cmd("-x/trace.gotrace"), "go tool trace ./-x/trace.gotrace");
+    }
+
+    #[test]
     fn collect_writes_every_file_and_reports_drops() {
         let dir = scratch("collect");
         prepare_dir(&dir).unwrap();
@@ -263,6 +302,11 @@ mod tests {
         );
         assert!(lines[1].starts_with("3 events dropped on M0"), "{lines:?}");
         assert!(lines.iter().any(|l| l.contains("file:///")), "{lines:?}");
+        let go = format!(
+            "open it in Go's trace viewer: go tool trace {}",
+            dir.join("trace.gotrace").display()
+        );
+        assert_eq!(lines.last(), Some(&go), "{lines:?}");
         // The next run's preparation clears them all.
         prepare_dir(&dir).unwrap();
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
