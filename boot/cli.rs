@@ -173,6 +173,21 @@ pub struct Cli {
     )]
     pub trace: Option<Option<PathBuf>>,
 
+    /// Write Go's runtime/metrics of the scheduler to PATH (JSON) at the end (metrics=on)
+    #[arg(
+        long,
+        value_name = "PATH",
+        long_help = "At the end of the run, write the scheduler's metrics under Go 1.27's \
+                     runtime/metrics names, kinds and units (/sched/gomaxprocs:threads, \
+                     /sched/goroutines:goroutines, /sched/latencies:seconds, ...) to PATH as \
+                     JSON: per metric its name, kind, unit, cumulative flag, description and \
+                     value, histograms as Go's Float64Histogram (Counts, Buckets in seconds). \
+                     Sets the boot option metrics=on, which also keeps the scheduling-latency \
+                     histogram. A run that succeeds without writing them exits with status 1. \
+                     The console's `metrics` prints the same figures live. See docs/METRICS.md."
+    )]
+    pub metrics: Option<PathBuf>,
+
     /// How long the torture workload runs (same as duration=SECS)
     #[arg(long, value_name = "SECS")]
     pub duration: Option<String>,
@@ -397,6 +412,9 @@ impl Cli {
                 (Some(value), _, _) => run = run.boot_opt_from_flag(flag, key, &value),
                 (None, _, _) => {}
             }
+        }
+        if self.metrics.is_some() {
+            run = run.boot_opt_from_flag("--metrics", "metrics", "on");
         }
         if let Some(n) = self.stop_at {
             // 20 digits, like every `stopat` (see the option's help).

@@ -26,7 +26,9 @@
 //! - [`flaky`] — `gmp-metal flaky`: one test file run many times under
 //!   host load, its failures counted;
 //! - [`trace`] — `--trace`: the kernel's scheduler trace, parsed and
-//!   converted for viewers.
+//!   converted for viewers;
+//! - [`metrics`] — `--metrics PATH`: the kernel's runtime/metrics lines,
+//!   written as JSON.
 //!
 //! The boot images and the kernel ELF are built by `boot/build.rs` and
 //! named in [`image`].
@@ -49,6 +51,7 @@ pub mod image;
 pub mod input;
 pub mod lab;
 pub mod memory;
+pub mod metrics;
 pub mod outcome;
 pub mod ovmf;
 pub mod policies;

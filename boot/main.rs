@@ -44,6 +44,7 @@ fn main() -> ExitCode {
         }
     }
     let print_qemu = cli.print_qemu;
+    let metrics_path = cli.metrics.clone();
     let mut trace_dir = None;
     let outcome = cli.into_run().prepare().and_then(|prepared| {
         if print_qemu {
@@ -66,9 +67,14 @@ fn main() -> ExitCode {
                 report(&outcome);
             }
             let code = outcome.exit_code();
-            match trace_dir.map(|dir| collect_trace(&dir)) {
-                // A run that succeeded but left no usable trace fails.
-                Some(false) if code == gmp_metal::exit::SUCCESS => status(gmp_metal::exit::FAILURE),
+            let traced = trace_dir.map(|dir| collect_trace(&dir));
+            let measured = metrics_path.map(|path| write_metrics(&path, &outcome));
+            match (traced, measured) {
+                // A run that succeeded but left no usable trace, or no
+                // metrics, fails.
+                (Some(false), _) | (_, Some(false)) if code == gmp_metal::exit::SUCCESS => {
+                    status(gmp_metal::exit::FAILURE)
+                }
                 _ => status(code),
             }
         }
@@ -115,6 +121,21 @@ fn collect_trace(dir: &Path) -> bool {
         }
         Err(e) => {
             eprintln!("gmp-metal: no trace: {e}");
+            false
+        }
+    }
+}
+
+/// Writes the run's metrics to `path` and says so; false if there were
+/// none to write.
+fn write_metrics(path: &Path, outcome: &Outcome) -> bool {
+    match gmp_metal::metrics::write(path, &outcome.serial) {
+        Ok(said) => {
+            eprintln!("metrics: {said}");
+            true
+        }
+        Err(e) => {
+            eprintln!("gmp-metal: no metrics: {e}");
             false
         }
     }

@@ -493,3 +493,54 @@ fn a_run_killed_at_the_timeout_restores_the_terminal() {
         "the terminal's settings were not restored after QEMU was killed"
     );
 }
+
+/// `metrics`: Go's runtime/metrics names with the values of the moment
+/// (docs/METRICS.md); the latency histogram only when the run keeps it
+/// (`metrics=on`, which also prints the METRIC lines at the end).
+#[test]
+fn metrics_prints_gos_names_with_live_values() {
+    let o = console(Run::new(), "2", b"metrics\ngo 10 sleep 5\nmetrics\nexit\n");
+    expect_line(&o, &["/sched/gomaxprocs:threads = 2"]);
+    expect_line(&o, &["/sched/threads/total:threads = 2"]);
+    expect_line(&o, &["/sched/pauses/total/other:seconds = 0 samples"]);
+    expect_line(&o, &["/sync/mutex/wait/total:seconds = "]);
+    expect_line(
+        &o,
+        &["(/sched/latencies:seconds is kept only when the run was booted with metrics=on"],
+    );
+    // The last reading counts the console's own G and its ten sleepers,
+    // which sleep in a loop and never exit.
+    let live = number_after(&o, "/sched/goroutines:goroutines = ");
+    check(
+        &o,
+        live >= 11,
+        format!("{live} live Gs after `go 10 sleep 5`"),
+    );
+    let created = number_after(&o, "/sched/goroutines-created:goroutines = ");
+    check(&o, created >= 11, format!("{created} Gs created"));
+    check(
+        &o,
+        line_with(&o, "METRIC ").is_none(),
+        "METRIC lines without metrics=on",
+    );
+
+    let o = console(
+        Run::new().boot_opt("metrics=on"),
+        "2",
+        b"go 10 yield\nprocs 1\nmetrics\nexit\n",
+    );
+    expect_line(
+        &o,
+        &[
+            "/sched/latencies:seconds = ",
+            " samples; p50 < ",
+            ", p99 < ",
+        ],
+    );
+    expect_line(&o, &["/sched/gomaxprocs:threads = 1"]);
+    expect_line(
+        &o,
+        &["/sched/pauses/total/other:seconds = 1 samples; p50 < "],
+    );
+    expect_line(&o, &["METRIC /sched/gomaxprocs:threads 1"]);
+}

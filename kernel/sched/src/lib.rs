@@ -21,6 +21,7 @@ pub mod gfree;
 pub mod glist;
 pub mod globrunq;
 pub mod layout;
+pub mod metrics;
 pub mod mutexstate;
 pub mod options;
 pub mod plist;

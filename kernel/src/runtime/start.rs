@@ -87,7 +87,9 @@ pub fn start_m0(main: MainG) -> ! {
         TraceMode::Flight => crate::runtime::diag::trace::init(Some(opts.flight_kib)),
     }
     procresize(procs);
-    if opts.tracking {
+    // `metrics=on` keeps tracking's latency histograms for
+    // `/sched/latencies:seconds`.
+    if opts.tracking || opts.metrics {
         crate::runtime::diag::tracking::init();
     }
     if opts.chaos > 0 {
@@ -179,6 +181,9 @@ fn runtime_main() {
         }
     };
     crate::runtime::inspect::summary::print();
+    if crate::runtime::objects::debug::options().metrics {
+        crate::runtime::inspect::metrics::emit();
+    }
     let (events, dropped) = crate::runtime::diag::trace::dump();
     if events + dropped > 0 {
         kprintln!("trace: {events} events written to COM2, {dropped} dropped (buffers full)");

@@ -254,6 +254,12 @@ pub static KEYS: &[KeySpec] = &[
         at!(tracking),
     ),
     KeySpec::switch(
+        "metrics",
+        false,
+        "set by --metrics PATH: print Go's runtime/metrics at the end (and keep /sched/latencies)",
+        at!(metrics),
+    ),
+    KeySpec::switch(
         "icount",
         false,
         "set by the runner's --icount: the TSC counts instructions, so benchmarks report instructions",

@@ -114,6 +114,9 @@ pub struct BootOptions {
     pub flight_kib: u32,
     /// `tracking`: measure each G's scheduling latency and CPU time.
     pub tracking: bool,
+    /// `metrics`: print the runtime/metrics sample at the end of the run
+    /// (and keep the scheduling-latency histogram, as `tracking` does).
+    pub metrics: bool,
     /// `icount`: QEMU runs with `-icount shift=0` (TSC = instructions).
     pub icount: bool,
     /// `lockstep`: under `icount`, the quantum (instructions) of the
@@ -160,6 +163,7 @@ impl Default for BootOptions {
             trace: TraceMode::Off,
             flight_kib: 256,
             tracking: false,
+            metrics: false,
             icount: false,
             lockstep: 0,
             duration_secs: 10,

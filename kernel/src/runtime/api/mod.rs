@@ -40,6 +40,7 @@ pub use crate::runtime::inspect::introspect::{
     GInfo, goroutines, netpoll_report, num_goroutine, num_waiting, policy_name, schedtrace_now,
     set_policy, set_preempt, spawn_room, trace_recording,
 };
+pub use crate::runtime::inspect::metrics::report as metrics_report;
 pub use crate::runtime::objects::debug::options;
 pub use crate::runtime::scheduler::newproc::go;
 pub use crate::runtime::scheduler::park::gosched;

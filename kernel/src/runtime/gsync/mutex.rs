@@ -10,7 +10,7 @@
 
 use core::cell::UnsafeCell;
 use core::ops::{Deref, DerefMut};
-use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 use gmp_sched::mutexstate::{
     self, ACTIVE_SPIN_CNT, AfterCas, AfterWake, LOCK_FAST, LockSlow, LockStep, SpinEnv, UnlockStep,
@@ -21,6 +21,13 @@ use crate::runtime::objects::m;
 use crate::runtime::objects::sched::{SCHED, gomaxprocs};
 use crate::runtime::scheduler::sema::Semaphore;
 use crate::runtime::scheduler::time;
+
+/// Nanoseconds Gs spent parked in [`Mutex::lock`], from the park's
+/// decision to the wake-up, summed over every wait (Go samples one wait in
+/// eight for `/sync/mutex/wait/total:seconds`; here the two `nanotime`
+/// reads were already on this slow path, so every wait is counted). A
+/// locked add, but only after a park, which costs far more.
+pub static WAIT_NS: AtomicU64 = AtomicU64::new(0);
 
 /// Go's `sync.Mutex`, holding a `T`.
 pub struct Mutex<T> {
@@ -119,20 +126,25 @@ impl<T> Mutex<T> {
                     Ordering::Relaxed,
                 ) {
                     Err(cur) => old = cur,
-                    Ok(_) => match s.cas_succeeded(old, time::nanotime()) {
-                        AfterCas::Acquired => return,
-                        AfterCas::Sleep { lifo } => {
-                            self.sema.acquire(lifo, WaitReason::SyncMutexLock);
-                            old = self.state.load(Ordering::Relaxed);
-                            match s.woke(old, time::nanotime()) {
-                                AfterWake::Acquired { delta } => {
-                                    self.state.fetch_add(delta, Ordering::Acquire);
-                                    return;
+                    Ok(_) => {
+                        let now = time::nanotime();
+                        match s.cas_succeeded(old, now) {
+                            AfterCas::Acquired => return,
+                            AfterCas::Sleep { lifo } => {
+                                self.sema.acquire(lifo, WaitReason::SyncMutexLock);
+                                old = self.state.load(Ordering::Relaxed);
+                                let woke = time::nanotime();
+                                WAIT_NS.fetch_add(woke.saturating_sub(now), Ordering::Relaxed);
+                                match s.woke(old, woke) {
+                                    AfterWake::Acquired { delta } => {
+                                        self.state.fetch_add(delta, Ordering::Acquire);
+                                        return;
+                                    }
+                                    AfterWake::Retry => {}
                                 }
-                                AfterWake::Retry => {}
                             }
                         }
-                    },
+                    }
                 },
             }
         }

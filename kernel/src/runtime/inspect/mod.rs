@@ -14,10 +14,13 @@
 //! - [`introspect`]: the goroutine list (`ps`), schedtrace on demand, the
 //!   console's steering (preemption mode, trace on/off);
 //! - [`counters`]: the Ps' counters as plain numbers;
-//! - [`summary`]: the end-of-run report (read from a stopped world).
+//! - [`summary`]: the end-of-run report (read from a stopped world);
+//! - [`metrics`]: Go's runtime/metrics of the scheduler (`--metrics`, the
+//!   console's `metrics`).
 
 pub mod counters;
 pub mod introspect;
+pub mod metrics;
 pub mod summary;
 
 // ----- the objects, to read ----------------------------------------------

@@ -41,6 +41,7 @@ use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 use gmp_sched::options::Fault;
 use gmp_sched::procresize::{self, DyingP, Heirs, Moved};
+use gmp_sched::timehist::TimeHistogram;
 pub use gmp_sched::trace::StwReason;
 
 use crate::arch::percpu::ATTENTION_STOP;
@@ -64,6 +65,8 @@ pub struct Stopped {
     /// TSC ticks from the request to the last P stopping (instructions
     /// under `--icount`).
     pub took: u64,
+    /// The TSC at the request (for the pause's total time).
+    t0: u64,
     were: bool,
     m: &'static M,
 }
@@ -81,6 +84,13 @@ pub static RESIZES: AtomicU64 = AtomicU64::new(0);
 pub static MOVED_GS: AtomicU64 = AtomicU64::new(0);
 /// Set while the world is stopped, for the no-user-code check.
 static STOPPED: AtomicBool = AtomicBool::new(false);
+/// Go's `sched.stwStoppingTimeOther` and `stwTotalTimeOther` (no stop here
+/// is for a GC): per stop, ns from the request to the last P stopping, and
+/// to the restart. Written only by the stopper, who holds `worldsema`, so
+/// one writer at a time. The end-of-run stop is not counted: it is how the
+/// figures are read, not part of the workload, and it never ends.
+pub static PAUSES_STOPPING: TimeHistogram = TimeHistogram::new();
+pub static PAUSES_TOTAL: TimeHistogram = TimeHistogram::new();
 
 /// Stop every P but the caller's (Go's `stopTheWorld`).
 ///
@@ -203,9 +213,13 @@ fn stop(reason: StwReason, limit_ns: Option<u64>) -> Result<Stopped, NotStopped>
     STOPPED.store(true, Ordering::Release);
     let took = cpu::rdtsc().wrapping_sub(t0);
     STOPS.fetch_add(1, Ordering::Relaxed);
+    if reason != StwReason::EndOfRun {
+        PAUSES_STOPPING.record(tsc::ticks_to_ns(took));
+    }
     Ok(Stopped {
         reason,
         took,
+        t0,
         were,
         m: mp,
     })
@@ -366,6 +380,7 @@ pub fn start_the_world(w: Stopped) -> Resized {
     wake_wired(mp);
     observe::stw_end();
     proc::wakep();
+    PAUSES_TOTAL.record(tsc::ticks_to_ns(cpu::rdtsc().wrapping_sub(w.t0)));
     cpu::interrupts_restore(w.were);
     STOPPER_GOID.store(0, Ordering::Release);
     WORLDSEMA.release(false);

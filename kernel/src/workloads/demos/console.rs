@@ -5,6 +5,7 @@
 //! Commands (`help` lists them; several on one line with `;`):
 //! `go N [spin|yield|sleep MS|chan]`, `ps`, `sched`, `sched detail`,
 //! `procs N`, `preempt async|coop|off`, `trace start|stop`, `netpoll`,
+//! `metrics` (Go's runtime/metrics of the scheduler, read now),
 //! `sum N` (read N raw bytes and print their checksum: the flood test),
 //! `exit` or `kill` (end the run, status 0). Bad input — an unknown
 //! command, an empty line, a line longer than 256 bytes, bytes that are
@@ -148,6 +149,10 @@ fn command(cmd: &str) -> Flow {
             kprint!("{}", netpoll_report());
             Ok(())
         }
+        ["metrics"] => {
+            kprint!("{}", metrics_report());
+            Ok(())
+        }
         ["sum", n] => sum(n),
         [name, ..] if is_command(name) => Err(format!(
             "`{cmd}`: wrong arguments (type `help` for how `{name}` is used)"
@@ -189,6 +194,10 @@ const HELP: &[(&str, &str)] = &[
     (
         "netpoll",
         "the netpoller's counters and interrupt-to-G latency",
+    ),
+    (
+        "metrics",
+        "Go's runtime/metrics of the scheduler (/sched/...), as --metrics writes them",
     ),
     (
         "sum N",

@@ -19,6 +19,7 @@ fn get(o: &BootOptions, key: &str) -> bool {
         "spinning" => o.spinning,
         "scheddetail" => o.scheddetail,
         "tracking" => o.tracking,
+        "metrics" => o.metrics,
         "icount" => o.icount,
         _ => panic!("no boolean field for {key}"),
     }
@@ -36,6 +37,7 @@ fn the_boolean_keys_are_the_documented_ones() {
             "spinning",
             "scheddetail",
             "tracking",
+            "metrics",
             "icount"
         ]
     );
@@ -47,7 +49,7 @@ fn boolean_defaults() {
     for key in ["runnext", "fairness61", "steal", "spinning"] {
         assert!(get(&d, key), "{key} defaults to on");
     }
-    for key in ["scheddetail", "tracking"] {
+    for key in ["scheddetail", "tracking", "metrics"] {
         assert!(!get(&d, key), "{key} defaults to off");
     }
 }

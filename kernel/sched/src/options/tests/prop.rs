@@ -93,7 +93,7 @@ fn any_options() -> impl Strategy<Value = BootOptions> {
         select(names(crate::policy::POLICY_CHOICES)),
     );
     let rest = (
-        any::<[bool; 7]>(),
+        any::<[bool; 8]>(),
         any::<u32>(),
         1u32..=86_400,
         select(Fault::ALL.to_vec()),
@@ -127,6 +127,7 @@ fn any_options() -> impl Strategy<Value = BootOptions> {
                 spinning,
                 scheddetail,
                 tracking,
+                metrics,
                 icount,
             ] = flags;
             BootOptions {
@@ -148,6 +149,7 @@ fn any_options() -> impl Strategy<Value = BootOptions> {
                 trace,
                 flight_kib,
                 tracking,
+                metrics,
                 icount,
                 lockstep,
                 duration_secs,

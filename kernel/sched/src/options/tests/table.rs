@@ -11,7 +11,7 @@ use alloc::vec::Vec;
 
 const DEFAULT_LINE: &str = "procs=auto seed=auto stack=16K workload=producer-consumer \
      preempt=async tick=1ms forcepreempt=10ms sched=gmp policy=go runnext=on fairness61=on steal=on \
-     spinning=on schedtrace=0 scheddetail=off trace=off flight=256 tracking=off icount=off lockstep=0 duration=10 chaos=0 \
+     spinning=on schedtrace=0 scheddetail=off trace=off flight=256 tracking=off metrics=off icount=off lockstep=0 duration=10 chaos=0 \
      stopat=18446744073709551615 mix=all fault=none \
      bench=all parked=100000";
 
