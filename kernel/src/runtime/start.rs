@@ -179,6 +179,7 @@ fn runtime_main() {
         }
     };
     crate::runtime::inspect::summary::print();
+    crate::runtime::diag::goroutines::report_leaks();
     let (events, dropped) = crate::runtime::diag::trace::dump();
     if events + dropped > 0 {
         kprintln!("trace: {events} events written to COM2, {dropped} dropped (buffers full)");
