@@ -284,6 +284,7 @@ panic: boom
 goroutine 1 [running]:
 main.main()
 \t/tmp/x/main.go:20 +0x1d
+
 exit status 2
 
 goroutine 7 [chan send (leaked), 3 minutes, locked to thread]:
