@@ -209,11 +209,8 @@ fn checkdead() {
         "fatal error: all goroutines are asleep - deadlock!\n\n"
     ));
     // Every G is waiting: each one's stack is in its saved context.
-    crate::runtime::diag::goroutines::dump(
-        crate::runtime::diag::goroutines::Which::All,
-        DEADLOCK_DUMP_LIMIT,
-        0,
-        &mut |a| crate::arch::console::print_for_panic(a),
-    );
+    observe::goroutine_dump(observe::DumpWhich::All, DEADLOCK_DUMP_LIMIT, 0, &mut |a| {
+        crate::arch::console::print_for_panic(a)
+    });
     exit_qemu(ExitCode::Failure);
 }
