@@ -97,6 +97,9 @@ pub struct Goroutine {
     pub frames: Vec<Frame>,
     /// It ran on another thread: no frames.
     pub stack_unavailable: bool,
+    /// Go left frames out of a deep stack: `...N frames elided...` in
+    /// the middle or `...additional frames elided...` at the end.
+    pub elided: bool,
     pub created_by: Option<CreatedBy>,
 }
 
@@ -138,6 +141,12 @@ pub fn parse(text: &str) -> Result<Vec<Goroutine>, String> {
             let l = lines[i];
             if l == STACK_UNAVAILABLE {
                 g.stack_unavailable = true;
+                i += 1;
+                continue;
+            }
+            if l.starts_with("...") && l.ends_with(" elided...") {
+                // Go cut the middle of a deep stack out.
+                g.elided = true;
                 i += 1;
                 continue;
             }
@@ -369,6 +378,13 @@ created by main.main
         // A label set after the status.
         let gs = parse("goroutine 5 [sleep] {\"k\":\"v\"}:\n").unwrap();
         assert_eq!(gs[0].status, "sleep");
+        // A crash dump's G and M addresses, and a deep stack cut short.
+        let gs = parse(
+            "goroutine 6 gp=0xc000002380 m=nil [select (durable), synctest bubble 2]:\nmain.f()\n\t/x.go:1\n...additional frames elided...\nmain.g()\n\t/x.go:2\n",
+        )
+        .unwrap();
+        assert_eq!((gs[0].goid, gs[0].status.as_str()), (6, "select"));
+        assert!(gs[0].elided && gs[0].frames.len() == 2);
     }
 
     #[test]
