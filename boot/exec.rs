@@ -17,6 +17,7 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use crate::error::RunError;
+use crate::goroutines;
 use crate::input::{self, Input};
 use crate::outcome::{Outcome, Verdict};
 use crate::qemu::QemuCommand;
@@ -215,7 +216,9 @@ fn wait(
 /// start as soon as it arrives: a prompt and the keys the kernel echoes
 /// have no newline yet), and returns all of it (invalid UTF-8 replaced).
 /// With `symbolize`, a kernel backtrace line is followed by its frames,
-/// named from the kernel's debug info (loaded at the first such line).
+/// named from the kernel's debug info (loaded at the first such line), and
+/// a goroutine dump's raw lines are replaced by Go's layout
+/// ([`goroutines::rewrite`]).
 /// `ready` is signalled at the kernel's first [`input::READY`] line.
 fn reader<R: Read + Send + 'static>(
     pipe: Option<R>,
@@ -249,10 +252,12 @@ fn reader<R: Read + Send + 'static>(
                 if done {
                     break true;
                 }
-                // A backtrace line waits whole: its frames follow it.
+                // A backtrace line waits whole: its frames follow it; so
+                // does a goroutine dump's raw line, which is replaced.
                 let maybe_backtrace = symbolize
                     && (line.starts_with(BACKTRACE_PREFIX.as_bytes())
-                        || BACKTRACE_PREFIX.as_bytes().starts_with(&line));
+                        || BACKTRACE_PREFIX.as_bytes().starts_with(&line)
+                        || goroutines::may_rewrite(&line));
                 if !pipe.buffer().is_empty() || maybe_backtrace {
                     continue;
                 }
@@ -274,6 +279,11 @@ fn reader<R: Read + Send + 'static>(
                         text.push('\n');
                     }
                     text.push_str(&frames);
+                }
+            } else if symbolize && goroutines::may_rewrite(text.as_bytes()) {
+                let sym = symbolizer.get_or_insert_with(Symbolizer::kernel);
+                if let Some(go_layout) = goroutines::rewrite(sym, &text) {
+                    text = go_layout;
                 }
             }
             // The part not yet shown (the whole of a backtrace line).

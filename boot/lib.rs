@@ -17,6 +17,7 @@
 //! - [`qemu`] — the command line; [`exec`] — spawn, serial capture, timeout;
 //! - [`outcome`], [`exit`] — verdicts and exit statuses; [`gdb`] — attaching;
 //! - [`symbolize`] — naming the functions of the kernel's panic backtraces;
+//!   [`goroutines`] — goroutine dumps in Go's layout, and their parser;
 //! - [`bench`] — `gmp-metal bench`: the in-kernel benchmarks and the host
 //!   comparison with Go, Linux threads, tokio and may;
 //! - [`lab`] — `gmp-metal lab`: the labs of docs/LABS.md (holes cut into
@@ -46,6 +47,7 @@ pub mod exit;
 pub mod explore;
 pub mod flaky;
 pub mod gdb;
+pub mod goroutines;
 pub mod help;
 pub mod image;
 pub mod input;

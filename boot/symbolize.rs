@@ -121,6 +121,30 @@ impl Symbolizer {
         text
     }
 
+    /// Every function at `pc`, innermost inlined one first, with its file
+    /// (as in [`Symbolizer::describe`]) and line: the frames a Go
+    /// traceback prints for one PC. A return address is looked up one byte
+    /// earlier, an `exact` address as it is. Empty without debug info.
+    pub fn inlined_chain(&self, pc: u64, exact: bool) -> Vec<(String, String, u32)> {
+        let mut out = Vec::new();
+        if let (Ok(loader), Some(rel)) = (&self.loader, pc.checked_sub(KERNEL_BASE)) {
+            let probe = if exact { rel } else { rel.saturating_sub(1) };
+            if let Ok(mut frames) = loader.find_frames(probe) {
+                while let Ok(Some(f)) = frames.next() {
+                    let (file, line) = f.location.as_ref().map_or((String::new(), 0), |l| {
+                        let place = self.place(l.file, None);
+                        (
+                            place.strip_prefix(" at ").unwrap_or(&place).to_string(),
+                            l.line.unwrap_or(0),
+                        )
+                    });
+                    out.push((function(&f), file, line));
+                }
+            }
+        }
+        out
+    }
+
     /// The frame at return address `pc` for a Go trace's stack table: the
     /// function the address is physically in (the outermost of an inlined
     /// chain), with the file (as in [`Symbolizer::describe`]) and line of

@@ -2,7 +2,8 @@
 //!
 //! The report is `PANIC on M<id> (apic <n>) in G<id> at <file>:<line>:
 //! <message>`, then the frame-pointer backtrace (which the runner names
-//! from the kernel's debug info). The location comes before the message
+//! from the kernel's debug info), then a goroutine dump of every G in the
+//! layout of Go's traceback (`runtime::diag::goroutines`). The location comes before the message
 //! because some messages run over several lines (a failed `casgstatus`
 //! prints the G's last transitions).
 //!
@@ -40,5 +41,16 @@ fn panic(info: &PanicInfo) -> ! {
             Backtrace::here(),
         )),
     }
+    // Then every G, as Go's `GOTRACEBACK=all` shows them (bounded: a
+    // panic among 100,000 Gs must still end).
+    crate::runtime::diag::goroutines::dump(
+        crate::runtime::diag::goroutines::Which::All,
+        PANIC_DUMP_LIMIT,
+        crate::arch::backtrace::current_rbp(),
+        &mut |a| crate::arch::console::print_for_panic(a),
+    );
     exit_qemu(ExitCode::Failure)
 }
+
+/// Gs listed by a panic's goroutine dump; the rest are counted.
+const PANIC_DUMP_LIMIT: usize = 64;

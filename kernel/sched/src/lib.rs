@@ -17,6 +17,7 @@ pub mod chanbuf;
 pub mod chaos;
 pub mod cpus;
 pub mod findrunnable;
+pub mod gdump;
 pub mod gfree;
 pub mod glist;
 pub mod globrunq;

@@ -42,6 +42,19 @@ pub fn current_rbp() -> u64 {
     rbp
 }
 
+/// The return address of the function this is inlined into, read from its
+/// frame (`[rbp + 8]`). That function must have a frame of its own, so it
+/// must not be inlined itself (`#[inline(never)]`): every non-inlined
+/// function pushes RBP in its prologue (frame pointers are forced).
+#[inline(always)]
+pub fn return_address() -> u64 {
+    let ret: u64;
+    // SAFETY: RBP points at this function's frame, whose second word is
+    // the return address its caller's `call` pushed; the stack is mapped.
+    unsafe { asm!("mov {}, [rbp + 8]", out(reg) ret, options(nostack, readonly, preserves_flags)) };
+    ret
+}
+
 /// Calls `f` with each return address of the chain starting at `rbp`,
 /// innermost first, keeping only kernel addresses; at most [`MAX_FRAMES`].
 pub fn walk(mut rbp: u64, mut f: impl FnMut(u64)) {

@@ -184,6 +184,7 @@ fn runtime_main() {
     if crate::runtime::objects::debug::options().metrics {
         crate::runtime::inspect::metrics::emit();
     }
+    crate::runtime::diag::goroutines::report_leaks();
     let (events, dropped) = crate::runtime::diag::trace::dump();
     if events + dropped > 0 {
         kprintln!("trace: {events} events written to COM2, {dropped} dropped (buffers full)");

@@ -31,6 +31,8 @@ registry! {
         "recursive Fibonacci spawning a G per call: a spawn tree over all cores";
     "pingpong" => "demos/pingpong.rs", reads_input: false:
         "two Gs handing a token back and forth over channels";
+    "leak" => "demos/leak.rs", reads_input: false:
+        "Gs leaked on purpose (a forgotten receiver); the end-of-run report names them and their creator";
     "hog" => "demos/hog.rs", reads_input: false:
         "a G spinning in loop {} and the Gs it would starve: the preemption story";
     "sleepers" => "demos/sleepers.rs", reads_input: false:

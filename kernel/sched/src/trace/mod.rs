@@ -52,6 +52,9 @@ crate::named_enum! {
         /// The console's `policy NAME`: a new scheduling policy takes
         /// effect with no M scheduling.
         Policy = 5 => "scheduling policy",
+        /// The console's `dump`: every G's stack read while none runs
+        /// (Go: "goroutine profile").
+        GoroutineProfile = 6 => "goroutine profile",
     }
 }
 

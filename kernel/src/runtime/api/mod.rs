@@ -37,8 +37,8 @@ pub use crate::runtime::gsync::select::{RecvCase, SelectCase, SendCase, select};
 pub use crate::runtime::gsync::waitgroup::WaitGroup;
 pub use crate::runtime::inspect::counters::{Counters, counters, counters_per_p};
 pub use crate::runtime::inspect::introspect::{
-    GInfo, goroutines, netpoll_report, num_goroutine, num_waiting, policy_name, schedtrace_now,
-    set_policy, set_preempt, spawn_room, trace_recording,
+    GInfo, goroutine_dump, goroutines, netpoll_report, num_goroutine, num_waiting, policy_name,
+    schedtrace_now, set_policy, set_preempt, spawn_room, trace_recording,
 };
 pub use crate::runtime::inspect::metrics::report as metrics_report;
 pub use crate::runtime::objects::debug::options;

@@ -19,9 +19,11 @@
 //! - [`watchdog`]: a core that stops ticking is found and named;
 //! - [`chaos`]: `chaos=N`, seeded stalls at the same points — the one
 //!   observer that changes timing on purpose (never what the loop does);
-//! - [`schedtrace`]: `GODEBUG=schedtrace`'s lines, in Go's words.
+//! - [`schedtrace`]: `GODEBUG=schedtrace`'s lines, in Go's words;
+//! - [`goroutines`]: goroutine dumps in the layout of Go's traceback.
 
 pub mod chaos;
+pub mod goroutines;
 pub mod probe;
 pub mod schedtrace;
 pub mod trace;

@@ -88,6 +88,22 @@ pub fn goroutines() -> Vec<GInfo> {
     out
 }
 
+/// The console's `dump`: every G in the layout of Go's traceback
+/// (`runtime.Stack(buf, true)`), read from a stopped world so that no
+/// listed G runs while its stack is walked (`diag::goroutines`); at most
+/// `limit` Gs. The frames of the calling G start at its caller, which is
+/// why this is never inlined. Returns how many Gs there were.
+#[inline(never)]
+pub fn goroutine_dump(limit: usize) -> usize {
+    use crate::runtime::diag::goroutines::{Which, dump};
+    use crate::runtime::scheduler::stw;
+    let here = crate::arch::backtrace::current_rbp();
+    let w = stw::stop_the_world(gmp_sched::trace::StwReason::GoroutineProfile);
+    let n = dump(Which::All, limit, here, &mut |a| console::_print(a));
+    stw::start_the_world(w);
+    n.unwrap_or(0)
+}
+
 /// Go's schedtrace line; with `detail`, its P, M and G lines too.
 pub fn schedtrace_now(detail: bool) -> String {
     schedtrace::schedtrace(detail)

@@ -111,6 +111,12 @@ pub struct G {
     /// The goid of the G whose `go` created this one, 0 for the runtime
     /// (Go's `parentGoid`; `ps` shows it).
     pub parent_goid: AtomicU64,
+    /// The return address of the `go` call that created this G (Go's
+    /// `gopc`): a dump's `created by` line names its function and line.
+    pub gopc: AtomicU64,
+    /// The TSC when the G last parked (Go's `waitsince`): a dump's header
+    /// shows the whole minutes it has waited since.
+    pub waitsince: AtomicU64,
 }
 
 // SAFETY: every field is either atomic or (`sched`, `entry`) touched only by
@@ -150,6 +156,8 @@ impl G {
             wired_m: AtomicPtr::new(core::ptr::null_mut()),
             track: Default::default(),
             parent_goid: AtomicU64::new(0),
+            gopc: AtomicU64::new(0),
+            waitsince: AtomicU64::new(0),
         }
     }
 

@@ -25,14 +25,19 @@ use crate::runtime::scheduler::proc;
 /// and from boot code on g0 of an M holding a P. The new G goes into this
 /// P's `runnext` (the previous occupant moves to the ring's tail), then
 /// `wakep` looks for an idle P to put another M to work.
+///
+/// Never inlined: its return address is the `go` call site, which the new
+/// G keeps (Go's `gopc`) for the `created by` line of goroutine dumps.
+#[inline(never)]
 pub fn go<F>(f: F)
 where
     F: FnOnce() + Send + 'static,
 {
+    let gopc = crate::arch::backtrace::return_address();
     let were = cpu::interrupts_disable_save();
     let m = crate::runtime::objects::m::this_m();
     let pp = m.p().expect("go: this M holds no P");
-    let newg = newproc1(pp, f);
+    let newg = newproc1(pp, f, gopc);
     observe::go_create(newg);
     proc::runqput(pp, newg, true);
     if SCHED.main_started.load(Ordering::Relaxed) {
@@ -41,10 +46,11 @@ where
     cpu::interrupts_restore(were);
 }
 
-/// Make a runnable G for `f` (Go's `newproc1`).
+/// Make a runnable G for `f`, created by the `go` call returning to
+/// `gopc` (Go's `newproc1`).
 ///
 /// Context: interrupts off, holding `pp`.
-fn newproc1<F>(pp: &'static P, f: F) -> &'static G
+fn newproc1<F>(pp: &'static P, f: F, gopc: u64) -> &'static G
 where
     F: FnOnce() + Send + 'static,
 {
@@ -76,6 +82,7 @@ where
         crate::runtime::objects::g::getg().map_or(0, |g| g.goid()),
         Ordering::Relaxed,
     );
+    gp.gopc.store(gopc, Ordering::Relaxed);
     gp.preempt.store(false, Ordering::Relaxed);
     gp.casgstatus(Gstatus::Gdead, Gstatus::Grunnable);
     pp.stats.spawned.fetch_add(1, Ordering::Relaxed);

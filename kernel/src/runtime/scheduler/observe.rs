@@ -15,7 +15,8 @@
 //!   world and its end, a GOMAXPROCS change;
 //! - the switch-path probes of the benchmarks (a tick's entry, an idle
 //!   tick, a preemption, a wake-up);
-//! - the watchdog's tick and schedtrace's line (from sysmon);
+//! - the watchdog's tick and schedtrace's line (from sysmon), and the
+//!   goroutine dump of a deadlock (`checkdead`);
 //! - chaos (`chaos=N`): every report above is also a sync point where a
 //!   seeded stall may happen; `chaos_at_point` marks one more by hand (a
 //!   spinning transition, a note set before its IPI) and
@@ -30,6 +31,7 @@ pub(crate) use crate::runtime::diag::chaos::{
     at_point as chaos_at_point, check_stop_at, on as chaos_on, point as chaos_point,
     preempt_now as chaos_preempt_now,
 };
+pub(crate) use crate::runtime::diag::goroutines::{Which as DumpWhich, dump as goroutine_dump};
 pub(crate) use crate::runtime::diag::probe::{
     on as probing, preempting, tick_entered, tick_idle, wake_sent, woke,
 };

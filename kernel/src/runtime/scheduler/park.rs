@@ -88,6 +88,8 @@ extern "C" fn park_m(gp: *mut Gobuf) -> ! {
     let gp: &'static G = unsafe { &*(gp as *mut G) };
     let m = crate::runtime::objects::m::this_m();
     observe::go_block(gp);
+    // Raw TSC: one instruction on the park path; a dump converts it.
+    gp.waitsince.store(cpu::rdtsc(), Ordering::Relaxed);
     gp.casgstatus_at(Gstatus::Grunning, Gstatus::Gwaiting, gp.park_site());
     proc::dropg(m, gp);
     if let Some((unlockf, lock)) = m.take_waitunlock()

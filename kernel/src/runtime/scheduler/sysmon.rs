@@ -14,8 +14,6 @@
 //!   Gs are waiting — Go's "all goroutines are asleep - deadlock!";
 //! - `schedtrace` lines every `schedtrace` ms.
 
-use alloc::string::String;
-use core::fmt::Write;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use gmp_sched::options::Preempt;
@@ -179,6 +177,9 @@ pub fn handoffp(pp: &'static P) {
     s.pidleput_or_gcstop(pp);
 }
 
+/// Gs listed by a deadlock report; the rest are counted.
+const DEADLOCK_DUMP_LIMIT: usize = 64;
+
 /// Go's `checkdead`: every M idle, nothing runnable, no timer pending, but
 /// Gs still waiting — nobody will ever wake them.
 fn checkdead() {
@@ -195,17 +196,21 @@ fn checkdead() {
         return;
     }
     drop(s);
-    let mut report = String::from("fatal error: all goroutines are asleep - deadlock!\n");
     let mut waiting = 0;
     allg::for_each(|g| {
         if g.status() == Gstatus::Gwaiting {
             waiting += 1;
-            let _ = write!(report, "\ngoroutine {} [{}]:\n", g.goid(), g.waitreason());
         }
     });
     if waiting == 0 {
         return;
     }
-    crate::arch::console::print_for_panic(format_args!("{report}"));
+    crate::arch::console::print_for_panic(format_args!(
+        "fatal error: all goroutines are asleep - deadlock!\n\n"
+    ));
+    // Every G is waiting: each one's stack is in its saved context.
+    observe::goroutine_dump(observe::DumpWhich::All, DEADLOCK_DUMP_LIMIT, 0, &mut |a| {
+        crate::arch::console::print_for_panic(a)
+    });
     exit_qemu(ExitCode::Failure);
 }

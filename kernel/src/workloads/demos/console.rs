@@ -104,6 +104,9 @@ fn edit_line() -> Input {
     Input::Line(line)
 }
 
+/// Gs listed by `dump`; the rest are counted.
+const DUMP_LIMIT: usize = 200;
+
 enum Flow {
     Go,
     Exit,
@@ -120,6 +123,11 @@ fn command(cmd: &str) -> Flow {
         ["go", rest @ ..] => go_cmd(rest),
         ["ps"] => {
             ps();
+            Ok(())
+        }
+        ["dump"] => {
+            let n = goroutine_dump(DUMP_LIMIT);
+            kprintln!("dump: {n} goroutines");
             Ok(())
         }
         ["sched"] => {
@@ -175,6 +183,10 @@ const HELP: &[(&str, &str)] = &[
     (
         "ps",
         "list the Gs: id, status, wait reason, M/P, created by",
+    ),
+    (
+        "dump",
+        "every G's stack, as Go's traceback prints it (stops the world)",
     ),
     ("sched", "Go's schedtrace line"),
     ("sched detail", "schedtrace with every P, M and G"),
