@@ -56,6 +56,7 @@ mod convert;
 mod merge;
 mod model;
 mod reasons;
+mod start;
 mod wire;
 
 #[cfg(test)]
@@ -184,34 +185,39 @@ pub fn convert_with_stacks(header: &Header, events: &[Event], symbolize: Symboli
     } else {
         header.tsc_hz
     };
-    // Intern each distinct stack (IDs from 1, in first-use order).
+    // Name every address once; Go's parser keeps one frame per PC.
+    let mut names: HashMap<u64, Vec<Frame>> = HashMap::new();
+    let mut frames_of = |pc: u64| names.entry(pc).or_insert_with(|| symbolize(pc)).clone();
+    // Intern each distinct stack (IDs from 1, in first-use order); a
+    // GoCreate's is followed by its G's start stack (`start.rs`).
     let mut ids: HashMap<&[u64], u64> = HashMap::new();
     let mut table: Vec<&[u64]> = Vec::new();
     let mut stack_at = HashMap::new();
+    let mut start_at = HashMap::new();
     let mut idxs: Vec<&usize> = stacks.keys().collect();
     idxs.sort();
     for i in idxs {
         let pcs = &stacks[i][..];
-        let id = *ids.entry(pcs).or_insert_with(|| {
-            table.push(pcs);
-            table.len() as u64
-        });
-        stack_at.insert(*i, id);
+        stack_at.insert(*i, intern(&mut ids, &mut table, pcs));
+        if matches!(events[*i], Event::GoCreate { .. })
+            && let Some(k) = start::start_frame(pcs, &mut frames_of)
+        {
+            start_at.insert(
+                *i,
+                intern(&mut ids, &mut table, std::slice::from_ref(&pcs[k])),
+            );
+        }
     }
     let mut conv = convert::Converter::new(events, base);
     conv.stack_at = stack_at;
+    conv.start_at = start_at;
     merge::Merge::new(events, (hz / 10).max(1)).run(events, &mut conv);
 
     let mut bytes = wire::HEADER.to_vec();
     wire::frequency_batch(&mut bytes, 1, hz);
-    let mut names: HashMap<u64, Vec<Frame>> = HashMap::new();
     let frames: Vec<Vec<Frame>> = table
         .iter()
-        .map(|pcs| {
-            pcs.iter()
-                .flat_map(|&pc| names.entry(pc).or_insert_with(|| symbolize(pc)).clone())
-                .collect()
-        })
+        .map(|pcs| pcs.iter().flat_map(|&pc| frames_of(pc)).collect())
         .collect();
     wire::stacks_batches(&mut bytes, 1, &frames, &mut conv.model.strings);
     conv.model.strings.finish(&mut bytes, 1);
@@ -222,4 +228,16 @@ pub fn convert_with_stacks(header: &Header, events: &[Event], symbolize: Symboli
         skipped: conv.skipped,
         goroutines: conv.model.goroutines,
     }
+}
+
+/// The ID of stack `pcs` in `table` (IDs from 1), added if new.
+fn intern<'a>(
+    ids: &mut HashMap<&'a [u64], u64>,
+    table: &mut Vec<&'a [u64]>,
+    pcs: &'a [u64],
+) -> u64 {
+    *ids.entry(pcs).or_insert_with(|| {
+        table.push(pcs);
+        table.len() as u64
+    })
 }

@@ -86,6 +86,9 @@ pub struct Converter {
     sys: HashMap<u32, Sys>,
     /// The stack ID of the input event at an index (`gotrace::convert`).
     pub stack_at: HashMap<usize, u64>,
+    /// The start stack ID (the new G's start function) of the GoCreate at
+    /// an index (`gotrace::start`).
+    pub start_at: HashMap<usize, u64>,
     /// The G whose stop-the-world range is open (Go's STW range belongs to
     /// a running G).
     stw: Option<(u32, u64)>,
@@ -110,6 +113,7 @@ impl Converter {
             dead: HashSet::new(),
             sys: HashMap::new(),
             stack_at: HashMap::new(),
+            start_at: HashMap::new(),
             stw: None,
         }
     }

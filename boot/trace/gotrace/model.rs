@@ -225,14 +225,15 @@ impl Model {
         self.emit(m, ts, ev::GO_STATUS, &[g, mid, status as u64]);
     }
 
-    /// GoCreate: the G (if any) running on `m`, holding a P, creates `g`.
-    pub fn go_create(&mut self, m: u32, ts: u64, g: u64) {
+    /// GoCreate: the G (if any) running on `m`, holding a P, creates `g`,
+    /// whose start function is the stack `start` (0: none).
+    pub fn go_create(&mut self, m: u32, ts: u64, g: u64, start: u64) {
         debug_assert!(!self.gs.contains_key(&g), "GoCreate of known G{g}");
         debug_assert!(self.m(m).p.is_some(), "GoCreate without a P");
         self.gs.insert(g, GState::new(GSt::Runnable));
         self.goroutines += 1;
         let st = self.stack();
-        self.emit(m, ts, ev::GO_CREATE, &[g, 0, st]);
+        self.emit(m, ts, ev::GO_CREATE, &[g, start, st]);
     }
 
     /// GoStart: runnable `g` runs on `m` (holding a P, no G).

@@ -9,7 +9,11 @@ use super::{At, Converter, Exec, Step};
 impl Converter {
     pub(super) fn go_create(&mut self, at: At, p: Option<u32>, g: u64, parent: u64) -> Step {
         let At {
-            e, ts, m, force, ..
+            e,
+            idx,
+            ts,
+            m,
+            force,
         } = at;
         if self.model.g(g).is_some() || self.g_dead(g) {
             return self.drop_event(e, "G already exists");
@@ -47,7 +51,8 @@ impl Converter {
             // The creator was running before tracing began.
             self.model.go_status(m, ts, parent, GoStatus::Running);
         }
-        self.model.go_create(m, ts, g);
+        let start = self.start_at.get(&idx).copied().unwrap_or(0);
+        self.model.go_create(m, ts, g, start);
         Step::Done
     }
 
