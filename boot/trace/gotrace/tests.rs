@@ -59,6 +59,19 @@ struct Decoded {
     strings: Vec<String>,
     ms: std::collections::BTreeMap<u64, Vec<Dec>>,
     batch_sizes: Vec<usize>,
+    /// The stack table in ID order (IDs from 1): each frame's PC and
+    /// function name's string ID.
+    stacks: Vec<Vec<(u64, u64)>>,
+}
+
+impl Decoded {
+    /// Stack `id`'s frames as (PC, function name).
+    fn stack(&self, id: u64) -> Vec<(u64, &str)> {
+        self.stacks[id as usize - 1]
+            .iter()
+            .map(|&(pc, f)| (pc, self.strings[f as usize - 1].as_str()))
+            .collect()
+    }
 }
 
 fn decode(b: &[u8]) -> Decoded {
@@ -68,6 +81,7 @@ fn decode(b: &[u8]) -> Decoded {
         strings: vec![],
         ms: Default::default(),
         batch_sizes: vec![],
+        stacks: vec![],
     };
     let mut i = 16;
     while i < b.len() {
@@ -96,6 +110,25 @@ fn decode(b: &[u8]) -> Decoded {
                     d.strings
                         .push(String::from_utf8(data[j..j + n].to_vec()).unwrap());
                     j += n;
+                }
+            }
+            ev::STACKS => {
+                j = 1;
+                while j < data.len() {
+                    assert_eq!(data[j], ev::STACK);
+                    j += 1;
+                    assert_eq!(read_uv(data, &mut j), d.stacks.len() as u64 + 1);
+                    let n = read_uv(data, &mut j);
+                    let frames = (0..n)
+                        .map(|_| {
+                            let pc = read_uv(data, &mut j);
+                            let func = read_uv(data, &mut j);
+                            read_uv(data, &mut j); // file
+                            read_uv(data, &mut j); // line
+                            (pc, func)
+                        })
+                        .collect();
+                    d.stacks.push(frames);
                 }
             }
             _ => {
@@ -353,4 +386,117 @@ fn a_g_named_as_its_own_creator_is_created_once() {
         "no GoStatus for the creator: it is the G being created"
     );
     assert_eq!(c.goroutines, 1);
+}
+
+/// A [`Event::Stack`] on core `m` of `pcs` (absolute addresses).
+fn stack(ts: u64, m: u32, pcs: &[u64]) -> Event {
+    let mut offs = [0u32; gmp_sched::trace::STACK_MAX];
+    for (o, pc) in offs.iter_mut().zip(pcs) {
+        *o = (pc - gmp_sched::layout::KERNEL_BASE) as u32;
+    }
+    Event::Stack {
+        ts,
+        m,
+        depth: pcs.len() as u8,
+        pcs: offs,
+    }
+}
+
+/// Return addresses of a creator's stack and the functions they lie in.
+const GO: u64 = gmp_sched::layout::KERNEL_BASE + 0x100;
+const SITE: u64 = gmp_sched::layout::KERNEL_BASE + 0x200;
+const CALLER: u64 = gmp_sched::layout::KERNEL_BASE + 0x300;
+const GOSTART: u64 = gmp_sched::layout::KERNEL_BASE + 0x400;
+
+fn kernel_names(pc: u64) -> Vec<Frame> {
+    let func = match pc {
+        GO => {
+            "gmp_kernel::runtime::scheduler::newproc::go::<gmp_kernel::workloads::ENTRIES::workload::fib_go::{closure#0}>"
+        }
+        SITE => "gmp_kernel::workloads::ENTRIES::workload::fib_go",
+        CALLER => "gmp_kernel::workloads::ENTRIES::workload::run",
+        GOSTART => "gmp_kernel::runtime::scheduler::newproc::gostart",
+        _ => "unknown",
+    };
+    vec![Frame {
+        pc,
+        func: func.into(),
+        file: "kernel/src/x.rs".into(),
+        line: 1,
+    }]
+}
+
+/// The GoCreate events' (new G, start stack, creator stack) arguments.
+fn creates(d: &Decoded) -> Vec<(u64, u64, u64)> {
+    d.ms.values()
+        .flatten()
+        .filter(|e| e.0 == ev::GO_CREATE)
+        .map(|e| (e.2[0], e.2[1], e.2[2]))
+        .collect()
+}
+
+#[test]
+fn go_create_names_the_start_function_past_the_spawn_machinery() {
+    let evs = [
+        ps(1_001, 0, 0),
+        create(1_002, 0, 0, 2),
+        stack(1_002, 0, &[GO, SITE, CALLER, GOSTART]),
+        create(1_003, 0, 0, 3),
+        stack(1_003, 0, &[GO, SITE, SITE, CALLER, GOSTART]),
+    ];
+    let c = convert_with_stacks(&hdr(), &evs, &kernel_names);
+    assert!(!c.repairs.any(), "{:?}", c.repairs);
+    let d = decode(&c.bytes);
+    let cr = creates(&d);
+    assert_eq!(cr.len(), 2);
+    for &(g, start, creator) in &cr {
+        assert_eq!(
+            d.stack(start),
+            [(SITE, "gmp_kernel::workloads::ENTRIES::workload::fib_go")],
+            "G{g}'s start stack: one frame, the function that called go"
+        );
+        assert_eq!(
+            d.stack(creator)[0].0,
+            GO,
+            "G{g}'s creator stack is kept whole"
+        );
+    }
+    assert_eq!(
+        cr[0].1, cr[1].1,
+        "one start stack for Gs from one go call site"
+    );
+    assert_ne!(cr[0].2, cr[1].2, "their creators' stacks differ");
+}
+
+#[test]
+fn a_g_without_a_creator_frame_outside_the_runtime_gets_no_start_stack() {
+    let evs = [
+        ps(1_001, 0, 0),
+        create(1_002, 0, 0, 2),
+        stack(1_002, 0, &[GO, GOSTART]),
+        create(1_003, 0, 0, 3),
+    ];
+    let c = convert_with_stacks(&hdr(), &evs, &kernel_names);
+    let d = decode(&c.bytes);
+    let cr = creates(&d);
+    assert_eq!(cr[0].1, 0, "every frame is spawn machinery: no start stack");
+    assert_ne!(cr[0].2, 0, "but the creator's stack is written");
+    assert_eq!((cr[1].1, cr[1].2), (0, 0), "no stack recorded: neither");
+}
+
+#[test]
+fn spawn_machinery_is_the_runtimes_newproc_and_trace_recorder() {
+    assert!(start::is_spawn(
+        "gmp_kernel::runtime::scheduler::newproc::go::<gmp_kernel::runtime::start::runtime_main>"
+    ));
+    assert!(start::is_spawn("gmp_kernel::runtime::diag::trace::record"));
+    assert!(!start::is_spawn("gmp_kernel::runtime::start::start_m0"));
+    assert!(!start::is_spawn(
+        "gmp_kernel::workloads::ENTRIES::workload::fib_go"
+    ));
+    let names = |pc| kernel_names(pc);
+    assert_eq!(start::start_frame(&[GO, SITE, CALLER], names), Some(1));
+    assert_eq!(start::start_frame(&[SITE, CALLER], names), Some(0));
+    assert_eq!(start::start_frame(&[GO, GOSTART], names), None);
+    assert_eq!(start::start_frame(&[], names), None);
 }
