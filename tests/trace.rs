@@ -382,7 +382,8 @@ fn fib_with_trace_writes_every_file_and_go_accepts_its_trace() {
 /// Stacks: Go's parser reads the stack table the runner wrote from the
 /// kernel's frame-pointer walks, and the goroutine transitions Go gives a
 /// stack (blocking here: fib's Gs wait on channels) name Rust functions and
-/// source lines from the kernel ELF.
+/// source lines from the kernel ELF; a G's creation names its start
+/// function, the workload function that called `go`.
 #[test]
 fn go_names_the_kernel_functions_on_the_stacks_of_its_trace() {
     let dir = &fib4().dir;
@@ -428,6 +429,36 @@ fn go_names_the_kernel_functions_on_the_stacks_of_its_trace() {
     assert!(
         stack.iter().any(|l| l.contains("fib")),
         "the blocking stack does not reach the fib workload:\n{block}"
+    );
+
+    // A G's creation (`NotExist->Runnable`) carries its start function as
+    // a one-frame transition stack: for every G a fib G made, the function
+    // whose `go` call made it, fib's `fib_go`, at its line in fib.rs.
+    let mut by_fib = 0;
+    for ev in listing
+        .split("\nM=")
+        .filter(|ev| ev.contains("NotExist->Runnable"))
+    {
+        let start: Vec<&str> = ev
+            .lines()
+            .skip_while(|l| !l.starts_with("TransitionStack="))
+            .skip(1)
+            .take_while(|l| l.starts_with('\t'))
+            .collect();
+        if ev.contains(" G=-1 ") || start.is_empty() {
+            continue; // made on g0 (the main G), or with no stack recorded
+        }
+        assert_eq!(start.len(), 2, "a start stack is one frame:\n{ev}");
+        assert!(
+            start[0].contains("::fib_go @ 0x")
+                && start[1].contains("kernel/src/workloads/demos/fib.rs:"),
+            "a G made by a fib G starts in fib_go:\n{ev}"
+        );
+        by_fib += 1;
+    }
+    assert!(
+        by_fib > 0,
+        "no G's creation names fib_go as its start function"
     );
 }
 
