@@ -145,12 +145,14 @@ impl Symbolizer {
         out
     }
 
-    /// The frame at return address `pc` for a Go trace's stack table: the
-    /// function the address is physically in (the outermost of an inlined
-    /// chain), with the file (as in [`Symbolizer::describe`]) and line of
-    /// the call there. One frame per address, because Go's parser keeps one
-    /// frame per PC (inlined frames sharing a PC would collapse into the
-    /// first). Without debug info, the frame is named by the address.
+    /// The frames at return address `pc` for a Go trace: the functions
+    /// inlined there, innermost first, each with the file (as in
+    /// [`Symbolizer::describe`]) and line of the call in it; the last is the
+    /// function the address is physically in. The trace's stack table keeps
+    /// only that one, because Go's parser keeps one frame per PC (inlined
+    /// frames sharing a PC would collapse into the first); the inner ones
+    /// name a G's start function (`trace::gotrace`'s `start.rs`). Without
+    /// debug info, the one frame is named by the address.
     pub fn frames(&self, pc: u64) -> Vec<crate::trace::gotrace::Frame> {
         let mut out = Vec::new();
         if let (Ok(loader), Some(rel)) = (&self.loader, pc.checked_sub(KERNEL_BASE))
@@ -173,8 +175,6 @@ impl Symbolizer {
                 });
             }
         }
-        // find_frames yields the innermost first: keep the physical one.
-        out.drain(..out.len().saturating_sub(1));
         if out.is_empty() {
             out.push(crate::trace::gotrace::Frame {
                 pc,

@@ -46,6 +46,10 @@
 //! table, each frame named from the kernel ELF's debug info (the function
 //! the address is in, after inlining, and the line of the call), and the Go event
 //! carries its ID, so `go tool trace` shows Rust functions and lines.
+//! GoCreate also carries the new G's start function as a one-frame stack
+//! ([`start`]): the innermost function past the spawn machinery on the
+//! creator's stack, the one whose `go` call made the G, so Go's goroutine
+//! analysis groups Gs by the workload function that started them.
 //!
 //! Checking a file with Go's own parser (it replays the state machine and
 //! exits 1 naming the first event it rejects):
@@ -111,8 +115,11 @@ pub struct Converted {
     pub goroutines: u64,
 }
 
-/// Names the frame(s) at a return address: the runner's symbolizer over the
-/// kernel ELF. Go's parser keeps one frame per PC, so give one.
+/// Names the frames at a return address: the runner's symbolizer over the
+/// kernel ELF. The functions inlined there, innermost first, the last being
+/// the one the address is physically in: Go's parser keeps one frame per PC,
+/// so the stack table gets only that last one, and the inner ones serve to
+/// name a G's start function (`start.rs`).
 pub type Symbolize<'a> = &'a dyn Fn(u64) -> Vec<Frame>;
 
 /// Convert `events` (every core's, merged, sorted by TSC, with their
@@ -185,13 +192,12 @@ pub fn convert_with_stacks(header: &Header, events: &[Event], symbolize: Symboli
     } else {
         header.tsc_hz
     };
-    // Name every address once; Go's parser keeps one frame per PC.
+    // Name every address once (innermost frame first, see [`Symbolize`]).
     let mut names: HashMap<u64, Vec<Frame>> = HashMap::new();
-    let mut frames_of = |pc: u64| names.entry(pc).or_insert_with(|| symbolize(pc)).clone();
     // Intern each distinct stack (IDs from 1, in first-use order); a
     // GoCreate's is followed by its G's start stack (`start.rs`).
-    let mut ids: HashMap<&[u64], u64> = HashMap::new();
-    let mut table: Vec<&[u64]> = Vec::new();
+    let mut ids: HashMap<Vec<u64>, u64> = HashMap::new();
+    let mut table: Vec<Vec<u64>> = Vec::new();
     let mut stack_at = HashMap::new();
     let mut start_at = HashMap::new();
     let mut idxs: Vec<&usize> = stacks.keys().collect();
@@ -199,13 +205,16 @@ pub fn convert_with_stacks(header: &Header, events: &[Event], symbolize: Symboli
     for i in idxs {
         let pcs = &stacks[i][..];
         stack_at.insert(*i, intern(&mut ids, &mut table, pcs));
-        if matches!(events[*i], Event::GoCreate { .. })
-            && let Some(k) = start::start_frame(pcs, &mut frames_of)
-        {
-            start_at.insert(
-                *i,
-                intern(&mut ids, &mut table, std::slice::from_ref(&pcs[k])),
-            );
+        if !matches!(events[*i], Event::GoCreate { .. }) {
+            continue;
+        }
+        let start = start::start_frame(pcs, |pc| {
+            names.entry(pc).or_insert_with(|| symbolize(pc)).clone()
+        });
+        if let Some(f) = start {
+            let pc = f.pc;
+            names.entry(pc).or_insert_with(|| vec![f]);
+            start_at.insert(*i, intern(&mut ids, &mut table, &[pc]));
         }
     }
     let mut conv = convert::Converter::new(events, base);
@@ -215,9 +224,21 @@ pub fn convert_with_stacks(header: &Header, events: &[Event], symbolize: Symboli
 
     let mut bytes = wire::HEADER.to_vec();
     wire::frequency_batch(&mut bytes, 1, hz);
+    // The table names each address by its last frame: the function it is
+    // physically in (Go keeps one frame per PC).
     let frames: Vec<Vec<Frame>> = table
         .iter()
-        .map(|pcs| pcs.iter().flat_map(|&pc| frames_of(pc)).collect())
+        .map(|pcs| {
+            pcs.iter()
+                .filter_map(|&pc| {
+                    names
+                        .entry(pc)
+                        .or_insert_with(|| symbolize(pc))
+                        .last()
+                        .cloned()
+                })
+                .collect()
+        })
         .collect();
     wire::stacks_batches(&mut bytes, 1, &frames, &mut conv.model.strings);
     conv.model.strings.finish(&mut bytes, 1);
@@ -231,13 +252,11 @@ pub fn convert_with_stacks(header: &Header, events: &[Event], symbolize: Symboli
 }
 
 /// The ID of stack `pcs` in `table` (IDs from 1), added if new.
-fn intern<'a>(
-    ids: &mut HashMap<&'a [u64], u64>,
-    table: &mut Vec<&'a [u64]>,
-    pcs: &'a [u64],
-) -> u64 {
-    *ids.entry(pcs).or_insert_with(|| {
-        table.push(pcs);
-        table.len() as u64
-    })
+fn intern(ids: &mut HashMap<Vec<u64>, u64>, table: &mut Vec<Vec<u64>>, pcs: &[u64]) -> u64 {
+    if let Some(&id) = ids.get(pcs) {
+        return id;
+    }
+    table.push(pcs.to_vec());
+    ids.insert(pcs.to_vec(), table.len() as u64);
+    table.len() as u64
 }

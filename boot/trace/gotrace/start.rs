@@ -10,11 +10,11 @@
 //! does not record; what the kernel does record is the creating G's stack
 //! (`runtime/diag/tracestack.rs`), whose innermost frame past the spawn
 //! machinery (`go`, `newproc1`, the trace hooks) is the `go` call site: the
-//! function the closure was written in, at the line of the `go` call. That
-//! frame, at its own return address, becomes the start stack, so the
-//! workload's Gs are grouped by the workload's functions. Reusing the
-//! address keeps Go's table of one frame per PC consistent: the same
-//! address already names that frame in the creator's stack.
+//! function the closure was written in, at the line of the `go` call
+//! (looking into inlined functions too: see [`start_frame`]). That one
+//! frame becomes the start stack, so the workload's Gs are grouped by the
+//! workload's functions, the way Go groups a closure's goroutines under the
+//! function that wrote it.
 
 use super::Frame;
 
@@ -35,13 +35,25 @@ pub fn is_spawn(func: &str) -> bool {
     SPAWN_MODULES.iter().any(|m| func.starts_with(m))
 }
 
-/// Which return address of a creator's stack (innermost first) names the
-/// new G's start function: the first whose frame is not spawn machinery.
-/// None when every frame is (or the stack is empty): the G then keeps no
-/// start stack, as before.
-pub fn start_frame(pcs: &[u64], mut frames: impl FnMut(u64) -> Vec<Frame>) -> Option<usize> {
-    pcs.iter().position(|&pc| {
-        let f = frames(pc);
-        !f.is_empty() && !f.iter().all(|f| is_spawn(&f.func))
+/// The frame naming the new G's start function, from its creator's stack
+/// `pcs` (return addresses, innermost first) and `frames`, the functions
+/// inlined at an address (innermost first, the physical one last): the
+/// innermost function past the spawn machinery. A closure that calls `go`
+/// is often inlined into the G entry that runs it (`call_closure`, spawn
+/// machinery itself), so the functions inlined at an address count, not
+/// only the one it is physically in. When that function is the physical
+/// one, the frame keeps the return address, whose one frame in Go's table
+/// it already is; when it is inlined there, the frame takes the address one
+/// byte earlier (inside the call instruction, so never a return address),
+/// an address of its own for Go's one frame per PC. None when every frame
+/// is spawn machinery (or the stack is empty): the G then gets no start
+/// stack.
+pub fn start_frame(pcs: &[u64], mut frames: impl FnMut(u64) -> Vec<Frame>) -> Option<Frame> {
+    pcs.iter().find_map(|&pc| {
+        let chain = frames(pc);
+        let k = chain.iter().position(|f| !is_spawn(&f.func))?;
+        let mut f = chain[k].clone();
+        f.pc = if k + 1 == chain.len() { pc } else { pc - 1 };
+        Some(f)
     })
 }

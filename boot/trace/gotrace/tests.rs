@@ -407,23 +407,36 @@ const GO: u64 = gmp_sched::layout::KERNEL_BASE + 0x100;
 const SITE: u64 = gmp_sched::layout::KERNEL_BASE + 0x200;
 const CALLER: u64 = gmp_sched::layout::KERNEL_BASE + 0x300;
 const GOSTART: u64 = gmp_sched::layout::KERNEL_BASE + 0x400;
+/// In a closure that calls `go`, inlined into the G entry that runs it.
+const INLINED: u64 = gmp_sched::layout::KERNEL_BASE + 0x500;
 
+const FIB_GO: &str = "gmp_kernel::workloads::ENTRIES::workload::fib_go";
+const CLOSURE: &str = "gmp_kernel::workloads::ENTRIES::workload::run::{closure#1}";
+const CALL_CLOSURE: &str = "gmp_kernel::runtime::scheduler::newproc::call_closure::<gmp_kernel::workloads::ENTRIES::workload::run::{closure#1}>";
+
+/// The functions inlined at `pc`, innermost first, as the runner's
+/// symbolizer gives them.
 fn kernel_names(pc: u64) -> Vec<Frame> {
-    let func = match pc {
-        GO => {
-            "gmp_kernel::runtime::scheduler::newproc::go::<gmp_kernel::workloads::ENTRIES::workload::fib_go::{closure#0}>"
-        }
-        SITE => "gmp_kernel::workloads::ENTRIES::workload::fib_go",
-        CALLER => "gmp_kernel::workloads::ENTRIES::workload::run",
-        GOSTART => "gmp_kernel::runtime::scheduler::newproc::gostart",
-        _ => "unknown",
+    let funcs: &[&str] = match pc {
+        GO => &[
+            "gmp_kernel::runtime::scheduler::newproc::newproc1::<{closure}>",
+            "gmp_kernel::runtime::scheduler::newproc::go::<{closure}>",
+        ],
+        SITE => &[FIB_GO],
+        CALLER => &["gmp_kernel::workloads::ENTRIES::workload::run"],
+        GOSTART => &["gmp_kernel::runtime::scheduler::newproc::gostart"],
+        INLINED => &[CLOSURE, CALL_CLOSURE],
+        _ => &["unknown"],
     };
-    vec![Frame {
-        pc,
-        func: func.into(),
-        file: "kernel/src/x.rs".into(),
-        line: 1,
-    }]
+    funcs
+        .iter()
+        .map(|f| Frame {
+            pc,
+            func: f.to_string(),
+            file: "kernel/src/x.rs".into(),
+            line: 1,
+        })
+        .collect()
 }
 
 /// The GoCreate events' (new G, start stack, creator stack) arguments.
@@ -452,7 +465,7 @@ fn go_create_names_the_start_function_past_the_spawn_machinery() {
     for &(g, start, creator) in &cr {
         assert_eq!(
             d.stack(start),
-            [(SITE, "gmp_kernel::workloads::ENTRIES::workload::fib_go")],
+            [(SITE, FIB_GO)],
             "G{g}'s start stack: one frame, the function that called go"
         );
         assert_eq!(
@@ -485,18 +498,35 @@ fn a_g_without_a_creator_frame_outside_the_runtime_gets_no_start_stack() {
 }
 
 #[test]
+fn a_closure_inlined_into_the_g_entry_names_its_gs_at_an_address_of_its_own() {
+    let evs = [
+        ps(1_001, 0, 0),
+        create(1_002, 0, 0, 2),
+        stack(1_002, 0, &[GO, INLINED, GOSTART]),
+    ];
+    let c = convert_with_stacks(&hdr(), &evs, &kernel_names);
+    let d = decode(&c.bytes);
+    let (_, start, creator) = creates(&d)[0];
+    assert_eq!(d.stack(start), [(INLINED - 1, CLOSURE)]);
+    assert_eq!(
+        d.stack(creator)[1],
+        (INLINED, CALL_CLOSURE),
+        "the creator's stack names each address by the function it is physically in"
+    );
+}
+
+#[test]
 fn spawn_machinery_is_the_runtimes_newproc_and_trace_recorder() {
     assert!(start::is_spawn(
         "gmp_kernel::runtime::scheduler::newproc::go::<gmp_kernel::runtime::start::runtime_main>"
     ));
     assert!(start::is_spawn("gmp_kernel::runtime::diag::trace::record"));
     assert!(!start::is_spawn("gmp_kernel::runtime::start::start_m0"));
-    assert!(!start::is_spawn(
-        "gmp_kernel::workloads::ENTRIES::workload::fib_go"
-    ));
-    let names = |pc| kernel_names(pc);
-    assert_eq!(start::start_frame(&[GO, SITE, CALLER], names), Some(1));
-    assert_eq!(start::start_frame(&[SITE, CALLER], names), Some(0));
-    assert_eq!(start::start_frame(&[GO, GOSTART], names), None);
-    assert_eq!(start::start_frame(&[], names), None);
+    assert!(!start::is_spawn(FIB_GO));
+    let at = |pcs: &[u64]| start::start_frame(pcs, kernel_names).map(|f| (f.pc, f.func));
+    assert_eq!(at(&[GO, SITE, CALLER]), Some((SITE, FIB_GO.into())));
+    assert_eq!(at(&[SITE, CALLER]), Some((SITE, FIB_GO.into())));
+    assert_eq!(at(&[GO, INLINED]), Some((INLINED - 1, CLOSURE.into())));
+    assert_eq!(at(&[GO, GOSTART]), None);
+    assert_eq!(at(&[]), None);
 }
