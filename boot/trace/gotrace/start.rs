@@ -53,7 +53,11 @@ pub fn start_frame(pcs: &[u64], mut frames: impl FnMut(u64) -> Vec<Frame>) -> Op
         let chain = frames(pc);
         let k = chain.iter().position(|f| !is_spawn(&f.func))?;
         let mut f = chain[k].clone();
-        f.pc = if k + 1 == chain.len() { pc } else { pc - 1 };
+        f.pc = if k + 1 == chain.len() {
+            pc
+        } else {
+            pc.saturating_sub(1)
+        };
         Some(f)
     })
 }
