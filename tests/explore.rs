@@ -164,6 +164,36 @@ fn a_g_left_in_the_global_queue_by_a_wired_core_is_found() {
     assert!(err.contains("explore: 2 seeds run"), "{err}");
 }
 
+/// Regression (CI, 2026-12-08): a failure the workload reports (here the
+/// torture's "never finished", after its end-of-run summary) replayed with
+/// a `--stop-at` past it must end at the same instruction. The summary
+/// prints a `stopat:` line only when `stopat=` is armed, and the exit
+/// used to read the TSC after it: the replay ended 778 instructions later
+/// and `chaos_finds_the_getg_race_and_its_replay_repeats_it` failed when
+/// its seed showed this face. The failure's instant is now taken when the
+/// verdict arrives.
+#[test]
+fn a_reported_failure_ends_at_the_same_instruction_with_stop_at_armed() {
+    let opts = ["seed=1", "duration=1", "fault=wake-lose"];
+    let (out, text) = icount_run("2", "torture", &opts);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("never finished"), "{text}");
+    let at = text
+        .lines()
+        .find_map(|l| l.strip_prefix("exit: failure at tsc "))
+        .unwrap_or_else(|| panic!("no exit line:\n{text}"))
+        .to_string();
+    let beyond = format!("{}", at.parse::<u64>().expect("a TSC") + 1_000_000_000);
+    let mut armed = vec!["--stop-at", beyond.as_str()];
+    armed.extend_from_slice(&opts);
+    let (_, again) = icount_run("2", "torture", &armed);
+    assert!(again.contains("stopat: no tick reached tsc"), "{again}");
+    assert!(
+        again.contains(&format!("exit: failure at tsc {at}\n")),
+        "the armed replay did not end at instruction {at}:\n{again}"
+    );
+}
+
 /// The negative control: with the two-load `getg` put back, chaos finds
 /// the race within a few seeds (every start measured in docs/EXPLORE.md
 /// found it in its first two; four leave room for a code change to move

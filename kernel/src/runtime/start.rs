@@ -155,6 +155,12 @@ fn runtime_main() {
     let main = *MAIN.get().expect("start_m0 sets the main G first");
     let t0 = crate::arch::tsc::nanotime();
     let verdict = (main.run)();
+    if verdict.is_err() {
+        // The failure's instant is now, not after the report below: what
+        // the report prints (a `stopat=` line when armed, say) must not
+        // move the fingerprint a replay is held to.
+        crate::arch::exit::mark_failure_now();
+    }
     let elapsed_ms = (crate::arch::tsc::nanotime() - t0) / 1_000_000;
     // The trace covers the workload: it ends here, before the exit's stop.
     // (An error only says the run has no trace.)
