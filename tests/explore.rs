@@ -199,7 +199,9 @@ fn a_reported_failure_ends_at_the_same_instruction_with_stop_at_armed() {
 /// found it in its first two; four leave room for a code change to move
 /// it, without making the test wait long), and the printed replay — here with a
 /// `--stop-at` past the failure, which must not change anything before
-/// it — fails with the same line at the same instruction.
+/// it — fails with the same line at the same instruction (within
+/// `REPLAY_ATTEMPTS` boots: QEMU's icount is exact only while the host
+/// gives its threads time, docs/EXPLORE.md's *Determinism*).
 #[test]
 fn chaos_finds_the_getg_race_and_its_replay_repeats_it() {
     let (code, out, err) = explore(&["--seeds", "4", "--start", "1", "--fault", "getg-race"]);
@@ -247,8 +249,6 @@ fn chaos_finds_the_getg_race_and_its_replay_repeats_it() {
     let beyond = format!("{}", at + 1_000_000_000);
     let mut args: Vec<&str> = vec!["--stop-at", &beyond];
     args.extend(words.iter().map(String::as_str));
-    let again = common::runner(&args);
-    let text = String::from_utf8_lossy(&again.stdout);
     let panic_line = failed
         .split_once(" FAILED after ")
         .and_then(|(_, rest)| rest.split_once(": "))
@@ -257,15 +257,31 @@ fn chaos_finds_the_getg_race_and_its_replay_repeats_it() {
                 .map_or(line, |(l, _)| l)
         })
         .unwrap();
-    assert!(
-        text.lines().any(|l| l == panic_line),
-        "the replay did not fail with `{panic_line}`:\n{text}"
-    );
-    assert!(
-        text.contains(&format!("exit: failure at tsc {at}\n")),
-        "the replay did not fail at instruction {at}:\n{text}"
+    // QEMU's `-icount` is exact only while its threads get the host in
+    // time (docs/EXPLORE.md, *Determinism*): alone on this 2-core host, 1
+    // of 4 boots of seed 1's 22e9-instruction failing run went another
+    // way (2026-12-08). A `--stop-at` that changed the execution would
+    // move every attempt; QEMU's timing moves one now and then. So: the
+    // armed replay must repeat the failure exactly within three attempts.
+    let mut texts = Vec::new();
+    for _ in 0..REPLAY_ATTEMPTS {
+        let again = common::runner(&args);
+        let text = String::from_utf8_lossy(&again.stdout).into_owned();
+        let same = text.lines().any(|l| l == panic_line)
+            && text.contains(&format!("exit: failure at tsc {at}\n"));
+        if same {
+            return;
+        }
+        texts.push(text);
+    }
+    panic!(
+        "no armed replay of {REPLAY_ATTEMPTS} failed with `{panic_line}` at instruction {at}:\n{}",
+        texts.join("\n----- next attempt -----\n")
     );
 }
+
+/// Attempts of a replay that must repeat a failure exactly (see its use).
+const REPLAY_ATTEMPTS: usize = 3;
 
 /// `--stop-at-event K` reads event K's stamp from the previous traced
 /// replay and stops one tick before it: the run's summary reports a stop
