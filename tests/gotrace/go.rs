@@ -8,13 +8,7 @@ use std::process::Command;
 use gmp_metal::trace::gotrace;
 use gmp_sched::trace::{Event, Header, VERSION};
 
-/// Whether `go` is on PATH.
-pub fn have_go() -> bool {
-    Command::new("go")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
+pub use crate::common::have_go;
 
 /// Without `go`: skipped locally, a failure on CI.
 pub fn skipped() {

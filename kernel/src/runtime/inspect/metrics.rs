@@ -21,25 +21,13 @@ use core::sync::atomic::Ordering;
 
 use gmp_sched::metrics::{self as gm, Desc, Value};
 
-use crate::runtime::objects::g::Gstatus;
 use crate::runtime::objects::sched::{allp_all, gomaxprocs};
 use crate::runtime::objects::{allg, m};
 
 /// One reading of every metric this kernel produces, in Go's order;
 /// `/sched/latencies:seconds` only when its histogram is kept.
 pub fn sample() -> Vec<(&'static Desc, Value)> {
-    // running, runnable, waiting, in blocking calls
-    let mut by_state = [0u64; 4];
-    allg::for_each(|gp| {
-        let i = match gp.status() {
-            Gstatus::Grunning => 0,
-            Gstatus::Grunnable => 1,
-            Gstatus::Gwaiting => 2,
-            Gstatus::Gsyscall => 3,
-            Gstatus::Gidle | Gstatus::Gdead => return,
-        };
-        by_state[i] += 1;
-    });
+    let by_state = allg::count_live_by_state();
     let [running, runnable, waiting, syscall] = by_state;
     let created: u64 = allp_all()
         .iter()

@@ -22,7 +22,6 @@ use core::sync::atomic::Ordering;
 
 use gmp_sched::plist;
 
-use crate::runtime::objects::g::Gstatus;
 use crate::runtime::objects::m;
 use crate::runtime::objects::sched::{allp, allp_all};
 use crate::{kprint, kprintln};
@@ -182,17 +181,7 @@ fn print_g_ledger() {
     let spawned = sum(|s| &s.spawned);
     let exited = sum(|s| &s.exits);
     // running, runnable, waiting, in blocking calls
-    let mut live = [0u64; 4];
-    crate::runtime::objects::allg::for_each(|gp| {
-        let i = match gp.status() {
-            Gstatus::Grunning => 0,
-            Gstatus::Grunnable => 1,
-            Gstatus::Gwaiting => 2,
-            Gstatus::Gsyscall => 3,
-            Gstatus::Gidle | Gstatus::Gdead => return,
-        };
-        live[i] += 1;
-    });
+    let live = crate::runtime::objects::allg::count_live_by_state();
     let nlive: u64 = live.iter().sum();
     kprintln!(
         "  Gs: {spawned} spawned {} {exited} exited + {nlive} live ({} running, {} runnable, {} waiting, {} in blocking calls); {} G structs allocated",

@@ -80,3 +80,23 @@ pub fn by_stack_slot(slot: usize) -> Option<&'static G> {
 pub fn chunk_bytes(n: usize) -> u64 {
     (n.div_ceil(CHUNK) * core::mem::size_of::<Chunk>()) as u64
 }
+
+/// The live Gs by state, `[running, runnable, waiting, in blocking calls]`
+/// (idle and dead Gs are not live): one walk of `allgs` for the summary's
+/// `Gs:` line and runtime/metrics' per-state counts. Read without locks:
+/// during a run the counts are of a moment, not one instant.
+pub fn count_live_by_state() -> [u64; 4] {
+    use crate::runtime::objects::g::Gstatus;
+    let mut live = [0u64; 4];
+    for_each(|gp| {
+        let i = match gp.status() {
+            Gstatus::Grunning => 0,
+            Gstatus::Grunnable => 1,
+            Gstatus::Gwaiting => 2,
+            Gstatus::Gsyscall => 3,
+            Gstatus::Gidle | Gstatus::Gdead => return,
+        };
+        live[i] += 1;
+    });
+    live
+}
